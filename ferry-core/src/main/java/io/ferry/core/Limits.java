@@ -1,0 +1,56 @@
+package io.ferry.core;
+
+/**
+ * Every protocol limit in one place. A message over a limit is refused before its bytes are
+ * buffered, and the refusal names the limit. Values follow the designs Ferry unites (CometBFT state
+ * sync, AvalancheGo x/sync, Aranya push sync) so that behaviour matches what operators of those
+ * systems expect.
+ */
+public final class Limits {
+  private Limits() {}
+
+  private static final int KIB = 1024;
+  private static final int MIB = 1024 * KIB;
+
+  /** Snapshots a peer lists in one answer (CometBFT's recentSnapshots). */
+  public static final int MAX_SNAPSHOTS_PER_LISTING = 10;
+
+  /** Bytes of one snapshot's metadata, its manifest included (CometBFT's snapshotMsgSize). */
+  public static final int MAX_SNAPSHOT_METADATA_BYTES = 4 * MIB;
+
+  /** Bytes of one snapshot chunk (CometBFT's chunkMsgSize). */
+  public static final int MAX_CHUNK_BYTES = 16 * MIB;
+
+  /** Heads returned in one sample (Aranya's poll). */
+  public static final int MAX_HEADS_PER_SAMPLE = 100;
+
+  /** Subscriptions a node keeps open for its peers at once (Aranya). */
+  public static final int MAX_OPEN_SUBSCRIPTIONS = 128;
+
+  /** Bytes of one key in the state. */
+  public static final int MAX_KEY_BYTES = 64 * KIB;
+
+  /** Bytes of one value in the state; must fit in a proof of the default byte limit. */
+  public static final int MAX_VALUE_BYTES = MIB;
+
+  /** Key-values a proof server returns by default (AvalancheGo's maxKeyValuesLimit). */
+  public static final int DEFAULT_PROOF_KEY_LIMIT = 2048;
+
+  /** Upper bound a client may ask for; larger requests are clamped. */
+  public static final int MAX_PROOF_KEY_LIMIT = 2048;
+
+  /** Bytes of one proof response by default: 2 MiB less 4 KiB of envelope headroom. */
+  public static final int DEFAULT_PROOF_BYTE_LIMIT = 2 * MIB - 4 * KIB;
+
+  /** Upper bound of a proof response; always fits a frame. */
+  public static final int MAX_PROOF_BYTES = 16 * MIB;
+
+  /** Nodes in one path proof: a path cannot be longer than the deepest key allows. */
+  public static final int MAX_PROOF_PATH_NODES = MAX_KEY_BYTES * 2 + 1;
+
+  /**
+   * Bytes of one transport frame: the largest chunk plus room for the envelope around it. A frame
+   * whose length prefix says more is refused before any of it is buffered.
+   */
+  public static final int MAX_FRAME_BYTES = MAX_CHUNK_BYTES + 64 * KIB;
+}

@@ -1,0 +1,80 @@
+package io.ferry.node.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.filter.ThresholdFilter;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
+import ch.qos.logback.core.util.FileSize;
+import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Adjusts the Logback setup of {@code logback.xml} from the command line: quiet by default
+ * (warnings to stderr), {@code -v} for debug, and a rolling log file under a node's data directory.
+ * Called from the CLI thread before any work starts.
+ */
+final class Logging {
+  private Logging() {}
+
+  static void setVerbose(boolean verbose) {
+    root().setLevel(verbose ? Level.DEBUG : Level.WARN);
+    // Third-party libraries stay at INFO even with -v: their debug output drowns Ferry's.
+    logger("io.netty").setLevel(verbose ? Level.INFO : Level.WARN);
+  }
+
+  /**
+   * Sends Ferry's INFO (or DEBUG with -v) log lines to {@code dir/ferry.log}, rolled daily and at
+   * 64 MiB, keeping 7 files; the console keeps showing warnings only unless -v was given.
+   */
+  static Path logToFile(Path dir, boolean verbose) {
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Path file = dir.resolve("ferry.log");
+
+    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    encoder.setContext(ctx);
+    encoder.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36} - %msg%n");
+    encoder.start();
+
+    RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+    appender.setContext(ctx);
+    appender.setName("FILE");
+    appender.setFile(file.toString());
+    appender.setEncoder(encoder);
+    SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new SizeAndTimeBasedRollingPolicy<>();
+    policy.setContext(ctx);
+    policy.setParent(appender);
+    policy.setFileNamePattern(dir.resolve("ferry.%d{yyyy-MM-dd}.%i.log").toString());
+    policy.setMaxFileSize(FileSize.valueOf("64MB"));
+    policy.setMaxHistory(7);
+    policy.start();
+    appender.setRollingPolicy(policy);
+    appender.start();
+
+    Logger root = root();
+    if (!verbose) {
+      Appender<ILoggingEvent> console = root.getAppender("STDERR");
+      if (console != null) {
+        ThresholdFilter warnOnly = new ThresholdFilter();
+        warnOnly.setLevel("WARN");
+        warnOnly.start();
+        console.addFilter(warnOnly);
+      }
+      logger("io.ferry").setLevel(Level.INFO);
+    }
+    root.addAppender(appender);
+    return file;
+  }
+
+  private static Logger root() {
+    return logger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  }
+
+  private static Logger logger(String name) {
+    return (Logger) LoggerFactory.getLogger(name);
+  }
+}
