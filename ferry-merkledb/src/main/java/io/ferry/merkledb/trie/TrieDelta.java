@@ -1,0 +1,288 @@
+package io.ferry.merkledb.trie;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.merkledb.BranchFactor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The changed nodes of a trie on top of a base {@link NodeSource}: inserts and deletes rewrite only
+ * the nodes on the paths they touch, copying them from the base first; {@link #hash()} then
+ * computes the ids of every changed node, deepest first, each depth in parallel.
+ *
+ * <p>The root is always the node at the longest common prefix of all keys (merkledb's rule), so an
+ * insert may create a new root above the old one and a delete may move the root down.
+ *
+ * <p>Not thread-safe while changing; after {@link #hash()}, safe for concurrent reads.
+ */
+public final class TrieDelta implements NodeSource {
+  /** Marks a path whose node the delta removed. */
+  private static final Node REMOVED = new Node(Path.ofTokens(BranchFactor.BF2), 2);
+
+  private static final int PARALLEL_THRESHOLD = 2048;
+
+  private final NodeSource base;
+  private final BranchFactor bf;
+  private final int width;
+  private final Map<Path, Node> changed = new HashMap<>();
+  private Path root;
+  private boolean hashed = true;
+
+  public TrieDelta(NodeSource base) {
+    this.base = base;
+    this.bf = base.branchFactor();
+    this.width = bf.width();
+    this.root = base.rootPath();
+  }
+
+  @Override
+  public BranchFactor branchFactor() {
+    return bf;
+  }
+
+  @Override
+  public Path rootPath() {
+    return root;
+  }
+
+  @Override
+  public Node node(Path path, Hash idHint) {
+    Node n = changed.get(path);
+    if (n != null) {
+      return n == REMOVED ? null : n;
+    }
+    return base.node(path, idHint);
+  }
+
+  /** The changed nodes by path; a null value means the node was removed. */
+  public Map<Path, Node> changes() {
+    Map<Path, Node> out = new HashMap<>(changed.size() * 2);
+    changed.forEach((p, n) -> out.put(p, n == REMOVED ? null : n));
+    return out;
+  }
+
+  public int changedCount() {
+    return changed.size();
+  }
+
+  /** The root id, hashing changed nodes first; {@link Hash#ZERO} for an empty trie. */
+  public Hash rootId() {
+    hash();
+    if (root == null) {
+      return Hash.ZERO;
+    }
+    return node(root, null).id();
+  }
+
+  private Node existing(Path path, Hash idHint) {
+    Node n = node(path, idHint);
+    if (n == null) {
+      throw new FerryException(
+          ErrorCode.CORRUPT_DATA, "trie node " + path + " is missing from the store");
+    }
+    return n;
+  }
+
+  /** The node at {@code path} as a copy this delta owns and may change. */
+  private Node mutable(Path path, Hash idHint) {
+    Node n = changed.get(path);
+    if (n != null && n != REMOVED) {
+      n.setId(null);
+      return n;
+    }
+    Node copy = existing(path, idHint).copy();
+    copy.setId(null);
+    changed.put(path, copy);
+    return copy;
+  }
+
+  private Node create(Path path) {
+    Node n = new Node(path, width);
+    changed.put(path, n);
+    return n;
+  }
+
+  private void remove(Path path) {
+    changed.put(path, REMOVED);
+  }
+
+  /** Sets the value digest at the key path {@code key}, creating nodes as needed. */
+  public void put(Path key, byte[] valueDigest) {
+    hashed = false;
+    if (root == null) {
+      create(key).setValueDigest(valueDigest);
+      root = key;
+      return;
+    }
+    Node rootNode = existing(root, null);
+    int lcp = root.commonPrefixLength(key);
+    if (lcp < root.length()) {
+      // The new key leaves the current root's subtree: a new root at the common prefix.
+      Path newRoot = key.prefix(lcp);
+      Node nr = create(newRoot);
+      nr.setChild(
+          root.token(lcp), new Child(root.suffix(lcp + 1), rootNode.id(), rootNode.hasValue()));
+      if (lcp == key.length()) {
+        nr.setValueDigest(valueDigest);
+      } else {
+        create(key).setValueDigest(valueDigest);
+        nr.setChild(key.token(lcp), new Child(key.suffix(lcp + 1), null, true));
+      }
+      root = newRoot;
+      return;
+    }
+    Node n = mutable(root, null);
+    while (true) {
+      int depth = n.key().length();
+      if (depth == key.length()) {
+        n.setValueDigest(valueDigest);
+        return;
+      }
+      int t = key.token(depth);
+      Child c = n.child(t);
+      if (c == null) {
+        create(key).setValueDigest(valueDigest);
+        n.setChild(t, new Child(key.suffix(depth + 1), null, true));
+        return;
+      }
+      Path childPath = n.key().extend(t, c.compressedKey());
+      int l = childPath.commonPrefixLength(key);
+      if (l == childPath.length()) {
+        n.setChild(t, c.dirty());
+        n = mutable(childPath, c.id());
+        continue;
+      }
+      // The key diverges inside the child's compressed path: split it with a branch node.
+      Path branchPath = key.prefix(l);
+      Node b = create(branchPath);
+      b.setChild(childPath.token(l), new Child(childPath.suffix(l + 1), c.id(), c.hasValue()));
+      if (l == key.length()) {
+        b.setValueDigest(valueDigest);
+      } else {
+        create(key).setValueDigest(valueDigest);
+        b.setChild(key.token(l), new Child(key.suffix(l + 1), null, true));
+      }
+      n.setChild(t, new Child(branchPath.suffix(depth + 1), null, b.hasValue()));
+      return;
+    }
+  }
+
+  /**
+   * Removes the value at the key path {@code key}, merging nodes left with one child and no value.
+   *
+   * @return false if there was no value there (nothing changed)
+   */
+  public boolean delete(Path key) {
+    // Find the path from the root without copying anything, so a miss changes nothing.
+    List<Node> trail = new ArrayList<>();
+    Node n = root == null ? null : existing(root, null);
+    while (n != null && n.key().isPrefixOf(key)) {
+      trail.add(n);
+      if (n.key().length() == key.length()) {
+        break;
+      }
+      Child c = n.child(key.token(n.key().length()));
+      if (c == null) {
+        n = null;
+        break;
+      }
+      n = existing(n.key().extend(key.token(n.key().length()), c.compressedKey()), c.id());
+    }
+    if (trail.isEmpty()) {
+      return false;
+    }
+    Node target = trail.get(trail.size() - 1);
+    if (!target.key().equals(key) || !target.hasValue()) {
+      return false;
+    }
+    hashed = false;
+    // Copy the path so every ancestor's entry is marked dirty.
+    Node parent = null;
+    for (int i = 0; i < trail.size(); i++) {
+      Node m = mutable(trail.get(i).key(), trail.get(i).id());
+      if (parent != null) {
+        int t = m.key().token(parent.key().length());
+        parent.setChild(t, parent.child(t).dirty());
+      }
+      trail.set(i, m);
+      parent = m;
+    }
+    Node node = trail.get(trail.size() - 1);
+    Node up = trail.size() > 1 ? trail.get(trail.size() - 2) : null;
+    node.setValueDigest(null);
+    if (node.childCount() == 0) {
+      remove(node.key());
+      if (up == null) {
+        root = null;
+        return true;
+      }
+      up.setChild(node.key().token(up.key().length()), null);
+      if (!up.hasValue() && up.childCount() == 1) {
+        Node grand = trail.size() > 2 ? trail.get(trail.size() - 3) : null;
+        collapse(up, grand);
+      }
+    } else if (node.childCount() == 1) {
+      collapse(node, up);
+    }
+    return true;
+  }
+
+  /** Replaces a valueless node with one child by that child, in its parent or as the root. */
+  private void collapse(Node node, Node parent) {
+    int index = node.onlyChildIndex();
+    Child only = node.child(index);
+    Path childPath = node.childPath(index);
+    remove(node.key());
+    if (parent == null) {
+      root = childPath;
+    } else {
+      int depth = parent.key().length();
+      parent.setChild(
+          childPath.token(depth),
+          new Child(childPath.suffix(depth + 1), only.id(), only.hasValue()));
+    }
+  }
+
+  /** Computes the id of every changed node; children before parents, each depth in parallel. */
+  public void hash() {
+    if (hashed) {
+      return;
+    }
+    TreeMap<Integer, List<Node>> byDepth = new TreeMap<>(Collections.reverseOrder());
+    for (Node n : changed.values()) {
+      if (n != REMOVED && n.id() == null) {
+        byDepth.computeIfAbsent(n.key().length(), d -> new ArrayList<>()).add(n);
+      }
+    }
+    for (List<Node> level : byDepth.values()) {
+      if (level.size() >= PARALLEL_THRESHOLD) {
+        level.parallelStream().forEach(this::hashNode);
+      } else {
+        level.forEach(this::hashNode);
+      }
+    }
+    hashed = true;
+  }
+
+  private void hashNode(Node n) {
+    for (int i = 0; i < width; i++) {
+      Child c = n.child(i);
+      if (c != null && c.id() == null) {
+        Node child = changed.get(n.childPath(i));
+        if (child == null || child == REMOVED || child.id() == null) {
+          throw new FerryException(
+              ErrorCode.INTERNAL,
+              "dirty child " + n.childPath(i) + " of " + n.key() + " not hashed");
+        }
+        n.setChild(i, c.withId(child.id(), child.hasValue()));
+      }
+    }
+    n.setId(NodeHasher.hash(n));
+  }
+}
