@@ -27,7 +27,9 @@ public final class Hex {
           ErrorCode.INVALID_ENCODING, "hex text has an odd number of digits (" + s.length() + ")");
     }
     for (int i = 0; i < s.length(); i++) {
-      if (Character.digit(s.charAt(i), 16) < 0) {
+      // Only ASCII hex digits: Character.digit would also accept other scripts' digits and
+      // fullwidth letters, which HexFormat then rejects with an unchecked exception.
+      if (!HexFormat.isHexDigit(s.charAt(i))) {
         throw new FerryException(
             ErrorCode.INVALID_ENCODING,
             "not a hex digit at position " + i + ": '" + s.charAt(i) + "'");

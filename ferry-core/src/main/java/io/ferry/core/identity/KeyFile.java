@@ -32,6 +32,11 @@ public final class KeyFile {
   private static final String END = "-----END PRIVATE KEY-----";
   private static final Set<PosixFilePermission> OWNER_ONLY =
       EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+  private static final Set<PosixFilePermission> OWNER_PERMISSIONS =
+      EnumSet.of(
+          PosixFilePermission.OWNER_READ,
+          PosixFilePermission.OWNER_WRITE,
+          PosixFilePermission.OWNER_EXECUTE);
   private static final int MAX_FILE_BYTES = 4096;
 
   private KeyFile() {}
@@ -114,7 +119,9 @@ public final class KeyFile {
         throw corrupt(path, "file is " + Files.size(path) + " bytes, too large for a key");
       }
       String text = Files.readString(path, StandardCharsets.US_ASCII).strip();
-      if (!text.startsWith(BEGIN) || !text.endsWith(END)) {
+      if (text.length() < BEGIN.length() + END.length()
+          || !text.startsWith(BEGIN)
+          || !text.endsWith(END)) {
         throw corrupt(path, "expected a PEM block '" + BEGIN + "'");
       }
       String body = text.substring(BEGIN.length(), text.length() - END.length());
@@ -143,7 +150,7 @@ public final class KeyFile {
       return;
     }
     Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
-    if (!OWNER_ONLY.containsAll(perms)) {
+    if (!OWNER_PERMISSIONS.containsAll(perms)) { // group or others have some access
       throw new FerryException(
           ErrorCode.PERMISSION_DENIED,
           "key file "

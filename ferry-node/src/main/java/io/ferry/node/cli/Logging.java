@@ -66,6 +66,13 @@ final class Logging {
       }
       logger("io.ferry").setLevel(Level.INFO);
     }
+    // One log file per process: a second call (an embedder running several nodes in turn) must
+    // not leave the earlier node's file attached and still collecting this node's lines.
+    Appender<ILoggingEvent> previous = root.getAppender("FILE");
+    if (previous != null) {
+      root.detachAppender(previous);
+      previous.stop();
+    }
     root.addAppender(appender);
     return file;
   }

@@ -1,0 +1,67 @@
+package io.ferry.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class LimitsTest {
+  private static final int KIB = 1024;
+  private static final int MIB = 1024 * KIB;
+
+  @Test
+  void namedValues() {
+    assertThat(Limits.MAX_SNAPSHOTS_PER_LISTING).isEqualTo(10);
+    assertThat(Limits.MAX_SNAPSHOT_METADATA_BYTES).isEqualTo(4 * MIB);
+    assertThat(Limits.MAX_CHUNK_BYTES).isEqualTo(16 * MIB);
+    assertThat(Limits.MAX_HEADS_PER_SAMPLE).isEqualTo(100);
+    assertThat(Limits.MAX_OPEN_SUBSCRIPTIONS).isEqualTo(128);
+    assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isEqualTo(2048);
+    assertThat(Limits.DEFAULT_PROOF_BYTE_LIMIT).isEqualTo(2 * MIB - 4 * KIB);
+  }
+
+  @Test
+  void aFrameHoldsTheLargestMessages() {
+    assertThat(Limits.MAX_FRAME_BYTES).isGreaterThan(Limits.MAX_CHUNK_BYTES);
+    assertThat(Limits.MAX_FRAME_BYTES).isGreaterThan(Limits.MAX_SNAPSHOT_METADATA_BYTES);
+    assertThat(Limits.MAX_PROOF_BYTES).isLessThanOrEqualTo(Limits.MAX_FRAME_BYTES);
+    assertThat(Limits.DEFAULT_PROOF_BYTE_LIMIT).isLessThanOrEqualTo(Limits.MAX_PROOF_BYTES);
+  }
+
+  @Test
+  void oneKeyValueFitsInADefaultProof() {
+    assertThat(Limits.MAX_VALUE_BYTES).isLessThan(Limits.DEFAULT_PROOF_BYTE_LIMIT);
+    assertThat(Limits.MAX_KEY_BYTES + Limits.MAX_VALUE_BYTES)
+        .isLessThan(Limits.DEFAULT_PROOF_BYTE_LIMIT);
+    assertThat(Limits.MAX_KEY_BYTES).isLessThan(Limits.MAX_VALUE_BYTES);
+  }
+
+  @Test
+  void proofKeyLimits() {
+    assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isPositive();
+    assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isLessThanOrEqualTo(Limits.MAX_PROOF_KEY_LIMIT);
+    // A path has at most one node per nibble of the longest key, plus the root.
+    assertThat(Limits.MAX_PROOF_PATH_NODES).isEqualTo(2 * Limits.MAX_KEY_BYTES + 1);
+  }
+
+  @Test
+  void everyLimitIsPositive() {
+    int[] all = {
+      Limits.MAX_SNAPSHOTS_PER_LISTING,
+      Limits.MAX_SNAPSHOT_METADATA_BYTES,
+      Limits.MAX_CHUNK_BYTES,
+      Limits.MAX_HEADS_PER_SAMPLE,
+      Limits.MAX_OPEN_SUBSCRIPTIONS,
+      Limits.MAX_KEY_BYTES,
+      Limits.MAX_VALUE_BYTES,
+      Limits.DEFAULT_PROOF_KEY_LIMIT,
+      Limits.MAX_PROOF_KEY_LIMIT,
+      Limits.DEFAULT_PROOF_BYTE_LIMIT,
+      Limits.MAX_PROOF_BYTES,
+      Limits.MAX_PROOF_PATH_NODES,
+      Limits.MAX_FRAME_BYTES
+    };
+    for (int v : all) {
+      assertThat(v).isPositive();
+    }
+  }
+}
