@@ -1,0 +1,496 @@
+package io.ferry.merkledb;
+
+import io.ferry.core.Bytes;
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.core.KeyRange;
+import io.ferry.merkledb.proof.ChangeProof;
+import io.ferry.merkledb.proof.Proof;
+import io.ferry.merkledb.proof.ProofGenerator;
+import io.ferry.merkledb.proof.RangeProof;
+import io.ferry.merkledb.store.Column;
+import io.ferry.merkledb.store.KvStore;
+import io.ferry.merkledb.store.MemoryStore;
+import io.ferry.merkledb.store.NodeCache;
+import io.ferry.merkledb.store.NodeCodec;
+import io.ferry.merkledb.store.RocksStore;
+import io.ferry.merkledb.store.StoreIterator;
+import io.ferry.merkledb.store.StoreSnapshot;
+import io.ferry.merkledb.store.WriteBatch;
+import io.ferry.merkledb.trie.Node;
+import io.ferry.merkledb.trie.Path;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Merkleized key-value store: a radix trie whose root hash commits to every key-value, stored in
+ * RocksDB, with roots bit-compatible with AvalancheGo's merkledb. The state advances by commits;
+ * the last {@link MerkleDBConfig#historyLength()} revisions stay provable, so peers can ask for
+ * range proofs at any of them and for change proofs between two of them.
+ *
+ * <p><b>Writes</b>: build a {@link View} ({@link #newView}), read its root, then {@link
+ * #commit(View)}; or {@link #commit(Batch)} in one step. A commit is one atomic store write: after
+ * a crash at any instant the store reopens at the previous or the new revision, never a mix.
+ *
+ * <p><b>Thread-safety</b>: every method is thread-safe. Commits are serialized; readers never wait
+ * for them: reads, scans and proof generation run on a snapshot of the revision that was the head
+ * when they began.
+ */
+public final class MerkleDB implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MerkleDB.class);
+
+  private static final byte[] HEAD_KEY = "head".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONFIG_KEY = "config".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] REV_PREFIX = "rev/".getBytes(StandardCharsets.US_ASCII);
+  private static final int FORMAT_VERSION = 1;
+
+  private final KvStore store;
+  private final MerkleDBConfig config;
+  private final BranchFactor bf;
+  private final NodeCache cache;
+  private final Object commitLock = new Object();
+
+  /** Retained revisions by height, oldest first; guarded by commitLock for writes. */
+  private volatile NavigableMap<Long, Hash> revisions;
+
+  private volatile Head head;
+  private volatile boolean closed;
+
+  private MerkleDB(KvStore store, MerkleDBConfig config) {
+    this.store = store;
+    this.config = config;
+    this.bf = config.branchFactor();
+    this.cache = new NodeCache(Math.max(16, config.nodeCacheEntries()));
+    checkFormat();
+    byte[] h = store.get(Column.META, HEAD_KEY);
+    this.head = h == null ? Head.empty() : Head.decode(h, bf);
+    this.revisions = loadRevisions();
+  }
+
+  /** Opens (creating if needed) a store on disk with the default configuration. */
+  public static MerkleDB open(java.nio.file.Path dir) {
+    return open(dir, MerkleDBConfig.defaults());
+  }
+
+  /** Opens (creating if needed) a store on disk. */
+  public static MerkleDB open(java.nio.file.Path dir, MerkleDBConfig config) {
+    KvStore store = new RocksStore(dir, config.blockCacheBytes(), config.syncWrites());
+    try {
+      return new MerkleDB(store, config);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** A store in memory, for tests and simulations only. */
+  public static MerkleDB inMemory(MerkleDBConfig config) {
+    return new MerkleDB(new MemoryStore(), config);
+  }
+
+  /** A MerkleDB over a given store (the MerkleDB closes it). */
+  public static MerkleDB open(KvStore store, MerkleDBConfig config) {
+    return new MerkleDB(store, config);
+  }
+
+  private void checkFormat() {
+    byte[] stored = store.get(Column.META, CONFIG_KEY);
+    byte[] mine = ByteBuffer.allocate(8).putInt(FORMAT_VERSION).putInt(bf.width()).array();
+    if (stored == null) {
+      store.write(new WriteBatch().put(Column.META, CONFIG_KEY, mine));
+      return;
+    }
+    ByteBuffer b = ByteBuffer.wrap(stored);
+    int version = b.getInt();
+    int width = b.getInt();
+    if (version != FORMAT_VERSION) {
+      throw new FerryException(
+          ErrorCode.CORRUPT_DATA, "store format " + version + " is not " + FORMAT_VERSION);
+    }
+    if (width != bf.width()) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "the store was created with branch factor " + width + ", not " + bf.width());
+    }
+  }
+
+  /** Reads the branch factor a store on disk was created with, or empty if it is new. */
+  public static Optional<BranchFactor> storedBranchFactor(KvStore store) {
+    byte[] stored = store.get(Column.META, CONFIG_KEY);
+    return stored == null
+        ? Optional.empty()
+        : Optional.of(BranchFactor.of(ByteBuffer.wrap(stored).getInt(4)));
+  }
+
+  private NavigableMap<Long, Hash> loadRevisions() {
+    NavigableMap<Long, Hash> out = new TreeMap<>();
+    try (StoreIterator it = store.scan(Column.META, REV_PREFIX, revKey(Long.MAX_VALUE))) {
+      while (it.next()) {
+        out.put(ByteBuffer.wrap(it.key(), REV_PREFIX.length, 8).getLong(), Hash.of(it.value()));
+      }
+    }
+    out.put(head.revision().height(), head.revision().root());
+    return Collections.unmodifiableNavigableMap(out);
+  }
+
+  private static byte[] revKey(long height) {
+    return ByteBuffer.allocate(REV_PREFIX.length + 8).put(REV_PREFIX).putLong(height).array();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  public BranchFactor branchFactor() {
+    return bf;
+  }
+
+  public MerkleDBConfig config() {
+    return config;
+  }
+
+  /** The head revision's root; {@link Hash#ZERO} when empty. */
+  public Hash root() {
+    return head.revision().root();
+  }
+
+  /** Commits so far. */
+  public long height() {
+    return head.revision().height();
+  }
+
+  public Revision revision() {
+    return head.revision();
+  }
+
+  /** The revisions that can be proven, oldest first; the last is the head. */
+  public List<Revision> revisions() {
+    List<Revision> out = new ArrayList<>();
+    revisions.forEach((h, r) -> out.add(new Revision(h, r)));
+    return out;
+  }
+
+  /** The head's value at {@code key}. */
+  public Optional<Bytes> get(Bytes key) {
+    checkOpen();
+    byte[] v = store.get(Column.VALUES, key.unsafeArray());
+    return v == null ? Optional.empty() : Optional.of(Bytes.wrap(v));
+  }
+
+  /** Visits the head's key-values in {@code range} in key order until the visitor returns false. */
+  public void scan(KeyRange range, Predicate<KeyValue> visitor) {
+    try (StateSnapshot s = snapshot()) {
+      s.scan(range, visitor);
+    }
+  }
+
+  /** The head revision, held still for reading until closed. */
+  public StateSnapshot snapshot() {
+    checkOpen();
+    synchronized (commitLock) {
+      return new RevisionReader(this, head, store.snapshot(), cache, bf);
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** A view of {@code batch} on the head; commit it with {@link #commit(View)}. */
+  public View newView(Batch batch) {
+    return View.of(snapshot(), batch);
+  }
+
+  /** Applies {@code batch} as one new revision. */
+  public Revision commit(Batch batch) {
+    try (StateSnapshot base = snapshot()) {
+      return commit(View.of(base, batch));
+    }
+  }
+
+  /**
+   * Commits a view built on this store's head (directly, or through other views, which are
+   * committed with it).
+   *
+   * @throws FerryException {@link ErrorCode#ILLEGAL_STATE} if the head moved since the view was
+   *     built (the view is stale), or the view belongs to another store
+   */
+  public Revision commit(View view) {
+    checkOpen();
+    List<View> chain = new ArrayList<>();
+    TrieReader t = view;
+    while (t instanceof View v) {
+      chain.add(v);
+      t = v.base();
+    }
+    Collections.reverse(chain);
+    if (!(t instanceof RevisionReader base) || base.db() != this) {
+      throw new FerryException(ErrorCode.ILLEGAL_STATE, "the view was not built on this store");
+    }
+    synchronized (commitLock) {
+      Head current = head;
+      if (!base.head().equals(current)) {
+        throw new FerryException(
+            ErrorCode.ILLEGAL_STATE,
+            "stale view: built on height "
+                + base.head().revision().height()
+                + " but the head is now "
+                + current.revision().height());
+      }
+      Map<Path, Node> nodes = new HashMap<>();
+      NavigableMap<Bytes, Optional<Bytes>> values = new TreeMap<>();
+      for (View v : chain) {
+        nodes.putAll(v.changedNodes());
+        values.putAll(v.changes());
+      }
+      long height = current.revision().height() + 1;
+      Head next = new Head(new Revision(height, view.root()), view.nodes().rootPath());
+      WriteBatch batch = new WriteBatch();
+      nodes.forEach(
+          (path, node) -> {
+            if (node == null) {
+              batch.delete(Column.NODES, path.storageKey());
+            } else {
+              batch.put(Column.NODES, path.storageKey(), NodeCodec.encode(node));
+            }
+          });
+      StoreSnapshot snap = base.snapshot();
+      int changed = 0;
+      for (Map.Entry<Bytes, Optional<Bytes>> e : values.entrySet()) {
+        byte[] old = snap.get(Column.VALUES, e.getKey().unsafeArray());
+        Optional<Bytes> before = old == null ? Optional.empty() : Optional.of(Bytes.wrap(old));
+        if (before.equals(e.getValue())) {
+          continue;
+        }
+        changed++;
+        byte[] k = e.getKey().unsafeArray();
+        if (e.getValue().isPresent()) {
+          batch.put(Column.VALUES, k, e.getValue().get().unsafeArray());
+        } else {
+          batch.delete(Column.VALUES, k);
+        }
+        batch.put(
+            Column.HISTORY,
+            HistoryRecord.storageKey(height, e.getKey()),
+            new HistoryRecord(before, e.getValue()).encode());
+      }
+      NavigableMap<Long, Hash> revs = new TreeMap<>(revisions);
+      revs.put(height, next.revision().root());
+      batch.put(Column.META, revKey(height), next.revision().root().toBytes());
+      prune(batch, revs, height);
+      batch.put(Column.META, HEAD_KEY, next.encode());
+      store.write(batch);
+      for (Node n : nodes.values()) {
+        if (n != null) {
+          cache.put(n);
+        }
+      }
+      head = next;
+      revisions = Collections.unmodifiableNavigableMap(revs);
+      log.debug("committed height {} root {} ({} keys changed)", height, view.root(), changed);
+      return next.revision();
+    }
+  }
+
+  /** Drops history older than the retained window from {@code revs} and the store. */
+  private void prune(WriteBatch batch, NavigableMap<Long, Hash> revs, long height) {
+    long oldestKept = height - config.historyLength() + 1;
+    if (oldestKept <= 0 || revs.firstKey() >= oldestKept) {
+      return;
+    }
+    // Changes of heights <= oldestKept are not needed to rebuild any kept revision.
+    batch.deleteRange(
+        Column.HISTORY, HistoryRecord.heightPrefix(0), HistoryRecord.heightPrefix(oldestKept + 1));
+    batch.deleteRange(Column.META, revKey(0), revKey(oldestKept));
+    revs.headMap(oldestKept, false).clear();
+  }
+
+  /**
+   * Loads sorted, unique key-values into an empty store as its first revision, building the trie
+   * bottom-up without reading anything back: values go in as RocksDB SST files, nodes as unlogged
+   * batches, and the head last, so a crash before the end leaves the store empty.
+   *
+   * @throws FerryException {@link ErrorCode#ILLEGAL_STATE} if the store is not empty, {@link
+   *     ErrorCode#INVALID_ARGUMENT} if the keys are not strictly increasing
+   */
+  public Revision bulkLoad(Iterator<KeyValue> sorted) {
+    checkOpen();
+    synchronized (commitLock) {
+      if (head.revision().height() != 0 || !head.revision().root().isZero()) {
+        throw new FerryException(
+            ErrorCode.ILLEGAL_STATE,
+            "bulk load needs an empty store; this one is at height " + height());
+      }
+      BulkLoader loader = new BulkLoader(store, bf);
+      Head next = loader.load(sorted, 1);
+      WriteBatch batch = new WriteBatch();
+      batch.put(Column.META, revKey(1), next.revision().root().toBytes());
+      batch.deleteRange(Column.META, revKey(0), revKey(1));
+      batch.put(Column.META, HEAD_KEY, next.encode());
+      store.write(batch);
+      head = next;
+      NavigableMap<Long, Hash> revs = new TreeMap<>();
+      revs.put(1L, next.revision().root());
+      revisions = Collections.unmodifiableNavigableMap(revs);
+      log.info("bulk loaded {} keys, root {}", loader.keysLoaded(), next.revision().root());
+      return next.revision();
+    }
+  }
+
+  // ---------------------------------------------------------------- proofs
+
+  /** An inclusion or exclusion proof of {@code key} in the head revision. */
+  public Proof proof(Bytes key) {
+    try (StateSnapshot s = snapshot()) {
+      return ProofGenerator.proof(s, key);
+    }
+  }
+
+  /**
+   * A range proof of the revision with root {@code root}.
+   *
+   * @throws FerryException {@link ErrorCode#INSUFFICIENT_HISTORY} if that root is not among the
+   *     retained revisions; {@link ErrorCode#INVALID_ARGUMENT} for non-positive limits
+   */
+  public RangeProof rangeProof(Hash root, KeyRange range, int keyLimit, int byteLimit) {
+    try (StateSnapshot headSnap = snapshot()) {
+      TrieReader trie = trieAt(headSnap, root);
+      return ProofGenerator.rangeProof(trie, range, keyLimit, byteLimit);
+    }
+  }
+
+  /**
+   * A change proof from {@code startRoot} to {@code endRoot} over {@code range}.
+   *
+   * @throws FerryException {@link ErrorCode#INSUFFICIENT_HISTORY} if either root is not retained;
+   *     {@link ErrorCode#INVALID_ARGUMENT} if the start root is not older than the end root
+   */
+  public ChangeProof changeProof(
+      Hash startRoot, Hash endRoot, KeyRange range, int keyLimit, int byteLimit) {
+    try (StateSnapshot headSnap = snapshot()) {
+      long startHeight = heightOf(startRoot, headSnap.revision());
+      long endHeight = heightOf(endRoot, headSnap.revision());
+      if (startHeight >= endHeight) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "start root (height "
+                + startHeight
+                + ") is not before end root (height "
+                + endHeight
+                + ")");
+      }
+      List<KeyChange> changes =
+          changesBetween(((RevisionReader) headSnap).snapshot(), startHeight, endHeight, range);
+      TrieReader endTrie = trieAt(headSnap, endRoot);
+      return ProofGenerator.changeProof(endTrie, changes, range, keyLimit, byteLimit);
+    }
+  }
+
+  /** True if {@code root} is one of the retained revisions. */
+  public boolean hasRoot(Hash root) {
+    return revisions.containsValue(root);
+  }
+
+  private long heightOf(Hash root, Revision headRev) {
+    if (root.equals(headRev.root())) {
+      return headRev.height();
+    }
+    for (Map.Entry<Long, Hash> e : revisions.descendingMap().entrySet()) {
+      if (e.getKey() <= headRev.height() && e.getValue().equals(root)) {
+        return e.getKey();
+      }
+    }
+    throw new FerryException(
+        ErrorCode.INSUFFICIENT_HISTORY,
+        "root " + root + " is not among the last " + config.historyLength() + " revisions");
+  }
+
+  /** The trie at {@code root}: the head itself, or the head with later changes undone. */
+  private TrieReader trieAt(StateSnapshot headSnap, Hash root) {
+    long h = heightOf(root, headSnap.revision());
+    if (h == headSnap.revision().height()) {
+      return headSnap;
+    }
+    Batch undo = new Batch();
+    Set<Bytes> seen = new HashSet<>();
+    StoreSnapshot snap = ((RevisionReader) headSnap).snapshot();
+    try (StoreIterator it = snap.scan(Column.HISTORY, HistoryRecord.heightPrefix(h + 1), null)) {
+      while (it.next()) {
+        Bytes key = HistoryRecord.keyOf(it.key());
+        if (seen.add(key)) {
+          undo.set(key, HistoryRecord.decode(it.value()).before());
+        }
+      }
+    }
+    View past = View.of(headSnap, undo);
+    if (!past.root().equals(root)) {
+      throw new FerryException(
+          ErrorCode.CORRUPT_DATA,
+          "history does not rebuild root "
+              + root
+              + " at height "
+              + h
+              + " (got "
+              + past.root()
+              + ")");
+    }
+    return past;
+  }
+
+  /** Every key in {@code range} whose value differs between the two heights, with its new state. */
+  private static List<KeyChange> changesBetween(
+      StoreSnapshot snap, long fromHeight, long toHeight, KeyRange range) {
+    Map<Bytes, HistoryRecord> merged = new TreeMap<>();
+    try (StoreIterator it =
+        snap.scan(
+            Column.HISTORY,
+            HistoryRecord.heightPrefix(fromHeight + 1),
+            HistoryRecord.heightPrefix(toHeight + 1))) {
+      while (it.next()) {
+        Bytes key = HistoryRecord.keyOf(it.key());
+        if (!range.contains(key)) {
+          continue;
+        }
+        HistoryRecord r = HistoryRecord.decode(it.value());
+        merged.merge(key, r, (first, later) -> new HistoryRecord(first.before(), later.after()));
+      }
+    }
+    List<KeyChange> out = new ArrayList<>();
+    merged.forEach(
+        (k, r) -> {
+          if (!r.before().equals(r.after())) {
+            out.add(new KeyChange(k, r.after()));
+          }
+        });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private void checkOpen() {
+    if (closed) {
+      throw new FerryException(ErrorCode.ILLEGAL_STATE, "the MerkleDB is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (commitLock) {
+      if (!closed) {
+        closed = true;
+        store.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,412 @@
+package io.ferry.merkledb.proof;
+
+import io.ferry.core.Bytes;
+import io.ferry.core.Hash;
+import io.ferry.core.KeyRange;
+import io.ferry.core.Limits;
+import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.BranchFactor;
+import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.TrieReader;
+import io.ferry.merkledb.View;
+import io.ferry.merkledb.trie.Child;
+import io.ferry.merkledb.trie.Node;
+import io.ferry.merkledb.trie.NodeHasher;
+import io.ferry.merkledb.trie.NodeSource;
+import io.ferry.merkledb.trie.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Checks proofs against a trusted root; standalone functions, no database needed for range and
+ * single-key proofs.
+ *
+ * <p>How: a proof claims that, under the root, the keys in an interval I = [start, L] are exactly a
+ * given set. The verifier rebuilds the root from three kinds of parts and compares: the proof's
+ * boundary nodes (the paths to start and to L), which give the ids of subtrees wholly outside I;
+ * subtrees wholly inside I, hashed from the claimed contents (the key-values, or for a change proof
+ * the local store with the changes applied); and for a boundary node inside I, its value from the
+ * claimed contents, never from the proof. A subtree that straddles a bound must itself be a
+ * boundary node, or the proof is incomplete. So nothing the proof says about I is trusted, only
+ * hashed, and a root match means I holds exactly the claimed contents. This closes, by
+ * construction, the forged exclusion proofs and boundary-change bugs that hit other
+ * implementations.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ProofVerifier {
+  private ProofVerifier() {}
+
+  /**
+   * Verifies a range proof for a request of {@code range} with {@code keyLimit} against {@code
+   * root}.
+   *
+   * @throws ProofException naming the first problem found
+   */
+  public static void verifyRangeProof(
+      RangeProof proof, KeyRange range, int keyLimit, Hash root, BranchFactor bf) {
+    List<Bytes> keys = new ArrayList<>(proof.keyValues().size());
+    proof.keyValues().forEach(kv -> keys.add(kv.key()));
+    checkShape(proof.startProof(), proof.endProof(), keys, range, keyLimit, root);
+    for (KeyValue kv : proof.keyValues()) {
+      if (kv.value().length() > Limits.MAX_VALUE_BYTES) {
+        throw new ProofException(ProofError.OVERSIZED, "value of " + kv.key() + " is too large");
+      }
+    }
+    TrieReader claimed = View.of(TrieReader.empty(bf), Batch.of(proof.keyValues()));
+    reconstruct(
+        proof.startProof(), proof.endProof(), range.start(), last(keys, range), claimed, root);
+  }
+
+  /**
+   * Verifies a change proof for a request of {@code range} against the trusted {@code endRoot},
+   * given a local store that holds the start root's key-values in that range.
+   *
+   * @return the local store with the changes applied, ready to commit
+   * @throws ProofException naming the first problem found
+   */
+  public static View verifyChangeProof(
+      ChangeProof proof, KeyRange range, int keyLimit, Hash endRoot, TrieReader local) {
+    List<Bytes> keys = new ArrayList<>(proof.keyChanges().size());
+    proof.keyChanges().forEach(kc -> keys.add(kc.key()));
+    checkShape(proof.startProof(), proof.endProof(), keys, range, keyLimit, endRoot);
+    View applied = View.of(local, Batch.ofChanges(proof.keyChanges()));
+    reconstruct(
+        proof.startProof(), proof.endProof(), range.start(), last(keys, range), applied, endRoot);
+    return applied;
+  }
+
+  /**
+   * Verifies a single-key proof against {@code root}: the key has the proof's value, or none.
+   *
+   * @throws ProofException naming the first problem found
+   */
+  public static void verifyProof(Proof proof, Hash root, BranchFactor bf) {
+    List<KeyValue> kvs =
+        proof.value().map(v -> List.of(new KeyValue(proof.key(), v))).orElse(List.of());
+    if (proof.path().isEmpty()) {
+      if (!root.isZero()) {
+        throw new ProofException(ProofError.EMPTY_PROOF, "no proof nodes for a non-empty trie");
+      }
+      if (proof.value().isPresent()) {
+        throw new ProofException(ProofError.ROOT_MISMATCH, "the empty trie holds no value");
+      }
+      return;
+    }
+    reconstruct(
+        List.of(),
+        proof.path(),
+        Optional.of(proof.key()),
+        Optional.of(proof.key()),
+        View.of(TrieReader.empty(bf), Batch.of(kvs)),
+        root);
+  }
+
+  private static Optional<Bytes> last(List<Bytes> keys, KeyRange range) {
+    return keys.isEmpty() ? range.end() : Optional.of(keys.get(keys.size() - 1));
+  }
+
+  /** The checks that need no hashing: counts, order, bounds, which proofs must be present. */
+  private static void checkShape(
+      List<ProofNode> startProof,
+      List<ProofNode> endProof,
+      List<Bytes> keys,
+      KeyRange range,
+      int keyLimit,
+      Hash root) {
+    Optional<Bytes> start = range.start();
+    Optional<Bytes> end = range.end();
+    if (keys.size() > keyLimit) {
+      throw new ProofException(
+          ProofError.TOO_MANY_KEYS, keys.size() + " keys for a limit of " + keyLimit);
+    }
+    if (keys.isEmpty() && startProof.isEmpty() && endProof.isEmpty() && !root.isZero()) {
+      boolean unbounded = start.isEmpty() && end.isEmpty();
+      if (!unbounded) {
+        throw new ProofException(ProofError.EMPTY_PROOF, "no keys and no proof nodes");
+      }
+    }
+    if (start.isEmpty() && !startProof.isEmpty()) {
+      throw new ProofException(
+          ProofError.UNEXPECTED_START_PROOF, "a start proof for a range with no start");
+    }
+    if (end.isEmpty() && keys.isEmpty() && !endProof.isEmpty()) {
+      throw new ProofException(
+          ProofError.UNEXPECTED_END_PROOF, "an end proof with no end and no keys");
+    }
+    if (endProof.isEmpty() && (end.isPresent() || !keys.isEmpty()) && !root.isZero()) {
+      throw new ProofException(ProofError.MISSING_END_PROOF, "no end proof");
+    }
+    Bytes previous = null;
+    for (Bytes k : keys) {
+      if (k.length() > Limits.MAX_KEY_BYTES) {
+        throw new ProofException(ProofError.OVERSIZED, "a key of " + k.length() + " bytes");
+      }
+      if (previous != null && previous.compareTo(k) >= 0) {
+        throw new ProofException(
+            ProofError.KEYS_OUT_OF_ORDER, "key " + k + " does not follow " + previous);
+      }
+      if (!range.contains(k)) {
+        throw new ProofException(ProofError.KEY_OUT_OF_RANGE, "key " + k + " is outside " + range);
+      }
+      previous = k;
+    }
+  }
+
+  /**
+   * Rebuilds the root from the boundary nodes and the claimed contents of [start, last] and
+   * compares it with {@code root}.
+   */
+  private static void reconstruct(
+      List<ProofNode> startProof,
+      List<ProofNode> endProof,
+      Optional<Bytes> start,
+      Optional<Bytes> last,
+      TrieReader claimed,
+      Hash root) {
+    BranchFactor bf = claimed.branchFactor();
+    Bounds bounds = new Bounds(start.map(s -> Path.ofKey(s, bf)), last.map(l -> Path.ofKey(l, bf)));
+    Map<Path, ProofNode> boundary = new HashMap<>();
+    for (List<ProofNode> list : List.of(endProof, startProof)) {
+      ProofNode previous = null;
+      for (ProofNode n : list) {
+        checkNode(n, bf);
+        if (previous != null && !previous.key().isStrictPrefixOf(n.key())) {
+          throw new ProofException(
+              ProofError.DISCONNECTED_PROOF_NODES,
+              "proof node " + n.key() + " does not extend " + previous.key());
+        }
+        ProofNode existing = boundary.putIfAbsent(n.key(), n);
+        if (existing != null && !existing.equals(n)) {
+          throw new ProofException(
+              ProofError.INCONSISTENT_PROOF_NODES, "two different proof nodes at " + n.key());
+        }
+        previous = n;
+      }
+    }
+    if (boundary.isEmpty()) {
+      // Only a fully unbounded interval can be proven without boundary nodes: the claimed
+      // contents are then the whole trie.
+      Hash computed = claimed.root();
+      if (!computed.equals(root)) {
+        throw new ProofException(
+            ProofError.ROOT_MISMATCH, "computed root " + computed + ", expected " + root);
+      }
+      return;
+    }
+    // The boundary nodes must form one tree: each hangs under its longest proper prefix among
+    // them, through a child the parent lists.
+    List<Path> sorted = new ArrayList<>(boundary.keySet());
+    sorted.sort(null);
+    Path top = sorted.get(0);
+    Map<Path, ProofNode[]> below = new HashMap<>();
+    List<Path> stack = new ArrayList<>();
+    for (Path p : sorted) {
+      while (!stack.isEmpty() && !stack.get(stack.size() - 1).isStrictPrefixOf(p)) {
+        stack.remove(stack.size() - 1);
+      }
+      if (stack.isEmpty()) {
+        if (p != top) {
+          throw new ProofException(
+              ProofError.DISCONNECTED_PROOF_NODES,
+              "proof nodes " + top + " and " + p + " have no common root");
+        }
+      } else {
+        Path parent = stack.get(stack.size() - 1);
+        int index = p.token(parent.length());
+        ProofNode parentNode = boundary.get(parent);
+        if (!parentNode.children().containsKey(index)) {
+          throw new ProofException(
+              ProofError.DISCONNECTED_PROOF_NODES,
+              "proof node "
+                  + p
+                  + " hangs under child "
+                  + index
+                  + " that "
+                  + parent
+                  + " does not have");
+        }
+        ProofNode[] slots = below.computeIfAbsent(parent, k -> new ProofNode[bf.width()]);
+        if (slots[index] != null) {
+          throw new ProofException(
+              ProofError.PROOF_NODE_OFF_PATH,
+              "two proof nodes " + slots[index].key() + " and " + p + " under one child");
+        }
+        slots[index] = boundary.get(p);
+        checkOnPath(p, parent, bounds);
+      }
+      stack.add(p);
+    }
+    if (!bounds.onPath(top) && below.containsKey(top)) {
+      throw new ProofException(
+          ProofError.PROOF_NODE_OFF_PATH, "root proof node " + top + " is off both paths");
+    }
+    Hash computed = new Rebuild(bf, bounds, below, claimed).hash(boundary.get(top));
+    if (!computed.equals(root)) {
+      throw new ProofException(
+          ProofError.ROOT_MISMATCH, "computed root " + computed + ", expected " + root);
+    }
+  }
+
+  private static void checkNode(ProofNode n, BranchFactor bf) {
+    if (!n.key().isWholeBytes() && n.valueOrHash().isPresent()) {
+      throw new ProofException(
+          ProofError.INVALID_PROOF_NODE, "proof node " + n.key() + " has a value inside a byte");
+    }
+    for (int index : n.children().keySet()) {
+      if (index < 0 || index >= bf.width()) {
+        throw new ProofException(
+            ProofError.INVALID_PROOF_NODE, "child index " + index + " is beyond " + bf);
+      }
+    }
+    if (n.valueOrHash().isPresent() && n.valueOrHash().get().length() > Hash.LENGTH) {
+      throw new ProofException(ProofError.INVALID_PROOF_NODE, "value digest longer than a hash");
+    }
+  }
+
+  /**
+   * A boundary node must lie on the path to start or to L: its parent's path leads toward one of
+   * them through this node's child slot.
+   */
+  private static void checkOnPath(Path node, Path parent, Bounds bounds) {
+    int index = node.token(parent.length());
+    boolean towardStart =
+        bounds.start.isPresent()
+            && parent.isStrictPrefixOf(bounds.start.get())
+            && bounds.start.get().token(parent.length()) == index;
+    boolean towardLast =
+        bounds.last.isPresent()
+            && parent.isStrictPrefixOf(bounds.last.get())
+            && bounds.last.get().token(parent.length()) == index;
+    if (!towardStart && !towardLast) {
+      throw new ProofException(
+          ProofError.PROOF_NODE_OFF_PATH, "proof node " + node + " is on neither bound's path");
+    }
+  }
+
+  /** The interval [start, last] as paths; empty means unbounded on that side. */
+  private record Bounds(Optional<Path> start, Optional<Path> last) {
+    boolean onPath(Path p) {
+      return start.map(p::isPrefixOf).orElse(false) || last.map(p::isPrefixOf).orElse(false);
+    }
+
+    /** Where all keys under {@code prefix} lie relative to the interval. */
+    Side classify(Path prefix) {
+      if (start.isPresent()) {
+        Path s = start.get();
+        if (prefix.isStrictPrefixOf(s)) {
+          return Side.STRADDLES_START;
+        }
+        if (!s.isPrefixOf(prefix) && prefix.compareTo(s) < 0) {
+          return Side.OUTSIDE;
+        }
+      }
+      if (last.isPresent()) {
+        Path l = last.get();
+        if (prefix.isPrefixOf(l)) {
+          return Side.STRADDLES_END;
+        }
+        if (prefix.compareTo(l) > 0) {
+          return Side.OUTSIDE;
+        }
+      }
+      return Side.INSIDE;
+    }
+  }
+
+  private enum Side {
+    INSIDE,
+    OUTSIDE,
+    STRADDLES_START,
+    STRADDLES_END
+  }
+
+  /** The recursive rebuild of one proof's root. */
+  private record Rebuild(
+      BranchFactor bf, Bounds bounds, Map<Path, ProofNode[]> below, TrieReader claimed) {
+    Hash hash(ProofNode node) {
+      Path key = node.key();
+      ProofNode[] slots = below.get(key);
+      Hash[] ids = new Hash[bf.width()];
+      int count = 0;
+      for (int i = 0; i < ids.length; i++) {
+        if (slots != null && slots[i] != null) {
+          ids[i] = hash(slots[i]);
+        } else {
+          Path prefix = key.append(i);
+          Hash listed = node.children().get(i);
+          switch (bounds.classify(prefix)) {
+            case OUTSIDE -> ids[i] = listed;
+            case INSIDE -> ids[i] = subtreeId(claimed.nodes(), prefix);
+            case STRADDLES_START, STRADDLES_END -> {
+              if (listed != null) {
+                ProofError why =
+                    bounds.classify(prefix) == Side.STRADDLES_START
+                        ? ProofError.MISSING_START_PROOF
+                        : ProofError.MISSING_END_PROOF;
+                throw new ProofException(
+                    why, "no proof node under " + prefix + ", which spans a bound of the range");
+              }
+            }
+          }
+        }
+        if (ids[i] != null) {
+          count++;
+        }
+      }
+      byte[] digest = node.valueOrHash().map(Bytes::toByteArray).orElse(null);
+      if (key.isWholeBytes() && inside(key)) {
+        byte[] claimedDigest =
+            claimed.get(key.toKey()).map(v -> NodeHasher.valueDigest(v.unsafeArray())).orElse(null);
+        if (!Arrays.equals(digest, claimedDigest)) {
+          throw new ProofException(
+              ProofError.VALUE_MISMATCH,
+              "proof node "
+                  + key
+                  + (digest == null ? " shows no value" : " shows a value")
+                  + " that the claimed key-values contradict");
+        }
+        digest = claimedDigest;
+      }
+      return NodeHasher.hash(ids, count, digest, key);
+    }
+
+    /** True if the key {@code key} (a whole-byte path) lies in [start, last]. */
+    private boolean inside(Path key) {
+      boolean afterStart = bounds.start.map(s -> key.compareTo(s) >= 0).orElse(true);
+      boolean beforeLast = bounds.last.map(l -> key.compareTo(l) <= 0).orElse(true);
+      return afterStart && beforeLast;
+    }
+  }
+
+  /** The id of the subtree holding every key under {@code prefix}, or null if none. */
+  static Hash subtreeId(NodeSource nodes, Path prefix) {
+    Node n = nodes.rootNode();
+    if (n == null) {
+      return null;
+    }
+    if (prefix.isPrefixOf(n.key())) {
+      return n.id();
+    }
+    while (n.key().isStrictPrefixOf(prefix)) {
+      int t = prefix.token(n.key().length());
+      Child c = n.child(t);
+      if (c == null) {
+        return null;
+      }
+      Path childPath = n.key().extend(t, c.compressedKey());
+      if (prefix.isPrefixOf(childPath)) {
+        return c.id();
+      }
+      if (!childPath.isStrictPrefixOf(prefix)) {
+        return null;
+      }
+      n = nodes.node(childPath, c.id());
+    }
+    return null;
+  }
+}

@@ -1,0 +1,133 @@
+package io.ferry.merkledb.store;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.merkledb.BranchFactor;
+import io.ferry.merkledb.trie.Child;
+import io.ferry.merkledb.trie.Node;
+import io.ferry.merkledb.trie.Path;
+import java.io.ByteArrayOutputStream;
+
+/**
+ * The stored form of a hashed node: its id, its value digest, and each child's index, compressed
+ * path, id and value flag. The node's own path is the storage key, so it is not repeated here. A
+ * record that does not parse is {@link ErrorCode#CORRUPT_DATA}. Stateless.
+ */
+public final class NodeCodec {
+  private NodeCodec() {}
+
+  public static byte[] encode(Node n) {
+    if (n.id() == null) {
+      throw new FerryException(ErrorCode.INTERNAL, "cannot store unhashed node " + n.key());
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + n.childCount() * 48);
+    out.writeBytes(n.id().toBytes());
+    byte[] digest = n.valueDigest();
+    out.write(digest == null ? 0 : 1);
+    if (digest != null) {
+      writeUvarint(out, digest.length);
+      out.writeBytes(digest);
+    }
+    writeUvarint(out, n.childCount());
+    for (int i = 0; i < n.width(); i++) {
+      Child c = n.child(i);
+      if (c == null) {
+        continue;
+      }
+      if (c.id() == null) {
+        throw new FerryException(ErrorCode.INTERNAL, "cannot store node with unhashed child");
+      }
+      writeUvarint(out, i);
+      writeUvarint(out, c.compressedKey().length());
+      out.writeBytes(c.compressedKey().packed());
+      out.writeBytes(c.id().toBytes());
+      out.write(c.hasValue() ? 1 : 0);
+    }
+    return out.toByteArray();
+  }
+
+  public static Node decode(Path key, byte[] data, BranchFactor bf) {
+    Reader r = new Reader(data, key);
+    Hash id = Hash.of(r.bytes(Hash.LENGTH));
+    Node n = new Node(key, bf.width());
+    int flags = r.u8();
+    if (flags == 1) {
+      int len = r.uvarint(Hash.LENGTH);
+      n.setValueDigest(r.bytes(len));
+    } else if (flags != 0) {
+      throw r.corrupt("bad flags " + flags);
+    }
+    int count = r.uvarint(bf.width());
+    for (int k = 0; k < count; k++) {
+      int index = r.uvarint(bf.width() - 1);
+      int tokens = r.uvarint(Integer.MAX_VALUE);
+      int packedLen = (tokens * bf.tokenBits() + 7) / 8;
+      Path compressed = Path.ofPacked(r.bytes(packedLen), (long) tokens * bf.tokenBits(), bf);
+      Hash childId = Hash.of(r.bytes(Hash.LENGTH));
+      boolean hasValue = r.u8() == 1;
+      n.setChild(index, new Child(compressed, childId, hasValue));
+    }
+    if (r.pos != data.length) {
+      throw r.corrupt("trailing bytes");
+    }
+    n.setId(id);
+    return n;
+  }
+
+  static void writeUvarint(ByteArrayOutputStream out, long value) {
+    while ((value & ~0x7FL) != 0) {
+      out.write((int) ((value & 0x7F) | 0x80));
+      value >>>= 7;
+    }
+    out.write((int) value);
+  }
+
+  /** A bounds-checked cursor over a record. */
+  static final class Reader {
+    private final byte[] data;
+    private final Object what;
+    int pos;
+
+    Reader(byte[] data, Object what) {
+      this.data = data;
+      this.what = what;
+    }
+
+    int u8() {
+      if (pos >= data.length) {
+        throw corrupt("truncated");
+      }
+      return data[pos++] & 0xff;
+    }
+
+    byte[] bytes(int n) {
+      if (n < 0 || pos + n > data.length) {
+        throw corrupt("truncated");
+      }
+      byte[] out = java.util.Arrays.copyOfRange(data, pos, pos + n);
+      pos += n;
+      return out;
+    }
+
+    int uvarint(int max) {
+      long v = 0;
+      for (int shift = 0; shift < 35; shift += 7) {
+        int b = u8();
+        v |= (long) (b & 0x7F) << shift;
+        if ((b & 0x80) == 0) {
+          if (v > max) {
+            throw corrupt("value " + v + " over " + max);
+          }
+          return (int) v;
+        }
+      }
+      throw corrupt("varint too long");
+    }
+
+    FerryException corrupt(String why) {
+      return new FerryException(
+          ErrorCode.CORRUPT_DATA, "stored record for " + what + " is corrupt: " + why);
+    }
+  }
+}

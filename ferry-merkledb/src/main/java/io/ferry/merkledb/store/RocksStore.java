@@ -1,0 +1,347 @@
+package io.ferry.merkledb.store;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.EnvOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.IngestExternalFileOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.Snapshot;
+import org.rocksdb.SstFileWriter;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The store on disk: one RocksDB database with a column family per {@link Column}. Atomic batches
+ * go through the write-ahead log (synced to disk when {@code syncWrites}), so a process killed at
+ * any instant reopens with each batch wholly applied or not at all.
+ *
+ * <p>Thread-safe. Close it once; reads after close fail with {@link ErrorCode#ILLEGAL_STATE}.
+ */
+public final class RocksStore implements KvStore {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path dir;
+  private final RocksDB db;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final LRUCache blockCache;
+  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+  private final Map<Column, ColumnFamilyHandle> columns = new EnumMap<>(Column.class);
+  private final WriteOptions writeOptions;
+  private final WriteOptions unloggedOptions;
+  private volatile boolean closed;
+
+  /**
+   * Opens (creating if needed) the store in {@code dir}.
+   *
+   * @param blockCacheBytes RocksDB block cache size
+   * @param syncWrites fsync the write-ahead log on every atomic write (survives power loss, not
+   *     only process death)
+   */
+  public RocksStore(Path dir, long blockCacheBytes, boolean syncWrites) {
+    this.dir = dir;
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new FerryException(ErrorCode.IO_ERROR, "cannot create store directory " + dir, e);
+    }
+    blockCache = new LRUCache(blockCacheBytes);
+    BlockBasedTableConfig table =
+        new BlockBasedTableConfig()
+            .setBlockCache(blockCache)
+            .setFilterPolicy(new BloomFilter(10, false))
+            .setBlockSize(16 * 1024)
+            .setCacheIndexAndFilterBlocks(true)
+            .setPinL0FilterAndIndexBlocksInCache(true);
+    cfOptions =
+        new ColumnFamilyOptions()
+            .setTableFormatConfig(table)
+            .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            .setWriteBufferSize(64L * 1024 * 1024)
+            .setMaxWriteBufferNumber(4)
+            .setLevelCompactionDynamicLevelBytes(true);
+    dbOptions =
+        new DBOptions()
+            .setCreateIfMissing(true)
+            .setCreateMissingColumnFamilies(true)
+            .setMaxBackgroundJobs(Math.max(2, Runtime.getRuntime().availableProcessors()))
+            .setBytesPerSync(1L << 20);
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
+    for (Column c : Column.values()) {
+      descriptors.add(new ColumnFamilyDescriptor(c.familyName().getBytes(), cfOptions));
+    }
+    try {
+      db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+    } catch (RocksDBException e) {
+      close(cfOptions, dbOptions, blockCache);
+      throw new FerryException(
+          ErrorCode.IO_ERROR, "cannot open the store in " + dir + ": " + e.getMessage(), e);
+    }
+    for (int i = 0; i < Column.values().length; i++) {
+      columns.put(Column.values()[i], handles.get(i + 1));
+    }
+    writeOptions = new WriteOptions().setSync(syncWrites);
+    unloggedOptions = new WriteOptions().setDisableWAL(true);
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  private ColumnFamilyHandle cf(Column c) {
+    if (closed) {
+      throw new FerryException(ErrorCode.ILLEGAL_STATE, "the store in " + dir + " is closed");
+    }
+    return columns.get(c);
+  }
+
+  @Override
+  public byte[] get(Column column, byte[] key) {
+    try {
+      return db.get(cf(column), key);
+    } catch (RocksDBException e) {
+      throw ioError("read", e);
+    }
+  }
+
+  @Override
+  public StoreIterator scan(Column column, byte[] from, byte[] to) {
+    return iterator(column, from, to, null);
+  }
+
+  private StoreIterator iterator(Column column, byte[] from, byte[] to, Snapshot snapshot) {
+    ReadOptions ro = new ReadOptions();
+    Slice upper = to == null ? null : new Slice(to);
+    if (upper != null) {
+      ro.setIterateUpperBound(upper);
+    }
+    if (snapshot != null) {
+      ro.setSnapshot(snapshot);
+    }
+    RocksIterator it = db.newIterator(cf(column), ro);
+    if (from == null) {
+      it.seekToFirst();
+    } else {
+      it.seek(from);
+    }
+    return new StoreIterator() {
+      boolean started;
+
+      @Override
+      public boolean next() {
+        if (started) {
+          it.next();
+        }
+        started = true;
+        return it.isValid();
+      }
+
+      @Override
+      public byte[] key() {
+        return it.key();
+      }
+
+      @Override
+      public byte[] value() {
+        return it.value();
+      }
+
+      @Override
+      public void close() {
+        it.close();
+        ro.close();
+        if (upper != null) {
+          upper.close();
+        }
+      }
+    };
+  }
+
+  @Override
+  public StoreSnapshot snapshot() {
+    Snapshot snap = db.getSnapshot();
+    ReadOptions ro = new ReadOptions().setSnapshot(snap);
+    return new StoreSnapshot() {
+      private boolean released;
+
+      @Override
+      public byte[] get(Column column, byte[] key) {
+        try {
+          return db.get(cf(column), ro, key);
+        } catch (RocksDBException e) {
+          throw ioError("read", e);
+        }
+      }
+
+      @Override
+      public StoreIterator scan(Column column, byte[] from, byte[] to) {
+        return iterator(column, from, to, snap);
+      }
+
+      @Override
+      public synchronized void close() {
+        if (!released && !closed) {
+          db.releaseSnapshot(snap);
+          ro.close();
+        }
+        released = true;
+      }
+    };
+  }
+
+  @Override
+  public void write(WriteBatch batch) {
+    write(batch, writeOptions);
+  }
+
+  @Override
+  public void writeUnlogged(WriteBatch batch) {
+    write(batch, unloggedOptions);
+  }
+
+  private void write(WriteBatch batch, WriteOptions options) {
+    try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch()) {
+      for (WriteBatch.Op op : batch.ops()) {
+        ColumnFamilyHandle h = cf(op.column());
+        if (op.rangeEnd() != null) {
+          wb.deleteRange(h, op.key(), op.rangeEnd());
+        } else if (op.value() == null) {
+          wb.delete(h, op.key());
+        } else {
+          wb.put(h, op.key(), op.value());
+        }
+      }
+      db.write(options, wb);
+    } catch (RocksDBException e) {
+      throw ioError("write", e);
+    }
+  }
+
+  @Override
+  public void ingestSorted(Column column, Iterator<Map.Entry<byte[], byte[]>> sorted) {
+    List<String> files = new ArrayList<>();
+    long maxFileBytes = 256L * 1024 * 1024;
+    try (EnvOptions env = new EnvOptions();
+        Options options = new Options(dbOptions, cfOptions)) {
+      SstFileWriter writer = null;
+      long written = 0;
+      try {
+        while (sorted.hasNext()) {
+          if (writer == null) {
+            String file =
+                dir.resolve("ingest-" + column.familyName() + "-" + files.size() + ".sst")
+                    .toString();
+            Files.deleteIfExists(Path.of(file));
+            writer = new SstFileWriter(env, options);
+            writer.open(file);
+            files.add(file);
+            written = 0;
+          }
+          Map.Entry<byte[], byte[]> e = sorted.next();
+          writer.put(e.getKey(), e.getValue());
+          written += e.getKey().length + e.getValue().length;
+          if (written >= maxFileBytes) {
+            writer.finish();
+            writer.close();
+            writer = null;
+          }
+        }
+        if (writer != null) {
+          writer.finish();
+          writer.close();
+          writer = null;
+        }
+      } finally {
+        if (writer != null) {
+          writer.close();
+        }
+      }
+      if (!files.isEmpty()) {
+        try (IngestExternalFileOptions ingest =
+            new IngestExternalFileOptions().setMoveFiles(true)) {
+          db.ingestExternalFile(cf(column), files, ingest);
+        }
+      }
+    } catch (RocksDBException | IOException e) {
+      throw new FerryException(
+          ErrorCode.IO_ERROR, "bulk ingest into " + dir + " failed: " + e.getMessage(), e);
+    } finally {
+      for (String f : files) {
+        try {
+          Files.deleteIfExists(Path.of(f));
+        } catch (IOException ignored) {
+          // moved into the database already, or left for the next ingest to overwrite
+        }
+      }
+    }
+  }
+
+  @Override
+  public void flush() {
+    try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, new ArrayList<>(columns.values()));
+      db.flushWal(true);
+    } catch (RocksDBException e) {
+      throw ioError("flush", e);
+    }
+  }
+
+  private FerryException ioError(String what, RocksDBException e) {
+    return new FerryException(
+        ErrorCode.IO_ERROR, "store " + what + " failed in " + dir + ": " + e.getMessage(), e);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
+    }
+    try {
+      db.syncWal();
+    } catch (RocksDBException ignored) {
+      // nothing more can be done on close; the WAL was synced per write if syncWrites was set
+    }
+    db.close();
+    close(writeOptions, unloggedOptions, cfOptions, dbOptions, blockCache);
+  }
+
+  private static void close(AutoCloseable... resources) {
+    for (AutoCloseable r : resources) {
+      try {
+        if (r != null) {
+          r.close();
+        }
+      } catch (Exception ignored) {
+        // releasing native memory cannot meaningfully fail
+      }
+    }
+  }
+}
