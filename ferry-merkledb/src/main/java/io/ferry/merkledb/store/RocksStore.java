@@ -321,13 +321,13 @@ public final class RocksStore implements KvStore {
       return;
     }
     closed = true;
-    for (ColumnFamilyHandle h : handles) {
-      h.close();
-    }
     try {
       db.syncWal();
     } catch (RocksDBException ignored) {
       // nothing more can be done on close; the WAL was synced per write if syncWrites was set
+    }
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
     }
     db.close();
     close(writeOptions, unloggedOptions, cfOptions, dbOptions, blockCache);

@@ -108,7 +108,7 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sync", "state", "snapshot", "fetch"})
+  @ValueSource(strings = {"sync", "snapshot", "fetch"})
   void plannedCommandsAreUnavailable(String command) {
     Result r = ferry(command);
     assertThat(r.exitCode()).isEqualTo(6).isEqualTo(ExitCodes.UNAVAILABLE);
@@ -117,27 +117,28 @@ class CliTest {
   }
 
   @Test
-  void demoShowsOneValidAndTwoRejectedSignatures() throws IOException {
+  void demoRunsEndToEndAndEveryCheckHolds() throws IOException {
     Path data = tmp.resolve("demo");
-    Result r = ferry("demo", "--data", data.toString());
+    Result r = ferry("demo", "--data", data.toString(), "--keys", "3000");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("valid");
-    assertThat(r.out()).containsPattern("verifies it against alice's id: valid\\b");
-    assertThat(countOf(r.out(), "rejected")).isEqualTo(2);
-    assertThat(r.out()).doesNotContain("INVALID").doesNotContain("bug!");
-    for (String node : new String[] {"alice", "bob"}) {
+    assertThat(r.out()).contains("demo: every check held").doesNotContain("FAIL");
+    assertThat(r.out()).contains("ok   B's root equals A's first root");
+    assertThat(r.out()).contains("ok   B's root equals A's new root");
+    assertThat(countOf(r.out(), "is rejected: ")).isEqualTo(3);
+    for (String node : new String[] {"a", "b"}) {
       Path key = data.resolve(node).resolve("node.key");
       assertThat(key).isRegularFile();
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
           .isEqualTo("rw-------");
     }
-    String alice = KeyFile.load(data.resolve("alice/node.key")).id().toString();
-    assertThat(r.out()).contains("node alice: " + alice).contains("rw-------");
+    String a = KeyFile.load(data.resolve("a/node.key")).id().toString();
+    assertThat(r.out()).contains("node A " + a);
 
-    // A second run reuses the identities it created.
-    Result again = ferry("demo", "--data", data.toString());
-    assertThat(again.exitCode()).isZero();
-    assertThat(again.out()).contains("node alice: " + alice);
+    // A second run reuses the identities and starts its stores afresh.
+    Result again = ferry("demo", "--data", data.toString(), "--keys", "3000");
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.out()).contains("node A " + a).contains("demo: every check held");
+    assertThat(data.resolve("run-2")).isDirectory();
   }
 
   @Test

@@ -1,0 +1,129 @@
+package io.ferry.node.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ferry.core.Bytes;
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.Revision;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ferry state import}: applies a JSON-lines file of puts and deletes as one revision. The
+ * whole file is parsed and checked before anything is written, so bad input leaves the store
+ * unchanged.
+ */
+@Command(
+    name = "import",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Apply {\"key\":\"<hex>\",\"value\":\"<hex>\"} lines as one commit;",
+      "\"value\": null deletes the key."
+    })
+final class StateImportCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Mixin StoreOptions store;
+
+  @Option(
+      names = "--jsonl",
+      required = true,
+      paramLabel = "FILE",
+      description = "JSON-lines file, or - for standard input.")
+  String jsonl;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Override
+  public Integer call() throws IOException {
+    Batch batch = new Batch();
+    int puts = 0;
+    int deletes = 0;
+    try (BufferedReader in = open()) {
+      String line;
+      int n = 0;
+      while ((line = in.readLine()) != null) {
+        n++;
+        if (line.isBlank()) {
+          continue;
+        }
+        Optional<Bytes>[] parsed = new Optional[1];
+        Bytes key = parseLine(line, n, parsed);
+        batch.set(key, parsed[0]);
+        if (parsed[0].isPresent()) {
+          puts++;
+        } else {
+          deletes++;
+        }
+      }
+    }
+    Revision rev;
+    try (MerkleDB db = store.open()) {
+      rev = db.commit(batch);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("imported %d puts and %d deletes as height %d%n", puts, deletes, rev.height());
+    out.println(rev.root().toHex());
+    return ExitCodes.OK;
+  }
+
+  private BufferedReader open() throws IOException {
+    if (jsonl.equals("-")) {
+      return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    }
+    try {
+      return Files.newBufferedReader(Path.of(jsonl), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new FerryException(ErrorCode.NOT_FOUND, "no such file: " + jsonl);
+    }
+  }
+
+  private static Bytes parseLine(String line, int n, Optional<Bytes>[] value) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw bad(n, "not JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw bad(n, "expected an object {\"key\": ..., \"value\": ...}");
+    }
+    JsonNode k = node.get("key");
+    if (k == null || !k.isTextual()) {
+      throw bad(n, "\"key\" must be a hex string");
+    }
+    if (!node.has("value")) {
+      throw bad(n, "\"value\" is missing (use null to delete)");
+    }
+    JsonNode v = node.get("value");
+    if (!v.isNull() && !v.isTextual()) {
+      throw bad(n, "\"value\" must be a hex string or null");
+    }
+    try {
+      value[0] = v.isNull() ? Optional.empty() : Optional.of(Bytes.fromHex(v.asText()));
+      return Bytes.fromHex(k.asText());
+    } catch (FerryException e) {
+      throw bad(n, e.getMessage());
+    }
+  }
+
+  private static FerryException bad(int line, String why) {
+    return new FerryException(
+        ErrorCode.INVALID_ENCODING, "line " + line + ": " + why + "; nothing was imported");
+  }
+}

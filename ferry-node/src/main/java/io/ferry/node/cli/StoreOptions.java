@@ -1,0 +1,66 @@
+package io.ferry.node.cli;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.merkledb.BranchFactor;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
+import io.ferry.merkledb.store.RocksStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The {@code --data} and {@code --branch-factor} options, and opening the store they name. */
+final class StoreOptions {
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "DIR",
+      description = "Data directory; the state lives in DIR/state.")
+  Path data;
+
+  @Option(
+      names = "--branch-factor",
+      paramLabel = "N",
+      description = "Children per trie node for a new store: 2, 4, 16 or 256 (default 16).")
+  Integer branchFactor;
+
+  Path stateDir() {
+    return data.resolve("state");
+  }
+
+  /** Opens the store, which must exist already. */
+  MerkleDB openExisting() {
+    if (!Files.isDirectory(stateDir())) {
+      throw new FerryException(
+          ErrorCode.NOT_FOUND, "no state in " + data + " (expected a store in " + stateDir() + ")");
+    }
+    return open();
+  }
+
+  /** Opens the store, creating it (with --branch-factor) if it does not exist. */
+  MerkleDB open() {
+    MerkleDBConfig config = MerkleDBConfig.defaults();
+    RocksStore store = new RocksStore(stateDir(), config.blockCacheBytes(), config.syncWrites());
+    try {
+      BranchFactor stored = MerkleDB.storedBranchFactor(store).orElse(null);
+      BranchFactor asked = branchFactor == null ? null : BranchFactor.of(branchFactor);
+      if (stored != null && asked != null && stored != asked) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "the store in "
+                + stateDir()
+                + " has branch factor "
+                + stored.width()
+                + "; --branch-factor "
+                + asked.width()
+                + " applies only to a new store");
+      }
+      BranchFactor bf = stored != null ? stored : asked != null ? asked : BranchFactor.BF16;
+      return MerkleDB.open(store, config.withBranchFactor(bf));
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+}
