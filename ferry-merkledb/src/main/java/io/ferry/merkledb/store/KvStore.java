@@ -1,8 +1,5 @@
 package io.ferry.merkledb.store;
 
-import java.util.Iterator;
-import java.util.Map;
-
 /**
  * The embedded key-value store under a MerkleDB: {@link RocksStore} on disk in every real use,
  * {@link MemoryStore} for unit tests.
@@ -17,20 +14,11 @@ public interface KvStore extends StoreReader, AutoCloseable {
   void write(WriteBatch batch);
 
   /**
-   * Adds sorted, unique entries to a column that holds no keys in their range, as fast as the store
-   * can (RocksDB: SST files ingested directly). Not atomic: callers make the data reachable only by
-   * a later {@link #write}.
+   * A writer for sorted, unique entries into a column that holds no keys in their range, as fast as
+   * the store can take them (RocksDB: SST files ingested whole). Nothing is visible until {@link
+   * SortedWriter#commit()}; callers make the data reachable only by a later {@link #write}.
    */
-  void ingestSorted(Column column, Iterator<Map.Entry<byte[], byte[]>> sorted);
-
-  /**
-   * Writes without the durability of {@link #write} (no write-ahead log) for bulk loads; {@link
-   * #flush()} makes them durable.
-   */
-  void writeUnlogged(WriteBatch batch);
-
-  /** Makes every write so far durable. */
-  void flush();
+  SortedWriter sortedWriter(Column column);
 
   @Override
   void close();

@@ -106,19 +106,23 @@ public final class MemoryStore implements KvStore {
   }
 
   @Override
-  public void writeUnlogged(WriteBatch batch) {
-    write(batch);
-  }
-
-  @Override
-  public synchronized void ingestSorted(Column column, Iterator<Map.Entry<byte[], byte[]>> sorted) {
+  public SortedWriter sortedWriter(Column column) {
     WriteBatch batch = new WriteBatch();
-    sorted.forEachRemaining(e -> batch.put(column, e.getKey(), e.getValue()));
-    write(batch);
-  }
+    return new SortedWriter() {
+      @Override
+      public void put(byte[] key, byte[] value) {
+        batch.put(column, key, value);
+      }
 
-  @Override
-  public void flush() {}
+      @Override
+      public void commit() {
+        write(batch);
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
 
   @Override
   public void close() {}

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.rocksdb.BlockBasedTableConfig;
@@ -18,7 +17,6 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.EnvOptions;
-import org.rocksdb.FlushOptions;
 import org.rocksdb.IngestExternalFileOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
@@ -51,7 +49,6 @@ public final class RocksStore implements KvStore {
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
   private final Map<Column, ColumnFamilyHandle> columns = new EnumMap<>(Column.class);
   private final WriteOptions writeOptions;
-  private final WriteOptions unloggedOptions;
   private volatile boolean closed;
 
   /**
@@ -105,7 +102,6 @@ public final class RocksStore implements KvStore {
       columns.put(Column.values()[i], handles.get(i + 1));
     }
     writeOptions = new WriteOptions().setSync(syncWrites);
-    unloggedOptions = new WriteOptions().setDisableWAL(true);
   }
 
   public Path directory() {
@@ -218,11 +214,6 @@ public final class RocksStore implements KvStore {
     write(batch, writeOptions);
   }
 
-  @Override
-  public void writeUnlogged(WriteBatch batch) {
-    write(batch, unloggedOptions);
-  }
-
   private void write(WriteBatch batch, WriteOptions options) {
     try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch()) {
       for (WriteBatch.Op op : batch.ops()) {
@@ -242,71 +233,84 @@ public final class RocksStore implements KvStore {
   }
 
   @Override
-  public void ingestSorted(Column column, Iterator<Map.Entry<byte[], byte[]>> sorted) {
-    List<String> files = new ArrayList<>();
-    long maxFileBytes = 256L * 1024 * 1024;
-    try (EnvOptions env = new EnvOptions();
-        Options options = new Options(dbOptions, cfOptions)) {
-      SstFileWriter writer = null;
-      long written = 0;
+  public SortedWriter sortedWriter(Column column) {
+    return new SstWriter(column);
+  }
+
+  /** Writes SST files of at most 256 MiB each and ingests them all on commit. */
+  private final class SstWriter implements SortedWriter {
+    private static final long MAX_FILE_BYTES = 256L << 20;
+    private final Column column;
+    private final EnvOptions env = new EnvOptions();
+    private final Options options = new Options(dbOptions, cfOptions);
+    private final List<String> files = new ArrayList<>();
+    private SstFileWriter writer;
+    private long written;
+
+    SstWriter(Column column) {
+      this.column = column;
+    }
+
+    @Override
+    public void put(byte[] key, byte[] value) {
       try {
-        while (sorted.hasNext()) {
-          if (writer == null) {
-            String file =
-                dir.resolve("ingest-" + column.familyName() + "-" + files.size() + ".sst")
-                    .toString();
-            Files.deleteIfExists(Path.of(file));
-            writer = new SstFileWriter(env, options);
-            writer.open(file);
-            files.add(file);
-            written = 0;
-          }
-          Map.Entry<byte[], byte[]> e = sorted.next();
-          writer.put(e.getKey(), e.getValue());
-          written += e.getKey().length + e.getValue().length;
-          if (written >= maxFileBytes) {
-            writer.finish();
-            writer.close();
-            writer = null;
-          }
+        if (writer == null) {
+          Path file = dir.resolve("ingest-" + column.familyName() + "-" + files.size() + ".sst");
+          Files.deleteIfExists(file);
+          writer = new SstFileWriter(env, options);
+          writer.open(file.toString());
+          files.add(file.toString());
+          written = 0;
         }
-        if (writer != null) {
-          writer.finish();
-          writer.close();
-          writer = null;
+        writer.put(key, value);
+        written += key.length + value.length;
+        if (written >= MAX_FILE_BYTES) {
+          finishFile();
         }
-      } finally {
-        if (writer != null) {
-          writer.close();
-        }
+      } catch (RocksDBException | IOException e) {
+        throw new FerryException(
+            ErrorCode.IO_ERROR, "bulk write into " + dir + " failed: " + e.getMessage(), e);
       }
-      if (!files.isEmpty()) {
-        try (IngestExternalFileOptions ingest =
-            new IngestExternalFileOptions().setMoveFiles(true)) {
-          db.ingestExternalFile(cf(column), files, ingest);
+    }
+
+    private void finishFile() throws RocksDBException {
+      writer.finish();
+      writer.close();
+      writer = null;
+    }
+
+    @Override
+    public void commit() {
+      try {
+        if (writer != null) {
+          finishFile();
         }
+        if (!files.isEmpty()) {
+          try (IngestExternalFileOptions ingest =
+              new IngestExternalFileOptions().setMoveFiles(true)) {
+            db.ingestExternalFile(cf(column), files, ingest);
+          }
+        }
+      } catch (RocksDBException e) {
+        throw new FerryException(
+            ErrorCode.IO_ERROR, "bulk ingest into " + dir + " failed: " + e.getMessage(), e);
       }
-    } catch (RocksDBException | IOException e) {
-      throw new FerryException(
-          ErrorCode.IO_ERROR, "bulk ingest into " + dir + " failed: " + e.getMessage(), e);
-    } finally {
+    }
+
+    @Override
+    public void close() {
+      if (writer != null) {
+        writer.close();
+      }
       for (String f : files) {
         try {
           Files.deleteIfExists(Path.of(f));
         } catch (IOException ignored) {
-          // moved into the database already, or left for the next ingest to overwrite
+          // moved into the database already, or left for the next bulk write to replace
         }
       }
-    }
-  }
-
-  @Override
-  public void flush() {
-    try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
-      db.flush(fo, new ArrayList<>(columns.values()));
-      db.flushWal(true);
-    } catch (RocksDBException e) {
-      throw ioError("flush", e);
+      options.close();
+      env.close();
     }
   }
 
@@ -330,7 +334,7 @@ public final class RocksStore implements KvStore {
       h.close();
     }
     db.close();
-    close(writeOptions, unloggedOptions, cfOptions, dbOptions, blockCache);
+    close(writeOptions, cfOptions, dbOptions, blockCache);
   }
 
   private static void close(AutoCloseable... resources) {

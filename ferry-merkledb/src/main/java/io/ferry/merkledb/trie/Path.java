@@ -168,15 +168,29 @@ public final class Path implements Comparable<Path> {
     return tokens.length < other.tokens.length && isPrefixOf(other);
   }
 
-  /** The unique storage key: packed bytes then the token count as four big-endian bytes. */
+  /**
+   * The storage key: each token plus one (two bytes per token for branch factor 256), then an
+   * all-ones terminator. Unsigned byte order of these keys puts every node after all of its
+   * descendants and siblings in token order, which is the order a bottom-up build emits nodes in,
+   * so a bulk load can write them straight into sorted files; and a subtree's nodes are adjacent.
+   */
   public byte[] storageKey() {
-    byte[] p = packed();
-    byte[] out = Arrays.copyOf(p, p.length + 4);
-    int n = tokens.length;
-    out[p.length] = (byte) (n >>> 24);
-    out[p.length + 1] = (byte) (n >>> 16);
-    out[p.length + 2] = (byte) (n >>> 8);
-    out[p.length + 3] = (byte) n;
+    if (tokenBits == 8) {
+      byte[] out = new byte[tokens.length * 2 + 2];
+      for (int i = 0; i < tokens.length; i++) {
+        int v = (tokens[i] & 0xff) + 1;
+        out[2 * i] = (byte) (v >>> 8);
+        out[2 * i + 1] = (byte) v;
+      }
+      out[out.length - 2] = (byte) 0xff;
+      out[out.length - 1] = (byte) 0xff;
+      return out;
+    }
+    byte[] out = new byte[tokens.length + 1];
+    for (int i = 0; i < tokens.length; i++) {
+      out[i] = (byte) (tokens[i] + 1);
+    }
+    out[tokens.length] = (byte) 0xff;
     return out;
   }
 

@@ -56,14 +56,18 @@ final class Logging {
     appender.start();
 
     Logger root = root();
-    if (!verbose) {
-      Appender<ILoggingEvent> console = root.getAppender("STDERR");
-      if (console != null) {
+    Appender<ILoggingEvent> console = root.getAppender("STDERR");
+    if (console != null) {
+      // Replace, never stack, the console filter: a later -v run in the same JVM must see debug.
+      console.clearAllFilters();
+      if (!verbose) {
         ThresholdFilter warnOnly = new ThresholdFilter();
         warnOnly.setLevel("WARN");
         warnOnly.start();
         console.addFilter(warnOnly);
       }
+    }
+    if (!verbose) {
       logger("io.ferry").setLevel(Level.INFO);
     }
     // One log file per process: a second call (an embedder running several nodes in turn) must
