@@ -43,7 +43,15 @@ public final class NodeHasher {
    * @param key the node's full path
    */
   public static Hash hash(Hash[] childIds, int childCount, byte[] valueDigest, Path key) {
-    byte[] buf = new byte[10 + childCount * (Hash.LENGTH + 2)];
+    int packedLength = (key.bitLength() + 7) / 8;
+    byte[] buf =
+        scratch(
+            10
+                + childCount * (Hash.LENGTH + 2)
+                + 11
+                + (valueDigest == null ? 0 : valueDigest.length)
+                + 10
+                + packedLength);
     int p = putUvarint(buf, 0, childCount);
     for (int i = 0; i < childIds.length; i++) {
       Hash id = childIds[i];
@@ -53,25 +61,30 @@ public final class NodeHasher {
         p += Hash.LENGTH;
       }
     }
+    if (valueDigest == null) {
+      buf[p++] = 0;
+    } else {
+      buf[p++] = 1;
+      p = putUvarint(buf, p, valueDigest.length);
+      System.arraycopy(valueDigest, 0, buf, p, valueDigest.length);
+      p += valueDigest.length;
+    }
+    p = putUvarint(buf, p, key.bitLength());
+    p = key.packInto(buf, p);
     MessageDigest digest = Sha256Hasher.threadDigest();
     digest.update(buf, 0, p);
-    byte[] tail = new byte[valueDigest == null ? 1 : 1 + 10 + valueDigest.length];
-    int q;
-    if (valueDigest == null) {
-      tail[0] = 0;
-      q = 1;
-    } else {
-      tail[0] = 1;
-      q = putUvarint(tail, 1, valueDigest.length);
-      System.arraycopy(valueDigest, 0, tail, q, valueDigest.length);
-      q += valueDigest.length;
-    }
-    digest.update(tail, 0, q);
-    byte[] len = new byte[10];
-    int l = putUvarint(len, 0, key.bitLength());
-    digest.update(len, 0, l);
-    digest.update(key.packed());
     return Hash.of(digest.digest());
+  }
+
+  private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1][]);
+
+  /** This thread's reusable buffer of at least {@code size} bytes. */
+  private static byte[] scratch(int size) {
+    byte[][] holder = SCRATCH.get();
+    if (holder[0] == null || holder[0].length < size) {
+      holder[0] = new byte[Math.max(size, 1024)];
+    }
+    return holder[0];
   }
 
   /** Writes {@code value} as an unsigned LEB128 varint; returns the position after it. */

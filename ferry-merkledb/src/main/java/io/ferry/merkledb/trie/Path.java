@@ -127,6 +127,18 @@ public final class Path implements Comparable<Path> {
     return out;
   }
 
+  /** Writes {@link #packed()} into {@code buf} at {@code pos}; returns the position after it. */
+  public int packInto(byte[] buf, int pos) {
+    int per = 8 / tokenBits;
+    int n = (tokens.length + per - 1) / per;
+    java.util.Arrays.fill(buf, pos, pos + n, (byte) 0);
+    for (int i = 0; i < tokens.length; i++) {
+      int shift = 8 - tokenBits * (i % per + 1);
+      buf[pos + i / per] |= (byte) (tokens[i] << shift);
+    }
+    return pos + n;
+  }
+
   public Path prefix(int length) {
     return length == tokens.length ? this : new Path(Arrays.copyOf(tokens, length), tokenBits);
   }

@@ -108,6 +108,19 @@ public final class TrieDelta implements NodeSource {
     return n;
   }
 
+  private Node leaf(Path key, byte[] valueDigest) {
+    Node n = create(key);
+    n.setValueDigest(valueDigest);
+    return n;
+  }
+
+  /** An entry for {@code child}: clean if it is hashed, else pointing at it. */
+  private static Child entry(Path compressedKey, Node child) {
+    return child.id() != null
+        ? new Child(compressedKey, child.id(), child.hasValue())
+        : Child.dirty(compressedKey, child);
+  }
+
   private void remove(Path path) {
     changed.put(path, REMOVED);
   }
@@ -126,13 +139,11 @@ public final class TrieDelta implements NodeSource {
       // The new key leaves the current root's subtree: a new root at the common prefix.
       Path newRoot = key.prefix(lcp);
       Node nr = create(newRoot);
-      nr.setChild(
-          root.token(lcp), new Child(root.suffix(lcp + 1), rootNode.id(), rootNode.hasValue()));
+      nr.setChild(root.token(lcp), entry(root.suffix(lcp + 1), rootNode));
       if (lcp == key.length()) {
         nr.setValueDigest(valueDigest);
       } else {
-        create(key).setValueDigest(valueDigest);
-        nr.setChild(key.token(lcp), new Child(key.suffix(lcp + 1), null, true));
+        nr.setChild(key.token(lcp), Child.dirty(key.suffix(lcp + 1), leaf(key, valueDigest)));
       }
       root = newRoot;
       return;
@@ -147,28 +158,29 @@ public final class TrieDelta implements NodeSource {
       int t = key.token(depth);
       Child c = n.child(t);
       if (c == null) {
-        create(key).setValueDigest(valueDigest);
-        n.setChild(t, new Child(key.suffix(depth + 1), null, true));
+        n.setChild(t, Child.dirty(key.suffix(depth + 1), leaf(key, valueDigest)));
         return;
       }
       Path childPath = n.key().extend(t, c.compressedKey());
       int l = childPath.commonPrefixLength(key);
       if (l == childPath.length()) {
-        n.setChild(t, c.dirty());
-        n = mutable(childPath, c.id());
+        Node next = mutable(childPath, c.id());
+        n.setChild(t, Child.dirty(c.compressedKey(), next));
+        n = next;
         continue;
       }
       // The key diverges inside the child's compressed path: split it with a branch node.
       Path branchPath = key.prefix(l);
       Node b = create(branchPath);
-      b.setChild(childPath.token(l), new Child(childPath.suffix(l + 1), c.id(), c.hasValue()));
+      b.setChild(
+          childPath.token(l),
+          new Child(childPath.suffix(l + 1), c.id(), c.hasValue(), c.pending()));
       if (l == key.length()) {
         b.setValueDigest(valueDigest);
       } else {
-        create(key).setValueDigest(valueDigest);
-        b.setChild(key.token(l), new Child(key.suffix(l + 1), null, true));
+        b.setChild(key.token(l), Child.dirty(key.suffix(l + 1), leaf(key, valueDigest)));
       }
-      n.setChild(t, new Child(branchPath.suffix(depth + 1), null, b.hasValue()));
+      n.setChild(t, Child.dirty(branchPath.suffix(depth + 1), b));
       return;
     }
   }
@@ -208,7 +220,7 @@ public final class TrieDelta implements NodeSource {
       Node m = mutable(trail.get(i).key(), trail.get(i).id());
       if (parent != null) {
         int t = m.key().token(parent.key().length());
-        parent.setChild(t, parent.child(t).dirty());
+        parent.setChild(t, Child.dirty(parent.child(t).compressedKey(), m));
       }
       trail.set(i, m);
       parent = m;
@@ -245,7 +257,7 @@ public final class TrieDelta implements NodeSource {
       int depth = parent.key().length();
       parent.setChild(
           childPath.token(depth),
-          new Child(childPath.suffix(depth + 1), only.id(), only.hasValue()));
+          new Child(childPath.suffix(depth + 1), only.id(), only.hasValue(), only.pending()));
     }
   }
 
@@ -274,13 +286,13 @@ public final class TrieDelta implements NodeSource {
     for (int i = 0; i < width; i++) {
       Child c = n.child(i);
       if (c != null && c.id() == null) {
-        Node child = changed.get(n.childPath(i));
-        if (child == null || child == REMOVED || child.id() == null) {
+        Node child = c.pending();
+        if (child == null || child.id() == null) {
           throw new FerryException(
               ErrorCode.INTERNAL,
               "dirty child " + n.childPath(i) + " of " + n.key() + " not hashed");
         }
-        n.setChild(i, c.withId(child.id(), child.hasValue()));
+        n.setChild(i, new Child(c.compressedKey(), child.id(), child.hasValue()));
       }
     }
     n.setId(NodeHasher.hash(n));
