@@ -78,8 +78,38 @@ public final class MerkleDB implements AutoCloseable {
     this.cache = new NodeCache(Math.max(16, config.nodeCacheEntries()));
     checkFormat();
     byte[] h = store.get(Column.META, HEAD_KEY);
+    if (h == null) {
+      discardUnreachable();
+    }
     this.head = h == null ? Head.empty() : Head.decode(h, bf);
     this.revisions = loadRevisions();
+  }
+
+  /**
+   * Removes what a bulk load cut off before its head left (values and nodes no revision reaches),
+   * so that a store without a head is empty, as a new one.
+   */
+  private void discardUnreachable() {
+    WriteBatch batch = new WriteBatch();
+    for (Column c : List.of(Column.VALUES, Column.NODES, Column.HISTORY)) {
+      byte[] first = null;
+      byte[] last = null;
+      try (StoreIterator it = store.scan(c, null, null)) {
+        while (it.next()) {
+          if (first == null) {
+            first = it.key();
+          }
+          last = it.key();
+        }
+      }
+      if (first != null) {
+        batch.deleteRange(c, first, RevisionReader.successor(last));
+      }
+    }
+    if (batch.size() > 0) {
+      log.warn("discarding the remains of an interrupted bulk load");
+      store.write(batch);
+    }
   }
 
   /** Opens (creating if needed) a store on disk with the default configuration. */
@@ -112,7 +142,12 @@ public final class MerkleDB implements AutoCloseable {
     byte[] stored = store.get(Column.META, CONFIG_KEY);
     byte[] mine = ByteBuffer.allocate(8).putInt(FORMAT_VERSION).putInt(bf.width()).array();
     if (stored == null) {
-      store.write(new WriteBatch().put(Column.META, CONFIG_KEY, mine));
+      // A new store: its empty revision 0 is retained like any other until the window passes it,
+      // so it must be stored like any other to be retained across a reopen.
+      store.write(
+          new WriteBatch()
+              .put(Column.META, CONFIG_KEY, mine)
+              .put(Column.META, revKey(0), Hash.ZERO.toBytes()));
       return;
     }
     ByteBuffer b = ByteBuffer.wrap(stored);
@@ -374,21 +409,25 @@ public final class MerkleDB implements AutoCloseable {
    * A change proof from {@code startRoot} to {@code endRoot} over {@code range}.
    *
    * @throws FerryException {@link ErrorCode#INSUFFICIENT_HISTORY} if either root is not retained;
-   *     {@link ErrorCode#INVALID_ARGUMENT} if the start root is not older than the end root
+   *     {@link ErrorCode#INVALID_ARGUMENT} if the start root is the end root or does not occur
+   *     before it (a root that repeats counts from its latest occurrence before the end root)
    */
   public ChangeProof changeProof(
       Hash startRoot, Hash endRoot, KeyRange range, int keyLimit, int byteLimit) {
     try (StateSnapshot headSnap = snapshot()) {
-      long startHeight = heightOf(startRoot, headSnap.revision());
       long endHeight = heightOf(endRoot, headSnap.revision());
-      if (startHeight >= endHeight) {
+      if (startRoot.equals(endRoot)) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT, "start and end root are the same: " + startRoot);
+      }
+      // A root can occur more than once (a change undone): start from its latest occurrence
+      // before the end root's.
+      long startHeight = latestHeightOf(startRoot, endHeight - 1);
+      if (startHeight < 0) {
+        long later = heightOf(startRoot, headSnap.revision());
         throw new FerryException(
             ErrorCode.INVALID_ARGUMENT,
-            "start root (height "
-                + startHeight
-                + ") is not before end root (height "
-                + endHeight
-                + ")");
+            "start root (height " + later + ") is not before end root (height " + endHeight + ")");
       }
       List<KeyChange> changes =
           changesBetween(((RevisionReader) headSnap).snapshot(), startHeight, endHeight, range);
@@ -406,14 +445,26 @@ public final class MerkleDB implements AutoCloseable {
     if (root.equals(headRev.root())) {
       return headRev.height();
     }
-    for (Map.Entry<Long, Hash> e : revisions.descendingMap().entrySet()) {
-      if (e.getKey() <= headRev.height() && e.getValue().equals(root)) {
-        return e.getKey();
-      }
+    long h = latestHeightOf(root, headRev.height());
+    if (h >= 0) {
+      return h;
     }
     throw new FerryException(
         ErrorCode.INSUFFICIENT_HISTORY,
         "root " + root + " is not among the last " + config.historyLength() + " revisions");
+  }
+
+  /** The latest retained height at or below {@code maxHeight} with {@code root}, or -1. */
+  private long latestHeightOf(Hash root, long maxHeight) {
+    if (maxHeight < 0) {
+      return -1;
+    }
+    for (Map.Entry<Long, Hash> e : revisions.headMap(maxHeight, true).descendingMap().entrySet()) {
+      if (e.getValue().equals(root)) {
+        return e.getKey();
+      }
+    }
+    return -1;
   }
 
   /** The trie at {@code root}: the head itself, or the head with later changes undone. */

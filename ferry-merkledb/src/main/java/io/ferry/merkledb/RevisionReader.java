@@ -121,6 +121,11 @@ final class RevisionReader implements StateSnapshot, NodeSource {
     }
     byte[] data = snapshot.get(Column.NODES, path.storageKey());
     if (data == null) {
+      if (idHint != null) {
+        // its parent (or the head) lists it, so it must be there
+        throw new FerryException(
+            ErrorCode.CORRUPT_DATA, "stored node " + path + " (id " + idHint + ") is missing");
+      }
       return null;
     }
     Node n = NodeCodec.decode(path, data, bf);

@@ -245,7 +245,12 @@ public final class ProofVerifier {
       throw new ProofException(
           ProofError.PROOF_NODE_OFF_PATH, "root proof node " + top + " is off both paths");
     }
-    Hash computed = new Rebuild(bf, bounds, below, claimed).hash(boundary.get(top));
+    Rebuild rebuild = new Rebuild(bf, bounds, below, claimed, start, last);
+    // The boundary nodes hash the claimed contents only where the rebuild reaches them: a claimed
+    // key elsewhere (outside the top node, between a node and a boundary child with a compressed
+    // path, under a child slot the proof shows empty) would go unhashed, so there must be none.
+    rebuild.requireNoClaimedKeys(null, top);
+    Hash computed = rebuild.hash(boundary.get(top));
     if (!computed.equals(root)) {
       throw new ProofException(
           ProofError.ROOT_MISMATCH, "computed root " + computed + ", expected " + root);
@@ -327,7 +332,12 @@ public final class ProofVerifier {
 
   /** The recursive rebuild of one proof's root. */
   private record Rebuild(
-      BranchFactor bf, Bounds bounds, Map<Path, ProofNode[]> below, TrieReader claimed) {
+      BranchFactor bf,
+      Bounds bounds,
+      Map<Path, ProofNode[]> below,
+      TrieReader claimed,
+      Optional<Bytes> start,
+      Optional<Bytes> last) {
     Hash hash(ProofNode node) {
       Path key = node.key();
       ProofNode[] slots = below.get(key);
@@ -335,6 +345,7 @@ public final class ProofVerifier {
       int count = 0;
       for (int i = 0; i < ids.length; i++) {
         if (slots != null && slots[i] != null) {
+          requireNoClaimedKeys(key.append(i), slots[i].key());
           ids[i] = hash(slots[i]);
         } else {
           Path prefix = key.append(i);
@@ -351,6 +362,7 @@ public final class ProofVerifier {
                 throw new ProofException(
                     why, "no proof node under " + prefix + ", which spans a bound of the range");
               }
+              requireNoClaimedKeys(prefix, null);
             }
           }
         }
@@ -373,6 +385,61 @@ public final class ProofVerifier {
         digest = claimedDigest;
       }
       return NodeHasher.hash(ids, count, digest, key);
+    }
+
+    /**
+     * Fails if a claimed key in [start, last] lies under {@code under} (every key if null) but not
+     * under {@code except} (nothing if null): where the proof shows there is no key.
+     */
+    void requireNoClaimedKeys(Path under, Path except) {
+      Optional<Bytes> lo = under == null ? Optional.empty() : Optional.of(lowest(under));
+      Optional<Bytes> hi = under == null ? Optional.empty() : above(under);
+      if (except == null) {
+        requireNoClaimedKeys(lo, hi);
+      } else {
+        requireNoClaimedKeys(lo, Optional.of(lowest(except)));
+        above(except).ifPresent(a -> requireNoClaimedKeys(Optional.of(a), hi));
+      }
+    }
+
+    /**
+     * Fails if a claimed key in [start, last] is at or after {@code from} and before {@code to}.
+     */
+    private void requireNoClaimedKeys(Optional<Bytes> from, Optional<Bytes> to) {
+      Optional<Bytes> first = from;
+      if (start.isPresent() && (first.isEmpty() || first.get().compareTo(start.get()) < 0)) {
+        first = start;
+      }
+      if (first.isPresent() && last.isPresent() && first.get().compareTo(last.get()) > 0) {
+        return;
+      }
+      Bytes[] found = new Bytes[1];
+      claimed.scan(
+          new KeyRange(first, last),
+          kv -> {
+            found[0] = kv.key();
+            return false;
+          });
+      if (found[0] != null && (to.isEmpty() || found[0].compareTo(to.get()) < 0)) {
+        throw new ProofException(
+            ProofError.VALUE_MISMATCH,
+            "key " + found[0] + " is in the range where the proof shows there is no key");
+      }
+    }
+
+    /** The smallest key under {@code p}. */
+    private static Bytes lowest(Path p) {
+      return Bytes.wrap(p.packed());
+    }
+
+    /** The smallest key after every key under {@code p}, or empty if there is none. */
+    private Optional<Bytes> above(Path p) {
+      for (int j = p.length() - 1; j >= 0; j--) {
+        if (p.token(j) < bf.width() - 1) {
+          return Optional.of(lowest(p.prefix(j).append(p.token(j) + 1)));
+        }
+      }
+      return Optional.empty();
     }
 
     /** True if the key {@code key} (a whole-byte path) lies in [start, last]. */

@@ -6,13 +6,15 @@ import io.ferry.core.Hash;
 import io.ferry.merkledb.BranchFactor;
 import io.ferry.merkledb.trie.Child;
 import io.ferry.merkledb.trie.Node;
+import io.ferry.merkledb.trie.NodeHasher;
 import io.ferry.merkledb.trie.Path;
 import java.io.ByteArrayOutputStream;
 
 /**
  * The stored form of a hashed node: its id, its value digest, and each child's index, compressed
  * path, id and value flag. The node's own path is the storage key, so it is not repeated here. A
- * record that does not parse is {@link ErrorCode#CORRUPT_DATA}. Stateless.
+ * record that does not parse, or whose content does not hash to its id, is {@link
+ * ErrorCode#CORRUPT_DATA}. Stateless.
  */
 public final class NodeCodec {
   private NodeCodec() {}
@@ -61,15 +63,31 @@ public final class NodeCodec {
     int count = r.uvarint(bf.width());
     for (int k = 0; k < count; k++) {
       int index = r.uvarint(bf.width() - 1);
-      int tokens = r.uvarint(Integer.MAX_VALUE);
-      int packedLen = (tokens * bf.tokenBits() + 7) / 8;
-      Path compressed = Path.ofPacked(r.bytes(packedLen), (long) tokens * bf.tokenBits(), bf);
+      if (n.child(index) != null) {
+        throw r.corrupt("child " + index + " twice");
+      }
+      long bits = (long) r.uvarint(Integer.MAX_VALUE) * bf.tokenBits();
+      byte[] packed = r.bytes((bits + 7) / 8);
+      Path compressed;
+      try {
+        compressed = Path.ofPacked(packed, bits, bf);
+      } catch (FerryException e) {
+        throw r.corrupt(e.getMessage());
+      }
       Hash childId = Hash.of(r.bytes(Hash.LENGTH));
-      boolean hasValue = r.u8() == 1;
-      n.setChild(index, new Child(compressed, childId, hasValue));
+      int hasValue = r.u8();
+      if (hasValue > 1) {
+        throw r.corrupt("bad value flag " + hasValue);
+      }
+      n.setChild(index, new Child(compressed, childId, hasValue == 1));
     }
     if (r.pos != data.length) {
       throw r.corrupt("trailing bytes");
+    }
+    // The stored id is the hash of the rest: a change anywhere in the record shows here.
+    Hash actual = NodeHasher.hash(n);
+    if (!actual.equals(id)) {
+      throw r.corrupt("its content hashes to " + actual + ", not to its id " + id);
     }
     n.setId(id);
     return n;
@@ -101,12 +119,12 @@ public final class NodeCodec {
       return data[pos++] & 0xff;
     }
 
-    byte[] bytes(int n) {
-      if (n < 0 || pos + n > data.length) {
+    byte[] bytes(long n) {
+      if (n < 0 || n > data.length - pos) {
         throw corrupt("truncated");
       }
-      byte[] out = java.util.Arrays.copyOfRange(data, pos, pos + n);
-      pos += n;
+      byte[] out = java.util.Arrays.copyOfRange(data, pos, pos + (int) n);
+      pos += (int) n;
       return out;
     }
 

@@ -182,10 +182,19 @@ public final class RocksStore implements KvStore {
     Snapshot snap = db.getSnapshot();
     ReadOptions ro = new ReadOptions().setSnapshot(snap);
     return new StoreSnapshot() {
-      private boolean released;
+      private volatile boolean released;
+
+      /** Reading a released snapshot would read freed native memory. */
+      private void checkLive() {
+        if (released) {
+          throw new FerryException(
+              ErrorCode.ILLEGAL_STATE, "the store snapshot in " + dir + " is closed");
+        }
+      }
 
       @Override
       public byte[] get(Column column, byte[] key) {
+        checkLive();
         try {
           return db.get(cf(column), ro, key);
         } catch (RocksDBException e) {
@@ -195,6 +204,7 @@ public final class RocksStore implements KvStore {
 
       @Override
       public StoreIterator scan(Column column, byte[] from, byte[] to) {
+        checkLive();
         return iterator(column, from, to, snap);
       }
 
