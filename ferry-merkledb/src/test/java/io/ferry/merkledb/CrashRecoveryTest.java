@@ -16,6 +16,7 @@ import io.ferry.merkledb.proof.RangeProof;
 import io.ferry.merkledb.store.Column;
 import io.ferry.merkledb.store.KvStore;
 import io.ferry.merkledb.store.MemoryStore;
+import io.ferry.merkledb.store.SortedWriter;
 import io.ferry.merkledb.store.StoreIterator;
 import io.ferry.merkledb.store.StoreSnapshot;
 import io.ferry.merkledb.store.WriteBatch;
@@ -25,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -290,18 +290,26 @@ class CrashRecoveryTest {
     }
 
     @Override
-    public void ingestSorted(Column column, Iterator<Map.Entry<byte[], byte[]>> sorted) {
-      disk.ingestSorted(column, sorted);
-      ingested = true;
-    }
+    public SortedWriter sortedWriter(Column column) {
+      SortedWriter inner = disk.sortedWriter(column);
+      return new SortedWriter() {
+        @Override
+        public void put(byte[] key, byte[] value) {
+          inner.put(key, value);
+        }
 
-    @Override
-    public void writeUnlogged(WriteBatch batch) {
-      disk.writeUnlogged(batch);
-    }
+        @Override
+        public void commit() {
+          inner.commit();
+          ingested = true;
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void close() {
+          inner.close();
+        }
+      };
+    }
 
     @Override
     public void close() {}
