@@ -235,8 +235,16 @@ public final class MerkleDB implements AutoCloseable {
   /** The head revision, held still for reading until closed. */
   public StateSnapshot snapshot() {
     checkOpen();
-    synchronized (commitLock) {
-      return new RevisionReader(this, head, store.snapshot(), cache, bf);
+    // The head record is written in the same atomic batch as the revision it names, so reading it
+    // from the snapshot itself pairs them without waiting for a commit in progress.
+    StoreSnapshot snap = store.snapshot();
+    try {
+      byte[] h = snap.get(Column.META, HEAD_KEY);
+      return new RevisionReader(
+          this, h == null ? Head.empty() : Head.decode(h, bf), snap, cache, bf);
+    } catch (RuntimeException e) {
+      snap.close();
+      throw e;
     }
   }
 
