@@ -19,7 +19,11 @@ public enum ProofError {
   INCONSISTENT_PROOF_NODES,
   /** A malformed node: a value at a path inside a byte, a child index too large, a bad digest. */
   INVALID_PROOF_NODE,
-  /** A proof node's value disagrees with the key-values or changes (a forged exclusion, say). */
+  /**
+   * The claimed contents disagree with what the proof nodes show: a proof node's value differs from
+   * the key-values or changes (a forged exclusion, say), a key is claimed where the proof nodes
+   * leave no place for one (a forged inclusion), or a change changes nothing locally.
+   */
   VALUE_MISMATCH,
   /** A key or value larger than the limits allow. */
   OVERSIZED,

@@ -6,6 +6,7 @@ import io.ferry.core.KeyRange;
 import io.ferry.core.Limits;
 import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.BranchFactor;
+import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.TrieReader;
 import io.ferry.merkledb.View;
@@ -31,10 +32,13 @@ import java.util.Optional;
  * subtrees wholly inside I, hashed from the claimed contents (the key-values, or for a change proof
  * the local store with the changes applied); and for a boundary node inside I, its value from the
  * claimed contents, never from the proof. A subtree that straddles a bound must itself be a
- * boundary node, or the proof is incomplete. So nothing the proof says about I is trusted, only
- * hashed, and a root match means I holds exactly the claimed contents. This closes, by
- * construction, the forged exclusion proofs and boundary-change bugs that hit other
- * implementations.
+ * boundary node, or the proof is incomplete. Claimed keys of I in places the rebuild never hashes
+ * (under a child a boundary node does not have, on the compressed edge between two boundary nodes,
+ * outside the root node) are refused, and every child id a boundary node lists is compared with the
+ * one rebuilt there, so no byte of a proof goes unchecked. So nothing the proof says about I is
+ * trusted, only hashed, and a root match means I holds exactly the claimed contents. This closes,
+ * by construction, the forged exclusion and inclusion proofs and boundary-change bugs that hit
+ * other implementations.
  *
  * <p>Stateless and thread-safe.
  */
@@ -64,7 +68,9 @@ public final class ProofVerifier {
 
   /**
    * Verifies a change proof for a request of {@code range} against the trusted {@code endRoot},
-   * given a local store that holds the start root's key-values in that range.
+   * given a local store that holds the start root's key-values in that range. Every change must
+   * change that store: a delete of a key it does not hold, or a put of the value it holds, is
+   * refused, as no honest server sends one.
    *
    * @return the local store with the changes applied, ready to commit
    * @throws ProofException naming the first problem found
@@ -74,6 +80,15 @@ public final class ProofVerifier {
     List<Bytes> keys = new ArrayList<>(proof.keyChanges().size());
     proof.keyChanges().forEach(kc -> keys.add(kc.key()));
     checkShape(proof.startProof(), proof.endProof(), keys, range, keyLimit, endRoot);
+    for (KeyChange kc : proof.keyChanges()) {
+      // An honest server sends only real changes (merkledb drops no-op ones too); a change that
+      // changes nothing locally could be added or rewritten without altering the result.
+      if (local.get(kc.key()).equals(kc.value())) {
+        throw new ProofException(
+            ProofError.VALUE_MISMATCH,
+            "the change of " + kc.key() + " changes nothing in the local store");
+      }
+    }
     View applied = View.of(local, Batch.ofChanges(proof.keyChanges()));
     reconstruct(
         proof.startProof(), proof.endProof(), range.start(), last(keys, range), applied, endRoot);
@@ -189,6 +204,16 @@ public final class ProofVerifier {
       }
     }
     if (boundary.isEmpty()) {
+      if (root.isZero()) {
+        // The empty trie: the interval must hold nothing. (A change proof's local store may
+        // still hold keys outside it, which later proofs of the other ranges delete.)
+        Path any = Path.empty(bf);
+        if (new Rebuild(bf, bounds, Map.of(), claimed).firstUncovered(any, null) != null) {
+          throw new ProofException(
+              ProofError.ROOT_MISMATCH, "the claimed contents are not empty, the trie is");
+        }
+        return;
+      }
       // Only a fully unbounded interval can be proven without boundary nodes: the claimed
       // contents are then the whole trie.
       Hash computed = claimed.root();
@@ -245,11 +270,9 @@ public final class ProofVerifier {
       throw new ProofException(
           ProofError.PROOF_NODE_OFF_PATH, "root proof node " + top + " is off both paths");
     }
-    Rebuild rebuild = new Rebuild(bf, bounds, below, claimed, start, last);
-    // The boundary nodes hash the claimed contents only where the rebuild reaches them: a claimed
-    // key elsewhere (outside the top node, between a node and a boundary child with a compressed
-    // path, under a child slot the proof shows empty) would go unhashed, so there must be none.
-    rebuild.requireNoClaimedKeys(null, top);
+    Rebuild rebuild = new Rebuild(bf, bounds, below, claimed);
+    // Claimed keys that are not under the root node are in no node the rebuild hashes.
+    rebuild.checkNoneClaimed(Path.empty(bf), top);
     Hash computed = rebuild.hash(boundary.get(top));
     if (!computed.equals(root)) {
       throw new ProofException(
@@ -330,14 +353,15 @@ public final class ProofVerifier {
     STRADDLES_END
   }
 
+  private enum Walk {
+    SKIP,
+    REJECT,
+    DESCEND
+  }
+
   /** The recursive rebuild of one proof's root. */
   private record Rebuild(
-      BranchFactor bf,
-      Bounds bounds,
-      Map<Path, ProofNode[]> below,
-      TrieReader claimed,
-      Optional<Bytes> start,
-      Optional<Bytes> last) {
+      BranchFactor bf, Bounds bounds, Map<Path, ProofNode[]> below, TrieReader claimed) {
     Hash hash(ProofNode node) {
       Path key = node.key();
       ProofNode[] slots = below.get(key);
@@ -345,14 +369,60 @@ public final class ProofVerifier {
       int count = 0;
       for (int i = 0; i < ids.length; i++) {
         if (slots != null && slots[i] != null) {
-          requireNoClaimedKeys(key.append(i), slots[i].key());
           ids[i] = hash(slots[i]);
+          // The id the parent lists must be the one rebuilt below, or the proof has bytes that
+          // nothing checks (and could be altered without being caught).
+          if (!ids[i].equals(node.children().get(i))) {
+            throw new ProofException(
+                ProofError.ROOT_MISMATCH,
+                "proof node "
+                    + slots[i].key()
+                    + " hashes to "
+                    + ids[i]
+                    + ", not the id "
+                    + key
+                    + " lists for it");
+          }
+          if (slots[i].key().length() > key.length() + 1) {
+            // Between this node and the one below lies a compressed edge with no node on it.
+            checkNoneClaimed(key.append(i), slots[i].key());
+          }
         } else {
           Path prefix = key.append(i);
           Hash listed = node.children().get(i);
           switch (bounds.classify(prefix)) {
             case OUTSIDE -> ids[i] = listed;
-            case INSIDE -> ids[i] = subtreeId(claimed.nodes(), prefix);
+            case INSIDE -> {
+              if (listed != null && bounds.start.isPresent() && prefix.equals(bounds.start.get())) {
+                // The start path runs to the node at (or just below) the start key, as servers
+                // send it; a proof without it would verify too, and be a second valid form.
+                throw new ProofException(
+                    ProofError.MISSING_START_PROOF,
+                    "no proof node under " + prefix + ", the end of the path to the start");
+              }
+              ids[i] = subtreeId(claimed.nodes(), prefix);
+              // As for a proof node below: what the node lists must be what is rebuilt.
+              if (listed == null && ids[i] != null) {
+                throw new ProofException(
+                    ProofError.VALUE_MISMATCH,
+                    "the claimed contents hold keys under "
+                        + prefix
+                        + ", where "
+                        + key
+                        + " has no child");
+              }
+              if (listed != null && !listed.equals(ids[i])) {
+                throw new ProofException(
+                    ProofError.ROOT_MISMATCH,
+                    "the claimed contents under "
+                        + prefix
+                        + " hash to "
+                        + ids[i]
+                        + ", not the id "
+                        + key
+                        + " lists");
+              }
+            }
             case STRADDLES_START, STRADDLES_END -> {
               if (listed != null) {
                 ProofError why =
@@ -362,7 +432,8 @@ public final class ProofVerifier {
                 throw new ProofException(
                     why, "no proof node under " + prefix + ", which spans a bound of the range");
               }
-              requireNoClaimedKeys(prefix, null);
+              // The node has no child here, so the interval has no key here either.
+              checkNoneClaimed(prefix, null);
             }
           }
         }
@@ -388,58 +459,75 @@ public final class ProofVerifier {
     }
 
     /**
-     * Fails if a claimed key in [start, last] lies under {@code under} (every key if null) but not
-     * under {@code except} (nothing if null): where the proof shows there is no key.
+     * Rejects claimed contents that hold a key of [start, last] under {@code region} but not under
+     * {@code except}: a place where the proof's nodes show no key, and which the rebuild therefore
+     * never hashes. Without this check, a key claimed there (a forged inclusion, an extra key in a
+     * range, a delete left out of a change proof) would go unseen.
      */
-    void requireNoClaimedKeys(Path under, Path except) {
-      Optional<Bytes> lo = under == null ? Optional.empty() : Optional.of(lowest(under));
-      Optional<Bytes> hi = under == null ? Optional.empty() : above(under);
-      if (except == null) {
-        requireNoClaimedKeys(lo, hi);
-      } else {
-        requireNoClaimedKeys(lo, Optional.of(lowest(except)));
-        above(except).ifPresent(a -> requireNoClaimedKeys(Optional.of(a), hi));
+    void checkNoneClaimed(Path region, Path except) {
+      Path found = firstUncovered(region, except);
+      if (found != null) {
+        throw new ProofException(
+            ProofError.VALUE_MISMATCH,
+            "the claimed contents hold a key under " + found + ", where the proof nodes show none");
       }
+    }
+
+    /** The path of a claimed node that holds a key {@link #checkNoneClaimed} rejects, or null. */
+    Path firstUncovered(Path region, Path except) {
+      NodeSource nodes = claimed.nodes();
+      Node n = subtreeNode(nodes, region);
+      if (n == null) {
+        return null;
+      }
+      return switch (decide(n.key(), except)) {
+        case SKIP -> null;
+        case REJECT -> n.key();
+        case DESCEND -> firstUncovered(nodes, n, except);
+      };
     }
 
     /**
-     * Fails if a claimed key in [start, last] is at or after {@code from} and before {@code to}.
+     * Visits only the claimed nodes on the paths to the bounds and to {@code except}: at most a few
+     * per level, never a subtree's contents.
      */
-    private void requireNoClaimedKeys(Optional<Bytes> from, Optional<Bytes> to) {
-      Optional<Bytes> first = from;
-      if (start.isPresent() && (first.isEmpty() || first.get().compareTo(start.get()) < 0)) {
-        first = start;
+    private Path firstUncovered(NodeSource nodes, Node n, Path except) {
+      Path k = n.key();
+      if (n.hasValue() && k.isWholeBytes() && inside(k)) {
+        return k;
       }
-      if (first.isPresent() && last.isPresent() && first.get().compareTo(last.get()) > 0) {
-        return;
-      }
-      Bytes[] found = new Bytes[1];
-      claimed.scan(
-          new KeyRange(first, last),
-          kv -> {
-            found[0] = kv.key();
-            return false;
-          });
-      if (found[0] != null && (to.isEmpty() || found[0].compareTo(to.get()) < 0)) {
-        throw new ProofException(
-            ProofError.VALUE_MISMATCH,
-            "key " + found[0] + " is in the range where the proof shows there is no key");
-      }
-    }
-
-    /** The smallest key under {@code p}. */
-    private static Bytes lowest(Path p) {
-      return Bytes.wrap(p.packed());
-    }
-
-    /** The smallest key after every key under {@code p}, or empty if there is none. */
-    private Optional<Bytes> above(Path p) {
-      for (int j = p.length() - 1; j >= 0; j--) {
-        if (p.token(j) < bf.width() - 1) {
-          return Optional.of(lowest(p.prefix(j).append(p.token(j) + 1)));
+      for (int i = 0; i < n.width(); i++) {
+        if (n.child(i) == null) {
+          continue;
+        }
+        Path childPath = n.childPath(i);
+        switch (decide(childPath, except)) {
+          case SKIP -> {}
+          case REJECT -> {
+            return childPath;
+          }
+          case DESCEND -> {
+            Path found = firstUncovered(nodes, nodes.node(childPath, n.child(i).id()), except);
+            if (found != null) {
+              return found;
+            }
+          }
         }
       }
-      return Optional.empty();
+      return null;
+    }
+
+    /** What to do with the claimed subtree at {@code p}, which holds at least one key. */
+    private Walk decide(Path p, Path except) {
+      if (except != null && except.isPrefixOf(p)) {
+        return Walk.SKIP; // hashed from the boundary node at except
+      }
+      return switch (bounds.classify(p)) {
+        case OUTSIDE -> Walk.SKIP;
+        // Every key under p is in the interval.
+        case INSIDE -> except != null && p.isStrictPrefixOf(except) ? Walk.DESCEND : Walk.REJECT;
+        case STRADDLES_START, STRADDLES_END -> Walk.DESCEND;
+      };
     }
 
     /** True if the key {@code key} (a whole-byte path) lies in [start, last]. */
@@ -448,6 +536,26 @@ public final class ProofVerifier {
       boolean beforeLast = bounds.last.map(l -> key.compareTo(l) <= 0).orElse(true);
       return afterStart && beforeLast;
     }
+  }
+
+  /** The root node of the subtree holding every key under {@code prefix}, or null if none. */
+  static Node subtreeNode(NodeSource nodes, Path prefix) {
+    Node n = nodes.rootNode();
+    while (n != null) {
+      if (prefix.isPrefixOf(n.key())) {
+        return n;
+      }
+      if (!n.key().isStrictPrefixOf(prefix)) {
+        return null;
+      }
+      int t = prefix.token(n.key().length());
+      Child c = n.child(t);
+      if (c == null) {
+        return null;
+      }
+      n = nodes.node(n.childPath(t), c.id());
+    }
+    return null;
   }
 
   /** The id of the subtree holding every key under {@code prefix}, or null if none. */
