@@ -33,8 +33,11 @@ public final class Hash implements Comparable<Hash> {
     return new Hash(bytes.clone());
   }
 
-  /** Takes ownership of the array: the caller must not change it afterwards. */
-  static Hash wrap(byte[] bytes) {
+  /**
+   * A hash over exactly 32 bytes without copying them, for hot paths that just made the array. The
+   * caller gives up the array: changing it afterwards would change the hash.
+   */
+  public static Hash wrap(byte[] bytes) {
     checkLength(bytes.length, "bytes");
     return new Hash(bytes);
   }

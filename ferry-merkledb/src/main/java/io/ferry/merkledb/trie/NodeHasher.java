@@ -23,15 +23,27 @@ public final class NodeHasher {
 
   /** Hashes a node whose children's ids are all known. */
   public static Hash hash(Node node) {
-    int width = node.width();
-    Hash[] ids = new Hash[width];
-    for (int i = 0; i < width; i++) {
+    byte[] digest = node.valueDigest();
+    Path key = node.key();
+    int count = node.childCount();
+    byte[] buf =
+        scratch(
+            10
+                + count * (Hash.LENGTH + 2)
+                + 11
+                + (digest == null ? 0 : digest.length)
+                + 10
+                + (key.bitLength() + 7) / 8);
+    int p = putUvarint(buf, 0, count);
+    for (int i = 0, width = node.width(); i < width; i++) {
       Child c = node.child(i);
       if (c != null) {
-        ids[i] = c.id();
+        p = putUvarint(buf, p, i);
+        c.id().copyTo(buf, p);
+        p += Hash.LENGTH;
       }
     }
-    return hash(ids, node.childCount(), node.valueDigest(), node.key());
+    return finish(buf, p, digest, key);
   }
 
   /**
@@ -61,6 +73,11 @@ public final class NodeHasher {
         p += Hash.LENGTH;
       }
     }
+    return finish(buf, p, valueDigest, key);
+  }
+
+  /** Appends the value digest and the key, and hashes the buffer. */
+  private static Hash finish(byte[] buf, int p, byte[] valueDigest, Path key) {
     if (valueDigest == null) {
       buf[p++] = 0;
     } else {
@@ -73,7 +90,7 @@ public final class NodeHasher {
     p = key.packInto(buf, p);
     MessageDigest digest = Sha256Hasher.threadDigest();
     digest.update(buf, 0, p);
-    return Hash.of(digest.digest());
+    return Hash.wrap(digest.digest());
   }
 
   private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1][]);

@@ -118,25 +118,36 @@ public final class Path implements Comparable<Path> {
 
   /** The tokens packed most significant first, the last byte zero-padded. */
   public byte[] packed() {
-    int per = 8 / tokenBits;
-    byte[] out = new byte[(tokens.length + per - 1) / per];
-    for (int i = 0; i < tokens.length; i++) {
-      int shift = 8 - tokenBits * (i % per + 1);
-      out[i / per] |= (byte) (tokens[i] << shift);
-    }
+    byte[] out = new byte[(bitLength() + 7) / 8];
+    packInto(out, 0);
     return out;
   }
 
   /** Writes {@link #packed()} into {@code buf} at {@code pos}; returns the position after it. */
   public int packInto(byte[] buf, int pos) {
+    int n = tokens.length;
+    if (tokenBits == 4) { // the default branch factor: two tokens a byte
+      int i = 0;
+      for (; i + 1 < n; i += 2) {
+        buf[pos++] = (byte) ((tokens[i] << 4) | tokens[i + 1]);
+      }
+      if (i < n) {
+        buf[pos++] = (byte) (tokens[i] << 4);
+      }
+      return pos;
+    }
+    if (tokenBits == 8) {
+      System.arraycopy(tokens, 0, buf, pos, n);
+      return pos + n;
+    }
     int per = 8 / tokenBits;
-    int n = (tokens.length + per - 1) / per;
-    java.util.Arrays.fill(buf, pos, pos + n, (byte) 0);
-    for (int i = 0; i < tokens.length; i++) {
+    int bytes = (n + per - 1) / per;
+    java.util.Arrays.fill(buf, pos, pos + bytes, (byte) 0);
+    for (int i = 0; i < n; i++) {
       int shift = 8 - tokenBits * (i % per + 1);
       buf[pos + i / per] |= (byte) (tokens[i] << shift);
     }
-    return pos + n;
+    return pos + bytes;
   }
 
   public Path prefix(int length) {

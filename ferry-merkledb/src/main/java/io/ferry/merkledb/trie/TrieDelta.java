@@ -5,11 +5,11 @@ import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.merkledb.BranchFactor;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
 
 /**
  * The changed nodes of a trie on top of a base {@link NodeSource}: inserts and deletes rewrite only
@@ -261,40 +261,84 @@ public final class TrieDelta implements NodeSource {
     }
   }
 
-  /** Computes the id of every changed node; children before parents, each depth in parallel. */
+  /**
+   * Computes the id of every changed node, children before parents, following the entries that
+   * point at changed children from the root down; large deltas split the top two levels into
+   * fork-join tasks so that subtrees hash in parallel.
+   */
   public void hash() {
     if (hashed) {
       return;
     }
-    TreeMap<Integer, List<Node>> byDepth = new TreeMap<>(Collections.reverseOrder());
-    for (Node n : changed.values()) {
-      if (n != REMOVED && n.id() == null) {
-        byDepth.computeIfAbsent(n.key().length(), d -> new ArrayList<>()).add(n);
-      }
-    }
-    for (List<Node> level : byDepth.values()) {
-      if (level.size() >= PARALLEL_THRESHOLD) {
-        level.parallelStream().forEach(this::hashNode);
+    Node r = root == null ? null : changed.get(root);
+    if (r != null && r != REMOVED && r.id() == null) {
+      if (changed.size() >= PARALLEL_THRESHOLD) {
+        ForkJoinPool.commonPool().invoke(new HashTask(r, 0));
       } else {
-        level.forEach(this::hashNode);
+        hashSubtree(r);
       }
     }
     hashed = true;
   }
 
-  private void hashNode(Node n) {
-    for (int i = 0; i < width; i++) {
+  private static void hashSubtree(Node n) {
+    for (int i = 0, w = n.width(); i < w; i++) {
+      Child c = n.child(i);
+      if (c != null && c.id() == null) {
+        hashSubtree(pendingChild(n, i, c));
+      }
+    }
+    hashSelf(n);
+  }
+
+  private static Node pendingChild(Node n, int i, Child c) {
+    Node child = c.pending();
+    if (child == null) {
+      throw new FerryException(
+          ErrorCode.INTERNAL, "dirty child " + n.childPath(i) + " of " + n.key() + " is lost");
+    }
+    return child;
+  }
+
+  /** Fills in the ids of the (now hashed) dirty children, then hashes the node. */
+  private static void hashSelf(Node n) {
+    for (int i = 0, w = n.width(); i < w; i++) {
       Child c = n.child(i);
       if (c != null && c.id() == null) {
         Node child = c.pending();
-        if (child == null || child.id() == null) {
-          throw new FerryException(
-              ErrorCode.INTERNAL,
-              "dirty child " + n.childPath(i) + " of " + n.key() + " not hashed");
-        }
         n.setChild(i, new Child(c.compressedKey(), child.id(), child.hasValue()));
       }
     }
     n.setId(NodeHasher.hash(n));
+  }
+
+  /** Hashes a subtree, forking its dirty children near the root. */
+  private static final class HashTask extends RecursiveAction {
+    private static final long serialVersionUID = 1L;
+    private static final int FORK_LEVELS = 2;
+    private final transient Node node;
+    private final int level;
+
+    HashTask(Node node, int level) {
+      this.node = node;
+      this.level = level;
+    }
+
+    @Override
+    protected void compute() {
+      if (level >= FORK_LEVELS) {
+        hashSubtree(node);
+        return;
+      }
+      List<HashTask> tasks = new ArrayList<>();
+      for (int i = 0, w = node.width(); i < w; i++) {
+        Child c = node.child(i);
+        if (c != null && c.id() == null) {
+          tasks.add(new HashTask(pendingChild(node, i, c), level + 1));
+        }
+      }
+      invokeAll(tasks);
+      hashSelf(node);
+    }
   }
 }
