@@ -14,19 +14,21 @@ import java.util.Arrays;
 public final class Node {
   private final Path key;
   private byte[] valueDigest; // null: no value
-  private final Child[] children;
+  private final int width;
+  private Child[] children; // allocated with the first child: most nodes are leaves
   private int childCount;
   private Hash id;
 
   public Node(Path key, int width) {
     this.key = key;
-    this.children = new Child[width];
+    this.width = width;
   }
 
   private Node(Node other) {
     this.key = other.key;
     this.valueDigest = other.valueDigest;
-    this.children = other.children.clone();
+    this.width = other.width;
+    this.children = other.children == null ? null : other.children.clone();
     this.childCount = other.childCount;
     this.id = other.id;
   }
@@ -55,7 +57,7 @@ public final class Node {
   }
 
   public Child child(int index) {
-    return children[index];
+    return children == null ? null : children[index];
   }
 
   public int childCount() {
@@ -63,10 +65,16 @@ public final class Node {
   }
 
   public int width() {
-    return children.length;
+    return width;
   }
 
   public void setChild(int index, Child child) {
+    if (children == null) {
+      if (child == null) {
+        return;
+      }
+      children = new Child[width];
+    }
     if (children[index] == null && child != null) {
       childCount++;
     } else if (children[index] != null && child == null) {
@@ -78,7 +86,7 @@ public final class Node {
 
   /** Index of the only child; the node must have exactly one. */
   public int onlyChildIndex() {
-    for (int i = 0; i < children.length; i++) {
+    for (int i = 0; children != null && i < children.length; i++) {
       if (children[i] != null) {
         return i;
       }
@@ -118,11 +126,15 @@ public final class Node {
     return o instanceof Node n
         && key.equals(n.key)
         && Arrays.equals(valueDigest, n.valueDigest)
-        && Arrays.equals(children, n.children);
+        && Arrays.equals(childArray(), n.childArray());
   }
 
   @Override
   public int hashCode() {
     return key.hashCode();
+  }
+
+  private Child[] childArray() {
+    return children == null ? new Child[width] : children;
   }
 }

@@ -35,7 +35,7 @@ public final class NodeHasher {
                 + 10
                 + (key.bitLength() + 7) / 8);
     int p = putUvarint(buf, 0, count);
-    for (int i = 0, width = node.width(); i < width; i++) {
+    for (int i = 0, width = count == 0 ? 0 : node.width(); i < width; i++) {
       Child c = node.child(i);
       if (c != null) {
         p = putUvarint(buf, p, i);

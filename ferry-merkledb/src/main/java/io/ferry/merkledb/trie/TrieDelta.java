@@ -282,7 +282,7 @@ public final class TrieDelta implements NodeSource {
   }
 
   private static void hashSubtree(Node n) {
-    for (int i = 0, w = n.width(); i < w; i++) {
+    for (int i = 0, w = n.childCount() == 0 ? 0 : n.width(); i < w; i++) {
       Child c = n.child(i);
       if (c != null && c.id() == null) {
         hashSubtree(pendingChild(n, i, c));
@@ -302,7 +302,7 @@ public final class TrieDelta implements NodeSource {
 
   /** Fills in the ids of the (now hashed) dirty children, then hashes the node. */
   private static void hashSelf(Node n) {
-    for (int i = 0, w = n.width(); i < w; i++) {
+    for (int i = 0, w = n.childCount() == 0 ? 0 : n.width(); i < w; i++) {
       Child c = n.child(i);
       if (c != null && c.id() == null) {
         Node child = c.pending();
