@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -291,27 +292,55 @@ public final class MerkleDB implements AutoCloseable {
                 + " but the head is now "
                 + current.revision().height());
       }
-      Map<Path, Node> nodes = new HashMap<>();
-      NavigableMap<Bytes, Optional<Bytes>> values = new TreeMap<>();
-      for (View v : chain) {
-        nodes.putAll(v.changedNodes());
-        values.putAll(v.changes());
+      // Later views in the chain override earlier ones at the same path or key.
+      Map<Path, Node> nodes;
+      NavigableMap<Bytes, Optional<Bytes>> values;
+      if (chain.size() == 1) {
+        nodes = new HashMap<>(view.changedNodeCount() * 2);
+        view.forEachChangedNode(nodes::put);
+        values = view.changes();
+      } else {
+        nodes = new HashMap<>();
+        values = new TreeMap<>();
+        for (View v : chain) {
+          v.forEachChangedNode(nodes::put);
+          values.putAll(v.changes());
+        }
       }
       long height = current.revision().height() + 1;
       Head next = new Head(new Revision(height, view.root()), view.nodes().rootPath());
       WriteBatch batch = new WriteBatch();
-      nodes.forEach(
-          (path, node) -> {
-            if (node == null) {
-              batch.delete(Column.NODES, path.storageKey());
-            } else {
-              batch.put(Column.NODES, path.storageKey(), NodeCodec.encode(node));
-            }
-          });
+      // Encoding nodes and reading old values are independent per entry: spread them over cores.
+      List<Map.Entry<Path, Node>> nodeList = new ArrayList<>(nodes.entrySet());
+      byte[][][] encoded = new byte[nodeList.size()][][];
+      IntStream.range(0, nodeList.size())
+          .parallel()
+          .forEach(
+              i -> {
+                Map.Entry<Path, Node> e = nodeList.get(i);
+                encoded[i] =
+                    new byte[][] {
+                      e.getKey().storageKey(),
+                      e.getValue() == null ? null : NodeCodec.encode(e.getValue())
+                    };
+              });
+      for (byte[][] kv : encoded) {
+        if (kv[1] == null) {
+          batch.delete(Column.NODES, kv[0]);
+        } else {
+          batch.put(Column.NODES, kv[0], kv[1]);
+        }
+      }
       StoreSnapshot snap = base.snapshot();
+      List<Map.Entry<Bytes, Optional<Bytes>>> valueList = new ArrayList<>(values.entrySet());
+      byte[][] olds = new byte[valueList.size()][];
+      IntStream.range(0, valueList.size())
+          .parallel()
+          .forEach(i -> olds[i] = snap.get(Column.VALUES, valueList.get(i).getKey().unsafeArray()));
       int changed = 0;
-      for (Map.Entry<Bytes, Optional<Bytes>> e : values.entrySet()) {
-        byte[] old = snap.get(Column.VALUES, e.getKey().unsafeArray());
+      for (int i = 0; i < valueList.size(); i++) {
+        Map.Entry<Bytes, Optional<Bytes>> e = valueList.get(i);
+        byte[] old = olds[i];
         Optional<Bytes> before = old == null ? Optional.empty() : Optional.of(Bytes.wrap(old));
         if (before.equals(e.getValue())) {
           continue;
@@ -335,8 +364,8 @@ public final class MerkleDB implements AutoCloseable {
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
       for (Node n : nodes.values()) {
-        if (n != null) {
-          cache.put(n);
+        if (n != null && n.childCount() > 0) {
+          cache.put(n); // branches only: a leaf is read about once per update, branches often
         }
       }
       head = next;

@@ -134,7 +134,9 @@ final class RevisionReader implements StateSnapshot, NodeSource {
           ErrorCode.CORRUPT_DATA,
           "stored node " + path + " has id " + n.id() + " but its parent lists " + idHint);
     }
-    cache.put(n);
+    if (n.childCount() > 0) {
+      cache.put(n); // branches only: leaves are many and rarely read twice
+    }
     return n;
   }
 

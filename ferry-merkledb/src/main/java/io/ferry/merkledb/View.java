@@ -85,6 +85,15 @@ public final class View implements TrieReader {
     return delta.changes();
   }
 
+  int changedNodeCount() {
+    return delta.changedCount();
+  }
+
+  /** Passes each changed node's path and node (null if removed) to {@code action}. */
+  void forEachChangedNode(java.util.function.BiConsumer<Path, io.ferry.merkledb.trie.Node> action) {
+    delta.forEachChange(action);
+  }
+
   @Override
   public Optional<Bytes> get(Bytes key) {
     Optional<Bytes> change = changes.get(key);

@@ -8,7 +8,6 @@ import io.ferry.merkledb.trie.Child;
 import io.ferry.merkledb.trie.Node;
 import io.ferry.merkledb.trie.NodeHasher;
 import io.ferry.merkledb.trie.Path;
-import java.io.ByteArrayOutputStream;
 
 /**
  * The stored form of a hashed node: its id, its value digest, and each child's index, compressed
@@ -23,16 +22,26 @@ public final class NodeCodec {
     if (n.id() == null) {
       throw new FerryException(ErrorCode.INTERNAL, "cannot store unhashed node " + n.key());
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + n.childCount() * 48);
-    out.writeBytes(n.id().toBytes());
     byte[] digest = n.valueDigest();
-    out.write(digest == null ? 0 : 1);
-    if (digest != null) {
-      writeUvarint(out, digest.length);
-      out.writeBytes(digest);
+    int count = n.childCount();
+    int size = Hash.LENGTH + 1 + (digest == null ? 0 : 5 + digest.length) + 5;
+    for (int i = 0, w = count == 0 ? 0 : n.width(); i < w; i++) {
+      Child c = n.child(i);
+      if (c != null) {
+        size += 10 + (c.compressedKey().bitLength() + 7) / 8 + Hash.LENGTH + 1;
+      }
     }
-    writeUvarint(out, n.childCount());
-    for (int i = 0; i < n.width(); i++) {
+    byte[] out = new byte[size];
+    n.id().copyTo(out, 0);
+    int p = Hash.LENGTH;
+    out[p++] = (byte) (digest == null ? 0 : 1);
+    if (digest != null) {
+      p = putUvarint(out, p, digest.length);
+      System.arraycopy(digest, 0, out, p, digest.length);
+      p += digest.length;
+    }
+    p = putUvarint(out, p, count);
+    for (int i = 0, w = count == 0 ? 0 : n.width(); i < w; i++) {
       Child c = n.child(i);
       if (c == null) {
         continue;
@@ -40,13 +49,23 @@ public final class NodeCodec {
       if (c.id() == null) {
         throw new FerryException(ErrorCode.INTERNAL, "cannot store node with unhashed child");
       }
-      writeUvarint(out, i);
-      writeUvarint(out, c.compressedKey().length());
-      out.writeBytes(c.compressedKey().packed());
-      out.writeBytes(c.id().toBytes());
-      out.write(c.hasValue() ? 1 : 0);
+      p = putUvarint(out, p, i);
+      p = putUvarint(out, p, c.compressedKey().length());
+      p = c.compressedKey().packInto(out, p);
+      c.id().copyTo(out, p);
+      p += Hash.LENGTH;
+      out[p++] = (byte) (c.hasValue() ? 1 : 0);
     }
-    return out.toByteArray();
+    return p == size ? out : java.util.Arrays.copyOf(out, p);
+  }
+
+  private static int putUvarint(byte[] buf, int pos, long value) {
+    while ((value & ~0x7FL) != 0) {
+      buf[pos++] = (byte) ((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    buf[pos++] = (byte) value;
+    return pos;
   }
 
   public static Node decode(Path key, byte[] data, BranchFactor bf) {
@@ -91,14 +110,6 @@ public final class NodeCodec {
     }
     n.setId(id);
     return n;
-  }
-
-  static void writeUvarint(ByteArrayOutputStream out, long value) {
-    while ((value & ~0x7FL) != 0) {
-      out.write((int) ((value & 0x7F) | 0x80));
-      value >>>= 7;
-    }
-    out.write((int) value);
   }
 
   /** A bounds-checked cursor over a record. */

@@ -63,8 +63,13 @@ public final class TrieDelta implements NodeSource {
   /** The changed nodes by path; a null value means the node was removed. */
   public Map<Path, Node> changes() {
     Map<Path, Node> out = new HashMap<>(changed.size() * 2);
-    changed.forEach((p, n) -> out.put(p, n == REMOVED ? null : n));
+    forEachChange(out::put);
     return out;
+  }
+
+  /** Passes each changed path and its node (null if removed) to {@code action}, without copying. */
+  public void forEachChange(java.util.function.BiConsumer<Path, Node> action) {
+    changed.forEach((p, n) -> action.accept(p, n == REMOVED ? null : n));
   }
 
   public int changedCount() {
