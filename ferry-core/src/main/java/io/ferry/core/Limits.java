@@ -36,7 +36,7 @@ public final class Limits {
   /** Key-values a proof server returns by default (AvalancheGo's maxKeyValuesLimit). */
   public static final int DEFAULT_PROOF_KEY_LIMIT = 2048;
 
-  /** Upper bound a client may ask for; larger requests are clamped. */
+  /** Upper bound of the key limit a proof server accepts from a peer. */
   public static final int MAX_PROOF_KEY_LIMIT = 2048;
 
   /** Bytes of one proof response by default: 2 MiB less 4 KiB of envelope headroom. */

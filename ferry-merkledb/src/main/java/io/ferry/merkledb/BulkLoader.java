@@ -146,7 +146,16 @@ final class BulkLoader {
 
     @Override
     public void close() {
+      // On failure the writer thread may still be inside the SST writer, which the caller closes
+      // next: stop it and wait, so native memory is never freed under it.
       thread.shutdownNow();
+      try {
+        if (!thread.awaitTermination(1, TimeUnit.MINUTES)) {
+          throw new FerryException(ErrorCode.INTERNAL, "the bulk value writer did not stop");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -390,8 +390,8 @@ public final class MerkleDB implements AutoCloseable {
 
   /**
    * Loads sorted, unique key-values into an empty store as its first revision, building the trie
-   * bottom-up without reading anything back: values go in as RocksDB SST files, nodes as unlogged
-   * batches, and the head last, so a crash before the end leaves the store empty.
+   * bottom-up without reading anything back: values and nodes go in as RocksDB SST files, and the
+   * head last, so a crash before the end leaves the store empty.
    *
    * @throws FerryException {@link ErrorCode#ILLEGAL_STATE} if the store is not empty, {@link
    *     ErrorCode#INVALID_ARGUMENT} if the keys are not strictly increasing

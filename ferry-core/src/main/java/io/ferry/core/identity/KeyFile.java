@@ -5,7 +5,6 @@ import io.ferry.core.FerryException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -80,18 +79,25 @@ public final class KeyFile {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
-      if (Files.exists(path)) {
+      // A hard link, unlike a rename, fails if the name exists: two processes creating an
+      // identity at once can never overwrite each other's.
+      try {
+        Files.createLink(path, tmp);
+      } catch (FileAlreadyExistsException e) {
         throw new FerryException(
             ErrorCode.ILLEGAL_STATE,
             "key file " + path + " already exists; refusing to overwrite a node identity",
-            new FileAlreadyExistsException(path.toString()));
-      }
-      try {
+            e);
+      } catch (UnsupportedOperationException e) {
+        if (Files.exists(path)) {
+          throw new FerryException(
+              ErrorCode.ILLEGAL_STATE,
+              "key file " + path + " already exists; refusing to overwrite a node identity",
+              new FileAlreadyExistsException(path.toString()));
+        }
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, path);
+        tmp = null;
       }
-      tmp = null;
     } catch (IOException e) {
       throw new FerryException(ErrorCode.IO_ERROR, "cannot write key file " + path + ": " + e, e);
     } finally {

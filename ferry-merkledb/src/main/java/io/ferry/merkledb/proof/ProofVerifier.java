@@ -81,6 +81,9 @@ public final class ProofVerifier {
     proof.keyChanges().forEach(kc -> keys.add(kc.key()));
     checkShape(proof.startProof(), proof.endProof(), keys, range, keyLimit, endRoot);
     for (KeyChange kc : proof.keyChanges()) {
+      if (kc.value().isPresent() && kc.value().get().length() > Limits.MAX_VALUE_BYTES) {
+        throw new ProofException(ProofError.OVERSIZED, "value of " + kc.key() + " is too large");
+      }
       // An honest server sends only real changes (merkledb drops no-op ones too); a change that
       // changes nothing locally could be added or rewritten without altering the result.
       if (local.get(kc.key()).equals(kc.value())) {

@@ -14,7 +14,7 @@ import java.util.concurrent.RecursiveAction;
 /**
  * The changed nodes of a trie on top of a base {@link NodeSource}: inserts and deletes rewrite only
  * the nodes on the paths they touch, copying them from the base first; {@link #hash()} then
- * computes the ids of every changed node, deepest first, each depth in parallel.
+ * computes the ids of every changed node, children before parents, top levels forked in parallel.
  *
  * <p>The root is always the node at the longest common prefix of all keys (merkledb's rule), so an
  * insert may create a new root above the old one and a delete may move the root down.

@@ -63,6 +63,10 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     out = spec.commandLine().getOut();
+    if (keys < 1000) {
+      throw new io.ferry.core.FerryException(
+          io.ferry.core.ErrorCode.INVALID_ARGUMENT, "--keys must be at least 1000");
+    }
     Path dir =
         data != null ? Files.createDirectories(data) : Files.createTempDirectory("ferry-demo");
     out.println("ferry demo in " + dir);
@@ -212,11 +216,11 @@ final class DemoCommand implements Callable<Integer> {
               root, range, Limits.DEFAULT_PROOF_KEY_LIMIT, Limits.DEFAULT_PROOF_BYTE_LIMIT);
       ProofVerifier.verifyRangeProof(
           p, range, Limits.DEFAULT_PROOF_KEY_LIMIT, root, from.branchFactor());
-      to.commit(Batch.of(p.keyValues()));
       proofs++;
-      if (p.keyValues().size() < Limits.DEFAULT_PROOF_KEY_LIMIT) {
+      if (p.keyValues().isEmpty()) { // a short answer may be a byte-limit cut: ask until none
         return proofs;
       }
+      to.commit(Batch.of(p.keyValues()));
       byte[] last = p.keyValues().get(p.keyValues().size() - 1).key().toByteArray();
       start = Optional.of(Bytes.wrap(Arrays.copyOf(last, last.length + 1)));
     }

@@ -29,7 +29,7 @@ final class Logging {
 
   /**
    * Sends Ferry's INFO (or DEBUG with -v) log lines to {@code dir/ferry.log}, rolled daily and at
-   * 64 MiB, keeping 7 files; the console keeps showing warnings only unless -v was given.
+   * 64 MiB, keeping 7 days of files; the console keeps showing warnings only unless -v was given.
    */
   static Path logToFile(Path dir, boolean verbose) {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();

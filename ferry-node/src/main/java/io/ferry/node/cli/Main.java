@@ -12,6 +12,15 @@ public final class Main {
   }
 
   /** Runs the CLI and returns its exit code (see {@link ExitCodes}); for tests and embedding. */
+  /** True if -v was given anywhere on the command line (it is inherited by subcommands). */
+  private static boolean verbose(picocli.CommandLine failed) {
+    picocli.CommandLine top = failed;
+    while (top.getParent() != null) {
+      top = top.getParent();
+    }
+    return top.getCommand() instanceof FerryCommand f && f.verbose();
+  }
+
   public static int run(String... args) {
     return commandLine().execute(args);
   }
@@ -26,12 +35,11 @@ public final class Main {
             return ExitCodes.of(fe.code());
           }
           commandLine.getErr().println("ferry: unexpected error: " + e);
-          if (parseResult.hasMatchedOption("-v")) {
+          if (verbose(commandLine)) {
             e.printStackTrace(commandLine.getErr());
           }
           return ExitCodes.FAILURE;
         });
-    cli.setExitCodeExceptionMapper(e -> ExitCodes.USAGE);
     return cli;
   }
 }

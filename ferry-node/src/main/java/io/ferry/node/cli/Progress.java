@@ -7,14 +7,14 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A progress bar on stderr with rate and ETA when stderr is a terminal; nothing otherwise, so logs
- * and CI output stay clean. Not thread-safe.
+ * A progress bar on stderr with count and rate when stderr is a terminal; nothing otherwise, so
+ * logs and CI output stay clean. Not thread-safe.
  */
 final class Progress implements AutoCloseable {
   private final ProgressBar bar;
 
   Progress(String task, long total, String unit) {
-    boolean interactive = System.console() != null && System.getenv("CI") == null;
+    boolean interactive = isTerminal() && System.getenv("CI") == null;
     bar =
         interactive
             ? new ProgressBarBuilder()
@@ -29,6 +29,23 @@ final class Progress implements AutoCloseable {
                 .setEtaFunction(state -> java.util.Optional.<Duration>empty())
                 .build()
             : null;
+  }
+
+  /**
+   * True if stderr's console is a terminal. From JDK 22, System.console() exists even when the
+   * streams are redirected; Console.isTerminal() (JDK 22+, looked up so this compiles for 21) tells
+   * the difference.
+   */
+  private static boolean isTerminal() {
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true; // JDK 21: a console exists only for a terminal
+    }
   }
 
   void step(long n) {

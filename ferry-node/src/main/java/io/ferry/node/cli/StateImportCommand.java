@@ -47,7 +47,9 @@ final class StateImportCommand implements Callable<Integer> {
       description = "JSON-lines file, or - for standard input.")
   String jsonl;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   @Override
   public Integer call() throws IOException {
@@ -57,14 +59,18 @@ final class StateImportCommand implements Callable<Integer> {
     try (BufferedReader in = open()) {
       String line;
       int n = 0;
-      while ((line = in.readLine()) != null) {
+      while ((line = readLine(in, n + 1)) != null) {
         n++;
         if (line.isBlank()) {
           continue;
         }
         Optional<Bytes>[] parsed = new Optional[1];
         Bytes key = parseLine(line, n, parsed);
-        batch.set(key, parsed[0]);
+        try {
+          batch.set(key, parsed[0]);
+        } catch (FerryException e) {
+          throw bad(n, e.getMessage());
+        }
         if (parsed[0].isPresent()) {
           puts++;
         } else {
@@ -80,6 +86,14 @@ final class StateImportCommand implements Callable<Integer> {
     out.printf("imported %d puts and %d deletes as height %d%n", puts, deletes, rev.height());
     out.println(rev.root().toHex());
     return ExitCodes.OK;
+  }
+
+  private static String readLine(BufferedReader in, int n) throws IOException {
+    try {
+      return in.readLine();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw bad(n, "not UTF-8 text");
+    }
   }
 
   private BufferedReader open() throws IOException {

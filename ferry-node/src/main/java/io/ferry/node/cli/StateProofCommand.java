@@ -65,6 +65,9 @@ final class StateProofCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (MerkleDB db = store.openExisting()) {
       Hash at = root == null ? db.root() : Hash.fromHex(root);
+      // Clamp to the protocol's limits: a proof is built in memory.
+      keyLimit = Math.min(keyLimit, Limits.MAX_PROOF_KEY_LIMIT);
+      byteLimit = Math.min(byteLimit, Limits.MAX_PROOF_BYTES);
       RangeProof proof = db.rangeProof(at, range, keyLimit, byteLimit);
       byte[] encoded = ProofCodec.encode(proof).toByteArray();
       ProofVerifier.verifyRangeProof(proof, range, keyLimit, at, db.branchFactor());

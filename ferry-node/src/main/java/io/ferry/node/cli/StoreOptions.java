@@ -31,7 +31,7 @@ final class StoreOptions {
 
   /** Opens the store, which must exist already. */
   MerkleDB openExisting() {
-    if (!Files.isDirectory(stateDir())) {
+    if (!Files.isRegularFile(stateDir().resolve("CURRENT"))) {
       throw new FerryException(
           ErrorCode.NOT_FOUND, "no state in " + data + " (expected a store in " + stateDir() + ")");
     }
