@@ -17,6 +17,13 @@ final class BenchData {
     return b;
   }
 
+  /** Deletes a directory tree (a benchmark's temporary store). */
+  static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
   /** {@code n} random key-values in key order (duplicates dropped). */
   static List<KeyValue> sorted(int n, int keySize, int valueSize, long seed) {
     SplittableRandom r = new SplittableRandom(seed);

@@ -3,12 +3,9 @@ package io.ferry.bench;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.rocksdb.EnvOptions;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.IngestExternalFileOptions;
@@ -76,7 +73,7 @@ public final class BulkLoadBench {
         load.run(dir);
         best = Math.min(best, (System.nanoTime() - t0) / 1e9);
       } finally {
-        delete(dir);
+        BenchData.deleteTree(dir);
       }
     }
     return best;
@@ -123,12 +120,6 @@ public final class BulkLoadBench {
       try (FlushOptions f = new FlushOptions().setWaitForFlush(true)) {
         db.flush(f);
       }
-    }
-  }
-
-  private static void delete(Path dir) throws IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }
