@@ -45,8 +45,11 @@ public final class Limits {
   /** Upper bound of a proof response; always fits a frame. */
   public static final int MAX_PROOF_BYTES = 16 * MIB;
 
-  /** Nodes in one path proof: a path cannot be longer than the deepest key allows. */
-  public static final int MAX_PROOF_PATH_NODES = MAX_KEY_BYTES * 2 + 1;
+  /**
+   * Nodes in one path proof: at most one per token of the longest key, plus the root, at the
+   * smallest branch factor (2, one token per bit).
+   */
+  public static final int MAX_PROOF_PATH_NODES = MAX_KEY_BYTES * 8 + 1;
 
   /**
    * Bytes of one transport frame: the largest chunk plus room for the envelope around it. A frame

@@ -39,8 +39,8 @@ class LimitsTest {
   void proofKeyLimits() {
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isPositive();
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isLessThanOrEqualTo(Limits.MAX_PROOF_KEY_LIMIT);
-    // A path has at most one node per nibble of the longest key, plus the root.
-    assertThat(Limits.MAX_PROOF_PATH_NODES).isEqualTo(2 * Limits.MAX_KEY_BYTES + 1);
+    // A path has at most one node per bit of the longest key (branch factor 2), plus the root.
+    assertThat(Limits.MAX_PROOF_PATH_NODES).isEqualTo(8 * Limits.MAX_KEY_BYTES + 1);
   }
 
   @Test

@@ -138,7 +138,7 @@ public final class ProofCodec {
     } catch (FerryException e) {
       throw invalid("bad proof node key: " + e.getMessage());
     }
-    if (key.length() > Limits.MAX_PROOF_PATH_NODES) {
+    if (key.bitLength() > Limits.MAX_KEY_BYTES * 8L) {
       throw invalid("proof node key of " + key.bitLength() + " bits is too long");
     }
     Optional<Bytes> digest = maybeOf(n.hasValueOrHash() ? n.getValueOrHash() : null);
