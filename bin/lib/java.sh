@@ -21,7 +21,8 @@ ferry_find_java() {
   [ -n "${FERRY_JAVA_HOME:-}" ] && first+=("$FERRY_JAVA_HOME")
   [ -n "${JAVA_HOME:-}" ] && first+=("$JAVA_HOME")
   if path_java=$(command -v java 2>/dev/null); then
-    path_java=$(readlink -f "$path_java")
+    # resolve symlinks (update-alternatives); readlink -f is missing on old macOS
+    path_java=$(readlink -f "$path_java" 2>/dev/null || echo "$path_java")
     first+=("${path_java%/bin/java}")
   fi
   for c in "${first[@]}"; do

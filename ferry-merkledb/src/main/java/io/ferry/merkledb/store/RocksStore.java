@@ -46,6 +46,7 @@ public final class RocksStore implements KvStore {
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final LRUCache blockCache;
+  private final BloomFilter bloomFilter;
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
   private final Map<Column, ColumnFamilyHandle> columns = new EnumMap<>(Column.class);
   private final WriteOptions writeOptions;
@@ -66,10 +67,11 @@ public final class RocksStore implements KvStore {
       throw new FerryException(ErrorCode.IO_ERROR, "cannot create store directory " + dir, e);
     }
     blockCache = new LRUCache(blockCacheBytes);
+    bloomFilter = new BloomFilter(10, false);
     BlockBasedTableConfig table =
         new BlockBasedTableConfig()
             .setBlockCache(blockCache)
-            .setFilterPolicy(new BloomFilter(10, false))
+            .setFilterPolicy(bloomFilter)
             .setBlockSize(16 * 1024)
             .setCacheIndexAndFilterBlocks(true)
             .setPinL0FilterAndIndexBlocksInCache(true);
@@ -94,7 +96,7 @@ public final class RocksStore implements KvStore {
     try {
       db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
     } catch (RocksDBException e) {
-      close(cfOptions, dbOptions, blockCache);
+      close(cfOptions, dbOptions, blockCache, bloomFilter);
       throw new FerryException(
           ErrorCode.IO_ERROR, "cannot open the store in " + dir + ": " + e.getMessage(), e);
     }
@@ -344,7 +346,7 @@ public final class RocksStore implements KvStore {
       h.close();
     }
     db.close();
-    close(writeOptions, cfOptions, dbOptions, blockCache);
+    close(writeOptions, cfOptions, dbOptions, blockCache, bloomFilter);
   }
 
   private static void close(AutoCloseable... resources) {
