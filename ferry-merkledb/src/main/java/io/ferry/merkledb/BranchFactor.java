@@ -30,11 +30,6 @@ public enum BranchFactor {
     return 1 << tokenBits;
   }
 
-  /** Tokens per byte of key. */
-  public int tokensPerByte() {
-    return 8 / tokenBits;
-  }
-
   /** The branch factor with {@code width} children: 2, 4, 16 or 256. */
   public static BranchFactor of(int width) {
     return switch (width) {

@@ -24,11 +24,21 @@ public final class NodeCodec {
     }
     byte[] digest = n.valueDigest();
     int count = n.childCount();
-    int size = Hash.LENGTH + 1 + (digest == null ? 0 : 5 + digest.length) + 5;
+    int size =
+        Hash.LENGTH
+            + 1
+            + (digest == null ? 0 : NodeHasher.uvarintSize(digest.length) + digest.length)
+            + NodeHasher.uvarintSize(count);
     for (int i = 0, w = count == 0 ? 0 : n.width(); i < w; i++) {
       Child c = n.child(i);
       if (c != null) {
-        size += 10 + (c.compressedKey().bitLength() + 7) / 8 + Hash.LENGTH + 1;
+        Path k = c.compressedKey();
+        size +=
+            NodeHasher.uvarintSize(i)
+                + NodeHasher.uvarintSize(k.length())
+                + (k.bitLength() + 7) / 8
+                + Hash.LENGTH
+                + 1;
       }
     }
     byte[] out = new byte[size];
@@ -36,11 +46,11 @@ public final class NodeCodec {
     int p = Hash.LENGTH;
     out[p++] = (byte) (digest == null ? 0 : 1);
     if (digest != null) {
-      p = putUvarint(out, p, digest.length);
+      p = NodeHasher.putUvarint(out, p, digest.length);
       System.arraycopy(digest, 0, out, p, digest.length);
       p += digest.length;
     }
-    p = putUvarint(out, p, count);
+    p = NodeHasher.putUvarint(out, p, count);
     for (int i = 0, w = count == 0 ? 0 : n.width(); i < w; i++) {
       Child c = n.child(i);
       if (c == null) {
@@ -49,23 +59,14 @@ public final class NodeCodec {
       if (c.id() == null) {
         throw new FerryException(ErrorCode.INTERNAL, "cannot store node with unhashed child");
       }
-      p = putUvarint(out, p, i);
-      p = putUvarint(out, p, c.compressedKey().length());
+      p = NodeHasher.putUvarint(out, p, i);
+      p = NodeHasher.putUvarint(out, p, c.compressedKey().length());
       p = c.compressedKey().packInto(out, p);
       c.id().copyTo(out, p);
       p += Hash.LENGTH;
       out[p++] = (byte) (c.hasValue() ? 1 : 0);
     }
-    return p == size ? out : java.util.Arrays.copyOf(out, p);
-  }
-
-  private static int putUvarint(byte[] buf, int pos, long value) {
-    while ((value & ~0x7FL) != 0) {
-      buf[pos++] = (byte) ((value & 0x7F) | 0x80);
-      value >>>= 7;
-    }
-    buf[pos++] = (byte) value;
-    return pos;
+    return out; // sized exactly above
   }
 
   public static Node decode(Path key, byte[] data, BranchFactor bf) {

@@ -106,10 +106,6 @@ public final class RocksStore implements KvStore {
     writeOptions = new WriteOptions().setSync(syncWrites);
   }
 
-  public Path directory() {
-    return dir;
-  }
-
   private ColumnFamilyHandle cf(Column c) {
     if (closed) {
       throw new FerryException(ErrorCode.ILLEGAL_STATE, "the store in " + dir + " is closed");

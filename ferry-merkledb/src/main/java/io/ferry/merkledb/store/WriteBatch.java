@@ -9,24 +9,20 @@ public final class WriteBatch {
   public record Op(Column column, byte[] key, byte[] value, byte[] rangeEnd) {}
 
   private final List<Op> ops = new ArrayList<>();
-  private long bytes;
 
   public WriteBatch put(Column column, byte[] key, byte[] value) {
     ops.add(new Op(column, key, value, null));
-    bytes += key.length + value.length;
     return this;
   }
 
   public WriteBatch delete(Column column, byte[] key) {
     ops.add(new Op(column, key, null, null));
-    bytes += key.length;
     return this;
   }
 
   /** Deletes every key with {@code from <= key < to}. */
   public WriteBatch deleteRange(Column column, byte[] from, byte[] to) {
     ops.add(new Op(column, from, null, to));
-    bytes += from.length + to.length;
     return this;
   }
 
@@ -36,10 +32,5 @@ public final class WriteBatch {
 
   public int size() {
     return ops.size();
-  }
-
-  /** Approximate payload size in bytes. */
-  public long bytes() {
-    return bytes;
   }
 }

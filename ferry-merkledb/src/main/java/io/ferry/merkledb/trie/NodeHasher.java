@@ -2,8 +2,6 @@ package io.ferry.merkledb.trie;
 
 import io.ferry.core.Hash;
 import io.ferry.core.Hasher;
-import io.ferry.core.Sha256Hasher;
-import java.security.MessageDigest;
 
 /**
  * The node hash of AvalancheGo's merkledb (and Firewood's merkledb-compatible mode), so roots match
@@ -88,9 +86,7 @@ public final class NodeHasher {
     }
     p = putUvarint(buf, p, key.bitLength());
     p = key.packInto(buf, p);
-    MessageDigest digest = Sha256Hasher.threadDigest();
-    digest.update(buf, 0, p);
-    return Hash.wrap(digest.digest());
+    return Hasher.sha256().hash(buf, 0, p);
   }
 
   private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1][]);
@@ -105,7 +101,17 @@ public final class NodeHasher {
   }
 
   /** Writes {@code value} as an unsigned LEB128 varint; returns the position after it. */
-  static int putUvarint(byte[] buf, int pos, long value) {
+  /** Bytes that {@link #putUvarint} writes for {@code value}. */
+  public static int uvarintSize(long value) {
+    int n = 1;
+    while ((value & ~0x7FL) != 0) {
+      value >>>= 7;
+      n++;
+    }
+    return n;
+  }
+
+  public static int putUvarint(byte[] buf, int pos, long value) {
     while ((value & ~0x7FL) != 0) {
       buf[pos++] = (byte) ((value & 0x7F) | 0x80);
       value >>>= 7;

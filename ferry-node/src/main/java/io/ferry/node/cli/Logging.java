@@ -23,8 +23,6 @@ final class Logging {
 
   static void setVerbose(boolean verbose) {
     root().setLevel(verbose ? Level.DEBUG : Level.WARN);
-    // Third-party libraries stay at INFO even with -v: their debug output drowns Ferry's.
-    logger("io.netty").setLevel(verbose ? Level.INFO : Level.WARN);
   }
 
   /**
