@@ -82,7 +82,32 @@ public final class TrieDelta implements NodeSource {
     if (root == null) {
       return Hash.ZERO;
     }
-    return node(root, null).id();
+    return rootNode().id();
+  }
+
+  /**
+   * The root node. While the root has not moved, asks the base for it, which knows the root's id
+   * and so can answer from the node cache instead of reading and decoding the store.
+   */
+  @Override
+  public Node rootNode() {
+    if (root == null) {
+      return null;
+    }
+    Node n = changed.get(root);
+    if (n != null) {
+      return n == REMOVED ? null : n;
+    }
+    return root.equals(base.rootPath()) ? base.rootNode() : base.node(root, null);
+  }
+
+  private Node existingRoot() {
+    Node n = rootNode();
+    if (n == null) {
+      throw new FerryException(
+          ErrorCode.CORRUPT_DATA, "trie root " + root + " is missing from the store");
+    }
+    return n;
   }
 
   private Node existing(Path path, Hash idHint) {
@@ -138,7 +163,7 @@ public final class TrieDelta implements NodeSource {
       root = key;
       return;
     }
-    Node rootNode = existing(root, null);
+    Node rootNode = existingRoot();
     int lcp = root.commonPrefixLength(key);
     if (lcp < root.length()) {
       // The new key leaves the current root's subtree: a new root at the common prefix.
@@ -153,7 +178,7 @@ public final class TrieDelta implements NodeSource {
       root = newRoot;
       return;
     }
-    Node n = mutable(root, null);
+    Node n = mutable(root, rootNode.id());
     while (true) {
       int depth = n.key().length();
       if (depth == key.length()) {
@@ -198,7 +223,7 @@ public final class TrieDelta implements NodeSource {
   public boolean delete(Path key) {
     // Find the path from the root without copying anything, so a miss changes nothing.
     List<Node> trail = new ArrayList<>();
-    Node n = root == null ? null : existing(root, null);
+    Node n = root == null ? null : existingRoot();
     while (n != null && n.key().isPrefixOf(key)) {
       trail.add(n);
       if (n.key().length() == key.length()) {
