@@ -7,6 +7,7 @@ import io.ferry.core.Bytes;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
 import java.io.BufferedReader;
@@ -64,17 +65,16 @@ final class StateImportCommand implements Callable<Integer> {
         if (line.isBlank()) {
           continue;
         }
-        Optional<Bytes>[] parsed = new Optional[1];
-        Bytes key = parseLine(line, n, parsed);
+        KeyChange change = parseLine(line, n);
         try {
-          batch.set(key, parsed[0]);
+          batch.set(change.key(), change.value());
         } catch (FerryException e) {
           throw bad(n, e.getMessage());
         }
-        if (parsed[0].isPresent()) {
-          puts++;
-        } else {
+        if (change.isDelete()) {
           deletes++;
+        } else {
+          puts++;
         }
       }
     }
@@ -107,7 +107,7 @@ final class StateImportCommand implements Callable<Integer> {
     }
   }
 
-  private static Bytes parseLine(String line, int n, Optional<Bytes>[] value) {
+  private static KeyChange parseLine(String line, int n) {
     JsonNode node;
     try {
       node = JSON.readTree(line);
@@ -129,8 +129,9 @@ final class StateImportCommand implements Callable<Integer> {
       throw bad(n, "\"value\" must be a hex string or null");
     }
     try {
-      value[0] = v.isNull() ? Optional.empty() : Optional.of(Bytes.fromHex(v.asText()));
-      return Bytes.fromHex(k.asText());
+      Optional<Bytes> value =
+          v.isNull() ? Optional.empty() : Optional.of(Bytes.fromHex(v.asText()));
+      return new KeyChange(Bytes.fromHex(k.asText()), value);
     } catch (FerryException e) {
       throw bad(n, e.getMessage());
     }
