@@ -44,9 +44,8 @@ public class ViewHashBench {
   int keys;
 
   private List<KeyValue> kvs;
-  private Path[] paths;
-  private byte[][] digests;
-  private TrieDelta delta;
+  Path[] paths;
+  byte[][] digests;
 
   @Setup(Level.Trial)
   public void data() {
@@ -64,17 +63,23 @@ public class ViewHashBench {
     }
   }
 
-  @Setup(Level.Invocation)
-  public void applyPuts() {
-    delta = new TrieDelta(TrieReader.empty(BranchFactor.BF16).nodes());
-    for (int i = 0; i < keys; i++) {
-      delta.put(paths[i], digests[i]);
+  /** A fresh delta with every put applied and nothing hashed, before each call: only for (a). */
+  @State(Scope.Thread)
+  public static class Applied {
+    TrieDelta delta;
+
+    @Setup(Level.Invocation)
+    public void applyPuts(ViewHashBench data) {
+      delta = new TrieDelta(TrieReader.empty(BranchFactor.BF16).nodes());
+      for (int i = 0; i < data.keys; i++) {
+        delta.put(data.paths[i], data.digests[i]);
+      }
     }
   }
 
   @Benchmark
-  public Object hashChangedNodes() {
-    return delta.rootId();
+  public Object hashChangedNodes(Applied applied) {
+    return applied.delta.rootId();
   }
 
   @Benchmark
