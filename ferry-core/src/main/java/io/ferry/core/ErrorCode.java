@@ -34,7 +34,9 @@ public enum ErrorCode {
    */
   ILLEGAL_STATE(12),
   /** A bug: an invariant that should always hold did not. */
-  INTERNAL(13);
+  INTERNAL(13),
+  /** The peer does not serve this protocol or message kind. */
+  UNSUPPORTED(14);
 
   private final int wireValue;
 

@@ -1,0 +1,77 @@
+package io.ferry.net;
+
+import io.ferry.core.Limits;
+import java.time.Duration;
+
+/**
+ * Limits and timeouts of a transport. The defaults suit a node on the internet; tests shorten the
+ * timeouts.
+ *
+ * @param maxRequestsInFlight requests one peer may have open at once, in each direction; beyond it
+ *     our requests fail with OVERLOADED and the peer's are refused
+ * @param maxOutboundBufferBytes bytes queued towards one peer and not yet taken by its socket;
+ *     beyond it sends fail with OVERLOADED (at least one maximal frame)
+ * @param maxFrameBytes the largest frame sent or accepted; a peer announcing a larger one is
+ *     disconnected before its bytes are buffered
+ * @param connectTimeout dialling plus handshake
+ * @param idleTimeout a connection with nothing received for this long is closed
+ * @param keepaliveInterval a connection with nothing sent for this long gets a ping
+ */
+public record TransportConfig(
+    int maxRequestsInFlight,
+    long maxOutboundBufferBytes,
+    int maxFrameBytes,
+    Duration connectTimeout,
+    Duration idleTimeout,
+    Duration keepaliveInterval) {
+
+  public static final TransportConfig DEFAULT =
+      new TransportConfig(
+          1024,
+          64L << 20,
+          Limits.MAX_FRAME_BYTES,
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(45),
+          Duration.ofSeconds(15));
+
+  public TransportConfig {
+    if (maxRequestsInFlight < 1) {
+      throw new IllegalArgumentException("maxRequestsInFlight must be at least 1");
+    }
+    if (maxFrameBytes < 64 || maxFrameBytes > Limits.MAX_FRAME_BYTES) {
+      throw new IllegalArgumentException(
+          "maxFrameBytes must be in 64.." + Limits.MAX_FRAME_BYTES + ": " + maxFrameBytes);
+    }
+    if (maxOutboundBufferBytes < maxFrameBytes) {
+      throw new IllegalArgumentException("maxOutboundBufferBytes must hold at least one frame");
+    }
+    if (keepaliveInterval.compareTo(idleTimeout) >= 0) {
+      throw new IllegalArgumentException("keepaliveInterval must be shorter than idleTimeout");
+    }
+  }
+
+  public TransportConfig withMaxRequestsInFlight(int n) {
+    return new TransportConfig(
+        n, maxOutboundBufferBytes, maxFrameBytes, connectTimeout, idleTimeout, keepaliveInterval);
+  }
+
+  public TransportConfig withMaxOutboundBufferBytes(long n) {
+    return new TransportConfig(
+        maxRequestsInFlight, n, maxFrameBytes, connectTimeout, idleTimeout, keepaliveInterval);
+  }
+
+  public TransportConfig withMaxFrameBytes(int n) {
+    return new TransportConfig(
+        maxRequestsInFlight,
+        Math.max(maxOutboundBufferBytes, n),
+        n,
+        connectTimeout,
+        idleTimeout,
+        keepaliveInterval);
+  }
+
+  public TransportConfig withTimeouts(Duration connect, Duration idle, Duration keepalive) {
+    return new TransportConfig(
+        maxRequestsInFlight, maxOutboundBufferBytes, maxFrameBytes, connect, idle, keepalive);
+  }
+}
