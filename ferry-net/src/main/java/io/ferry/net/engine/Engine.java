@@ -97,6 +97,10 @@ public final class Engine {
     return Set.copyOf(sessions.keySet());
   }
 
+  public synchronized boolean isConnected(NodeId peer) {
+    return sessions.containsKey(peer);
+  }
+
   public synchronized boolean isClosed() {
     return closed;
   }
@@ -377,7 +381,7 @@ public final class Engine {
     }
     int protocolValue = env.getProtocolValue();
     Kind kind = env.getKind();
-    if (kind == Kind.KIND_PING) {
+    if (kind == Kind.KIND_PING || kind == Kind.KIND_WELCOME) {
       return;
     }
     if (kind == Kind.KIND_GOAWAY) {
