@@ -40,13 +40,14 @@ class ErrorCodeTest {
             Map.entry(ErrorCode.PERMISSION_DENIED, 10),
             Map.entry(ErrorCode.IO_ERROR, 11),
             Map.entry(ErrorCode.ILLEGAL_STATE, 12),
-            Map.entry(ErrorCode.INTERNAL, 13));
+            Map.entry(ErrorCode.INTERNAL, 13),
+            Map.entry(ErrorCode.UNSUPPORTED, 14));
     assertThat(pinned).hasSameSizeAs(ErrorCode.values());
     pinned.forEach((code, wire) -> assertThat(code.wireValue()).as(code.name()).isEqualTo(wire));
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, -1, 14, 99, 1000, Integer.MAX_VALUE, Integer.MIN_VALUE})
+  @ValueSource(ints = {0, -1, 15, 99, 1000, Integer.MAX_VALUE, Integer.MIN_VALUE})
   void unknownWireValueIsInternal(int value) {
     assertThat(ErrorCode.fromWire(value)).isEqualTo(ErrorCode.INTERNAL);
   }
