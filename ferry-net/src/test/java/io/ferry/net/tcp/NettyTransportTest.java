@@ -319,6 +319,27 @@ class NettyTransportTest {
   }
 
   @Test
+  void connectionLimitRefusesTheNextPeerWithItsReason() throws Exception {
+    NettyTransport b =
+        NettyTransport.start(
+            NodeKey.generate(),
+            ANY,
+            CONFIG,
+            new io.ferry.net.peers.PeerManager.Config(
+                1, 1, Duration.ofMinutes(1), Duration.ofMinutes(1), 5),
+            io.ferry.net.metrics.TransportMetrics.standalone());
+    toClose.add(b);
+    NettyTransport first = echoNode();
+    NettyTransport second = echoNode();
+    first.connect(b.address()).get(10, TimeUnit.SECONDS);
+    TransportException e = failure(second.connect(b.address()));
+    assertThat(e.failure()).isEqualTo(Failure.REFUSED);
+    assertThat(e.getMessage()).contains("connection limit 1");
+    assertThat(b.peers()).containsExactly(first.localId());
+    assertThat(b.metrics().value("connection_events", "refused")).isEqualTo(1.0);
+  }
+
+  @Test
   void simultaneousDialsLeaveOneConnection() throws Exception {
     NettyTransport a = echoNode();
     NettyTransport b = echoNode();
