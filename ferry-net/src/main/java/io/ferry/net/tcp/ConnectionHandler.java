@@ -128,6 +128,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       // The dialler waits for the acceptor's welcome, so a connect only succeeds once the other
       // side has admitted us (a ban or full slots there fail the connect with its reason).
       awaiting = l;
+      ctx.executor()
+          .schedule(
+              () -> {
+                if (awaiting == l) {
+                  awaiting = null;
+                  log.warn("no welcome from {} within the connect timeout", who(ctx, l));
+                  connected.completeExceptionally(
+                      TransportException.timeout("no welcome from " + remote + " in time"));
+                  l.abort("no welcome");
+                }
+              },
+              engine.config().connectTimeout().toMillis(),
+              java.util.concurrent.TimeUnit.MILLISECONDS);
       return;
     }
     l.welcome();
