@@ -260,6 +260,49 @@ class SimulationTest {
   }
 
   @Test
+  void simultaneousDialsEndWithOneConnection(@SimSeed(12) long seed) {
+    Simulation sim = twoNodes(seed, TransportConfig.DEFAULT);
+    SimNode<EchoApp> a = node(sim, "a");
+    SimNode<EchoApp> b = node(sim, "b");
+    CompletableFuture<NodeId> ab = a.transport().connect(b.address());
+    CompletableFuture<NodeId> ba = b.transport().connect(a.address());
+    assertThat(await(sim, ab, Duration.ofSeconds(1))).isEqualTo(b.id());
+    assertThat(await(sim, ba, Duration.ofSeconds(1))).isEqualTo(a.id());
+    sim.run(Duration.ofSeconds(1));
+    assertThat(a.transport().peers()).containsExactly(b.id());
+    assertThat(b.transport().peers()).containsExactly(a.id());
+    assertThat(
+            await(
+                    sim,
+                    b.transport().request(a.id(), ECHO, utf8("one"), Duration.ofSeconds(1)),
+                    Duration.ofSeconds(1))
+                .toStringUtf8())
+        .isEqualTo("one");
+  }
+
+  @Test
+  void aStoppedNodeSaysGoodbyeAndClosesItsApp(@SimSeed(13) long seed) {
+    Simulation sim = new Simulation(seed);
+    sim.network().setDefaultLink(LinkModel.of(Latency.fixed(LATENCY)));
+    SimNode<EchoApp> a = sim.addNode("a", EchoApp::new);
+    List<String> closed = new ArrayList<>();
+    SimNode<AutoCloseable> b =
+        sim.addNode(
+            "b",
+            ctx -> {
+              new EchoApp(ctx);
+              return () -> closed.add(ctx.name());
+            });
+    assertThat(await(sim, a.transport().connect(b.address()), Duration.ofSeconds(1)))
+        .isEqualTo(b.id());
+    sim.stop(b);
+    assertThat(closed).containsExactly("b");
+    sim.run(LATENCY);
+    assertThat(a.transport().peers()).isEmpty();
+    assertThat(a.app().events).last().asString().contains("peer said goodbye: transport closed");
+  }
+
+  @Test
   void connectFailsOnAWrongIdADownHostAndAnUnknownHost(@SimSeed(8) long seed) {
     Simulation sim = twoNodes(seed, FAST);
     SimNode<EchoApp> a = node(sim, "a");
