@@ -13,6 +13,7 @@ import io.ferry.net.TransportConfig;
 import io.ferry.net.TransportException;
 import io.ferry.net.engine.Engine;
 import io.ferry.net.metrics.TransportMetrics;
+import io.ferry.net.peers.Admission;
 import io.ferry.net.peers.PeerManager;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,6 +111,11 @@ public final class SimTransport implements Transport {
     }
     if (isConnected(target) && to.expectedId().map(target::equals).orElse(true)) {
       return CompletableFuture.completedFuture(target);
+    }
+    Admission ours = engine.admit(target, false);
+    if (!ours.allowed()) {
+      return CompletableFuture.failedFuture(
+          TransportException.refused(ErrorCode.PERMISSION_DENIED, ours.reason()));
     }
     Dial dial = new Dial(this, to, target);
     dials.add(dial);

@@ -12,6 +12,8 @@ import io.ferry.net.PeerAddress;
 import io.ferry.net.TransportConfig;
 import io.ferry.net.TransportException;
 import io.ferry.net.TransportException.Failure;
+import io.ferry.net.peers.Offence;
+import io.ferry.net.peers.PeerManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -300,6 +302,26 @@ class SimulationTest {
     sim.run(LATENCY);
     assertThat(a.transport().peers()).isEmpty();
     assertThat(a.app().events).last().asString().contains("peer said goodbye: transport closed");
+  }
+
+  @Test
+  void aBanDropsThePeerAndExpiresInVirtualTime(@SimSeed(14) long seed) {
+    Simulation sim = twoNodes(seed, TransportConfig.DEFAULT);
+    SimNode<EchoApp> a = node(sim, "a");
+    SimNode<EchoApp> b = node(sim, "b");
+    connect(sim, a, b);
+    b.transport().peerManager().report(a.id(), Offence.INVALID_PROOF, "lie 1");
+    b.transport().peerManager().report(a.id(), Offence.INVALID_PROOF, "lie 2");
+    sim.run(Duration.ofSeconds(1));
+    assertThat(a.transport().peers()).isEmpty();
+    assertThat(a.app().events).last().asString().contains("peer said goodbye: banned");
+    TransportException e = failure(sim, a.transport().connect(b.address()), Duration.ofSeconds(1));
+    assertThat(e.failure()).isEqualTo(Failure.REFUSED);
+    assertThat(e.getMessage()).contains("refused by b").contains("banned");
+    assertThat(failure(sim, b.transport().connect(a.address()), Duration.ZERO).failure())
+        .isEqualTo(Failure.REFUSED);
+    sim.run(PeerManager.Config.DEFAULT.banDuration());
+    connect(sim, a, b);
   }
 
   @Test
