@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.ferry.core.identity.NodeId;
 import io.ferry.net.peers.PeerManager;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -43,8 +42,8 @@ public interface Transport extends AutoCloseable {
    */
   CompletableFuture<NodeId> connect(PeerAddress address);
 
-  /** The peers with an open connection now. */
-  Set<NodeId> peers();
+  /** The peers with an open connection now, sorted by id (so iterating it is deterministic). */
+  java.util.SortedSet<NodeId> peers();
 
   default boolean isConnected(NodeId peer) {
     return peers().contains(peer);

@@ -19,10 +19,8 @@ import io.ferry.wire.v1.Error;
 import io.ferry.wire.v1.Kind;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -50,7 +48,10 @@ public final class Engine {
   private final TransportMetrics metrics;
   private final Map<ProtocolId, ProtocolHandler> handlers = new ConcurrentHashMap<>();
   private final List<PeerListener> listeners = new CopyOnWriteArrayList<>();
-  private final Map<NodeId, Session> sessions = new HashMap<>(); // guarded by this
+  // Sorted, so everything that walks the sessions (close, peers) does it in the same order on
+  // every run: the simulator's replays depend on it.
+  private final java.util.SortedMap<NodeId, Session> sessions =
+      new java.util.TreeMap<>(); // guarded by this
   private boolean closed; // guarded by this
 
   public Engine(
@@ -93,8 +94,9 @@ public final class Engine {
     listeners.add(listener);
   }
 
-  public synchronized Set<NodeId> peers() {
-    return Set.copyOf(sessions.keySet());
+  /** The connected peers, sorted by id. */
+  public synchronized java.util.SortedSet<NodeId> peers() {
+    return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(sessions.keySet()));
   }
 
   public synchronized boolean isConnected(NodeId peer) {
@@ -139,7 +141,7 @@ public final class Engine {
     synchronized (this) {
       Session existing = sessions.get(remote);
       if (existing != null) {
-        if (keepNew(existing.link, link)) {
+        if (keepNew(existing, link)) {
           replaced = existing;
         } else {
           refusal = "duplicate connection";
@@ -151,7 +153,7 @@ public final class Engine {
         }
       }
       if (refusal == null) {
-        sessions.put(remote, new Session(link));
+        sessions.put(remote, new Session(link, scheduler.clock().nanos()));
       }
     }
     if (refusal != null) {
@@ -192,13 +194,20 @@ public final class Engine {
 
   /**
    * One connection per pair, chosen the same way on both sides: keep the link dialled by the
-   * smaller node id; between two links dialled by the same side, keep the newer one (the older is
-   * likely dead, for example after the peer restarted).
+   * smaller node id; between two links dialled by the same side, or when the old link is older than
+   * a handshake, keep the newer one (the older is likely dead, for example after the peer
+   * restarted).
    */
-  private boolean keepNew(Link old, Link fresh) {
-    NodeId oldDialer = old.outbound() ? localId : old.remote();
+  private boolean keepNew(Session old, Link fresh) {
+    NodeId oldDialer = old.link.outbound() ? localId : old.link.remote();
     NodeId freshDialer = fresh.outbound() ? localId : fresh.remote();
     if (oldDialer.equals(freshDialer)) {
+      return true;
+    }
+    // Simultaneous dials meet within one handshake time. A second connection arriving well after
+    // the first means its dialler no longer sees the first (it restarted, or lost it): the old
+    // one is dead on the far side, and the far side holds only the new one.
+    if (scheduler.clock().nanos() - old.attachedNanos > config.connectTimeout().toNanos()) {
       return true;
     }
     return freshDialer.compareTo(oldDialer) < 0;
@@ -558,13 +567,15 @@ public final class Engine {
   /** One peer's connection state. */
   static final class Session {
     final Link link;
+    final long attachedNanos;
     final Map<Long, Pending> outgoing = new ConcurrentHashMap<>();
     final Map<Long, InboundRequest> incoming = new ConcurrentHashMap<>();
     final AtomicLong nextId = new AtomicLong(1);
     volatile boolean closed;
 
-    Session(Link link) {
+    Session(Link link, long attachedNanos) {
       this.link = link;
+      this.attachedNanos = attachedNanos;
     }
   }
 

@@ -18,7 +18,6 @@ import io.ferry.net.peers.Admission;
 import io.ferry.net.peers.PeerManager;
 import io.ferry.wire.v1.Envelope;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -142,7 +141,7 @@ public final class MemoryTransport implements Transport {
   }
 
   @Override
-  public Set<NodeId> peers() {
+  public java.util.SortedSet<NodeId> peers() {
     return engine.peers();
   }
 

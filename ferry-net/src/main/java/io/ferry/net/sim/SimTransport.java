@@ -17,11 +17,9 @@ import io.ferry.net.peers.Admission;
 import io.ferry.net.peers.PeerManager;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.SortedSet;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -138,12 +136,12 @@ public final class SimTransport implements Transport {
 
   @Override
   public SortedSet<NodeId> peers() {
-    return Collections.unmodifiableSortedSet(new TreeSet<>(engine.peers()));
+    return engine.peers();
   }
 
   @Override
   public boolean isConnected(NodeId peer) {
-    return engine.peers().contains(peer);
+    return engine.isConnected(peer);
   }
 
   @Override

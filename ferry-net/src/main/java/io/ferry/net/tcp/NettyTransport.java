@@ -33,7 +33,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -257,7 +256,7 @@ public final class NettyTransport implements Transport {
   }
 
   @Override
-  public Set<NodeId> peers() {
+  public java.util.SortedSet<NodeId> peers() {
     return engine.peers();
   }
 
