@@ -60,11 +60,15 @@ public final class MerkleDB implements AutoCloseable {
   private static final byte[] REV_PREFIX = "rev/".getBytes(StandardCharsets.US_ASCII);
   private static final int FORMAT_VERSION = 1;
 
+  /** Pruned roots remembered for {@link #wasPruned}. */
+  static final int PRUNED_ROOTS_REMEMBERED = 1024;
+
   private final KvStore store;
   private final MerkleDBConfig config;
   private final BranchFactor bf;
   private final NodeCache cache;
   private final Object commitLock = new Object();
+  private final PrunedRoots prunedRoots = new PrunedRoots(PRUNED_ROOTS_REMEMBERED);
 
   /** Retained revisions by height, oldest first; guarded by commitLock for writes. */
   private volatile NavigableMap<Long, Hash> revisions;
@@ -360,9 +364,10 @@ public final class MerkleDB implements AutoCloseable {
       NavigableMap<Long, Hash> revs = new TreeMap<>(revisions);
       revs.put(height, next.revision().root());
       batch.put(Column.META, revKey(height), next.revision().root().toBytes());
-      prune(batch, revs, height);
+      List<Hash> pruned = prune(batch, revs, height);
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
+      prunedRoots.addAll(pruned);
       for (Node n : nodes.values()) {
         if (n != null && n.childCount() > 0) {
           cache.put(n); // branches only: a leaf is read about once per update, branches often
@@ -375,17 +380,23 @@ public final class MerkleDB implements AutoCloseable {
     }
   }
 
-  /** Drops history older than the retained window from {@code revs} and the store. */
-  private void prune(WriteBatch batch, NavigableMap<Long, Hash> revs, long height) {
+  /**
+   * Drops history older than the retained window from {@code revs} and the store; returns the roots
+   * dropped, oldest first.
+   */
+  private List<Hash> prune(WriteBatch batch, NavigableMap<Long, Hash> revs, long height) {
     long oldestKept = height - config.historyLength() + 1;
     if (oldestKept <= 0 || revs.firstKey() >= oldestKept) {
-      return;
+      return List.of();
     }
     // Changes of heights <= oldestKept are not needed to rebuild any kept revision.
     batch.deleteRange(
         Column.HISTORY, HistoryRecord.heightPrefix(0), HistoryRecord.heightPrefix(oldestKept + 1));
     batch.deleteRange(Column.META, revKey(0), revKey(oldestKept));
-    revs.headMap(oldestKept, false).clear();
+    NavigableMap<Long, Hash> dropped = revs.headMap(oldestKept, false);
+    List<Hash> roots = new ArrayList<>(dropped.values());
+    dropped.clear();
+    return roots;
   }
 
   /**
@@ -476,6 +487,15 @@ public final class MerkleDB implements AutoCloseable {
   /** True if {@code root} is one of the retained revisions. */
   public boolean hasRoot(Hash root) {
     return revisions.containsValue(root);
+  }
+
+  /**
+   * True if {@code root} is not retained but was, before it left the history window: among the last
+   * 1,024 roots pruned since this store was opened (not remembered across a reopen). A proof server
+   * uses it to tell a peer that a root is too old rather than unknown.
+   */
+  public boolean wasPruned(Hash root) {
+    return prunedRoots.contains(root) && !hasRoot(root);
   }
 
   private long heightOf(Hash root, Revision headRev) {

@@ -208,6 +208,7 @@ class HistoryTest {
       for (long h = 0; h < oldest.height(); h++) {
         Hash old = m.roots.get(h);
         assertThat(db.hasRoot(old)).as("root of height %d", h).isFalse();
+        assertThat(db.wasPruned(old)).as("root of height %d", h).isTrue();
         assertCode(
             () -> db.rangeProof(old, KeyRange.ALL, 10, Limits.DEFAULT_PROOF_BYTE_LIMIT),
             ErrorCode.INSUFFICIENT_HISTORY);
@@ -229,6 +230,9 @@ class HistoryTest {
       assertCode(
           () -> db.rangeProof(unknown, KeyRange.ALL, 10, Limits.DEFAULT_PROOF_BYTE_LIMIT),
           ErrorCode.INSUFFICIENT_HISTORY);
+      // a server tells "too old" from "never had it" by wasPruned
+      assertThat(db.wasPruned(unknown)).isFalse();
+      assertThat(db.wasPruned(db.root())).isFalse();
       // backwards is a bad request, not missing history
       assertCode(
           () ->
@@ -295,6 +299,11 @@ class HistoryTest {
       assertThat(db.revisions()).hasSize(N);
       assertThat(db.revisions().getFirst()).isEqualTo(before.get(1));
       assertThat(db.hasRoot(before.getFirst().root())).isFalse();
+      assertThat(db.wasPruned(before.getFirst().root())).isTrue();
+    }
+    // pruned roots are remembered in memory only
+    try (MerkleDB db = MerkleDB.open(dir, config(N))) {
+      assertThat(db.wasPruned(before.getFirst().root())).isFalse();
     }
     // reopened with a shorter window, the next commit prunes down to it
     try (MerkleDB db = MerkleDB.open(dir, config(2))) {
