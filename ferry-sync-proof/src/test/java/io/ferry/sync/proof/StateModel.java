@@ -74,7 +74,7 @@ final class StateModel {
   }
 
   /** A trie holding the state of {@code height}, as a client's local store would. */
-  TrieReader trieAt(long height, BranchFactor bf) {
+  View trieAt(long height, BranchFactor bf) {
     return View.of(TrieReader.empty(bf), Batch.of(kvs(states.get(height))));
   }
 }
