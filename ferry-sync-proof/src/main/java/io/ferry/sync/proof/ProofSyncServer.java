@@ -231,22 +231,26 @@ public final class ProofSyncServer implements ProtocolHandler, AutoCloseable {
       if (!state.compareAndSet(QUEUED, STARTED)) {
         return;
       }
+      Runnable answer;
       try {
         ByteString response = service.answer(query);
         answered.increment();
         log.debug("{} for {}: {} bytes", query, peer.shortString(), response.size());
-        responder.respond(response);
+        answer = () -> responder.respond(response);
       } catch (FerryException e) {
         failed.increment();
         logFailure(e);
-        responder.fail(e.code(), e.getMessage());
+        answer = () -> responder.fail(e.code(), e.getMessage());
       } catch (RuntimeException e) {
         failed.increment();
         log.error("proof for {} failed: {}", peer.shortString(), query, e);
-        responder.fail(ErrorCode.INTERNAL, "the proof server failed");
+        answer = () -> responder.fail(ErrorCode.INTERNAL, "the proof server failed");
       } finally {
+        // Before answering: a peer that sends its next request the moment it has this answer
+        // must find the slot free.
         limiter.release(peer);
       }
+      answer.run();
     }
 
     private void logFailure(FerryException e) {
