@@ -50,7 +50,14 @@ import org.slf4j.LoggerFactory;
 public final class ProofSyncServer implements ProtocolHandler, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProofSyncServer.class);
 
-  /** Counters since the server started. */
+  /**
+   * Counters since the server started.
+   *
+   * @param answered requests answered with a proof
+   * @param failed requests answered with an error other than "busy"
+   * @param refusedBusy requests refused at once because the peer or the server was at its limit
+   * @param skippedCancelled requests cancelled by the peer before their proof was started
+   */
   public record Stats(long answered, long failed, long refusedBusy, long skippedCancelled) {}
 
   private final ProofService service;
