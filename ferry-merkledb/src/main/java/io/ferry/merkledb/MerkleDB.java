@@ -60,11 +60,22 @@ public final class MerkleDB implements AutoCloseable {
   private static final byte[] REV_PREFIX = "rev/".getBytes(StandardCharsets.US_ASCII);
   private static final int FORMAT_VERSION = 1;
 
+  /** Pruned roots remembered for {@link #wasPruned}. */
+  static final int PRUNED_ROOTS_REMEMBERED = 1024;
+
+  /** Past tries kept for proofs at roots behind the head, and the changed nodes they may hold. */
+  static final int PAST_TRIES_CACHED = 4;
+
+  static final long PAST_TRIES_MAX_CHANGED_NODES = 1L << 18;
+
   private final KvStore store;
   private final MerkleDBConfig config;
   private final BranchFactor bf;
   private final NodeCache cache;
   private final Object commitLock = new Object();
+  private final PrunedRoots prunedRoots = new PrunedRoots(PRUNED_ROOTS_REMEMBERED);
+  private final PastTries pastTries =
+      new PastTries(PAST_TRIES_CACHED, PAST_TRIES_MAX_CHANGED_NODES);
 
   /** Retained revisions by height, oldest first; guarded by commitLock for writes. */
   private volatile NavigableMap<Long, Hash> revisions;
@@ -360,9 +371,10 @@ public final class MerkleDB implements AutoCloseable {
       NavigableMap<Long, Hash> revs = new TreeMap<>(revisions);
       revs.put(height, next.revision().root());
       batch.put(Column.META, revKey(height), next.revision().root().toBytes());
-      prune(batch, revs, height);
+      List<Hash> pruned = prune(batch, revs, height);
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
+      prunedRoots.addAll(pruned);
       for (Node n : nodes.values()) {
         if (n != null && n.childCount() > 0) {
           cache.put(n); // branches only: a leaf is read about once per update, branches often
@@ -370,22 +382,31 @@ public final class MerkleDB implements AutoCloseable {
       }
       head = next;
       revisions = Collections.unmodifiableNavigableMap(revs);
+      if (!pruned.isEmpty()) {
+        pastTries.retainOnly(revs::containsValue);
+      }
       log.debug("committed height {} root {} ({} keys changed)", height, view.root(), changed);
       return next.revision();
     }
   }
 
-  /** Drops history older than the retained window from {@code revs} and the store. */
-  private void prune(WriteBatch batch, NavigableMap<Long, Hash> revs, long height) {
+  /**
+   * Drops history older than the retained window from {@code revs} and the store; returns the roots
+   * dropped, oldest first.
+   */
+  private List<Hash> prune(WriteBatch batch, NavigableMap<Long, Hash> revs, long height) {
     long oldestKept = height - config.historyLength() + 1;
     if (oldestKept <= 0 || revs.firstKey() >= oldestKept) {
-      return;
+      return List.of();
     }
     // Changes of heights <= oldestKept are not needed to rebuild any kept revision.
     batch.deleteRange(
         Column.HISTORY, HistoryRecord.heightPrefix(0), HistoryRecord.heightPrefix(oldestKept + 1));
     batch.deleteRange(Column.META, revKey(0), revKey(oldestKept));
-    revs.headMap(oldestKept, false).clear();
+    NavigableMap<Long, Hash> dropped = revs.headMap(oldestKept, false);
+    List<Hash> roots = new ArrayList<>(dropped.values());
+    dropped.clear();
+    return roots;
   }
 
   /**
@@ -430,15 +451,17 @@ public final class MerkleDB implements AutoCloseable {
   }
 
   /**
-   * A range proof of the revision with root {@code root}.
+   * A range proof of the revision with root {@code root}. A root behind the head is proved from the
+   * head with the later changes undone; the last few such tries are kept, so that the many requests
+   * of a sync at one target root build it once.
    *
    * @throws FerryException {@link ErrorCode#INSUFFICIENT_HISTORY} if that root is not among the
    *     retained revisions; {@link ErrorCode#INVALID_ARGUMENT} for non-positive limits
    */
   public RangeProof rangeProof(Hash root, KeyRange range, int keyLimit, int byteLimit) {
-    try (StateSnapshot headSnap = snapshot()) {
-      TrieReader trie = trieAt(headSnap, root);
-      return ProofGenerator.rangeProof(trie, range, keyLimit, byteLimit);
+    try (StateSnapshot headSnap = snapshot();
+        PastTries.Lease trie = trieAt(headSnap, root)) {
+      return ProofGenerator.rangeProof(trie.trie(), range, keyLimit, byteLimit);
     }
   }
 
@@ -468,14 +491,29 @@ public final class MerkleDB implements AutoCloseable {
       }
       List<KeyChange> changes =
           changesBetween(((RevisionReader) headSnap).snapshot(), startHeight, endHeight, range);
-      TrieReader endTrie = trieAt(headSnap, endRoot);
-      return ProofGenerator.changeProof(endTrie, changes, range, keyLimit, byteLimit);
+      try (PastTries.Lease endTrie = trieAt(headSnap, endRoot)) {
+        return ProofGenerator.changeProof(endTrie.trie(), changes, range, keyLimit, byteLimit);
+      }
     }
+  }
+
+  /** Past tries cached now (for tests). */
+  int pastTriesCached() {
+    return pastTries.size();
   }
 
   /** True if {@code root} is one of the retained revisions. */
   public boolean hasRoot(Hash root) {
     return revisions.containsValue(root);
+  }
+
+  /**
+   * True if {@code root} is not retained but was, before it left the history window: among the last
+   * 1,024 roots pruned since this store was opened (not remembered across a reopen). A proof server
+   * uses it to tell a peer that a root is too old rather than unknown.
+   */
+  public boolean wasPruned(Hash root) {
+    return prunedRoots.contains(root) && !hasRoot(root);
   }
 
   private long heightOf(Hash root, Revision headRev) {
@@ -504,36 +542,55 @@ public final class MerkleDB implements AutoCloseable {
     return -1;
   }
 
-  /** The trie at {@code root}: the head itself, or the head with later changes undone. */
-  private TrieReader trieAt(StateSnapshot headSnap, Hash root) {
+  /**
+   * The trie at {@code root}: the head snapshot itself, or a cached or new past trie. Closing the
+   * lease leaves {@code headSnap} open.
+   */
+  private PastTries.Lease trieAt(StateSnapshot headSnap, Hash root) {
     long h = heightOf(root, headSnap.revision());
     if (h == headSnap.revision().height()) {
-      return headSnap;
+      return PastTries.Lease.of(headSnap);
     }
-    Batch undo = new Batch();
-    Set<Bytes> seen = new HashSet<>();
-    StoreSnapshot snap = ((RevisionReader) headSnap).snapshot();
-    try (StoreIterator it = snap.scan(Column.HISTORY, HistoryRecord.heightPrefix(h + 1), null)) {
-      while (it.next()) {
-        Bytes key = HistoryRecord.keyOf(it.key());
-        if (seen.add(key)) {
-          undo.set(key, HistoryRecord.decode(it.value()).before());
+    return pastTries.acquire(root, () -> buildPast(root));
+  }
+
+  /** The head with the changes after {@code root}'s latest height undone, on its own snapshot. */
+  private PastTries.Built buildPast(Hash root) {
+    StateSnapshot headSnap = snapshot();
+    try {
+      long h = heightOf(root, headSnap.revision());
+      Batch undo = new Batch();
+      Set<Bytes> seen = new HashSet<>();
+      StoreSnapshot snap = ((RevisionReader) headSnap).snapshot();
+      try (StoreIterator it = snap.scan(Column.HISTORY, HistoryRecord.heightPrefix(h + 1), null)) {
+        while (it.next()) {
+          Bytes key = HistoryRecord.keyOf(it.key());
+          if (seen.add(key)) {
+            undo.set(key, HistoryRecord.decode(it.value()).before());
+          }
         }
       }
+      View past = View.of(headSnap, undo);
+      if (!past.root().equals(root)) {
+        if (!hasRoot(root)) { // pruned while we read: the records we needed went with it
+          throw new FerryException(
+              ErrorCode.INSUFFICIENT_HISTORY, "root " + root + " left the history window");
+        }
+        throw new FerryException(
+            ErrorCode.CORRUPT_DATA,
+            "history does not rebuild root "
+                + root
+                + " at height "
+                + h
+                + " (got "
+                + past.root()
+                + ")");
+      }
+      return new PastTries.Built(headSnap, past);
+    } catch (RuntimeException e) {
+      headSnap.close();
+      throw e;
     }
-    View past = View.of(headSnap, undo);
-    if (!past.root().equals(root)) {
-      throw new FerryException(
-          ErrorCode.CORRUPT_DATA,
-          "history does not rebuild root "
-              + root
-              + " at height "
-              + h
-              + " (got "
-              + past.root()
-              + ")");
-    }
-    return past;
   }
 
   /** Every key in {@code range} whose value differs between the two heights, with its new state. */
@@ -577,6 +634,7 @@ public final class MerkleDB implements AutoCloseable {
     synchronized (commitLock) {
       if (!closed) {
         closed = true;
+        pastTries.close();
         store.close();
       }
     }

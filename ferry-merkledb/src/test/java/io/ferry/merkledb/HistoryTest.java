@@ -119,7 +119,11 @@ class HistoryTest {
         break;
       }
       byte[] last = rp.keyValues().getLast().key().toByteArray();
-      start = Optional.of(Bytes.wrap(java.util.Arrays.copyOf(last, last.length + 1)));
+      Bytes next = Bytes.wrap(java.util.Arrays.copyOf(last, last.length + 1));
+      if (range.endsBefore(next)) {
+        break; // the last page ended exactly at the range's end
+      }
+      start = Optional.of(next);
     }
     assertThat(got)
         .isEqualTo(
@@ -208,6 +212,7 @@ class HistoryTest {
       for (long h = 0; h < oldest.height(); h++) {
         Hash old = m.roots.get(h);
         assertThat(db.hasRoot(old)).as("root of height %d", h).isFalse();
+        assertThat(db.wasPruned(old)).as("root of height %d", h).isTrue();
         assertCode(
             () -> db.rangeProof(old, KeyRange.ALL, 10, Limits.DEFAULT_PROOF_BYTE_LIMIT),
             ErrorCode.INSUFFICIENT_HISTORY);
@@ -229,6 +234,9 @@ class HistoryTest {
       assertCode(
           () -> db.rangeProof(unknown, KeyRange.ALL, 10, Limits.DEFAULT_PROOF_BYTE_LIMIT),
           ErrorCode.INSUFFICIENT_HISTORY);
+      // a server tells "too old" from "never had it" by wasPruned
+      assertThat(db.wasPruned(unknown)).isFalse();
+      assertThat(db.wasPruned(db.root())).isFalse();
       // backwards is a bad request, not missing history
       assertCode(
           () ->
@@ -295,6 +303,11 @@ class HistoryTest {
       assertThat(db.revisions()).hasSize(N);
       assertThat(db.revisions().getFirst()).isEqualTo(before.get(1));
       assertThat(db.hasRoot(before.getFirst().root())).isFalse();
+      assertThat(db.wasPruned(before.getFirst().root())).isTrue();
+    }
+    // pruned roots are remembered in memory only
+    try (MerkleDB db = MerkleDB.open(dir, config(N))) {
+      assertThat(db.wasPruned(before.getFirst().root())).isFalse();
     }
     // reopened with a shorter window, the next commit prunes down to it
     try (MerkleDB db = MerkleDB.open(dir, config(2))) {
@@ -304,6 +317,34 @@ class HistoryTest {
       assertThat(db.revisions())
           .extracting(Revision::height)
           .containsExactly((long) N + 4, (long) N + 5);
+    }
+  }
+
+  @Test
+  void pastTriesAreReusedAcrossCommitsBoundedAndDroppedWithTheirRoots() {
+    Model m = new Model(9);
+    try (MerkleDB db = MerkleDB.open(tmp.resolve("db"), config(8))) {
+      for (int i = 0; i < 8; i++) {
+        m.commit(db); // heights 1..8 retained
+      }
+      assertProvable(db, m.roots.get(2L), m.states.get(2L));
+      assertThat(db.pastTriesCached()).isEqualTo(1);
+      m.commit(db); // 9: window 2..9; the trie of height 2 was built on head 8 and still serves
+      assertProvable(db, m.roots.get(2L), m.states.get(2L));
+      assertChangeProvable(
+          db, m.roots.get(2L), m.states.get(2L), m.roots.get(3L), m.states.get(3L), KeyRange.ALL);
+      assertThat(db.pastTriesCached()).isEqualTo(2);
+      m.commit(db); // 10: window 3..10; height 2 leaves, and its trie with it
+      assertThat(db.pastTriesCached()).isEqualTo(1);
+      assertCode(
+          () -> db.rangeProof(m.roots.get(2L), KeyRange.ALL, 10, Limits.DEFAULT_PROOF_BYTE_LIMIT),
+          ErrorCode.INSUFFICIENT_HISTORY);
+      for (long h = 3; h <= 9; h++) {
+        assertProvable(db, m.roots.get(h), m.states.get(h));
+      }
+      assertThat(db.pastTriesCached()).isEqualTo(MerkleDB.PAST_TRIES_CACHED);
+      assertProvable(db, db.root(), m.current); // the head needs no past trie
+      assertThat(db.pastTriesCached()).isEqualTo(MerkleDB.PAST_TRIES_CACHED);
     }
   }
 
