@@ -1,0 +1,98 @@
+package io.ferry.sync.proof.client;
+
+import io.ferry.core.Bytes;
+import io.ferry.core.Hash;
+import io.ferry.core.KeyRange;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The ranges done so far, ordered by start; a range added next to one synced to the same root
+ * merges with it, so a finished sync is one range covering every key. Not thread-safe: owned by the
+ * sync manager's thread.
+ */
+final class CompletedRanges {
+  // Key: the range's start; the unbounded start is stored as null, which sorts first.
+  private final TreeMap<Bytes, CompletedRange> byStart =
+      new TreeMap<>(java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()));
+
+  void add(CompletedRange done) {
+    KeyRange range = done.range();
+    Bytes start = range.start().orElse(null);
+    Map.Entry<Bytes, CompletedRange> before = start == null ? null : byStart.lowerEntry(start);
+    if (before != null
+        && before.getValue().root().equals(done.root())
+        && Keys.adjacent(before.getValue().range(), range)) {
+      byStart.remove(before.getKey());
+      range = new KeyRange(before.getValue().range().start(), range.end());
+    }
+    if (done.range().end().isPresent()) {
+      Bytes nextStart = Keys.successor(done.range().end().get());
+      CompletedRange after = byStart.get(nextStart);
+      if (after != null && after.root().equals(done.root())) {
+        byStart.remove(nextStart);
+        range = new KeyRange(range.start(), after.range().end());
+      }
+    }
+    byStart.put(range.start().orElse(null), new CompletedRange(range, done.root()));
+  }
+
+  /** True when one range covers every key, at {@code root}. */
+  boolean coversAll(Hash root) {
+    if (byStart.size() != 1) {
+      return false;
+    }
+    CompletedRange only = byStart.firstEntry().getValue();
+    return only.range().isUnbounded() && only.root().equals(root);
+  }
+
+  List<CompletedRange> list() {
+    return new ArrayList<>(byStart.values());
+  }
+
+  int size() {
+    return byStart.size();
+  }
+
+  void clear() {
+    byStart.clear();
+  }
+
+  /**
+   * The parts of the key space no range covers, in order. Relies on the invariant that every
+   * bounded start the sync makes is a {@link Keys#successor} (a cut after some key), so the key
+   * before it is known exactly.
+   */
+  List<KeyRange> gaps() {
+    List<KeyRange> out = new ArrayList<>();
+    Optional<Bytes> from = Optional.empty(); // the next uncovered key; empty = -infinity
+    for (CompletedRange c : byStart.values()) {
+      KeyRange r = c.range();
+      if (r.start().isPresent() && !from.equals(r.start())) {
+        out.add(new KeyRange(from, Optional.of(predecessor(r.start().get()))));
+      }
+      if (r.end().isEmpty()) {
+        return out;
+      }
+      from = Optional.of(Keys.successor(r.end().get()));
+    }
+    out.add(new KeyRange(from, Optional.empty()));
+    return out;
+  }
+
+  private static Bytes predecessor(Bytes successor) {
+    int n = successor.length();
+    if (n == 0 || successor.byteAt(n - 1) != 0) {
+      throw new IllegalStateException("range start " + successor + " is not a cut after a key");
+    }
+    return Bytes.wrap(java.util.Arrays.copyOf(successor.unsafeArray(), n - 1));
+  }
+
+  static void addAll(CompletedRanges into, Collection<CompletedRange> ranges) {
+    ranges.forEach(into::add);
+  }
+}

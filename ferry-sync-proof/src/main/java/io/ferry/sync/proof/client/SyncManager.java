@@ -1,0 +1,569 @@
+package io.ferry.sync.proof.client;
+
+import io.ferry.core.Bytes;
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.core.KeyRange;
+import io.ferry.core.identity.NodeId;
+import io.ferry.core.runtime.RandomSource;
+import io.ferry.core.runtime.Scheduler;
+import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.KeyChange;
+import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.TrieReader;
+import io.ferry.merkledb.View;
+import io.ferry.merkledb.proof.ChangeProof;
+import io.ferry.merkledb.proof.ProofException;
+import io.ferry.merkledb.proof.ProofVerifier;
+import io.ferry.merkledb.proof.RangeProof;
+import io.ferry.net.Transport;
+import io.ferry.net.TransportException;
+import io.ferry.net.peers.Offence;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Syncs a store to a target root from peers, the AvalancheGo x/sync way: key ranges are fetched as
+ * range proofs at the target root from several servers in parallel, every proof is verified before
+ * anything is written, and when the target moves, ranges already done are brought up to date with
+ * change proofs. When every range is at the target, the staged key-values are bulk-loaded into the
+ * store and its root must equal the target.
+ *
+ * <p>Work is a queue of key ranges by priority (retry, high, medium, low); at most {@link
+ * SyncConfig#workLimit} requests are in flight. A partial answer continues from the key after the
+ * last one proved, and the remainder is split in two while there is spare capacity, so its halves
+ * go to different servers. A proof that does not verify costs its server {@link
+ * Offence#INVALID_PROOF} (two bans it) and the range goes to another server; other failures retry
+ * with backoff. Progress (target and completed ranges) is stored atomically with the data in the
+ * {@link SyncStore}, so a restarted sync resumes without fetching finished ranges again.
+ *
+ * <p>Deterministic: all state lives on the injected {@link Scheduler}'s thread (answers from the
+ * transport hop onto it), choices use the injected {@link RandomSource}, so the simulator can run
+ * it. The public methods are thread-safe.
+ */
+public final class SyncManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SyncManager.class);
+  private static final Duration NO_SERVER_WAIT = Duration.ofMillis(200);
+
+  /** Builds the final store from the staged key-values in key order; returns its root. */
+  @FunctionalInterface
+  public interface Loader {
+    Hash load(Iterator<KeyValue> sorted);
+  }
+
+  private record InFlight(WorkItem item, NodeId server, Hash root) {}
+
+  private final SyncConfig config;
+  private final Transport transport;
+  private final Scheduler scheduler;
+  private final RandomSource random;
+  private final SyncStore store;
+  private final Loader loader;
+  private final Predicate<NodeId> serverFilter;
+  private final ProofClient client;
+  private final CompletableFuture<Hash> done = new CompletableFuture<>();
+
+  // State below is touched only on the scheduler's thread.
+  private Hash target;
+  private final WorkQueue queue = new WorkQueue();
+  private final CompletedRanges completed = new CompletedRanges();
+  private final Map<Long, InFlight> inFlight = new TreeMap<>();
+  private final Map<NodeId, Integer> load = new TreeMap<>();
+  private long nextRequest;
+  private boolean started;
+  private boolean closed;
+  private boolean waitingForServers;
+  private long keys;
+  private long bytes;
+  private long proofs;
+  private long failures;
+  private long lies;
+  private int targetUpdates;
+  private volatile SyncStats stats = new SyncStats(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+  /**
+   * @param serverFilter which connected peers to ask (for example only configured servers)
+   */
+  public SyncManager(
+      SyncConfig config,
+      Transport transport,
+      Scheduler scheduler,
+      RandomSource random,
+      SyncStore store,
+      Loader loader,
+      Predicate<NodeId> serverFilter) {
+    this.config = config;
+    this.transport = transport;
+    this.scheduler = scheduler;
+    this.random = random;
+    this.store = store;
+    this.loader = loader;
+    this.serverFilter = serverFilter;
+    this.client = new ProofClient(transport, config.branchFactor(), config.requestTimeout());
+  }
+
+  /**
+   * Starts syncing to {@code root}, resuming stored progress. Completes with the root once the
+   * store holds it; fails with {@link FerryException} if the finished store's root differs or the
+   * sync is closed first.
+   */
+  public CompletableFuture<Hash> start(Hash root) {
+    if (root.isZero()) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, "cannot sync to the empty root");
+    }
+    scheduler.execute(() -> begin(root));
+    return done;
+  }
+
+  /** Moves the target: ranges already done are re-fetched as change proofs to the new root. */
+  public void updateTarget(Hash root) {
+    scheduler.execute(() -> retarget(root));
+  }
+
+  /** The future {@link #start} returned. */
+  public CompletableFuture<Hash> done() {
+    return done;
+  }
+
+  /** The failure that ended the sync, if it failed. */
+  public Optional<Throwable> error() {
+    if (!done.isCompletedExceptionally()) {
+      return Optional.empty();
+    }
+    try {
+      done.join();
+      return Optional.empty();
+    } catch (java.util.concurrent.CompletionException e) {
+      return Optional.of(e.getCause());
+    } catch (java.util.concurrent.CancellationException e) {
+      return Optional.of(e);
+    }
+  }
+
+  public SyncStats stats() {
+    return stats;
+  }
+
+  /** Stops the sync; what is stored stays, so a new manager resumes from it. */
+  @Override
+  public void close() {
+    scheduler.execute(
+        () -> {
+          closed = true;
+          done.completeExceptionally(new FerryException(ErrorCode.ILLEGAL_STATE, "sync closed"));
+        });
+  }
+
+  // ------------------------------------------------------------------ state machine
+
+  private void begin(Hash root) {
+    if (started || closed) {
+      return;
+    }
+    started = true;
+    target = root;
+    Optional<Hash> storedTarget = store.target();
+    List<CompletedRange> stored = store.progress();
+    for (CompletedRange c : stored) {
+      if (c.root().equals(root)) {
+        completed.add(c);
+      } else {
+        queue.add(
+            new WorkItem(c.range(), Priority.HIGH, Optional.of(c.root()), 0, Optional.empty()));
+      }
+    }
+    CompletedRanges known = new CompletedRanges();
+    stored.forEach(known::add);
+    List<KeyRange> gaps = known.gaps();
+    int per = Math.max(1, config.workLimit() / Math.max(1, gaps.size()));
+    for (KeyRange gap : gaps) {
+      for (KeyRange part : Keys.split(gap, per)) {
+        queue.add(WorkItem.fresh(part, Priority.MEDIUM));
+      }
+    }
+    log.info(
+        "proof sync to {}: {} ({} ranges done, {} to fetch)",
+        root,
+        storedTarget.isPresent() ? "resuming" : "starting",
+        stored.size(),
+        queue.size());
+    persistProgress();
+    pump();
+  }
+
+  private void retarget(Hash root) {
+    if (!started || closed || done.isDone() || root.equals(target)) {
+      return;
+    }
+    log.info("proof sync target moves from {} to {}", target, root);
+    target = root;
+    targetUpdates++;
+    for (CompletedRange c : completed.list()) {
+      queue.add(new WorkItem(c.range(), Priority.HIGH, Optional.of(c.root()), 0, Optional.empty()));
+    }
+    completed.clear();
+    persistProgress();
+    publish();
+    pump();
+  }
+
+  private void pump() {
+    if (closed || done.isDone()) {
+      return;
+    }
+    while (inFlight.size() < config.workLimit() && !queue.isEmpty()) {
+      List<NodeId> servers = servers();
+      if (servers.isEmpty()) {
+        if (!waitingForServers) {
+          waitingForServers = true;
+          log.info("proof sync: no server connected; waiting");
+          scheduler.schedule(
+              NO_SERVER_WAIT,
+              () -> {
+                waitingForServers = false;
+                pump();
+              });
+        }
+        break;
+      }
+      WorkItem item = queue.poll();
+      if (item.localRoot().isPresent() && item.localRoot().get().equals(target)) {
+        completed.add(new CompletedRange(item.range(), target)); // already at the target
+        continue;
+      }
+      dispatch(item, choose(servers, item));
+    }
+    publish();
+    if (queue.isEmpty() && inFlight.isEmpty()) {
+      finish();
+    }
+  }
+
+  private List<NodeId> servers() {
+    List<NodeId> out = new ArrayList<>();
+    for (NodeId p : transport.peers()) {
+      if (serverFilter.test(p)) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** The least-loaded server, avoiding the one that last failed this item when there is another. */
+  private NodeId choose(List<NodeId> servers, WorkItem item) {
+    List<NodeId> pool = servers;
+    if (item.avoid().isPresent() && servers.size() > 1) {
+      pool = new ArrayList<>(servers);
+      pool.remove(item.avoid().get());
+    }
+    int best = Integer.MAX_VALUE;
+    List<NodeId> least = new ArrayList<>();
+    for (NodeId s : pool) {
+      int l = load.getOrDefault(s, 0);
+      if (l < best) {
+        best = l;
+        least.clear();
+      }
+      if (l == best) {
+        least.add(s);
+      }
+    }
+    return least.get(random.nextInt(least.size()));
+  }
+
+  private void dispatch(WorkItem item, NodeId server) {
+    long id = nextRequest++;
+    Hash root = target;
+    inFlight.put(id, new InFlight(item, server, root));
+    load.merge(server, 1, Integer::sum);
+    if (item.localRoot().isEmpty()) {
+      client
+          .rangeProof(server, root, item.range(), config.keyLimit(), config.byteLimit())
+          .whenComplete((p, e) -> scheduler.execute(() -> onRangeProof(id, p, e)));
+    } else {
+      client
+          .changeProof(
+              server,
+              item.localRoot().get(),
+              root,
+              item.range(),
+              config.keyLimit(),
+              config.byteLimit())
+          .whenComplete((a, e) -> scheduler.execute(() -> onChangeAnswer(id, a, e)));
+    }
+  }
+
+  private InFlight complete(long id) {
+    InFlight f = inFlight.remove(id);
+    if (f != null) {
+      load.merge(f.server(), -1, Integer::sum);
+    }
+    return f;
+  }
+
+  private void onRangeProof(long id, RangeProof proof, Throwable error) {
+    InFlight f = complete(id);
+    if (f == null || closed || done.isDone()) {
+      return;
+    }
+    if (error != null) {
+      failed(f, error);
+    } else {
+      try {
+        ProofVerifier.verifyRangeProof(
+            proof, f.item().range(), config.keyLimit(), f.root(), config.branchFactor());
+        applyRange(f, proof);
+      } catch (ProofException e) {
+        lied(f, e);
+      }
+    }
+    pump();
+  }
+
+  private void onChangeAnswer(long id, ProofClient.ChangeAnswer answer, Throwable error) {
+    InFlight f = complete(id);
+    if (f == null || closed || done.isDone()) {
+      return;
+    }
+    if (error != null) {
+      failed(f, error);
+      pump();
+      return;
+    }
+    try {
+      switch (answer) {
+        case ProofClient.ChangeAnswer.Range r -> {
+          ProofVerifier.verifyRangeProof(
+              r.proof(), f.item().range(), config.keyLimit(), f.root(), config.branchFactor());
+          applyRange(f, r.proof());
+        }
+        case ProofClient.ChangeAnswer.Changes c -> applyChanges(f, c.proof());
+      }
+    } catch (ProofException e) {
+      lied(f, e);
+    }
+    pump();
+  }
+
+  private void applyRange(InFlight f, RangeProof proof) {
+    List<KeyValue> kvs = proof.keyValues();
+    KeyRange covered =
+        covered(f.item().range(), kvs.isEmpty() ? null : kvs.get(kvs.size() - 1).key());
+    List<KeyChange> puts = new ArrayList<>(kvs.size());
+    long size = 0;
+    for (KeyValue kv : kvs) {
+      puts.add(new KeyChange(kv.key(), Optional.of(kv.value())));
+      size += kv.key().length() + kv.value().length();
+    }
+    record(f, covered, Optional.of(covered), puts, size);
+  }
+
+  private void applyChanges(InFlight f, ChangeProof proof) {
+    List<KeyChange> changes = proof.keyChanges();
+    KeyRange range = f.item().range();
+    // The verifier hashes the local copy only up to the last change; read no further.
+    KeyRange local =
+        changes.isEmpty()
+            ? range
+            : new KeyRange(range.start(), Optional.of(changes.get(changes.size() - 1).key()));
+    TrieReader localTrie =
+        View.of(TrieReader.empty(config.branchFactor()), Batch.of(store.scan(local)));
+    ProofVerifier.verifyChangeProof(proof, range, config.keyLimit(), f.root(), localTrie);
+    KeyRange covered =
+        covered(range, changes.isEmpty() ? null : changes.get(changes.size() - 1).key());
+    long size = 0;
+    for (KeyChange c : changes) {
+      size += c.key().length() + c.value().map(Bytes::length).orElse(0);
+    }
+    record(f, covered, Optional.empty(), changes, size);
+  }
+
+  /** The part of {@code range} a proof whose last key is {@code last} (null: none) proves. */
+  private static KeyRange covered(KeyRange range, Bytes last) {
+    return last == null ? range : new KeyRange(range.start(), Optional.of(last));
+  }
+
+  private void record(
+      InFlight f,
+      KeyRange covered,
+      Optional<KeyRange> replace,
+      List<KeyChange> changes,
+      long size) {
+    WorkItem item = f.item();
+    boolean current = f.root().equals(target);
+    if (current) {
+      completed.add(new CompletedRange(covered, f.root()));
+    } else {
+      // Fetched at a root the target has since moved from: the data is good at that root and is
+      // brought up to date by a change proof.
+      queue.add(new WorkItem(covered, Priority.HIGH, Optional.of(f.root()), 0, Optional.empty()));
+    }
+    Optional<KeyRange> rest = remainder(item.range(), covered);
+    if (rest.isPresent()) {
+      List<KeyRange> parts =
+          inFlight.size() + queue.size() + 1 < config.workLimit()
+              ? Keys.split(rest.get(), 2)
+              : List.of(rest.get());
+      for (KeyRange part : parts) {
+        queue.add(
+            new WorkItem(
+                part,
+                item.priority() == Priority.RETRY ? Priority.MEDIUM : item.priority(),
+                item.localRoot(),
+                0,
+                Optional.empty()));
+      }
+    }
+    store.apply(replace, changes, target, progress());
+    keys += changes.size();
+    bytes += size;
+    proofs++;
+  }
+
+  private static Optional<KeyRange> remainder(KeyRange range, KeyRange covered) {
+    if (covered.end().equals(range.end())) {
+      return Optional.empty();
+    }
+    return Optional.of(new KeyRange(Optional.of(Keys.successor(covered.end().get())), range.end()));
+  }
+
+  private void failed(InFlight f, Throwable error) {
+    failures++;
+    Throwable cause =
+        error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            ? error.getCause()
+            : error;
+    if (cause instanceof FerryException fe
+        && !(cause instanceof TransportException)
+        && fe.code() == ErrorCode.INVALID_ENCODING) {
+      lied(f, fe);
+      return;
+    }
+    if (cause instanceof TransportException te
+        && te.failure() == TransportException.Failure.TIMEOUT) {
+      transport.peerManager().report(f.server(), Offence.TIMEOUT, "proof request timed out");
+    }
+    WorkItem retry = f.item().retry(f.server());
+    Duration delay = config.backoff().delay(Math.min(retry.attempts() - 1, 16), random);
+    log.debug(
+        "proof request to {} failed ({}); retrying {} in {} ms",
+        f.server().shortString(),
+        cause.getMessage(),
+        f.item().range(),
+        delay.toMillis());
+    scheduler.schedule(
+        delay,
+        () -> {
+          if (!closed && !done.isDone()) {
+            queue.add(retry);
+            pump();
+          }
+        });
+  }
+
+  private void lied(InFlight f, FerryException e) {
+    lies++;
+    log.warn(
+        "server {} sent a proof that does not verify for {} at {}: {}",
+        f.server().shortString(),
+        f.item().range(),
+        f.root(),
+        e.getMessage());
+    transport.peerManager().report(f.server(), Offence.INVALID_PROOF, e.getMessage());
+    queue.add(f.item().retry(f.server()));
+  }
+
+  /**
+   * Completed ranges plus ranges held at an older root (queued or in flight for a change proof).
+   */
+  private List<CompletedRange> progress() {
+    List<CompletedRange> out = new ArrayList<>(completed.list());
+    for (WorkItem w : queueSnapshot()) {
+      w.localRoot().ifPresent(r -> out.add(new CompletedRange(w.range(), r)));
+    }
+    for (InFlight f : inFlight.values()) {
+      f.item().localRoot().ifPresent(r -> out.add(new CompletedRange(f.item().range(), r)));
+    }
+    return out;
+  }
+
+  private List<WorkItem> queueSnapshot() {
+    List<WorkItem> items = queue.drain();
+    items.forEach(queue::add);
+    return items;
+  }
+
+  private void persistProgress() {
+    store.apply(Optional.empty(), List.of(), target, progress());
+  }
+
+  private void finish() {
+    if (!completed.coversAll(target)) {
+      return; // waiting for a retry timer
+    }
+    log.info("proof sync: every range is at {}; building the store from {} keys", target, keys);
+    Hash built;
+    try {
+      built = loader.load(store.iterator());
+    } catch (RuntimeException e) {
+      done.completeExceptionally(e);
+      return;
+    }
+    if (!built.equals(target)) {
+      done.completeExceptionally(
+          new FerryException(
+              ErrorCode.VERIFICATION_FAILED,
+              "sync finished with root " + built + ", not the target " + target));
+      return;
+    }
+    store.clear();
+    publish();
+    log.info("proof sync done: root {} ({} proofs, {} keys)", built, proofs, keys);
+    done.complete(built);
+  }
+
+  private void publish() {
+    stats =
+        new SyncStats(
+            keys,
+            bytes,
+            proofs,
+            completed.size(),
+            coveredFraction(),
+            inFlight.size(),
+            failures,
+            lies,
+            targetUpdates);
+  }
+
+  private double coveredFraction() {
+    double sum = 0;
+    for (CompletedRange c : completed.list()) {
+      double lo = c.range().start().map(SyncManager::position).orElse(0.0);
+      double hi = c.range().end().map(SyncManager::position).orElse(1.0);
+      sum += Math.max(0, hi - lo);
+    }
+    return Math.min(1.0, sum);
+  }
+
+  /** Where a key falls in the key space, 0 to 1, from its first 8 bytes. */
+  private static double position(Bytes key) {
+    double p = 0;
+    double scale = 1.0 / 256;
+    for (int i = 0; i < 8 && i < key.length(); i++) {
+      p += (key.byteAt(i) & 0xff) * scale;
+      scale /= 256;
+    }
+    return p;
+  }
+}

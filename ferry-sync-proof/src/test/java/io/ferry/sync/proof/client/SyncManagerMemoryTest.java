@@ -1,0 +1,119 @@
+package io.ferry.sync.proof.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.core.Bytes;
+import io.ferry.core.Hash;
+import io.ferry.core.identity.NodeKey;
+import io.ferry.core.runtime.ExecutorScheduler;
+import io.ferry.core.runtime.SeededRandomSource;
+import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
+import io.ferry.net.PeerAddress;
+import io.ferry.net.TransportConfig;
+import io.ferry.net.memory.MemoryNetwork;
+import io.ferry.net.memory.MemoryTransport;
+import io.ferry.sync.proof.ProofServerConfig;
+import io.ferry.sync.proof.ProofSyncServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Proof sync over the in-memory transport, on real threads: three servers, one client. */
+@Timeout(120)
+class SyncManagerMemoryTest {
+  private final MemoryNetwork network = new MemoryNetwork();
+  private final List<AutoCloseable> closers = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = closers.size() - 1; i >= 0; i--) {
+      closers.get(i).close();
+    }
+  }
+
+  static List<KeyValue> keys(int n, long seed) {
+    Random r = new Random(seed);
+    java.util.TreeMap<Bytes, Bytes> m = new java.util.TreeMap<>();
+    while (m.size() < n) {
+      byte[] k = new byte[32];
+      r.nextBytes(k);
+      byte[] v = new byte[1 + r.nextInt(100)];
+      r.nextBytes(v);
+      m.put(Bytes.wrap(k), Bytes.wrap(v));
+    }
+    List<KeyValue> out = new ArrayList<>();
+    m.forEach((k, v) -> out.add(new KeyValue(k, v)));
+    return out;
+  }
+
+  private MerkleDB server(String name, List<KeyValue> kvs) {
+    MerkleDB db = MerkleDB.inMemory(MerkleDBConfig.defaults().withSyncWrites(false));
+    closers.add(db);
+    db.bulkLoad(kvs.iterator());
+    MemoryTransport t =
+        new MemoryTransport(
+            network, NodeKey.generate().id(), PeerAddress.of(name, 1), TransportConfig.DEFAULT);
+    closers.add(t);
+    closers.add(ProofSyncServer.start(t, db, ProofServerConfig.defaults().withThreads(2)));
+    return db;
+  }
+
+  @Test
+  void syncsFromThreeServersWhileTheTargetMoves() throws Exception {
+    List<KeyValue> kvs = keys(20_000, 1);
+    List<MerkleDB> servers = List.of(server("s1", kvs), server("s2", kvs), server("s3", kvs));
+    Hash first = servers.get(0).root();
+
+    MemoryTransport clientTransport =
+        new MemoryTransport(
+            network, NodeKey.generate().id(), PeerAddress.of("c", 1), TransportConfig.DEFAULT);
+    closers.add(clientTransport);
+    for (String s : List.of("s1", "s2", "s3")) {
+      clientTransport.connect(PeerAddress.of(s, 1)).get(5, TimeUnit.SECONDS);
+    }
+    MerkleDB local = MerkleDB.inMemory(MerkleDBConfig.defaults().withSyncWrites(false));
+    closers.add(local);
+    ExecutorScheduler scheduler = new ExecutorScheduler("sync", 1);
+    closers.add(scheduler);
+    MemorySyncStore store = new MemorySyncStore();
+    SyncManager sync =
+        new SyncManager(
+            SyncConfig.DEFAULT.withLimits(256, 1 << 20),
+            clientTransport,
+            scheduler,
+            new SeededRandomSource(7),
+            store,
+            sorted -> local.bulkLoad(sorted).root(),
+            p -> true);
+    sync.start(first);
+    // Move the target twice while the sync runs: every server commits the same changes.
+    Random r = new Random(2);
+    Hash last = first;
+    for (int round = 0; round < 2; round++) {
+      Batch b = new Batch();
+      for (int i = 0; i < 300; i++) {
+        KeyValue kv = kvs.get(r.nextInt(kvs.size()));
+        if (i % 3 == 0) {
+          b.delete(kv.key());
+        } else {
+          b.put(kv.key(), Bytes.wrap(new byte[] {(byte) round, (byte) i}));
+        }
+      }
+      for (MerkleDB db : servers) {
+        last = db.commit(b).root();
+      }
+      sync.updateTarget(last);
+    }
+    assertThat(sync.done().get(60, TimeUnit.SECONDS)).isEqualTo(last);
+    assertThat(local.root()).isEqualTo(last);
+    assertThat(sync.stats().lies()).isZero();
+    assertThat(store.keyCount()).isZero();
+  }
+}
