@@ -1,0 +1,281 @@
+package io.ferry.sync.proof.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.withinPercentage;
+
+import io.ferry.core.Bytes;
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.core.KeyRange;
+import io.ferry.merkledb.KeyChange;
+import io.ferry.merkledb.KeyValue;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+
+class RocksSyncStoreTest {
+  private static final Hash T1 = hash(1);
+  private static final Hash T2 = hash(2);
+
+  @TempDir Path tmp;
+
+  private static Hash hash(int i) {
+    byte[] h = new byte[Hash.LENGTH];
+    h[0] = (byte) i;
+    return Hash.wrap(h);
+  }
+
+  /** A key of the string's chars as bytes (Latin-1, so "\u00ff" is 0xff). */
+  private static Bytes key(String s) {
+    return Bytes.wrap(s.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  private static List<KeyChange> puts(String... keys) {
+    List<KeyChange> out = new ArrayList<>();
+    for (String k : keys) {
+      out.add(KeyChange.put(key(k), key("v-" + k)));
+    }
+    return out;
+  }
+
+  private static List<KeyValue> all(SyncStore store) {
+    List<KeyValue> out = new ArrayList<>();
+    store.iterator().forEachRemaining(out::add);
+    return out;
+  }
+
+  private static List<String> keysOf(List<KeyValue> kvs) {
+    return kvs.stream()
+        .map(kv -> new String(kv.key().unsafeArray(), StandardCharsets.ISO_8859_1))
+        .toList();
+  }
+
+  @Test
+  void keyCountIsExactForSmallStoresAndEstimatedForLargeOnes() {
+    Path dir = tmp.resolve("count");
+    int batches = 30;
+    int perBatch = 5000;
+    try (RocksSyncStore store = new RocksSyncStore(dir, false)) {
+      for (int b = 0; b < batches; b++) {
+        List<KeyChange> many = new ArrayList<>();
+        for (int i = 0; i < perBatch; i++) {
+          many.add(KeyChange.put(key(String.format("k%07d", b * perBatch + i)), key("v")));
+        }
+        store.apply(Optional.empty(), many, T1, List.of());
+      }
+      assertThat(store.keyCount()).isCloseTo(batches * perBatch, withinPercentage(5));
+      // A replaced range of a few thousand keys: deleted key by key, so the estimate follows.
+      store.apply(
+          Optional.of(KeyRange.of(key("k0000000"), key("k0003999"))), puts("a"), T1, List.of());
+      assertThat(store.keyCount()).isCloseTo(batches * perBatch - 3999, withinPercentage(1));
+      // A larger one is one range delete, which the estimate sees only after compaction.
+      store.apply(Optional.of(KeyRange.from(key("k0000010"))), puts("z"), T1, List.of());
+      assertThat(store.scan(KeyRange.ALL)).hasSize(2);
+      store.clear();
+      assertThat(store.keyCount()).isZero();
+      store.apply(Optional.empty(), puts("a", "b", "c"), T1, List.of());
+      assertThat(store.keyCount()).isEqualTo(3);
+    }
+    try (RocksSyncStore store = new RocksSyncStore(dir, false)) {
+      assertThat(store.keyCount()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void reopeningKeepsDataAndProgress() {
+    Path dir = tmp.resolve("staging");
+    List<CompletedRange> progress =
+        List.of(
+            new CompletedRange(KeyRange.upTo(key("m")), T1),
+            new CompletedRange(KeyRange.from(Keys.successor(key("m"))), T2));
+    try (RocksSyncStore store = new RocksSyncStore(dir)) {
+      assertThat(store.target()).isEmpty();
+      assertThat(store.progress()).isEmpty();
+      store.apply(Optional.empty(), puts("a", "b", "c", "x"), T1, List.of());
+      store.apply(
+          Optional.of(KeyRange.of(key("b"), key("c"))),
+          List.of(KeyChange.put(key("bb"), key("new")), KeyChange.delete(key("x"))),
+          T2,
+          progress);
+    }
+    try (RocksSyncStore store = new RocksSyncStore(dir)) {
+      assertThat(store.target()).contains(T2);
+      assertThat(store.progress()).isEqualTo(progress);
+      assertThat(keysOf(all(store))).containsExactly("a", "bb");
+      assertThat(store.get(key("bb"))).contains(key("new"));
+      assertThat(store.get(key("b"))).isEmpty();
+      assertThat(store.keyCount()).isPositive();
+    }
+  }
+
+  @Test
+  void replaceRangesAreInclusiveAndMayBeUnbounded() {
+    try (RocksSyncStore store = new RocksSyncStore(tmp.resolve("s"), false)) {
+      List<KeyChange> all = puts("", "a", "a\0", "b", "b\0", "c", "\u00ff\u00ff");
+      store.apply(Optional.empty(), all, T1, List.of());
+      store.apply(Optional.of(KeyRange.of(key("a"), key("b"))), List.of(), T1, List.of());
+      assertThat(keysOf(all(store))).containsExactly("", "b\0", "c", "\u00ff\u00ff");
+      store.apply(Optional.of(KeyRange.from(key("b\0"))), puts("z"), T1, List.of());
+      assertThat(keysOf(all(store))).containsExactly("", "z");
+      store.apply(Optional.of(KeyRange.upTo(Bytes.EMPTY)), List.of(), T1, List.of());
+      assertThat(keysOf(all(store))).containsExactly("z");
+      store.apply(Optional.of(KeyRange.ALL), puts("q"), T1, List.of());
+      assertThat(keysOf(all(store))).containsExactly("q");
+      assertThat(keysOf(store.scan(KeyRange.of(key("a"), key("q"))))).containsExactly("q");
+      assertThat(store.scan(KeyRange.of(key("a"), key("p")))).isEmpty();
+    }
+  }
+
+  @Test
+  void clearDropsDataAndProgressForGood() {
+    Path dir = tmp.resolve("s");
+    try (RocksSyncStore store = new RocksSyncStore(dir)) {
+      store.apply(
+          Optional.empty(), puts("a", "b"), T1, List.of(new CompletedRange(KeyRange.ALL, T1)));
+      store.clear();
+      assertThat(store.target()).isEmpty();
+      assertThat(store.progress()).isEmpty();
+      assertThat(all(store)).isEmpty();
+      assertThat(store.keyCount()).isZero();
+      store.apply(Optional.empty(), puts("c"), T2, List.of());
+    }
+    try (RocksSyncStore store = new RocksSyncStore(dir)) {
+      assertThat(store.target()).contains(T2);
+      assertThat(keysOf(all(store))).containsExactly("c");
+    }
+  }
+
+  @Test
+  void theIteratorStreamsOneConsistentViewAndReleasesItselfAtTheEnd() {
+    try (RocksSyncStore store = new RocksSyncStore(tmp.resolve("s"), false)) {
+      List<KeyChange> many = new ArrayList<>();
+      for (int i = 0; i < 5000; i++) {
+        many.add(KeyChange.put(key(String.format("k%05d", i)), key("v")));
+      }
+      store.apply(Optional.empty(), many, T1, List.of());
+      RocksSyncStore.Cursor it = store.iterator();
+      assertThat(it.next().key()).isEqualTo(key("k00000"));
+      store.apply(Optional.of(KeyRange.ALL), puts("late"), T1, List.of());
+      int n = 1;
+      while (it.hasNext()) {
+        assertThat(it.next().key()).isNotEqualTo(key("late"));
+        n++;
+      }
+      assertThat(n).isEqualTo(5000);
+      it.close(); // idempotent after the end
+      assertThat(keysOf(all(store))).containsExactly("late");
+    }
+  }
+
+  @Test
+  void closingOrClearingTheStoreInvalidatesOpenIterators() {
+    RocksSyncStore store = new RocksSyncStore(tmp.resolve("s"), false);
+    store.apply(Optional.empty(), puts("a", "b", "c"), T1, List.of());
+    Iterator<KeyValue> cleared = store.iterator();
+    cleared.next();
+    store.clear();
+    assertThatThrownBy(cleared::hasNext)
+        .isInstanceOfSatisfying(
+            FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ILLEGAL_STATE))
+        .hasMessageContaining("cleared");
+
+    store.apply(Optional.empty(), puts("a", "b", "c"), T1, List.of());
+    Iterator<KeyValue> closed = store.iterator();
+    closed.next();
+    RocksSyncStore.Cursor abandoned = store.iterator();
+    store.close();
+    assertThatThrownBy(closed::next)
+        .isInstanceOfSatisfying(
+            FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ILLEGAL_STATE));
+    abandoned.close();
+    store.close(); // idempotent
+    assertThatThrownBy(() -> store.get(key("a")))
+        .isInstanceOfSatisfying(
+            FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ILLEGAL_STATE))
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> store.apply(Optional.empty(), List.of(), T1, List.of()))
+        .isInstanceOf(FerryException.class);
+  }
+
+  @Test
+  void aCorruptProgressRecordFailsTheOpenWithCorruptData() throws Exception {
+    byte[] good = new ProgressRecord(T1, List.of(new CompletedRange(KeyRange.ALL, T1))).encode();
+    List<UnaryOperator<byte[]>> damages =
+        List.of(
+            b -> new byte[] {1, 2, 3},
+            b -> Arrays.copyOf(b, b.length - 1),
+            b -> {
+              byte[] c = b.clone();
+              c[0] = 2;
+              return c;
+            },
+            b -> {
+              byte[] c = b.clone();
+              c[5] ^= 0x10;
+              return c;
+            });
+    for (int i = 0; i < damages.size(); i++) {
+      Path dir = tmp.resolve("corrupt-" + i);
+      try (RocksSyncStore store = new RocksSyncStore(dir)) {
+        store.apply(Optional.empty(), puts("a"), T1, List.of(new CompletedRange(KeyRange.ALL, T1)));
+      }
+      overwriteProgress(dir, damages.get(i).apply(good));
+      assertThatThrownBy(() -> new RocksSyncStore(dir))
+          .isInstanceOfSatisfying(
+              FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_DATA))
+          .hasMessageContaining("corrupt sync progress record")
+          .hasMessageContaining("delete that directory");
+      // The failed open released the database: it opens again once the record is repaired.
+      overwriteProgress(dir, good);
+      try (RocksSyncStore store = new RocksSyncStore(dir)) {
+        assertThat(store.progress()).containsExactly(new CompletedRange(KeyRange.ALL, T1));
+      }
+    }
+  }
+
+  /** Writes {@code record} as the progress record, behind the store's back. */
+  private static void overwriteProgress(Path dir, byte[] record) throws Exception {
+    List<ColumnFamilyDescriptor> cfs =
+        List.of(
+            new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+            new ColumnFamilyDescriptor(RocksSyncStore.STAGED.getBytes(StandardCharsets.US_ASCII)),
+            new ColumnFamilyDescriptor(
+                RocksSyncStore.PROGRESS.getBytes(StandardCharsets.US_ASCII)));
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try (DBOptions options = new DBOptions();
+        RocksDB db = RocksDB.open(options, dir.toString(), cfs, handles)) {
+      db.put(handles.get(2), RocksSyncStore.PROGRESS_KEY, record);
+      handles.forEach(ColumnFamilyHandle::close);
+    }
+  }
+
+  @Test
+  void aDirectoryThatIsNotAStagingStoreFailsWithIoError() throws Exception {
+    Path dir = tmp.resolve("other");
+    try (org.rocksdb.Options options = new org.rocksdb.Options().setCreateIfMissing(true);
+        RocksDB db = RocksDB.open(options, dir.toString())) {
+      try (ColumnFamilyHandle h =
+          db.createColumnFamily(
+              new ColumnFamilyDescriptor("values".getBytes(StandardCharsets.US_ASCII)))) {
+        db.put(h, new byte[] {1}, new byte[] {2});
+      }
+    }
+    assertThatThrownBy(() -> new RocksSyncStore(dir))
+        .isInstanceOfSatisfying(
+            FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.IO_ERROR))
+        .hasMessageContaining("cannot open the sync staging store");
+  }
+}
