@@ -14,9 +14,8 @@ final class Progress implements AutoCloseable {
   private final ProgressBar bar;
 
   Progress(String task, long total, String unit) {
-    boolean interactive = isTerminal() && System.getenv("CI") == null;
     bar =
-        interactive
+        interactive()
             ? new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(total)
@@ -29,6 +28,11 @@ final class Progress implements AutoCloseable {
                 .setEtaFunction(state -> java.util.Optional.<Duration>empty())
                 .build()
             : null;
+  }
+
+  /** Whether progress bars are drawn: stderr is a terminal and this is not CI. */
+  static boolean interactive() {
+    return isTerminal() && System.getenv("CI") == null;
   }
 
   /**

@@ -513,11 +513,20 @@ public final class SyncManager implements AutoCloseable {
     }
     log.info("proof sync: every range is at {}; building the store from {} keys", target, keys);
     Hash built;
+    Iterator<KeyValue> staged = store.iterator();
     try {
-      built = loader.load(store.iterator());
+      built = loader.load(staged);
     } catch (RuntimeException e) {
       done.completeExceptionally(e);
       return;
+    } finally {
+      if (staged instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          log.debug("closing the staged data iterator failed", e);
+        }
+      }
     }
     if (!built.equals(target)) {
       done.completeExceptionally(

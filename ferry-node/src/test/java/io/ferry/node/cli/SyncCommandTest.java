@@ -1,0 +1,142 @@
+package io.ferry.node.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code ferry sync} against {@code ferry node --p2p} servers running as separate processes over
+ * real loopback sockets.
+ */
+@Timeout(300)
+class SyncCommandTest {
+  @TempDir Path tmp;
+  private final List<Process> servers = new ArrayList<>();
+
+  record Result(int exitCode, String out, String err) {
+    String lastLine() {
+      String[] lines = out.strip().split("\n");
+      return lines[lines.length - 1];
+    }
+  }
+
+  private static Result ferry(String... args) {
+    CommandLine cli = Main.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  /** Starts {@code ferry node --p2p} in a child JVM and returns the address it prints. */
+  private String serve(Path data) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process p =
+        new ProcessBuilder(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "node",
+                "--data",
+                data.toString(),
+                "--p2p",
+                "127.0.0.1:0")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    servers.add(p);
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("listening ")) {
+        return line.substring("listening ".length()).strip();
+      }
+    }
+    throw new AssertionError("server for " + data + " exited before listening");
+  }
+
+  @AfterEach
+  void stopServers() throws Exception {
+    for (Process p : servers) {
+      p.destroy(); // SIGTERM: the node closes its store cleanly
+    }
+    for (Process p : servers) {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void syncsOneHundredThousandKeysFromTwoServerProcesses() throws Exception {
+    String keys = "100000";
+    Path s1 = tmp.resolve("s1");
+    Path s2 = tmp.resolve("s2");
+    String root = ferry("state", "generate", "--data", s1.toString(), "--keys", keys).lastLine();
+    assertThat(ferry("state", "generate", "--data", s2.toString(), "--keys", keys).lastLine())
+        .isEqualTo(root);
+    String a1 = serve(s1);
+    String a2 = serve(s2);
+    // The second peer is given without its id: trust comes from the root.
+    String a2NoId = a2.substring(a2.indexOf('@') + 1);
+    Path client = tmp.resolve("client");
+    Result r =
+        ferry(
+            "sync",
+            "--data",
+            client.toString(),
+            "--peer",
+            a1,
+            "--peer",
+            a2NoId,
+            "--trust-root",
+            root,
+            "--timeout",
+            "240");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.lastLine()).isEqualTo(root);
+    assertThat(r.err()).contains("synced 100,000 keys");
+    assertThat(ferry("state", "root", "--data", client.toString()).lastLine()).isEqualTo(root);
+    // Already there: a second run is a no-op.
+    Result again = ferry("sync", "--data", client.toString(), "--peer", a1, "--trust-root", root);
+    assertThat(again.exitCode()).isZero();
+    assertThat(again.lastLine()).isEqualTo(root);
+  }
+
+  @Test
+  void aRootNoServerHasTimesOutWithExitCodeSix() throws Exception {
+    Path s1 = tmp.resolve("s1");
+    ferry("state", "generate", "--data", s1.toString(), "--keys", "1000");
+    String a1 = serve(s1);
+    Result r =
+        ferry(
+            "sync",
+            "--data",
+            tmp.resolve("client").toString(),
+            "--peer",
+            a1,
+            "--trust-root",
+            "11".repeat(32),
+            "--timeout",
+            "3");
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(r.err()).contains("run again to resume");
+  }
+}
