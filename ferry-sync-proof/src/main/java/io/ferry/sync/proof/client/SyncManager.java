@@ -71,6 +71,7 @@ public final class SyncManager implements AutoCloseable {
   private final Loader loader;
   private final Predicate<NodeId> serverFilter;
   private final ProofClient client;
+  private final java.util.concurrent.Executor verifier;
   private final CompletableFuture<Hash> done = new CompletableFuture<>();
 
   // State below is touched only on the scheduler's thread.
@@ -102,6 +103,25 @@ public final class SyncManager implements AutoCloseable {
       SyncStore store,
       Loader loader,
       Predicate<NodeId> serverFilter) {
+    this(config, transport, scheduler, random, store, loader, serverFilter, Runnable::run);
+  }
+
+  /**
+   * @param verifier where range proofs are verified before their result goes back to the
+   *     scheduler's thread: a pool spreads the hashing over cores; the simulator passes a direct
+   *     executor. Change proofs are verified on the scheduler's thread, since they read the staged
+   *     data.
+   */
+  public SyncManager(
+      SyncConfig config,
+      Transport transport,
+      Scheduler scheduler,
+      RandomSource random,
+      SyncStore store,
+      Loader loader,
+      Predicate<NodeId> serverFilter,
+      java.util.concurrent.Executor verifier) {
+    this.verifier = verifier;
     this.config = config;
     this.transport = transport;
     this.scheduler = scheduler;
@@ -289,7 +309,7 @@ public final class SyncManager implements AutoCloseable {
     if (item.localRoot().isEmpty()) {
       client
           .rangeProof(server, root, item.range(), config.keyLimit(), config.byteLimit())
-          .whenComplete((p, e) -> scheduler.execute(() -> onRangeProof(id, p, e)));
+          .whenComplete((p, e) -> verifyThenReport(id, item, root, p, e));
     } else {
       client
           .changeProof(
@@ -311,21 +331,38 @@ public final class SyncManager implements AutoCloseable {
     return f;
   }
 
-  private void onRangeProof(long id, RangeProof proof, Throwable error) {
+  /** Verifies a range proof on the verifier, then hands the outcome to the scheduler's thread. */
+  private void verifyThenReport(
+      long id, WorkItem item, Hash root, RangeProof proof, Throwable error) {
+    if (error != null) {
+      scheduler.execute(() -> onRangeProof(id, null, error, null));
+      return;
+    }
+    verifier.execute(
+        () -> {
+          ProofException lie = null;
+          try {
+            ProofVerifier.verifyRangeProof(
+                proof, item.range(), config.keyLimit(), root, config.branchFactor());
+          } catch (ProofException e) {
+            lie = e;
+          }
+          ProofException verdict = lie;
+          scheduler.execute(() -> onRangeProof(id, proof, null, verdict));
+        });
+  }
+
+  private void onRangeProof(long id, RangeProof proof, Throwable error, ProofException lie) {
     InFlight f = complete(id);
     if (f == null || closed || done.isDone()) {
       return;
     }
     if (error != null) {
       failed(f, error);
+    } else if (lie != null) {
+      lied(f, lie);
     } else {
-      try {
-        ProofVerifier.verifyRangeProof(
-            proof, f.item().range(), config.keyLimit(), f.root(), config.branchFactor());
-        applyRange(f, proof);
-      } catch (ProofException e) {
-        lied(f, e);
-      }
+      applyRange(f, proof);
     }
     pump();
   }
