@@ -79,6 +79,9 @@ public final class SyncManager implements AutoCloseable {
   private final WorkQueue queue = new WorkQueue();
   private final CompletedRanges completed = new CompletedRanges();
   private final Map<Long, InFlight> inFlight = new TreeMap<>();
+  // Failed items waiting out their backoff, in order of failure: still part of the progress.
+  private final Map<Long, WorkItem> backingOff = new TreeMap<>();
+  private long nextBackoff;
   private final Map<NodeId, Integer> load = new TreeMap<>();
   private long nextRequest;
   private boolean started;
@@ -498,9 +501,12 @@ public final class SyncManager implements AutoCloseable {
         cause.getMessage(),
         f.item().range(),
         delay.toMillis());
+    long key = nextBackoff++;
+    backingOff.put(key, retry);
     scheduler.schedule(
         delay,
         () -> {
+          backingOff.remove(key);
           if (!closed && !done.isDone()) {
             queue.add(retry);
             pump();
@@ -521,7 +527,8 @@ public final class SyncManager implements AutoCloseable {
   }
 
   /**
-   * Completed ranges plus ranges held at an older root (queued or in flight for a change proof).
+   * Completed ranges plus ranges held at an older root (queued, in flight or backing off for a
+   * change proof).
    */
   private List<CompletedRange> progress() {
     List<CompletedRange> out = new ArrayList<>(completed.list());
@@ -530,6 +537,9 @@ public final class SyncManager implements AutoCloseable {
     }
     for (InFlight f : inFlight.values()) {
       f.item().localRoot().ifPresent(r -> out.add(new CompletedRange(f.item().range(), r)));
+    }
+    for (WorkItem w : backingOff.values()) {
+      w.localRoot().ifPresent(r -> out.add(new CompletedRange(w.range(), r)));
     }
     return out;
   }
