@@ -101,6 +101,20 @@ class CliTest {
   }
 
   @Test
+  void syncWithoutItsRequiredOptionsIsUsageError() {
+    Result r = ferry("sync", "--data", "x");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--peer").contains("--trust-root");
+  }
+
+  @Test
+  void syncWithABadPeerAddressIsBadInput() {
+    Result r = ferry("sync", "--data", "x", "--peer", "nohost", "--trust-root", "00".repeat(32));
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(r.err()).contains("[ID@]HOST:PORT");
+  }
+
+  @Test
   void nodeWithoutDataIsUsageError() {
     Result r = ferry("node");
     assertThat(r.exitCode()).isEqualTo(2);
@@ -108,7 +122,7 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sync", "snapshot", "fetch"})
+  @ValueSource(strings = {"snapshot", "fetch"})
   void plannedCommandsAreUnavailable(String command) {
     Result r = ferry(command);
     assertThat(r.exitCode()).isEqualTo(6).isEqualTo(ExitCodes.UNAVAILABLE);
