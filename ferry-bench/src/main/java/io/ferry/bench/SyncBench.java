@@ -29,7 +29,7 @@ public final class SyncBench {
   public static void main(String[] args) throws Exception {
     String keyList = arg(args, "--keys", "1000000");
     int serverCount = Integer.parseInt(arg(args, "--servers", "3"));
-    String workLimit = arg(args, "--work-limit", "16");
+    String workLimit = arg(args, "--work-limit", "8");
     Path root = Files.createTempDirectory("ferry-syncbench");
     System.out.printf(
         "sync bench: %d server processes, work limit %s, %d CPUs, scratch %s%n",

@@ -163,8 +163,15 @@ final class SyncCommand implements Callable<Integer> {
       spec.commandLine()
           .getErr()
           .printf(
-              "synced %,d keys (%,d bytes) in %,d proofs; %d failed requests, %d lies%n",
-              s.keys(), s.bytes(), s.proofs(), s.failures(), s.lies());
+              "synced %,d keys (%,d bytes) in %,d proofs; %d failed requests, %d lies;"
+                  + " fetched and verified in %.2f s, store built in %.2f s%n",
+              s.keys(),
+              s.bytes(),
+              s.proofs(),
+              s.failures(),
+              s.lies(),
+              s.fetchNanos() / 1e9,
+              s.loadNanos() / 1e9);
       spec.commandLine().getOut().println(root.toHex());
       return ExitCodes.OK;
     } catch (RuntimeException | Error e) {

@@ -121,6 +121,67 @@ class SyncCommandTest {
   }
 
   @Test
+  void aSyncKilledMidwayResumesWithoutFetchingEverythingAgain() throws Exception {
+    Path s1 = tmp.resolve("s1");
+    String root =
+        ferry("state", "generate", "--data", s1.toString(), "--keys", "200000").lastLine();
+    String a1 = serve(s1);
+    Path client = tmp.resolve("client");
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    Process first =
+        new ProcessBuilder(
+                javaBin,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "sync",
+                "--data",
+                client.toString(),
+                "--peer",
+                a1,
+                "--trust-root",
+                root,
+                "--work-limit",
+                "1")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    // Kill it (SIGKILL) once it has staged some verified data.
+    Path staging = client.resolve("sync-staging");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (stagedBytes(staging) < 2_000_000 && first.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(first.isAlive()).as("the first sync must still be running when killed").isTrue();
+    first.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+
+    Result resumed = ferry("sync", "--data", client.toString(), "--peer", a1, "--trust-root", root);
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.lastLine()).isEqualTo(root);
+    // The resumed run fetched only what the killed one had not finished.
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("synced ([0-9,]+) keys").matcher(resumed.err());
+    assertThat(m.find()).isTrue();
+    long fetched = Long.parseLong(m.group(1).replace(",", ""));
+    assertThat(fetched).isLessThan(200_000);
+    assertThat(ferry("state", "root", "--data", client.toString()).lastLine()).isEqualTo(root);
+  }
+
+  private static long stagedBytes(Path dir) throws java.io.IOException {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (var files = java.nio.file.Files.walk(dir)) {
+      return files
+          .filter(java.nio.file.Files::isRegularFile)
+          .filter(f -> f.getFileName().toString().endsWith(".log"))
+          .mapToLong(f -> f.toFile().length())
+          .sum();
+    }
+  }
+
+  @Test
   void aRootNoServerHasTimesOutWithExitCodeSix() throws Exception {
     Path s1 = tmp.resolve("s1");
     ferry("state", "generate", "--data", s1.toString(), "--keys", "1000");

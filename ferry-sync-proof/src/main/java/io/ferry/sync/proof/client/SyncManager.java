@@ -93,7 +93,10 @@ public final class SyncManager implements AutoCloseable {
   private long failures;
   private long lies;
   private int targetUpdates;
-  private volatile SyncStats stats = new SyncStats(0, 0, 0, 0, 0, 0, 0, 0, 0);
+  private long startNanos;
+  private long fetchNanos;
+  private long loadNanos;
+  private volatile SyncStats stats = new SyncStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   /**
    * @param serverFilter which connected peers to ask (for example only configured servers)
@@ -194,6 +197,7 @@ public final class SyncManager implements AutoCloseable {
       return;
     }
     started = true;
+    startNanos = scheduler.clock().nanos();
     target = root;
     Optional<Hash> storedTarget = store.target();
     List<CompletedRange> stored = store.progress();
@@ -559,6 +563,8 @@ public final class SyncManager implements AutoCloseable {
       return; // waiting for a retry timer
     }
     log.info("proof sync: every range is at {}; building the store from {} keys", target, keys);
+    long loadStart = scheduler.clock().nanos();
+    fetchNanos = loadStart - startNanos;
     Hash built;
     Iterator<KeyValue> staged = store.iterator();
     try {
@@ -583,6 +589,7 @@ public final class SyncManager implements AutoCloseable {
       return;
     }
     store.clear();
+    loadNanos = scheduler.clock().nanos() - loadStart;
     publish();
     log.info("proof sync done: root {} ({} proofs, {} keys)", built, proofs, keys);
     done.complete(built);
@@ -599,7 +606,9 @@ public final class SyncManager implements AutoCloseable {
             inFlight.size(),
             failures,
             lies,
-            targetUpdates);
+            targetUpdates,
+            fetchNanos,
+            loadNanos);
   }
 
   private double coveredFraction() {

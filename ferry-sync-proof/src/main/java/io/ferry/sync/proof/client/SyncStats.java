@@ -13,6 +13,8 @@ package io.ferry.sync.proof.client;
  * @param failures failed requests (timeouts, disconnects, busy servers, remote errors)
  * @param lies proofs that did not verify
  * @param targetUpdates how many times the target moved
+ * @param fetchNanos time from start until every range was at the target (0 while fetching)
+ * @param loadNanos time the final bulk load took (0 until done)
  */
 public record SyncStats(
     long keys,
@@ -23,4 +25,6 @@ public record SyncStats(
     int inFlight,
     long failures,
     long lies,
-    int targetUpdates) {}
+    int targetUpdates,
+    long fetchNanos,
+    long loadNanos) {}
