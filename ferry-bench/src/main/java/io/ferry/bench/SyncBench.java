@@ -35,8 +35,8 @@ public final class SyncBench {
         "sync bench: %d server processes, work limit %s, %d CPUs, scratch %s%n",
         serverCount, workLimit, Runtime.getRuntime().availableProcessors(), root);
     System.out.printf(
-        "%10s %10s %12s %10s %10s %10s %8s%n",
-        "keys", "sync s", "keys/s", "MB/s", "rsync s", "rsync MB/s", "sync/rsync");
+        "%10s %7s %10s %12s %10s %10s %10s %8s%n",
+        "keys", "servers", "sync s", "keys/s", "MB/s", "rsync s", "rsync MB/s", "sync/rsync");
     try {
       for (String k : keyList.split(",")) {
         run(root.resolve("n" + k), Integer.parseInt(k.strip()), serverCount, workLimit);
@@ -92,33 +92,38 @@ public final class SyncBench {
       double rsyncSeconds = (System.nanoTime() - r0) / 1e9;
       long stateBytes = size(first.resolve("state"));
 
-      List<String> sync =
-          new ArrayList<>(
-              List.of(
-                  "sync",
-                  "--data",
-                  dir.resolve("client").toString(),
-                  "--trust-root",
-                  target,
-                  "--work-limit",
-                  workLimit));
-      sync.addAll(peerArgs);
-      long s0 = System.nanoTime();
-      String synced = lastLine(ferry(sync));
-      double syncSeconds = (System.nanoTime() - s0) / 1e9;
-      if (!synced.equals(target)) {
-        throw new IllegalStateException("synced to " + synced + ", expected " + target);
+      // Twice: first against freshly started servers (cold JIT), then against the same servers
+      // warmed up, as a long-running node is. Each client is a new process.
+      for (String run : List.of("cold", "warm")) {
+        List<String> sync =
+            new ArrayList<>(
+                List.of(
+                    "sync",
+                    "--data",
+                    dir.resolve("client-" + run).toString(),
+                    "--trust-root",
+                    target,
+                    "--work-limit",
+                    workLimit));
+        sync.addAll(peerArgs);
+        long s0 = System.nanoTime();
+        String synced = lastLine(ferry(sync));
+        double syncSeconds = (System.nanoTime() - s0) / 1e9;
+        if (!synced.equals(target)) {
+          throw new IllegalStateException("synced to " + synced + ", expected " + target);
+        }
+        double payloadMb = keys * (32.0 + VALUE_SIZE) / 1e6;
+        System.out.printf(
+            "%,10d %7s %10.2f %,12.0f %10.1f %10.2f %10.1f %8.2f%n",
+            keys,
+            run,
+            syncSeconds,
+            keys / syncSeconds,
+            payloadMb / syncSeconds,
+            rsyncSeconds,
+            stateBytes / 1e6 / rsyncSeconds,
+            syncSeconds / rsyncSeconds);
       }
-      double payloadMb = keys * (32.0 + VALUE_SIZE) / 1e6;
-      System.out.printf(
-          "%,10d %10.2f %,12.0f %10.1f %10.2f %10.1f %8.2f%n",
-          keys,
-          syncSeconds,
-          keys / syncSeconds,
-          payloadMb / syncSeconds,
-          rsyncSeconds,
-          stateBytes / 1e6 / rsyncSeconds,
-          syncSeconds / rsyncSeconds);
     } finally {
       for (Process p : servers) {
         p.destroy();
