@@ -1,23 +1,19 @@
 package io.ferry.net.memory;
 
-import com.google.protobuf.ByteString;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.runtime.ExecutorScheduler;
 import io.ferry.net.PeerAddress;
-import io.ferry.net.PeerListener;
-import io.ferry.net.ProtocolHandler;
-import io.ferry.net.ProtocolId;
 import io.ferry.net.Transport;
 import io.ferry.net.TransportConfig;
 import io.ferry.net.TransportException;
 import io.ferry.net.engine.Engine;
+import io.ferry.net.engine.EngineTransport;
 import io.ferry.net.engine.Link;
 import io.ferry.net.metrics.TransportMetrics;
 import io.ferry.net.peers.Admission;
 import io.ferry.net.peers.PeerManager;
 import io.ferry.wire.v1.Envelope;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,13 +29,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe.
  */
-public final class MemoryTransport implements Transport {
+public final class MemoryTransport extends EngineTransport {
   private final MemoryNetwork network;
   private final PeerAddress address;
   private final Engine engine;
   private final ExecutorScheduler scheduler;
   private final ExecutorService inbox;
   private final AtomicBoolean closed = new AtomicBoolean();
+
+  @Override
+  protected Engine engine() {
+    return engine;
+  }
 
   public MemoryTransport(
       MemoryNetwork network, NodeId id, PeerAddress listenAddress, TransportConfig config) {
@@ -65,30 +66,6 @@ public final class MemoryTransport implements Transport {
 
   public PeerAddress address() {
     return address;
-  }
-
-  @Override
-  public PeerManager peerManager() {
-    return engine.peerManager();
-  }
-
-  public TransportMetrics metrics() {
-    return engine.metrics();
-  }
-
-  @Override
-  public NodeId localId() {
-    return engine.localId();
-  }
-
-  @Override
-  public void register(ProtocolId protocol, ProtocolHandler handler) {
-    engine.register(protocol, handler);
-  }
-
-  @Override
-  public void addListener(PeerListener listener) {
-    engine.addListener(listener);
   }
 
   @Override
@@ -138,27 +115,6 @@ public final class MemoryTransport implements Transport {
               });
         });
     return result;
-  }
-
-  @Override
-  public java.util.SortedSet<NodeId> peers() {
-    return engine.peers();
-  }
-
-  @Override
-  public CompletableFuture<Void> send(NodeId peer, ProtocolId protocol, ByteString payload) {
-    return engine.send(peer, protocol, payload);
-  }
-
-  @Override
-  public CompletableFuture<ByteString> request(
-      NodeId peer, ProtocolId protocol, ByteString payload, Duration timeout) {
-    return engine.request(peer, protocol, payload, timeout);
-  }
-
-  @Override
-  public void disconnect(NodeId peer, String reason) {
-    engine.disconnect(peer, reason);
   }
 
   @Override

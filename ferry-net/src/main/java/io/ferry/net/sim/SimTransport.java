@@ -1,25 +1,20 @@
 package io.ferry.net.sim;
 
-import com.google.protobuf.ByteString;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.net.PeerAddress;
-import io.ferry.net.PeerListener;
-import io.ferry.net.ProtocolHandler;
-import io.ferry.net.ProtocolId;
 import io.ferry.net.Transport;
 import io.ferry.net.TransportConfig;
 import io.ferry.net.TransportException;
 import io.ferry.net.engine.Engine;
+import io.ferry.net.engine.EngineTransport;
 import io.ferry.net.metrics.TransportMetrics;
 import io.ferry.net.peers.Admission;
 import io.ferry.net.peers.PeerManager;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -38,7 +33,7 @@ import java.util.concurrent.CompletableFuture;
  * thread-safe: the simulator is single-threaded by design, and every method must be called on its
  * thread.
  */
-public final class SimTransport implements Transport {
+public final class SimTransport extends EngineTransport {
   private final SimNetwork network;
   private final PeerAddress address;
   private final TransportConfig config;
@@ -47,6 +42,11 @@ public final class SimTransport implements Transport {
   private final Set<SimLink> links = new LinkedHashSet<>();
   private final Set<Dial> dials = new LinkedHashSet<>();
   private boolean closed;
+
+  @Override
+  protected Engine engine() {
+    return engine;
+  }
 
   SimTransport(
       SimNetwork network,
@@ -72,25 +72,6 @@ public final class SimTransport implements Transport {
   /** Where peers reach this node: its host and port, with its id. */
   public PeerAddress address() {
     return address;
-  }
-
-  public TransportMetrics metrics() {
-    return engine.metrics();
-  }
-
-  @Override
-  public NodeId localId() {
-    return engine.localId();
-  }
-
-  @Override
-  public void register(ProtocolId protocol, ProtocolHandler handler) {
-    engine.register(protocol, handler);
-  }
-
-  @Override
-  public void addListener(PeerListener listener) {
-    engine.addListener(listener);
   }
 
   @Override
@@ -132,37 +113,6 @@ public final class SimTransport implements Transport {
             });
     network.send(localId(), target, new Packet.Syn(dial), Packet.HANDSHAKE_BYTES);
     return dial.future;
-  }
-
-  @Override
-  public SortedSet<NodeId> peers() {
-    return engine.peers();
-  }
-
-  @Override
-  public boolean isConnected(NodeId peer) {
-    return engine.isConnected(peer);
-  }
-
-  @Override
-  public CompletableFuture<Void> send(NodeId peer, ProtocolId protocol, ByteString payload) {
-    return engine.send(peer, protocol, payload);
-  }
-
-  @Override
-  public CompletableFuture<ByteString> request(
-      NodeId peer, ProtocolId protocol, ByteString payload, Duration timeout) {
-    return engine.request(peer, protocol, payload, timeout);
-  }
-
-  @Override
-  public PeerManager peerManager() {
-    return engine.peerManager();
-  }
-
-  @Override
-  public void disconnect(NodeId peer, String reason) {
-    engine.disconnect(peer, reason);
   }
 
   /** Closes gracefully: goodbyes to every peer, pending dials fail. Idempotent. */
@@ -207,10 +157,6 @@ public final class SimTransport implements Transport {
 
   Scheduler scheduler() {
     return scheduler;
-  }
-
-  Engine engine() {
-    return engine;
   }
 
   SimNetwork network() {

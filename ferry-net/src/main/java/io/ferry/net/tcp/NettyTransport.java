@@ -1,17 +1,14 @@
 package io.ferry.net.tcp;
 
-import com.google.protobuf.ByteString;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.ExecutorScheduler;
 import io.ferry.net.PeerAddress;
-import io.ferry.net.PeerListener;
-import io.ferry.net.ProtocolHandler;
-import io.ferry.net.ProtocolId;
 import io.ferry.net.Transport;
 import io.ferry.net.TransportConfig;
 import io.ferry.net.TransportException;
 import io.ferry.net.engine.Engine;
+import io.ferry.net.engine.EngineTransport;
 import io.ferry.net.metrics.TransportMetrics;
 import io.ferry.net.peers.PeerManager;
 import io.ferry.net.tls.TlsContexts;
@@ -30,7 +27,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +45,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Create with {@link #start}; close to release the port and threads. Thread-safe.
  */
-public final class NettyTransport implements Transport {
+public final class NettyTransport extends EngineTransport {
   private static final Logger log = LoggerFactory.getLogger(NettyTransport.class);
 
   /** Inbound connections allowed to be in their handshake at once (unauthenticated cost). */
@@ -65,6 +61,11 @@ public final class NettyTransport implements Transport {
   private final Map<String, CompletableFuture<NodeId>> dials = new ConcurrentHashMap<>();
   private final Channel server;
   private volatile boolean closed;
+
+  @Override
+  protected Engine engine() {
+    return engine;
+  }
 
   private NettyTransport(
       NodeKey key,
@@ -153,10 +154,6 @@ public final class NettyTransport implements Transport {
     return PeerAddress.of(localId(), a.getAddress().getHostAddress(), a.getPort());
   }
 
-  public TransportMetrics metrics() {
-    return engine.metrics();
-  }
-
   /** "epoll" or "nio". */
   public String ioBackend() {
     return backend.name();
@@ -199,21 +196,6 @@ public final class NettyTransport implements Transport {
   }
 
   @Override
-  public NodeId localId() {
-    return engine.localId();
-  }
-
-  @Override
-  public void register(ProtocolId protocol, ProtocolHandler handler) {
-    engine.register(protocol, handler);
-  }
-
-  @Override
-  public void addListener(PeerListener listener) {
-    engine.addListener(listener);
-  }
-
-  @Override
   public CompletableFuture<NodeId> connect(PeerAddress address) {
     if (closed) {
       return CompletableFuture.failedFuture(TransportException.disconnected("transport closed"));
@@ -253,32 +235,6 @@ public final class NettyTransport implements Transport {
               }
             });
     return fresh;
-  }
-
-  @Override
-  public java.util.SortedSet<NodeId> peers() {
-    return engine.peers();
-  }
-
-  @Override
-  public CompletableFuture<Void> send(NodeId peer, ProtocolId protocol, ByteString payload) {
-    return engine.send(peer, protocol, payload);
-  }
-
-  @Override
-  public CompletableFuture<ByteString> request(
-      NodeId peer, ProtocolId protocol, ByteString payload, Duration timeout) {
-    return engine.request(peer, protocol, payload, timeout);
-  }
-
-  @Override
-  public PeerManager peerManager() {
-    return engine.peerManager();
-  }
-
-  @Override
-  public void disconnect(NodeId peer, String reason) {
-    engine.disconnect(peer, reason);
   }
 
   @Override
