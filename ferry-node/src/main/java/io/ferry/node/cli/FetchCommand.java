@@ -1,15 +1,136 @@
 package io.ferry.node.cli;
 
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.node.fetch.Downloader;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** {@code ferry fetch}: download a snapshot archive from peers. */
+/**
+ * {@code ferry fetch}: downloads a file (a snapshot archive) from one or several HTTP servers at
+ * once, resuming an interrupted download and checking size and hash.
+ */
 @Command(
     name = "fetch",
     mixinStandardHelpOptions = true,
-    description = "Download snapshot archives from peers over HTTP, in parallel and resumable.")
-final class FetchCommand extends PlannedCommand {
+    description = {
+      "Download a file from one or several servers that hold it, in parallel and resumable.",
+      "URLs may redirect (e.g. http://HOST:8899/snapshot.tar.zst); the file's path is printed last."
+    })
+final class FetchCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(arity = "1..*", paramLabel = "URL", description = "Servers holding the same file.")
+  List<String> urls;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "Where to write (default: its name).")
+  Path out;
+
+  @Option(names = "--sha256", paramLabel = "HEX", description = "Expected SHA-256 of the file.")
+  String sha256;
+
+  @Option(
+      names = "--connections",
+      paramLabel = "N",
+      defaultValue = "8",
+      description = "Range requests in flight over all servers (default ${DEFAULT-VALUE}).")
+  int connections;
+
+  @Option(
+      names = "--min-speed",
+      paramLabel = "MiB/s",
+      defaultValue = "10",
+      description =
+          "Drop a server slower than this per connection after a 10 s grace period, if others"
+              + " remain (default ${DEFAULT-VALUE}; 0 never).")
+  double minSpeed;
+
   @Override
-  String arrivesWith() {
-    return "step 5, snapshots and the HTTP snapshot service";
+  public Integer call() throws Exception {
+    List<URI> uris = new ArrayList<>();
+    for (String u : urls) {
+      try {
+        URI uri = URI.create(u);
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+          throw new IllegalArgumentException("not an http(s) URL");
+        }
+        uris.add(uri);
+      } catch (IllegalArgumentException e) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT, "bad URL '" + u + "': " + e.getMessage());
+      }
+    }
+    Downloader.Options options =
+        Downloader.Options.DEFAULT
+            .withConnections(connections)
+            .withMinSpeed((long) (minSpeed * (1 << 20)), Duration.ofSeconds(10));
+    if (sha256 != null) {
+      if (!sha256.matches("[0-9a-fA-F]{64}")) {
+        throw new FerryException(ErrorCode.INVALID_ARGUMENT, "--sha256 takes 64 hex digits");
+      }
+      options = options.withSha256(sha256);
+    }
+    long started = System.nanoTime();
+    Downloader.Result result;
+    ProgressBar[] bar = {null};
+    try {
+      result =
+          new Downloader()
+              .download(
+                  uris,
+                  Optional.ofNullable(out),
+                  options,
+                  (present, size) -> {
+                    if (!Progress.interactive()) {
+                      return;
+                    }
+                    synchronized (bar) {
+                      if (bar[0] == null) {
+                        bar[0] =
+                            new ProgressBarBuilder()
+                                .setTaskName("fetch")
+                                .setInitialMax(size)
+                                .setUnit(" MiB", 1 << 20)
+                                .showSpeed()
+                                .setStyle(ProgressBarStyle.ASCII)
+                                .setUpdateIntervalMillis(200)
+                                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                                .build();
+                      }
+                      bar[0].stepTo(present);
+                    }
+                  });
+    } finally {
+      synchronized (bar) {
+        if (bar[0] != null) {
+          bar[0].close();
+        }
+      }
+    }
+    double secs = (System.nanoTime() - started) / 1e9;
+    spec.commandLine()
+        .getErr()
+        .printf(
+            "fetched %,d of %,d bytes in %.2f s (%.1f MiB/s)%s%n",
+            result.fetched(),
+            result.size(),
+            secs,
+            result.fetched() / secs / (1 << 20),
+            result.dropped().isEmpty() ? "" : "; dropped: " + result.dropped());
+    spec.commandLine().getOut().println(result.file());
+    return ExitCodes.OK;
   }
 }

@@ -122,7 +122,7 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"snapshot", "fetch"})
+  @ValueSource(strings = {"snapshot"})
   void plannedCommandsAreUnavailable(String command) {
     Result r = ferry(command);
     assertThat(r.exitCode()).isEqualTo(6).isEqualTo(ExitCodes.UNAVAILABLE);

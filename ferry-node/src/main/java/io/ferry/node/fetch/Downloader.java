@@ -1,0 +1,433 @@
+package io.ferry.node.fetch;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Downloads one file from one or several HTTP servers that hold it, as {@code ferry fetch} does:
+ * follows redirects, splits the file into segments fetched with parallel Range requests spread over
+ * the servers, resumes an interrupted download from its partial file, drops a server that stays
+ * under a minimum speed after a grace period or stalls (its segments go to the others), and checks
+ * the size and, when given, the SHA-256 before the file takes its name.
+ *
+ * <p>One download per instance at a time; the work runs on its own threads.
+ */
+public final class Downloader {
+  private static final Logger log = LoggerFactory.getLogger(Downloader.class);
+  private static final int MAX_REDIRECTS = 5;
+
+  /**
+   * @param connections requests in flight at once, over all servers
+   * @param segmentBytes bytes per Range request
+   * @param minBytesPerSecond a server slower than this after {@code grace} is dropped (0: never)
+   * @param grace how long a server may be slow before it is judged
+   * @param stallTimeout a request that receives nothing for this long is abandoned
+   * @param sha256 the expected SHA-256 of the whole file, hex
+   */
+  public record Options(
+      int connections,
+      int segmentBytes,
+      long minBytesPerSecond,
+      Duration grace,
+      Duration stallTimeout,
+      Optional<String> sha256) {
+    public static final Options DEFAULT =
+        new Options(
+            8,
+            8 << 20,
+            10L << 20,
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(15),
+            Optional.empty());
+
+    public Options {
+      if (connections < 1 || segmentBytes < 4096) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT, "need at least 1 connection and 4 KiB segments");
+      }
+    }
+
+    public Options withConnections(int n) {
+      return new Options(n, segmentBytes, minBytesPerSecond, grace, stallTimeout, sha256);
+    }
+
+    public Options withSha256(String hex) {
+      return new Options(
+          connections,
+          segmentBytes,
+          minBytesPerSecond,
+          grace,
+          stallTimeout,
+          Optional.of(hex.toLowerCase(Locale.ROOT)));
+    }
+
+    public Options withMinSpeed(long bytesPerSecond, Duration grace) {
+      return new Options(connections, segmentBytes, bytesPerSecond, grace, stallTimeout, sha256);
+    }
+
+    public Options withStallTimeout(Duration d) {
+      return new Options(connections, segmentBytes, minBytesPerSecond, grace, d, sha256);
+    }
+
+    public Options withSegmentBytes(int n) {
+      return new Options(connections, n, minBytesPerSecond, grace, stallTimeout, sha256);
+    }
+  }
+
+  /**
+   * @param file where the file now is
+   * @param size its length
+   * @param fetched bytes fetched by this run (less than size when it resumed)
+   * @param dropped servers dropped as too slow, stalled or failing, with why
+   */
+  public record Result(Path file, long size, long fetched, List<String> dropped) {}
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .connectTimeout(Duration.ofSeconds(10))
+          .version(HttpClient.Version.HTTP_1_1)
+          .build();
+
+  /** A server during the download: its speed so far and whether it is still used. */
+  private static final class Server {
+    final Source source;
+    final AtomicLong bytes = new AtomicLong();
+    final AtomicLong active = new AtomicLong();
+    volatile long firstNanos;
+    volatile boolean dropped;
+    volatile int failures;
+
+    Server(Source source) {
+      this.source = source;
+    }
+  }
+
+  /** Told how many bytes of the file are present, out of its size, as the download goes. */
+  @FunctionalInterface
+  public interface Progress {
+    void update(long present, long size);
+  }
+
+  /**
+   * Downloads the file the URLs name into {@code out} (or, when absent, the current directory under
+   * the name of the first URL after redirects).
+   *
+   * @param progress told the total bytes present after each write
+   */
+  public Result download(List<URI> urls, Optional<Path> out, Options options, Progress progress)
+      throws IOException, InterruptedException {
+    List<Server> servers = new ArrayList<>();
+    List<String> dropped = new CopyOnWriteArrayList<>();
+    for (URI u : urls) {
+      try {
+        servers.add(new Server(resolve(u)));
+      } catch (IOException | FerryException e) {
+        log.warn("source {} unusable: {}", u, e.getMessage());
+        dropped.add(u + ": " + e.getMessage());
+      }
+    }
+    if (servers.isEmpty()) {
+      throw new FerryException(ErrorCode.UNAVAILABLE, "no source could be reached: " + dropped);
+    }
+    Source first = servers.get(0).source;
+    servers.removeIf(
+        s -> {
+          if (s.source.size() != first.size()) {
+            dropped.add(
+                s.source.uri() + ": size " + s.source.size() + " differs from " + first.size());
+            return true;
+          }
+          return false;
+        });
+    String name = Path.of(first.uri().getPath()).getFileName().toString();
+    Path target = out.orElse(Path.of(name));
+    boolean parallel = servers.stream().allMatch(s -> s.source.ranges());
+    int segmentBytes =
+        parallel
+            ? options.segmentBytes()
+            : (int) Math.min(Integer.MAX_VALUE - 8, Math.max(first.size(), 4096));
+    try (PartFile part = PartFile.open(target, first.size(), first.etag(), segmentBytes)) {
+      long before = part.bytesDone();
+      progress.update(before, first.size());
+      ConcurrentLinkedDeque<Integer> todo = new ConcurrentLinkedDeque<>();
+      for (int i = 0; i < part.segments(); i++) {
+        if (!part.isDone(i)) {
+          todo.add(i);
+        }
+      }
+      if (!todo.isEmpty()) {
+        fetchAll(
+            part, servers, todo, parallel ? options.connections() : 1, options, progress, dropped);
+      }
+      if (!part.complete()) {
+        throw new FerryException(
+            ErrorCode.UNAVAILABLE,
+            "download incomplete: every source failed or was too slow ("
+                + dropped
+                + "); run again to resume");
+      }
+      if (options.sha256().isPresent()) {
+        String actual = part.sha256();
+        if (!actual.equals(options.sha256().get())) {
+          part.discard();
+          throw new FerryException(
+              ErrorCode.VERIFICATION_FAILED,
+              "SHA-256 of " + name + " is " + actual + ", expected " + options.sha256().get());
+        }
+      }
+      part.finish();
+      return new Result(target, first.size(), first.size() - before, List.copyOf(dropped));
+    }
+  }
+
+  private void fetchAll(
+      PartFile part,
+      List<Server> servers,
+      ConcurrentLinkedDeque<Integer> todo,
+      int connections,
+      Options options,
+      Progress progress,
+      List<String> dropped)
+      throws InterruptedException {
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            connections,
+            r -> {
+              Thread t = new Thread(r, "ferry-fetch");
+              t.setDaemon(true);
+              return t;
+            });
+    AtomicLong present = new AtomicLong(part.bytesDone());
+    AtomicLong inFlight = new AtomicLong();
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int w = 0; w < connections; w++) {
+        workers.add(
+            pool.submit(
+                () -> {
+                  while (true) {
+                    Integer seg = todo.poll();
+                    if (seg == null) {
+                      if (inFlight.get() == 0 || live(servers).isEmpty()) {
+                        return null;
+                      }
+                      Thread.sleep(20); // a failing segment may come back
+                      continue;
+                    }
+                    Server s = pick(servers);
+                    if (s == null) {
+                      todo.addFirst(seg);
+                      return null;
+                    }
+                    inFlight.incrementAndGet();
+                    try {
+                      fetchSegment(part, seg, s, servers, options, present, progress, dropped);
+                      part.markDone(seg);
+                    } catch (IOException | RuntimeException e) {
+                      todo.addFirst(seg);
+                      int f = ++s.failures;
+                      log.info(
+                          "segment {} from {} failed: {}", seg, s.source.host(), e.getMessage());
+                      if (f >= 3 && !s.dropped) {
+                        drop(s, "failed " + f + " times: " + e.getMessage(), dropped);
+                      }
+                    } finally {
+                      inFlight.decrementAndGet();
+                    }
+                  }
+                }));
+      }
+      for (Future<?> f : workers) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          log.warn("fetch worker failed", e.getCause());
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static List<Server> live(List<Server> servers) {
+    return servers.stream().filter(s -> !s.dropped).toList();
+  }
+
+  /** The live server with the fewest requests in flight. */
+  private static synchronized Server pick(List<Server> servers) {
+    Server best = null;
+    for (Server s : servers) {
+      if (!s.dropped && (best == null || s.active.get() < best.active.get())) {
+        best = s;
+      }
+    }
+    if (best != null) {
+      best.active.incrementAndGet();
+    }
+    return best;
+  }
+
+  private static synchronized void drop(Server s, String why, List<String> dropped) {
+    if (!s.dropped) {
+      s.dropped = true;
+      dropped.add(s.source.uri() + ": " + why);
+      log.warn("dropping source {}: {}", s.source.uri(), why);
+    }
+  }
+
+  private void fetchSegment(
+      PartFile part,
+      int seg,
+      Server s,
+      List<Server> servers,
+      Options options,
+      AtomicLong present,
+      Progress progress,
+      List<String> dropped)
+      throws IOException, InterruptedException {
+    try {
+      long start = part.segmentStart(seg);
+      long end = part.segmentEnd(seg);
+      HttpRequest.Builder req =
+          HttpRequest.newBuilder(s.source.uri()).timeout(options.stallTimeout()).GET();
+      if (s.source.ranges()) {
+        req.header("Range", "bytes=" + start + "-" + end);
+        if (s.source.etag() != null) {
+          req.header("If-Range", s.source.etag());
+        }
+      }
+      HttpResponse<InputStream> resp =
+          http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream in = resp.body()) {
+        int want = s.source.ranges() ? 206 : 200;
+        if (resp.statusCode() != want) {
+          throw new IOException(
+              "HTTP " + resp.statusCode() + " for bytes " + start + "-" + end + " (file changed?)");
+        }
+        if (s.firstNanos == 0) {
+          s.firstNanos = System.nanoTime();
+        }
+        byte[] buf = new byte[256 << 10];
+        long offset = start;
+        long remaining = end - start + 1;
+        Watchdog dog = new Watchdog(in, options.stallTimeout());
+        try {
+          while (remaining > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, remaining));
+            if (n < 0) {
+              throw new IOException("connection closed after " + (offset - start) + " bytes");
+            }
+            dog.fed();
+            part.write(offset, ByteBuffer.wrap(buf, 0, n));
+            offset += n;
+            remaining -= n;
+            s.bytes.addAndGet(n);
+            progress.update(present.addAndGet(n), part.size());
+            judgeSpeed(s, servers, options, dropped);
+            if (s.dropped) {
+              present.addAndGet(-(offset - start));
+              throw new IOException("source dropped");
+            }
+          }
+        } catch (IOException e) {
+          if (remaining > 0 && offset > start && !s.dropped) {
+            present.addAndGet(-(offset - start));
+          }
+          if (dog.fired()) {
+            throw new IOException("stalled for " + options.stallTimeout().toSeconds() + "s");
+          }
+          throw e;
+        } finally {
+          dog.stop();
+        }
+      }
+    } finally {
+      s.active.decrementAndGet();
+    }
+  }
+
+  /** Drops {@code s} if it has been slower than the minimum for longer than the grace period. */
+  private static void judgeSpeed(
+      Server s, List<Server> servers, Options options, List<String> dropped) {
+    if (options.minBytesPerSecond() <= 0 || s.dropped) {
+      return;
+    }
+    long elapsed = System.nanoTime() - s.firstNanos;
+    if (elapsed < options.grace().toNanos()) {
+      return;
+    }
+    double rate = s.bytes.get() / (elapsed / 1e9);
+    // A server's speed is shared by its connections in use: judge it per connection.
+    double perConnection = rate / Math.max(1, s.active.get());
+    if (perConnection < options.minBytesPerSecond()) {
+      synchronized (Downloader.class) {
+        if (live(servers).size() > 1) {
+          drop(
+              s,
+              String.format(
+                  "%d KiB/s per connection is under the minimum of %d KiB/s",
+                  (long) perConnection >> 10, options.minBytesPerSecond() >> 10),
+              dropped);
+        }
+      }
+    }
+  }
+
+  /** Follows redirects with HEAD requests to the file; returns what the final server says. */
+  Source resolve(URI url) throws IOException, InterruptedException {
+    URI at = url;
+    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      HttpResponse<Void> r =
+          http.send(
+              HttpRequest.newBuilder(at)
+                  .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                  .timeout(Duration.ofSeconds(15))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      int code = r.statusCode();
+      if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
+        String location =
+            r.headers()
+                .firstValue("Location")
+                .orElseThrow(() -> new IOException("redirect without a Location"));
+        at = at.resolve(location);
+        continue;
+      }
+      if (code != 200) {
+        throw new IOException("HTTP " + code + " for " + at);
+      }
+      URI file = at;
+      long size =
+          r.headers()
+              .firstValueAsLong("Content-Length")
+              .orElseThrow(() -> new IOException(file + " sent no Content-Length"));
+      String etag = r.headers().firstValue("ETag").orElse(null);
+      boolean ranges =
+          r.headers().firstValue("Accept-Ranges").map(v -> v.contains("bytes")).orElse(false);
+      return new Source(url, at, size, etag, ranges);
+    }
+    throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
+  }
+}

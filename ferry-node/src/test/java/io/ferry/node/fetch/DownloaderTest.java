@@ -1,0 +1,147 @@
+package io.ferry.node.fetch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The multi-source downloader against small loopback HTTP servers. */
+@Timeout(120)
+class DownloaderTest {
+  @TempDir Path tmp;
+  private static final Downloader.Options SMALL =
+      Downloader.Options.DEFAULT
+          .withSegmentBytes(64 << 10)
+          .withConnections(4)
+          .withMinSpeed(0, Duration.ZERO);
+
+  private static byte[] data(int n) {
+    byte[] b = new byte[n];
+    new Random(n).nextBytes(b);
+    return b;
+  }
+
+  private static String sha(byte[] b) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+  }
+
+  @Test
+  void downloadsFromSeveralServersThroughARedirectAndChecksTheHash() throws Exception {
+    byte[] file = data(3_000_000);
+    try (RangeFileServer a = new RangeFileServer(file);
+        RangeFileServer b = new RangeFileServer(file);
+        RangeFileServer c = new RangeFileServer(file)) {
+      Path out = tmp.resolve("out.bin");
+      Downloader.Result r =
+          new Downloader()
+              .download(
+                  List.of(a.uri("/latest"), b.uri("/file.bin"), c.uri("/file.bin")),
+                  Optional.of(out),
+                  SMALL.withSha256(sha(file)),
+                  (p, s) -> {});
+      assertThat(Files.readAllBytes(out)).isEqualTo(file);
+      assertThat(r.fetched()).isEqualTo(file.length);
+      // Every server carried part of it.
+      assertThat(List.of(a.served.get(), b.served.get(), c.served.get())).allMatch(n -> n > 0);
+      assertThat(tmp.resolve("out.bin.part")).doesNotExist();
+      assertThat(tmp.resolve("out.bin.part.state")).doesNotExist();
+    }
+  }
+
+  @Test
+  void anInterruptedDownloadResumesFromItsPartialFile() throws Exception {
+    byte[] file = data(2_000_000);
+    Path out = tmp.resolve("resume.bin");
+    try (RangeFileServer dying = new RangeFileServer(file)) {
+      dying.budget.set(700_000); // the server dies a third of the way in
+      assertThatThrownBy(
+              () ->
+                  new Downloader()
+                      .download(
+                          List.of(dying.uri("/file.bin")), Optional.of(out), SMALL, (p, s) -> {}))
+          .isInstanceOfSatisfying(
+              FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
+          .hasMessageContaining("run again to resume");
+    }
+    assertThat(tmp.resolve("resume.bin.part")).exists();
+    try (RangeFileServer healthy = new RangeFileServer(file)) {
+      Downloader.Result r =
+          new Downloader()
+              .download(List.of(healthy.uri("/file.bin")), Optional.of(out), SMALL, (p, s) -> {});
+      assertThat(Files.readAllBytes(out)).isEqualTo(file);
+      assertThat(r.fetched()).isLessThan(file.length);
+      assertThat(healthy.served.get()).isLessThan(file.length);
+    }
+  }
+
+  @Test
+  void aServerThatDisappearsMidDownloadIsDroppedAndTheOthersFinish() throws Exception {
+    byte[] file = data(3_000_000);
+    try (RangeFileServer good = new RangeFileServer(file);
+        RangeFileServer flaky = new RangeFileServer(file)) {
+      flaky.budget.set(300_000);
+      Path out = tmp.resolve("flaky.bin");
+      Downloader.Result r =
+          new Downloader()
+              .download(
+                  List.of(flaky.uri("/file.bin"), good.uri("/file.bin")),
+                  Optional.of(out),
+                  SMALL,
+                  (p, s) -> {});
+      assertThat(Files.readAllBytes(out)).isEqualTo(file);
+      assertThat(r.dropped()).anyMatch(d -> d.contains(flaky.uri("/file.bin").toString()));
+    }
+  }
+
+  @Test
+  void aSlowServerIsDroppedAfterTheGracePeriod() throws Exception {
+    byte[] file = data(4_000_000);
+    try (RangeFileServer fast = new RangeFileServer(file);
+        RangeFileServer slow = new RangeFileServer(file)) {
+      slow.throttle(64 << 10);
+      Path out = tmp.resolve("slow.bin");
+      Downloader.Result r =
+          new Downloader()
+              .download(
+                  List.of(slow.uri("/file.bin"), fast.uri("/file.bin")),
+                  Optional.of(out),
+                  SMALL.withMinSpeed(512 << 10, Duration.ofMillis(500)),
+                  (p, s) -> {});
+      assertThat(Files.readAllBytes(out)).isEqualTo(file);
+      assertThat(r.dropped()).anyMatch(d -> d.contains(slow.uri("/file.bin").toString()));
+    }
+  }
+
+  @Test
+  void aWrongHashFailsAndLeavesNothingBehind() throws Exception {
+    byte[] file = data(500_000);
+    try (RangeFileServer a = new RangeFileServer(file)) {
+      Path out = tmp.resolve("bad.bin");
+      assertThatThrownBy(
+              () ->
+                  new Downloader()
+                      .download(
+                          List.of(a.uri("/file.bin")),
+                          Optional.of(out),
+                          SMALL.withSha256("00".repeat(32)),
+                          (p, s) -> {}))
+          .isInstanceOfSatisfying(
+              FerryException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.VERIFICATION_FAILED));
+      assertThat(out).doesNotExist();
+      assertThat(tmp.resolve("bad.bin.part")).doesNotExist();
+    }
+  }
+}
