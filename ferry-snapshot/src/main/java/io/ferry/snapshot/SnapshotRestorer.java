@@ -1,0 +1,247 @@
+package io.ferry.snapshot;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.KeyChange;
+import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
+import io.ferry.merkledb.Revision;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restores a full archive, and optionally an incremental on top of it, into a new data directory.
+ *
+ * <p>Nothing unverified reaches the target: the store is built in a temporary directory next to the
+ * target, each chunk is checked against its manifest hash as it is read ({@link SnapshotReader}),
+ * the full archive goes in through {@link MerkleDB#bulkLoad} and the incremental's changes as one
+ * commit, the root after each is checked against its manifest, and the final root against the
+ * trusted root when one is given. Only then is the directory renamed into place; on any failure it
+ * is deleted and the target is left as it was (absent or empty).
+ *
+ * <p>The incremental's changes are held in memory for their one commit; an incremental is bounded
+ * by the history a store retains. Thread-safe: it holds no state between calls.
+ */
+public final class SnapshotRestorer {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotRestorer.class);
+
+  private final MerkleDBConfig config;
+
+  /** Restores into stores opened with {@code config} (its branch factor is the archive's). */
+  public SnapshotRestorer(MerkleDBConfig config) {
+    this.config = config;
+  }
+
+  /**
+   * Restores {@code full}, then {@code incremental} when given, into {@code target}, which must be
+   * absent or an empty directory.
+   *
+   * @throws FerryException {@link ErrorCode#CORRUPT_DATA} for a corrupt or truncated archive;
+   *     {@link ErrorCode#VERIFICATION_FAILED} if a root does not match its manifest or {@code
+   *     trustedRoot}; {@link ErrorCode#INVALID_ARGUMENT} if the incremental is not based on {@code
+   *     full}; {@link ErrorCode#ILLEGAL_STATE} if {@code target} holds files
+   */
+  public RestoreResult restore(
+      Path full, Optional<Path> incremental, Path target, Optional<Hash> trustedRoot) {
+    checkTarget(target);
+    long started = System.nanoTime();
+    Path tmp = tempDirFor(target);
+    try (SnapshotReader fullReader = SnapshotReader.open(full);
+        SnapshotReader incReader = incremental.map(SnapshotReader::open).orElse(null)) {
+      Manifest fm = fullReader.manifest();
+      if (fm.kind() != SnapshotKind.FULL) {
+        throw new FerryException(ErrorCode.INVALID_ARGUMENT, full.getFileName() + " is not full");
+      }
+      if (incReader != null) {
+        checkBase(fullReader, incReader);
+      }
+      Manifest last = incReader == null ? fm : incReader.manifest();
+      if (trustedRoot.isPresent() && !trustedRoot.get().equals(last.root())) {
+        throw new FerryException(
+            ErrorCode.VERIFICATION_FAILED,
+            "the archive's root "
+                + last.root()
+                + " at height "
+                + last.height()
+                + " is not the trusted root "
+                + trustedRoot.get());
+      }
+      long changes = 0;
+      Hash root;
+      try (MerkleDB db = MerkleDB.open(tmp, config.withBranchFactor(fm.branchFactor()))) {
+        Revision loaded = db.bulkLoad(fullRecords(fullReader));
+        if (fullReader.next().isPresent()) { // reads and checks the end of the archive
+          throw new FerryException(ErrorCode.INTERNAL, "bulk load left records unread");
+        }
+        checkRoot(loaded.root(), fm, full);
+        root = loaded.root();
+        if (incReader != null) {
+          Batch batch = new Batch();
+          for (Iterator<KeyChange> it = incReader.records(); it.hasNext(); ) {
+            KeyChange c = it.next();
+            batch.set(c.key(), c.value());
+            changes++;
+          }
+          if (!batch.isEmpty()) {
+            root = db.commit(batch).root();
+          }
+          checkRoot(root, incReader.manifest(), incremental.get());
+        }
+      }
+      moveIntoPlace(tmp, target);
+      RestoreResult result = new RestoreResult(last.height(), root, fm.entries(), changes);
+      log.info(
+          "restored height {} root {} ({} keys, {} changes) into {} in {} ms",
+          result.height(),
+          root,
+          result.keys(),
+          changes,
+          target,
+          (System.nanoTime() - started) / 1_000_000);
+      return result;
+    } catch (RuntimeException e) {
+      deleteQuietly(tmp);
+      if (e instanceof UncheckedIOException u) {
+        throw new FerryException(ErrorCode.IO_ERROR, "restore failed: " + u.getCause(), u);
+      }
+      throw e;
+    }
+  }
+
+  private static Iterator<KeyValue> fullRecords(SnapshotReader reader) {
+    Iterator<KeyChange> records = reader.records();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return records.hasNext();
+      }
+
+      @Override
+      public KeyValue next() {
+        KeyChange c = records.next();
+        if (c.isDelete()) {
+          throw new FerryException(
+              ErrorCode.CORRUPT_DATA,
+              reader.path().getFileName() + ": a full archive holds a delete of " + c.key());
+        }
+        return new KeyValue(c.key(), c.value().get());
+      }
+    };
+  }
+
+  private static void checkBase(SnapshotReader full, SnapshotReader inc) {
+    Manifest m = inc.manifest();
+    if (m.kind() != SnapshotKind.INCREMENTAL) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, inc.path().getFileName() + " is not an incremental archive");
+    }
+    Manifest.Base base = m.base().orElseThrow();
+    if (!base.snapshotHash().equals(full.snapshotHash())
+        || base.height() != full.manifest().height()
+        || !base.root().equals(full.manifest().root())
+        || m.branchFactor() != full.manifest().branchFactor()) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT,
+          inc.path().getFileName()
+              + " is based on the snapshot "
+              + base.snapshotHash().toBase58()
+              + " at height "
+              + base.height()
+              + ", not on "
+              + full.path().getFileName());
+    }
+  }
+
+  private static void checkRoot(Hash actual, Manifest m, Path archive) {
+    if (!actual.equals(m.root())) {
+      throw new FerryException(
+          ErrorCode.VERIFICATION_FAILED,
+          archive.getFileName()
+              + ": the restored root "
+              + actual
+              + " is not the manifest's "
+              + m.root());
+    }
+  }
+
+  private static void checkTarget(Path target) {
+    if (!Files.exists(target)) {
+      return;
+    }
+    if (!Files.isDirectory(target)) {
+      throw new FerryException(ErrorCode.ILLEGAL_STATE, target + " exists and is not a directory");
+    }
+    try (Stream<Path> s = Files.list(target)) {
+      if (s.findAny().isPresent()) {
+        throw new FerryException(
+            ErrorCode.ILLEGAL_STATE,
+            "restore needs an empty data directory; " + target + " is not");
+      }
+    } catch (IOException e) {
+      throw new FerryException(ErrorCode.IO_ERROR, "cannot read " + target + ": " + e, e);
+    }
+  }
+
+  private static Path tempDirFor(Path target) {
+    Path abs = target.toAbsolutePath();
+    return abs.resolveSibling("." + abs.getFileName() + ".restore-" + UUID.randomUUID());
+  }
+
+  private static void moveIntoPlace(Path tmp, Path target) {
+    try {
+      try {
+        Files.deleteIfExists(target); // an empty directory, checked before
+      } catch (DirectoryNotEmptyException e) {
+        throw new FerryException(
+            ErrorCode.ILLEGAL_STATE, target + " was filled while the restore ran", e);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      SnapshotWriter.syncDirectory(target.toAbsolutePath().getParent());
+    } catch (IOException e) {
+      throw new FerryException(
+          ErrorCode.IO_ERROR, "cannot move the restored store into " + target + ": " + e, e);
+    }
+  }
+
+  static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try {
+      Files.walkFileTree(
+          dir,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              Files.delete(file);
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+              Files.delete(d);
+              return FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (IOException e) {
+      log.warn("could not delete the temporary directory {}: {}", dir, e.toString());
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package io.ferry.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.KeyRange;
+import io.ferry.core.Limits;
+import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.Revision;
+import io.ferry.merkledb.StateSnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotRoundTripTest {
+  private static final SnapshotConfig SMALL_CHUNKS =
+      SnapshotConfig.defaults().withChunkSize(64 << 10);
+
+  @TempDir Path tmp;
+
+  @Test
+  void fullArchiveRestoresTheSameRoot() throws Exception {
+    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+      TestStates.fill(db, new Random(1), 5_000, 1_000);
+      SnapshotArchive a = new SnapshotWriter(SMALL_CHUNKS).writeFull(db, tmp.resolve("arch"));
+
+      assertThat(a.name()).isEqualTo(SnapshotName.full(db.height(), a.manifest().hash()));
+      assertThat(a.path().getFileName().toString()).isEqualTo(a.name().fileName());
+      assertThat(a.manifest().entries()).isEqualTo(5_000);
+      assertThat(a.manifest().chunks()).hasSizeGreaterThan(5);
+      assertThat(a.manifest().chunks())
+          .allSatisfy(c -> assertThat(c.size()).isLessThanOrEqualTo(64 << 10));
+      assertThat(TestStates.entries(a.path()).keySet())
+          .first()
+          .isEqualTo("manifest"); // the manifest comes first
+      assertThat(TestStates.entries(a.path()).values())
+          .allSatisfy(b -> assertThat(b.length).isLessThanOrEqualTo(64 << 10));
+      assertThat(Files.list(tmp.resolve("arch")).toList())
+          .containsExactly(a.path()); // no temp left
+
+      Path target = tmp.resolve("restored");
+      RestoreResult r =
+          new SnapshotRestorer(TestStates.config())
+              .restore(a.path(), Optional.empty(), target, Optional.of(db.root()));
+      assertThat(r.root()).isEqualTo(db.root());
+      assertThat(r.height()).isEqualTo(db.height());
+      assertThat(r.keys()).isEqualTo(5_000);
+      try (MerkleDB restored = TestStates.open(target)) {
+        assertThat(restored.root()).isEqualTo(db.root());
+        assertThat(contents(restored)).isEqualTo(contents(db));
+      }
+    }
+  }
+
+  @Test
+  void fullPlusIncrementalRestoresTheLaterRoot() {
+    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+      Random r = new Random(2);
+      TestStates.fill(db, r, 3_000, 500);
+      SnapshotWriter w = new SnapshotWriter(SMALL_CHUNKS);
+      SnapshotArchive full = w.writeFull(db, tmp.resolve("arch"));
+      for (int i = 0; i < 5; i++) {
+        TestStates.churn(db, r, 400);
+      }
+      SnapshotArchive inc = w.writeIncremental(db, db.revision(), full.path(), tmp.resolve("arch"));
+
+      assertThat(inc.name())
+          .isEqualTo(
+              SnapshotName.incremental(
+                  full.manifest().height(), db.height(), inc.manifest().hash()));
+      assertThat(inc.manifest().base().orElseThrow().snapshotHash())
+          .isEqualTo(full.manifest().hash());
+      assertThat(inc.manifest().entries()).isBetween(1L, 2_000L);
+
+      Path target = tmp.resolve("restored");
+      RestoreResult res =
+          new SnapshotRestorer(TestStates.config())
+              .restore(full.path(), Optional.of(inc.path()), target, Optional.of(db.root()));
+      assertThat(res.root()).isEqualTo(db.root());
+      assertThat(res.height()).isEqualTo(db.height());
+      try (MerkleDB restored = TestStates.open(target)) {
+        assertThat(restored.root()).isEqualTo(db.root());
+        assertThat(contents(restored)).isEqualTo(contents(db));
+      }
+    }
+  }
+
+  @Test
+  void sameStateGivesSameBytesAndHash() throws Exception {
+    byte[] first;
+    byte[] second;
+    SnapshotArchive a;
+    SnapshotArchive b;
+    try (MerkleDB db1 = TestStates.open(tmp.resolve("one"));
+        MerkleDB db2 = TestStates.open(tmp.resolve("two"))) {
+      TestStates.fill(db1, new Random(3), 2_000, 2_000);
+      TestStates.fill(db2, new Random(3), 2_000, 2_000);
+      a = new SnapshotWriter(SMALL_CHUNKS).writeFull(db1, tmp.resolve("a"));
+      b = new SnapshotWriter(SMALL_CHUNKS).writeFull(db2, tmp.resolve("b"));
+      first = Files.readAllBytes(a.path());
+      second = Files.readAllBytes(b.path());
+    }
+    assertThat(a.name()).isEqualTo(b.name());
+    assertThat(first).isEqualTo(second);
+    assertThat(SnapshotReader.readManifest(a.path())).isEqualTo(a.manifest());
+  }
+
+  @Test
+  void archiveIsOfTheHeightItStartedAtWhileCommitsContinue() {
+    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+      Random r = new Random(4);
+      TestStates.fill(db, r, 2_000, 1_000);
+      Revision at = db.revision();
+      SnapshotArchive a;
+      try (StateSnapshot snap = db.snapshot()) {
+        for (int i = 0; i < 3; i++) {
+          TestStates.churn(db, r, 200); // commits land after the snapshot was taken
+        }
+        a = new SnapshotWriter(SMALL_CHUNKS).writeFull(snap, tmp.resolve("arch"));
+        TestStates.churn(db, r, 200);
+      }
+      assertThat(a.manifest().height()).isEqualTo(at.height());
+      assertThat(a.manifest().root()).isEqualTo(at.root());
+      assertThat(db.height()).isEqualTo(at.height() + 4);
+      RestoreResult res =
+          new SnapshotRestorer(TestStates.config())
+              .restore(a.path(), Optional.empty(), tmp.resolve("restored"), Optional.of(at.root()));
+      assertThat(res.root()).isEqualTo(at.root());
+    }
+  }
+
+  @Test
+  void incrementalToALaterRevisionThanItsBaseButBehindTheHead() {
+    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+      Random r = new Random(5);
+      TestStates.fill(db, r, 1_000, 500);
+      SnapshotWriter w = new SnapshotWriter(SMALL_CHUNKS);
+      SnapshotArchive full = w.writeFull(db, tmp.resolve("arch"));
+      TestStates.churn(db, r, 100);
+      Revision target = db.revision();
+      TestStates.churn(db, r, 100);
+      SnapshotArchive inc = w.writeIncremental(db, target, full.path(), tmp.resolve("arch"));
+      assertThat(inc.manifest().root()).isEqualTo(target.root());
+      RestoreResult res =
+          new SnapshotRestorer(TestStates.config())
+              .restore(full.path(), Optional.of(inc.path()), tmp.resolve("r"), Optional.empty());
+      assertThat(res.root()).isEqualTo(target.root());
+    }
+  }
+
+  @Test
+  void incrementalAgainstABaseOlderThanTheHistoryIsInsufficientHistory() {
+    try (MerkleDB db =
+        MerkleDB.open(tmp.resolve("src"), TestStates.config().withHistoryLength(3))) {
+      Random r = new Random(6);
+      TestStates.fill(db, r, 500, 500);
+      SnapshotWriter w = new SnapshotWriter(SMALL_CHUNKS);
+      SnapshotArchive full = w.writeFull(db, tmp.resolve("arch"));
+      for (int i = 0; i < 4; i++) {
+        TestStates.churn(db, r, 20);
+      }
+      assertThatThrownBy(
+              () -> w.writeIncremental(db, db.revision(), full.path(), tmp.resolve("arch")))
+          .isInstanceOfSatisfying(
+              FerryException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_HISTORY));
+    }
+  }
+
+  @Test
+  void emptyStateRoundTrips() {
+    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+      db.commit(
+          new Batch().put(io.ferry.core.Bytes.fromHex("01"), io.ferry.core.Bytes.fromHex("02")));
+      db.commit(new Batch().delete(io.ferry.core.Bytes.fromHex("01")));
+      SnapshotArchive a = new SnapshotWriter(SMALL_CHUNKS).writeFull(db, tmp.resolve("arch"));
+      assertThat(a.manifest().chunks()).isEmpty();
+      RestoreResult res =
+          new SnapshotRestorer(TestStates.config())
+              .restore(a.path(), Optional.empty(), tmp.resolve("r"), Optional.of(db.root()));
+      assertThat(res.root()).isEqualTo(db.root());
+    }
+  }
+
+  @Test
+  void aRecordLargerThanTheChunkSizeIsRefused() {
+    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+      db.commit(
+          new Batch()
+              .put(io.ferry.core.Bytes.fromHex("01"), io.ferry.core.Bytes.wrap(new byte[4096])));
+      assertThatThrownBy(
+              () ->
+                  new SnapshotWriter(SnapshotConfig.defaults().withChunkSize(1024))
+                      .writeFull(db, tmp.resolve("arch")))
+          .isInstanceOfSatisfying(
+              FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED));
+      assertThat(SnapshotArchives.list(tmp.resolve("arch"))).isEmpty();
+    }
+  }
+
+  @Test
+  void chunkSizeIsBoundedByTheLimit() {
+    assertThatThrownBy(() -> SnapshotConfig.defaults().withChunkSize(Limits.MAX_CHUNK_BYTES + 1))
+        .isInstanceOf(FerryException.class);
+    assertThat(SnapshotConfig.defaults().chunkSize()).isEqualTo(4 << 20);
+  }
+
+  static Map<String, String> contents(MerkleDB db) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    List<KeyValue> all = new ArrayList<>();
+    db.scan(KeyRange.ALL, all::add);
+    all.forEach(kv -> out.put(kv.key().toHex(), kv.value().toHex()));
+    return out;
+  }
+}

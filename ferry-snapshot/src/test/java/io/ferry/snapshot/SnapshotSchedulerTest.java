@@ -1,0 +1,108 @@
+package io.ferry.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.Revision;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.Random;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotSchedulerTest {
+  @TempDir Path tmp;
+
+  /** Runs submitted work only when the test says so. */
+  static final class ManualExecutor implements Executor {
+    final Queue<Runnable> queue = new ArrayDeque<>();
+
+    @Override
+    public void execute(Runnable r) {
+      queue.add(r);
+    }
+
+    void runAll() {
+      Runnable r;
+      while ((r = queue.poll()) != null) {
+        r.run();
+      }
+    }
+  }
+
+  @Test
+  void makesFullAndIncrementalArchivesOnScheduleOneAtATimeWithRetention() {
+    Path dir = tmp.resolve("arch");
+    ManualExecutor exec = new ManualExecutor();
+    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+      SnapshotScheduler s =
+          new SnapshotScheduler(
+              db,
+              dir,
+              new SnapshotWriter(SnapshotConfig.defaults().withChunkSize(16 << 10)),
+              new SnapshotRetention(2, 2),
+              new SnapshotScheduler.Policy(10, 5),
+              exec);
+      Random r = new Random(8);
+      TestStates.fill(db, r, 500, 500);
+      Revision atTen = null;
+      for (int i = 2; i <= 10; i++) {
+        Revision rev =
+            db.commit(
+                new io.ferry.merkledb.Batch().put(TestStates.key(r), TestStates.value(r, 30)));
+        assertThat(s.onCommit(rev)).isEqualTo(i == 5 || i == 10);
+        if (i == 5) {
+          exec.runAll(); // no full yet: the incremental at 5 becomes a full
+          assertThat(s.lastArchive().orElseThrow().name().isFull()).isTrue();
+        }
+        if (i == 10) {
+          atTen = rev;
+        }
+      }
+      // Commits go on before the job runs: the archive is still of height 10.
+      Revision eleven =
+          db.commit(new io.ferry.merkledb.Batch().put(TestStates.key(r), TestStates.value(r, 30)));
+      assertThat(s.onCommit(eleven)).isFalse();
+      assertThat(s.isRunning()).isTrue();
+      exec.runAll();
+      assertThat(s.isRunning()).isFalse();
+      SnapshotArchive ten = s.lastArchive().orElseThrow();
+      assertThat(ten.name().isFull()).isTrue();
+      assertThat(ten.manifest().height()).isEqualTo(10);
+      assertThat(ten.manifest().root()).isEqualTo(atTen.root());
+
+      for (long h = 12; h <= 35; h++) {
+        Revision rev =
+            db.commit(
+                new io.ferry.merkledb.Batch().put(TestStates.key(r), TestStates.value(r, 30)));
+        boolean started = s.onCommit(rev);
+        assertThat(started).isEqualTo(h == 15 || h == 25 || h == 30 || h == 35);
+        if (h < 15 || h > 20) {
+          exec.runAll(); // the job of 15 stays queued until after 20, whose full is skipped
+        }
+      }
+      List<ArchiveFile> left = SnapshotArchives.list(dir);
+      assertThat(left).extracting(ArchiveFile::height).containsExactly(35L, 30L, 25L, 10L);
+      assertThat(left)
+          .extracting(ArchiveFile::kind)
+          .containsExactly(
+              SnapshotKind.INCREMENTAL,
+              SnapshotKind.FULL,
+              SnapshotKind.INCREMENTAL,
+              SnapshotKind.FULL);
+      assertThat(left.get(0).name().baseHeight()).isEqualTo(30);
+      assertThat(left.get(2).name().baseHeight()).isEqualTo(10);
+      // The newest incremental restores onto its full to the state at height 35.
+      ArchiveFile inc = SnapshotArchives.newestIncremental(dir).orElseThrow();
+      ArchiveFile full = SnapshotArchives.newestFull(dir).orElseThrow();
+      RestoreResult res =
+          new SnapshotRestorer(TestStates.config())
+              .restore(full.path(), Optional.of(inc.path()), tmp.resolve("r"), Optional.empty());
+      assertThat(res.height()).isEqualTo(35);
+    }
+  }
+}
