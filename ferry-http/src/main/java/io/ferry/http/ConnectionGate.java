@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -71,7 +70,7 @@ final class ConnectionGate extends ChannelDuplexHandler {
       metrics.refused(limit);
       log.debug("refusing a connection from {}: {} limit reached", ip, limit);
       if (plainText) {
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(BUSY)).addListener(ChannelFutureListener.CLOSE);
+        Lingering.closeAfter(ctx.writeAndFlush(Unpooled.wrappedBuffer(BUSY)));
       } else {
         ctx.close();
       }

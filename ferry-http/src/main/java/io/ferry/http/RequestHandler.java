@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
@@ -76,6 +75,10 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<HttpRequest> pending = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private boolean busy;
+
+  /** A response said Connection: close; later requests are dropped. */
+  private boolean closing;
+
   private ScheduledFuture<?> headerTimer;
 
   RequestHandler(
@@ -110,7 +113,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
-      if (msg instanceof HttpRequest request) {
+      if (msg instanceof HttpRequest request && !closing) {
         if (!busy) {
           handle(request);
         } else if (pending.size() < MAX_PIPELINED) {
@@ -165,14 +168,15 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   private void headerTimedOut() {
     headerTimer = null;
-    if (busy || !ctx.channel().isActive()) {
+    if (busy || closing || !ctx.channel().isActive()) {
       return;
     }
+    closing = true;
     log.debug("closing {}: no complete request head within {}", ctx.channel(), headerTimeout);
     metrics.timeout("header");
     FullHttpResponse response = text(HttpResponseStatus.REQUEST_TIMEOUT, "request timeout\n");
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    Lingering.closeAfter(ctx.writeAndFlush(response));
   }
 
   // ---- requests
@@ -429,7 +433,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       HttpRequest request, String pathClass, HttpResponse response, boolean keepAlive) {
     prepare(request, response, keepAlive);
     metrics.request(pathClass, response.status().code());
-    finish(ctx.writeAndFlush(response), keepAlive);
+    ChannelFuture done = ctx.writeAndFlush(response);
+    finish(done, keepAlive);
   }
 
   private static void prepare(HttpRequest request, HttpResponse response, boolean keepAlive) {
@@ -445,10 +450,18 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   /** After the response's last write: close, or take the next request. */
   private void finish(ChannelFuture done, boolean keepAlive) {
+    if (!keepAlive) {
+      closing = true;
+      Lingering.closeAfter(done);
+    }
     done.addListener(
         f -> {
-          if (!f.isSuccess() || !keepAlive) {
+          if (!f.isSuccess()) {
             ctx.close();
+            return;
+          }
+          if (!keepAlive) {
+            pending.clear();
             return;
           }
           busy = false;
