@@ -235,7 +235,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         if (genesis == null) {
           notFound(request, "genesis", keepAlive);
         } else {
-          serveFile(request, "genesis", genesis, "genesis", keepAlive);
+          Path real;
+          try {
+            real = genesis.toRealPath(); // a configured path may be a link
+          } catch (IOException e) {
+            notFound(request, "genesis", keepAlive);
+            return;
+          }
+          serveFile(request, "genesis", real, "genesis", keepAlive);
         }
       }
       default -> {
