@@ -17,13 +17,13 @@ import io.netty.channel.socket.nio.NioSocketChannel;
  *
  * @param name "epoll" or "nio", for logs
  */
-record IoBackend(
+public record IoBackend(
     String name,
     IoHandlerFactory factory,
     Class<? extends SocketChannel> socketChannel,
     Class<? extends ServerChannel> serverChannel) {
 
-  static IoBackend best() {
+  public static IoBackend best() {
     if (!Boolean.getBoolean("ferry.net.nio") && Epoll.isAvailable()) {
       return new IoBackend(
           "epoll",
@@ -35,7 +35,7 @@ record IoBackend(
         "nio", NioIoHandler.newFactory(), NioSocketChannel.class, NioServerSocketChannel.class);
   }
 
-  MultiThreadIoEventLoopGroup newGroup(int threads) {
+  public MultiThreadIoEventLoopGroup newGroup(int threads) {
     return new MultiThreadIoEventLoopGroup(threads, factory);
   }
 }
