@@ -140,7 +140,11 @@ public final class Engine {
     String refusal = null;
     synchronized (this) {
       Session existing = sessions.get(remote);
-      if (existing != null) {
+      if (closed) {
+        // Checked before the duplicate case too: a link replacing one that close() is still
+        // closing would otherwise be attached after close, and never closed.
+        refusal = "transport closed";
+      } else if (existing != null) {
         if (keepNew(existing, link)) {
           replaced = existing;
         } else {
