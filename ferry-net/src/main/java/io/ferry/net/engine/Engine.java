@@ -181,6 +181,10 @@ public final class Engine {
       // requests fail, since their answers would come on a connection that is going away.
       end(replaced, "replaced by a newer connection", false);
       replaced.link.close("duplicate connection");
+      // One connection closed and another opened: keeps the per-direction gauge right when the
+      // new link was dialled by the other side.
+      metrics.disconnected(replaced.link.outbound());
+      metrics.connected(link.outbound());
       log.debug("connection with {} replaced by a newer one", remote.shortString());
       return true;
     }

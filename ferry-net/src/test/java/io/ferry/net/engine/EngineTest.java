@@ -81,4 +81,27 @@ class EngineTest {
     assertThat(engine.attach(second)).isFalse();
     assertThat(second.closedWith).isNotNull();
   }
+
+  @Test
+  void replacingALinkOfTheOtherDirectionMovesTheConnectionGauge() {
+    NodeId a = NodeKey.generate().id();
+    NodeId b = NodeKey.generate().id();
+    NodeId local = a.compareTo(b) < 0 ? a : b;
+    NodeId peer = a.compareTo(b) < 0 ? b : a;
+    TransportMetrics metrics = TransportMetrics.standalone();
+    Engine engine = engine(local, metrics);
+    // Simultaneous dials: the peer's dial attaches first; ours (smaller id) replaces it.
+    LaterLink theirs = new LaterLink(peer, false);
+    LaterLink ours = new LaterLink(peer, true);
+    assertThat(engine.attach(theirs)).isTrue();
+    assertThat(engine.attach(ours)).isTrue();
+    assertThat(theirs.closedWith).isEqualTo("duplicate connection");
+
+    assertThat(metrics.value("connections", "in")).isEqualTo(0.0);
+    assertThat(metrics.value("connections", "out")).isEqualTo(1.0);
+    engine.onClosed(theirs, "duplicate connection");
+    engine.onClosed(ours, "gone");
+    assertThat(metrics.value("connections", "in")).isEqualTo(0.0);
+    assertThat(metrics.value("connections", "out")).isEqualTo(0.0);
+  }
 }
