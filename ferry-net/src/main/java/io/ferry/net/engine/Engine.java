@@ -140,7 +140,11 @@ public final class Engine {
     String refusal = null;
     synchronized (this) {
       Session existing = sessions.get(remote);
-      if (existing != null) {
+      if (closed) {
+        // Checked before the duplicate case too: a link replacing one that close() is still
+        // closing would otherwise be attached after close, and never closed.
+        refusal = "transport closed";
+      } else if (existing != null) {
         if (keepNew(existing, link)) {
           replaced = existing;
         } else {
@@ -177,6 +181,10 @@ public final class Engine {
       // requests fail, since their answers would come on a connection that is going away.
       end(replaced, "replaced by a newer connection", false);
       replaced.link.close("duplicate connection");
+      // One connection closed and another opened: keeps the per-direction gauge right when the
+      // new link was dialled by the other side.
+      metrics.disconnected(replaced.link.outbound());
+      metrics.connected(link.outbound());
       log.debug("connection with {} replaced by a newer one", remote.shortString());
       return true;
     }

@@ -58,7 +58,8 @@ public final class NettyTransport extends EngineTransport {
   private final EventLoopGroup group;
   private final ExecutorScheduler scheduler;
   private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-  private final Map<String, CompletableFuture<NodeId>> dials = new ConcurrentHashMap<>();
+  // Keyed by the whole address, expected id included: a dial only answers for the id it checks.
+  private final Map<PeerAddress, CompletableFuture<NodeId>> dials = new ConcurrentHashMap<>();
   private final Channel server;
   private volatile boolean closed;
 
@@ -203,13 +204,13 @@ public final class NettyTransport extends EngineTransport {
     if (address.expectedId().isPresent() && engine.isConnected(address.expectedId().get())) {
       return CompletableFuture.completedFuture(address.expectedId().get());
     }
-    // Concurrent connects to one address share one dial.
+    // Concurrent connects to one address expecting the same id share one dial.
     CompletableFuture<NodeId> fresh = new CompletableFuture<>();
-    CompletableFuture<NodeId> existing = dials.putIfAbsent(address.hostPort(), fresh);
+    CompletableFuture<NodeId> existing = dials.putIfAbsent(address, fresh);
     if (existing != null) {
       return existing;
     }
-    fresh.whenComplete((id, e) -> dials.remove(address.hostPort(), fresh));
+    fresh.whenComplete((id, e) -> dials.remove(address, fresh));
     new Bootstrap()
         .group(group)
         .channel(backend.socketChannel())

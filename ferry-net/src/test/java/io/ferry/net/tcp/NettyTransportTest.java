@@ -123,6 +123,30 @@ class NettyTransportTest {
   }
 
   @Test
+  void concurrentDialsToOneAddressEachCheckTheirOwnExpectedId() throws Exception {
+    NettyTransport a = echoNode();
+    NettyTransport b = echoNode();
+    NodeId someoneElse = NodeKey.generate().id();
+    int port = b.localAddress().getPort();
+    // Both dials are under way at once: the second must not take the first one's result.
+    CompletableFuture<NodeId> anyone = a.connect(PeerAddress.of("127.0.0.1", port));
+    CompletableFuture<NodeId> wrong = a.connect(PeerAddress.of(someoneElse, "127.0.0.1", port));
+    assertThat(anyone.get(10, TimeUnit.SECONDS)).isEqualTo(b.localId());
+    TransportException e = failure(wrong);
+    assertThat(e.failure()).isEqualTo(Failure.REFUSED);
+    assertThat(e.code()).isEqualTo(ErrorCode.VERIFICATION_FAILED);
+
+    // And the other way round: a dial expecting the wrong id does not fail one that expects none.
+    NettyTransport c = echoNode();
+    int cPort = c.localAddress().getPort();
+    CompletableFuture<NodeId> wrongFirst =
+        a.connect(PeerAddress.of(someoneElse, "127.0.0.1", cPort));
+    CompletableFuture<NodeId> anyoneAfter = a.connect(PeerAddress.of("127.0.0.1", cPort));
+    assertThat(failure(wrongFirst).code()).isEqualTo(ErrorCode.VERIFICATION_FAILED);
+    assertThat(anyoneAfter.get(10, TimeUnit.SECONDS)).isEqualTo(c.localId());
+  }
+
+  @Test
   void oversizedFrameClosesTheConnectionOnItsHeader() throws Exception {
     NettyTransport b = echoNode();
     try (LogCapture logs = new LogCapture(ConnectionHandler.class);

@@ -487,10 +487,13 @@ public final class SyncManager implements AutoCloseable {
         error instanceof java.util.concurrent.CompletionException && error.getCause() != null
             ? error.getCause()
             : error;
-    if (cause instanceof FerryException fe
-        && !(cause instanceof TransportException)
-        && fe.code() == ErrorCode.INVALID_ENCODING) {
-      lied(f, fe);
+    // An answer that does not decode is a lie: bytes that do not parse (INVALID_ENCODING), or
+    // proof parts that ProofCodec rejects (a ProofException, VERIFICATION_FAILED).
+    if (cause instanceof ProofException
+        || (cause instanceof FerryException fe
+            && !(cause instanceof TransportException)
+            && fe.code() == ErrorCode.INVALID_ENCODING)) {
+      lied(f, (FerryException) cause);
       return;
     }
     if (cause instanceof TransportException te
