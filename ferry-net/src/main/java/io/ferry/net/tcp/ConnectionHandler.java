@@ -148,9 +148,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void attach(ChannelHandlerContext ctx, NettyLink l) {
-    ctx.channel().closeFuture().addListener(f -> engine.onClosed(l, l.closeReason()));
     NodeId remote = l.remote();
     if (engine.attach(l)) {
+      // Listen for the close only now: a channel that closed during attach fires at once, so the
+      // session never outlives its channel.
+      ctx.channel().closeFuture().addListener(f -> engine.onClosed(l, l.closeReason()));
       link = l;
       connected.complete(remote);
     } else if (engine.isConnected(remote)) {

@@ -14,6 +14,7 @@ import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.TrieReader;
 import io.ferry.merkledb.View;
 import io.ferry.merkledb.proof.ChangeProof;
+import io.ferry.merkledb.proof.ProofError;
 import io.ferry.merkledb.proof.ProofException;
 import io.ferry.merkledb.proof.ProofVerifier;
 import io.ferry.merkledb.proof.RangeProof;
@@ -353,6 +354,9 @@ public final class SyncManager implements AutoCloseable {
                 proof, item.range(), config.keyLimit(), root, config.branchFactor());
           } catch (ProofException e) {
             lie = e;
+          } catch (RuntimeException e) {
+            // A proof odd enough to trip the verifier itself is still the server's fault.
+            lie = new ProofException(ProofError.INVALID_PROOF_NODE, "proof check failed: " + e);
           }
           ProofException verdict = lie;
           scheduler.execute(() -> onRangeProof(id, proof, null, verdict));
@@ -395,6 +399,9 @@ public final class SyncManager implements AutoCloseable {
       }
     } catch (ProofException e) {
       lied(f, e);
+    } catch (RuntimeException e) {
+      // A proof odd enough to trip the verifier itself is still the server's fault.
+      lied(f, new ProofException(ProofError.INVALID_PROOF_NODE, "proof check failed: " + e));
     }
     pump();
   }
