@@ -121,15 +121,6 @@ class CliTest {
     assertThat(r.err()).contains("Missing required option").contains("--data");
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"snapshot"})
-  void plannedCommandsAreUnavailable(String command) {
-    Result r = ferry(command);
-    assertThat(r.exitCode()).isEqualTo(6).isEqualTo(ExitCodes.UNAVAILABLE);
-    assertThat(r.err()).startsWith("ferry " + command + ": not available in this build yet");
-    assertThat(r.out()).isEmpty();
-  }
-
   @Test
   void demoRunsEndToEndAndEveryCheckHolds() throws IOException {
     Path data = tmp.resolve("demo");
