@@ -86,33 +86,32 @@ final class FetchCommand implements Callable<Integer> {
     long started = System.nanoTime();
     Downloader.Result result;
     ProgressBar[] bar = {null};
-    try {
+    try (Downloader downloader = new Downloader()) {
       result =
-          new Downloader()
-              .download(
-                  uris,
-                  Optional.ofNullable(out),
-                  options,
-                  (present, size) -> {
-                    if (!Progress.interactive()) {
-                      return;
-                    }
-                    synchronized (bar) {
-                      if (bar[0] == null) {
-                        bar[0] =
-                            new ProgressBarBuilder()
-                                .setTaskName("fetch")
-                                .setInitialMax(size)
-                                .setUnit(" MiB", 1 << 20)
-                                .showSpeed()
-                                .setStyle(ProgressBarStyle.ASCII)
-                                .setUpdateIntervalMillis(200)
-                                .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                                .build();
-                      }
-                      bar[0].stepTo(present);
-                    }
-                  });
+          downloader.download(
+              uris,
+              Optional.ofNullable(out),
+              options,
+              (present, size) -> {
+                if (!Progress.interactive()) {
+                  return;
+                }
+                synchronized (bar) {
+                  if (bar[0] == null) {
+                    bar[0] =
+                        new ProgressBarBuilder()
+                            .setTaskName("fetch")
+                            .setInitialMax(size)
+                            .setUnit(" MiB", 1 << 20)
+                            .showSpeed()
+                            .setStyle(ProgressBarStyle.ASCII)
+                            .setUpdateIntervalMillis(200)
+                            .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                            .build();
+                  }
+                  bar[0].stepTo(present);
+                }
+              });
     } finally {
       synchronized (bar) {
         if (bar[0] != null) {

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,15 +30,18 @@ import org.slf4j.LoggerFactory;
  * under a minimum speed after a grace period or stalls (its segments go to the others), and checks
  * the size and, when given, the SHA-256 before the file takes its name.
  *
- * <p>One download per instance at a time; the work runs on its own threads.
+ * <p>One download per instance at a time; the work runs on its own threads. Close it to release its
+ * HTTP client, whose selector thread would otherwise delay the JVM's exit.
  */
-public final class Downloader {
+public final class Downloader implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Downloader.class);
   private static final int MAX_REDIRECTS = 5;
 
   /**
    * @param connections requests in flight at once, over all servers
-   * @param segmentBytes bytes per Range request
+   * @param segmentBytes the unit of progress: the part file records which segments are complete,
+   *     and the last requests of a download fetch one segment each
+   * @param maxRequestBytes the most bytes one Range request asks for (a whole number of segments)
    * @param minBytesPerSecond a server slower than this after {@code grace} is dropped (0: never)
    * @param grace how long a server may be slow before it is judged
    * @param stallTimeout a request that receives nothing for this long is abandoned
@@ -48,6 +50,7 @@ public final class Downloader {
   public record Options(
       int connections,
       int segmentBytes,
+      int maxRequestBytes,
       long minBytesPerSecond,
       Duration grace,
       Duration stallTimeout,
@@ -55,27 +58,31 @@ public final class Downloader {
     public static final Options DEFAULT =
         new Options(
             8,
-            8 << 20,
+            1 << 20,
+            16 << 20,
             10L << 20,
             Duration.ofSeconds(10),
             Duration.ofSeconds(15),
             Optional.empty());
 
     public Options {
-      if (connections < 1 || segmentBytes < 4096) {
+      if (connections < 1 || segmentBytes < 4096 || maxRequestBytes < segmentBytes) {
         throw new FerryException(
-            ErrorCode.INVALID_ARGUMENT, "need at least 1 connection and 4 KiB segments");
+            ErrorCode.INVALID_ARGUMENT,
+            "need at least 1 connection, 4 KiB segments, and requests of a segment or more");
       }
     }
 
     public Options withConnections(int n) {
-      return new Options(n, segmentBytes, minBytesPerSecond, grace, stallTimeout, sha256);
+      return new Options(
+          n, segmentBytes, maxRequestBytes, minBytesPerSecond, grace, stallTimeout, sha256);
     }
 
     public Options withSha256(String hex) {
       return new Options(
           connections,
           segmentBytes,
+          maxRequestBytes,
           minBytesPerSecond,
           grace,
           stallTimeout,
@@ -83,15 +90,25 @@ public final class Downloader {
     }
 
     public Options withMinSpeed(long bytesPerSecond, Duration grace) {
-      return new Options(connections, segmentBytes, bytesPerSecond, grace, stallTimeout, sha256);
+      return new Options(
+          connections, segmentBytes, maxRequestBytes, bytesPerSecond, grace, stallTimeout, sha256);
     }
 
     public Options withStallTimeout(Duration d) {
-      return new Options(connections, segmentBytes, minBytesPerSecond, grace, d, sha256);
+      return new Options(
+          connections, segmentBytes, maxRequestBytes, minBytesPerSecond, grace, d, sha256);
     }
 
+    /** Segments of {@code n} bytes, and requests of up to 16 segments. */
     public Options withSegmentBytes(int n) {
-      return new Options(connections, n, minBytesPerSecond, grace, stallTimeout, sha256);
+      return new Options(
+          connections,
+          n,
+          (int) Math.min(Integer.MAX_VALUE, 16L * n),
+          minBytesPerSecond,
+          grace,
+          stallTimeout,
+          sha256);
     }
   }
 
@@ -171,15 +188,20 @@ public final class Downloader {
     try (PartFile part = PartFile.open(target, first.size(), first.etag(), segmentBytes)) {
       long before = part.bytesDone();
       progress.update(before, first.size());
-      ConcurrentLinkedDeque<Integer> todo = new ConcurrentLinkedDeque<>();
+      int connections = parallel ? options.connections() : 1;
+      SegmentQueue todo =
+          new SegmentQueue(connections, Math.max(1, options.maxRequestBytes() / segmentBytes));
       for (int i = 0; i < part.segments(); i++) {
         if (!part.isDone(i)) {
           todo.add(i);
         }
       }
       if (!todo.isEmpty()) {
-        fetchAll(
-            part, servers, todo, parallel ? options.connections() : 1, options, progress, dropped);
+        try {
+          fetchAll(part, servers, todo, connections, options, progress, dropped);
+        } finally {
+          part.checkpoint(); // what was fetched survives an interrupt or a failure
+        }
       }
       if (!part.complete()) {
         throw new FerryException(
@@ -205,7 +227,7 @@ public final class Downloader {
   private void fetchAll(
       PartFile part,
       List<Server> servers,
-      ConcurrentLinkedDeque<Integer> todo,
+      SegmentQueue todo,
       int connections,
       Options options,
       Progress progress,
@@ -228,28 +250,30 @@ public final class Downloader {
             pool.submit(
                 () -> {
                   while (true) {
-                    Integer seg = todo.poll();
-                    if (seg == null) {
+                    SegmentQueue.Run run = todo.take();
+                    if (run == null) {
                       if (inFlight.get() == 0 || live(servers).isEmpty()) {
                         return null;
                       }
-                      Thread.sleep(20); // a failing segment may come back
+                      Thread.sleep(20); // a failing request may give its segments back
                       continue;
                     }
                     Server s = pick(servers);
                     if (s == null) {
-                      todo.addFirst(seg);
+                      todo.giveBack(run.first(), run.end());
                       return null;
                     }
                     inFlight.incrementAndGet();
                     try {
-                      fetchSegment(part, seg, s, servers, options, present, progress, dropped);
-                      part.markDone(seg);
+                      fetchRun(part, run, s, todo, servers, options, present, progress, dropped);
                     } catch (IOException | RuntimeException e) {
-                      todo.addFirst(seg);
                       int f = ++s.failures;
                       log.info(
-                          "segment {} from {} failed: {}", seg, s.source.host(), e.getMessage());
+                          "segments {}-{} from {} failed: {}",
+                          run.first(),
+                          run.end() - 1,
+                          s.source.host(),
+                          e.getMessage());
                       if (f >= 3 && !s.dropped) {
                         drop(s, "failed " + f + " times: " + e.getMessage(), dropped);
                       }
@@ -297,19 +321,25 @@ public final class Downloader {
     }
   }
 
-  private void fetchSegment(
+  /**
+   * Fetches one run of segments with one request. When the request fails part-way, the segments it
+   * completed are kept and the rest go back to the queue before the error is rethrown.
+   */
+  private void fetchRun(
       PartFile part,
-      int seg,
+      SegmentQueue.Run run,
       Server s,
+      SegmentQueue todo,
       List<Server> servers,
       Options options,
       AtomicLong present,
       Progress progress,
       List<String> dropped)
       throws IOException, InterruptedException {
+    long start = part.segmentStart(run.first());
+    long end = part.segmentEnd(run.end() - 1);
+    long offset = start;
     try {
-      long start = part.segmentStart(seg);
-      long end = part.segmentEnd(seg);
       HttpRequest.Builder req =
           HttpRequest.newBuilder(s.source.uri()).timeout(options.stallTimeout()).GET();
       if (s.source.ranges()) {
@@ -321,42 +351,49 @@ public final class Downloader {
       HttpResponse<InputStream> resp =
           http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = resp.body()) {
-        int want = s.source.ranges() ? 206 : 200;
-        if (resp.statusCode() != want) {
+        int expected = s.source.ranges() ? 206 : 200;
+        if (resp.statusCode() != expected) {
           throw new IOException(
               "HTTP " + resp.statusCode() + " for bytes " + start + "-" + end + " (file changed?)");
         }
         if (s.firstNanos == 0) {
           s.firstNanos = System.nanoTime();
         }
-        byte[] buf = new byte[256 << 10];
-        long offset = start;
-        long remaining = end - start + 1;
+        byte[] buf = new byte[1 << 20];
         Watchdog dog = new Watchdog(in, options.stallTimeout());
         try {
-          while (remaining > 0) {
-            int n = in.read(buf, 0, (int) Math.min(buf.length, remaining));
-            if (n < 0) {
-              throw new IOException("connection closed after " + (offset - start) + " bytes");
+          while (offset <= end) {
+            // The client hands the body over in small pieces: gather them into one large write.
+            int want = (int) Math.min(buf.length, end + 1 - offset);
+            int n = 0;
+            while (n < want) {
+              int got = in.read(buf, n, want - n);
+              if (got < 0) {
+                break;
+              }
+              n += got;
+              dog.fed();
+              s.bytes.addAndGet(got);
+              judgeSpeed(s, servers, options, dropped);
+              if (s.dropped) {
+                break;
+              }
             }
-            dog.fed();
-            part.write(offset, ByteBuffer.wrap(buf, 0, n));
-            offset += n;
-            remaining -= n;
-            s.bytes.addAndGet(n);
-            progress.update(present.addAndGet(n), part.size());
-            judgeSpeed(s, servers, options, dropped);
+            if (n > 0) {
+              part.write(offset, ByteBuffer.wrap(buf, 0, n));
+              offset += n;
+              progress.update(present.addAndGet(n), part.size());
+            }
             if (s.dropped) {
-              present.addAndGet(-(offset - start));
               throw new IOException("source dropped");
+            }
+            if (n < want) {
+              throw new IOException("connection closed after " + (offset - start) + " bytes");
             }
           }
         } catch (IOException e) {
-          if (remaining > 0 && offset > start && !s.dropped) {
-            present.addAndGet(-(offset - start));
-          }
           if (dog.fired()) {
-            throw new IOException("stalled for " + options.stallTimeout().toSeconds() + "s");
+            throw new IOException("stalled for " + options.stallTimeout().toSeconds() + "s", e);
           }
           throw e;
         } finally {
@@ -365,6 +402,16 @@ public final class Downloader {
       }
     } finally {
       s.active.decrementAndGet();
+      // Keep the segments this request completed; give the rest back.
+      int complete = run.first();
+      while (complete < run.end() && part.segmentEnd(complete) < offset) {
+        complete++;
+      }
+      part.markDone(run.first(), complete);
+      if (complete < run.end()) {
+        present.addAndGet(-(offset - part.segmentStart(complete)));
+        todo.giveBack(complete, run.end());
+      }
     }
   }
 
@@ -393,6 +440,11 @@ public final class Downloader {
         }
       }
     }
+  }
+
+  @Override
+  public void close() {
+    http.shutdownNow();
   }
 
   /** Follows redirects with HEAD requests to the file; returns what the final server says. */

@@ -14,9 +14,10 @@ import java.util.BitSet;
 
 /**
  * A download in progress: {@code FILE.part} holds the bytes at their offsets, and {@code
- * FILE.part.state} records the file's size, entity tag and which segments are complete, so an
- * interrupted download resumes where it stopped. A segment is marked complete only after its bytes
- * are forced to disk, so a crash can lose progress but never marks missing bytes as present.
+ * FILE.part.state} records the file's size, entity tag and which segments (fixed-size pieces of the
+ * file) are complete, so an interrupted download resumes where it stopped. A segment is marked
+ * complete only after its bytes are forced to disk, so a crash can lose progress but never marks
+ * missing bytes as present.
  *
  * <p>Thread-safe: segment writes go to disjoint offsets; marking is synchronized.
  */
@@ -30,6 +31,16 @@ final class PartFile implements AutoCloseable {
   private final int segments;
   private final BitSet done;
   private final FileChannel channel;
+  private final java.util.concurrent.locks.ReentrantLock checkpointing =
+      new java.util.concurrent.locks.ReentrantLock();
+  private long unsaved;
+
+  private long lastCheckpointNanos = System.nanoTime();
+
+  /** Completed bytes, or time, between two automatic checkpoints. */
+  static final long CHECKPOINT_BYTES = 64L << 20;
+
+  static final long CHECKPOINT_NANOS = 1_000_000_000L;
 
   private PartFile(Path target, long size, String etag, int segmentBytes, BitSet done)
       throws IOException {
@@ -115,12 +126,43 @@ final class PartFile implements AutoCloseable {
     }
   }
 
-  /** Records segment {@code i} as complete, after forcing its bytes to disk. */
-  void markDone(int i) throws IOException {
-    channel.force(false);
+  /**
+   * Records segments {@code from} (inclusive) to {@code to} (exclusive) as complete; their bytes
+   * must have been written. The record reaches disk at the next {@link #checkpoint}, which runs by
+   * itself once {@link #CHECKPOINT_BYTES} more are complete or a second has passed: forcing the
+   * file after every request would stall the download on the disk, and a crash then loses at most
+   * that much progress.
+   */
+  void markDone(int from, int to) throws IOException {
+    if (from >= to) {
+      return;
+    }
+    boolean due;
+    synchronized (this) {
+      done.set(from, to);
+      unsaved += segmentEnd(to - 1) - segmentStart(from) + 1;
+      due =
+          unsaved >= CHECKPOINT_BYTES
+              || System.nanoTime() - lastCheckpointNanos >= CHECKPOINT_NANOS;
+    }
+    if (due && checkpointing.tryLock()) {
+      try {
+        checkpoint();
+      } finally {
+        checkpointing.unlock();
+      }
+    }
+  }
+
+  /**
+   * Forces the bytes written so far to disk, then records the segments marked complete before the
+   * force. A segment in the record therefore always has its bytes on disk.
+   */
+  void checkpoint() throws IOException {
     String snapshot;
     synchronized (this) {
-      done.set(i);
+      unsaved = 0;
+      lastCheckpointNanos = System.nanoTime();
       snapshot =
           "ferry-fetch 1\n"
               + size
@@ -132,6 +174,7 @@ final class PartFile implements AutoCloseable {
               + java.util.HexFormat.of().formatHex(done.toByteArray())
               + "\n";
     }
+    channel.force(false);
     synchronized (state) {
       Path tmp = sibling(target, ".part.state.tmp");
       Files.writeString(tmp, snapshot, StandardCharsets.UTF_8);
