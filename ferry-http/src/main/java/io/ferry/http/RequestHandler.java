@@ -68,6 +68,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   private final ArchiveDirectory archives;
   private final Path genesis;
   private final HealthSource health;
+  private final StatusSource status;
   private final HttpMetrics metrics;
   private final boolean zeroCopy;
   private final Duration headerTimeout;
@@ -85,12 +86,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       ArchiveDirectory archives,
       Path genesis,
       HealthSource health,
+      StatusSource status,
       HttpMetrics metrics,
       boolean zeroCopy,
       Duration headerTimeout) {
     this.archives = archives;
     this.genesis = genesis;
     this.health = health;
+    this.status = status;
     this.metrics = metrics;
     this.zeroCopy = zeroCopy;
     this.headerTimeout = headerTimeout;
@@ -231,6 +234,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
           redirect(request, archives.newestIncremental(), keepAlive);
       case "health" -> send(request, "health", text(HttpResponseStatus.OK, health()), keepAlive);
       case "metrics" -> metrics(request, keepAlive);
+      case "status" -> status(request, keepAlive);
       case "genesis.tar.bz2" -> {
         if (genesis == null) {
           notFound(request, "genesis", keepAlive);
@@ -263,6 +267,33 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         }
       }
     }
+  }
+
+  private void status(HttpRequest request, boolean keepAlive) {
+    if (status == StatusSource.NONE) {
+      notFound(request, "other", keepAlive);
+      return;
+    }
+    String json;
+    try {
+      json = status.get();
+    } catch (RuntimeException e) {
+      log.warn("status source failed", e);
+      json = null;
+    }
+    FullHttpResponse response;
+    if (json == null) {
+      response = text(HttpResponseStatus.SERVICE_UNAVAILABLE, "no status\n");
+    } else {
+      byte[] body = json.getBytes(StandardCharsets.UTF_8);
+      response =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+      response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    }
+    response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+    send(request, "status", response, keepAlive);
   }
 
   private String health() {

@@ -52,14 +52,22 @@ public final class SnapshotHttpServer implements AutoCloseable {
 
   private EventLoopGroup boss;
   private EventLoopGroup workers;
+  private final StatusSource status;
   private GlobalTrafficShapingHandler globalShaper;
   private ConnectionGate gate;
   private Channel server;
   private boolean closed;
 
   public SnapshotHttpServer(HttpServerConfig config, HealthSource health, HttpMetrics metrics) {
+    this(config, health, StatusSource.NONE, metrics);
+  }
+
+  /** A server that also answers {@code GET /status} with the JSON its source gives. */
+  public SnapshotHttpServer(
+      HttpServerConfig config, HealthSource health, StatusSource status, HttpMetrics metrics) {
     this.config = Objects.requireNonNull(config, "config");
     this.health = Objects.requireNonNull(health, "health");
+    this.status = Objects.requireNonNull(status, "status");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.archives = new ArchiveDirectory(config.archiveDir());
   }
@@ -129,6 +137,7 @@ public final class SnapshotHttpServer implements AutoCloseable {
                             archives,
                             config.genesisFile(),
                             health,
+                            status,
                             metrics,
                             config.zeroCopy(),
                             config.headerTimeout()));
