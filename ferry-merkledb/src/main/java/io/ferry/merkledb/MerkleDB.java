@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -275,6 +276,26 @@ public final class MerkleDB implements AutoCloseable {
   }
 
   /**
+   * Applies {@code batch} as one new revision at {@code height}, which must be above the head's: a
+   * store that follows another one keeps its heights, so both name the same state alike.
+   */
+  public Revision commit(Batch batch, long height) {
+    try (StateSnapshot base = snapshot()) {
+      return commit(View.of(base, batch), height);
+    }
+  }
+
+  /**
+   * Commits a view as the revision at {@code height}, which must be above the head's; see {@link
+   * #commit(View)}.
+   *
+   * @throws FerryException {@link ErrorCode#INVALID_ARGUMENT} if the height is not above the head's
+   */
+  public Revision commit(View view, long height) {
+    return commit(view, OptionalLong.of(height));
+  }
+
+  /**
    * Commits a view built on this store's head (directly, or through other views, which are
    * committed with it).
    *
@@ -282,6 +303,10 @@ public final class MerkleDB implements AutoCloseable {
    *     built (the view is stale), or the view belongs to another store
    */
   public Revision commit(View view) {
+    return commit(view, OptionalLong.empty());
+  }
+
+  private Revision commit(View view, OptionalLong at) {
     checkOpen();
     List<View> chain = new ArrayList<>();
     TrieReader t = view;
@@ -318,7 +343,12 @@ public final class MerkleDB implements AutoCloseable {
           values.putAll(v.changes());
         }
       }
-      long height = current.revision().height() + 1;
+      long height = at.orElse(current.revision().height() + 1);
+      if (height <= current.revision().height()) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "height " + height + " is not above the head's " + current.revision().height());
+      }
       Head next = new Head(new Revision(height, view.root()), view.nodes().rootPath());
       WriteBatch batch = new WriteBatch();
       // Encoding nodes and reading old values are independent per entry: spread them over cores.
@@ -418,6 +448,18 @@ public final class MerkleDB implements AutoCloseable {
    *     ErrorCode#INVALID_ARGUMENT} if the keys are not strictly increasing
    */
   public Revision bulkLoad(Iterator<KeyValue> sorted) {
+    return bulkLoad(sorted, 1);
+  }
+
+  /**
+   * Like {@link #bulkLoad(Iterator)}, with the first revision at {@code height} (at least 1): a
+   * store restored or synced from another keeps the height its state had there.
+   */
+  public Revision bulkLoad(Iterator<KeyValue> sorted, long height) {
+    if (height < 1) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, "a bulk load starts at height 1 or more");
+    }
     checkOpen();
     synchronized (commitLock) {
       if (head.revision().height() != 0 || !head.revision().root().isZero()) {
@@ -426,15 +468,15 @@ public final class MerkleDB implements AutoCloseable {
             "bulk load needs an empty store; this one is at height " + height());
       }
       BulkLoader loader = new BulkLoader(store, bf);
-      Head next = loader.load(sorted, 1);
+      Head next = loader.load(sorted, height);
       WriteBatch batch = new WriteBatch();
-      batch.put(Column.META, revKey(1), next.revision().root().toBytes());
-      batch.deleteRange(Column.META, revKey(0), revKey(1));
+      batch.put(Column.META, revKey(height), next.revision().root().toBytes());
+      batch.deleteRange(Column.META, revKey(0), revKey(height));
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
       head = next;
       NavigableMap<Long, Hash> revs = new TreeMap<>();
-      revs.put(1L, next.revision().root());
+      revs.put(height, next.revision().root());
       revisions = Collections.unmodifiableNavigableMap(revs);
       log.info("bulk loaded {} keys, root {}", loader.keysLoaded(), next.revision().root());
       return next.revision();

@@ -85,7 +85,8 @@ public final class SnapshotRestorer {
       long changes = 0;
       Hash root;
       try (MerkleDB db = MerkleDB.open(tmp, config.withBranchFactor(fm.branchFactor()))) {
-        Revision loaded = db.bulkLoad(fullRecords(fullReader));
+        // The store keeps the archive's heights, so its own archives get the same names.
+        Revision loaded = db.bulkLoad(fullRecords(fullReader), Math.max(1, fm.height()));
         if (fullReader.next().isPresent()) { // reads and checks the end of the archive
           throw new FerryException(ErrorCode.INTERNAL, "bulk load left records unread");
         }
@@ -98,9 +99,7 @@ public final class SnapshotRestorer {
             batch.set(c.key(), c.value());
             changes++;
           }
-          if (!batch.isEmpty()) {
-            root = db.commit(batch).root();
-          }
+          root = db.commit(batch, incReader.manifest().height()).root();
           checkRoot(root, incReader.manifest(), incremental.get());
         }
       }

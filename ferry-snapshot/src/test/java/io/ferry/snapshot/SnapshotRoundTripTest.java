@@ -57,6 +57,9 @@ class SnapshotRoundTripTest {
       assertThat(r.keys()).isEqualTo(5_000);
       try (MerkleDB restored = TestStates.open(target)) {
         assertThat(restored.root()).isEqualTo(db.root());
+        assertThat(restored.height())
+            .as("the store keeps the archive's height")
+            .isEqualTo(db.height());
         assertThat(contents(restored)).isEqualTo(contents(db));
       }
     }
@@ -90,6 +93,9 @@ class SnapshotRoundTripTest {
       assertThat(res.height()).isEqualTo(db.height());
       try (MerkleDB restored = TestStates.open(target)) {
         assertThat(restored.root()).isEqualTo(db.root());
+        assertThat(restored.height())
+            .as("the store keeps the archive's height")
+            .isEqualTo(db.height());
         assertThat(contents(restored)).isEqualTo(contents(db));
       }
     }
