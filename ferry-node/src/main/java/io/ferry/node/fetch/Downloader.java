@@ -176,6 +176,15 @@ public final class Downloader implements AutoCloseable {
                 s.source.uri() + ": size " + s.source.size() + " differs from " + first.size());
             return true;
           }
+          // A redirect to another archive, or another version of the file: mixing its bytes in
+          // would corrupt the download.
+          if (first.etag() != null
+              && s.source.etag() != null
+              && !first.etag().equals(s.source.etag())) {
+            dropped.add(
+                s.source.uri() + ": holds another file (entity tag " + s.source.etag() + ")");
+            return true;
+          }
           return false;
         });
     String name = Path.of(first.uri().getPath()).getFileName().toString();

@@ -125,6 +125,28 @@ class DownloaderTest {
   }
 
   @Test
+  void aServerHoldingAnotherFileOfTheSameSizeIsNotMixedIn() throws Exception {
+    byte[] file = data(1_000_000);
+    byte[] other = data(999_999);
+    other = java.util.Arrays.copyOf(other, file.length);
+    try (RangeFileServer a = new RangeFileServer(file);
+        RangeFileServer b = new RangeFileServer(other)) {
+      b.etag = "\"v2\"";
+      Path out = tmp.resolve("same-size.bin");
+      Downloader.Result r =
+          new Downloader()
+              .download(
+                  List.of(a.uri("/file.bin"), b.uri("/file.bin")),
+                  Optional.of(out),
+                  SMALL,
+                  (p, s) -> {});
+      assertThat(Files.readAllBytes(out)).isEqualTo(file);
+      assertThat(b.served.get()).isZero();
+      assertThat(r.dropped()).anyMatch(d -> d.contains("another file"));
+    }
+  }
+
+  @Test
   void aWrongHashFailsAndLeavesNothingBehind() throws Exception {
     byte[] file = data(500_000);
     try (RangeFileServer a = new RangeFileServer(file)) {

@@ -23,6 +23,7 @@ final class RangeFileServer implements AutoCloseable {
   private final HttpServer server;
   private final byte[] data;
   private volatile long bytesPerSecond;
+  volatile String etag = "\"v1\"";
   final AtomicLong budget = new AtomicLong(Long.MAX_VALUE);
   final AtomicLong served = new AtomicLong();
 
@@ -56,7 +57,7 @@ final class RangeFileServer implements AutoCloseable {
   }
 
   private void serve(HttpExchange ex) throws IOException {
-    ex.getResponseHeaders().add("ETag", "\"v1\"");
+    ex.getResponseHeaders().add("ETag", etag);
     ex.getResponseHeaders().add("Accept-Ranges", "bytes");
     long start = 0;
     long end = data.length - 1;
