@@ -1,0 +1,340 @@
+package io.ferry.gossip.head;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.identity.NodeId;
+import io.ferry.core.runtime.Cancellable;
+import io.ferry.core.runtime.Scheduler;
+import io.ferry.net.PeerListener;
+import io.ferry.net.ProtocolHandler;
+import io.ferry.net.ProtocolId;
+import io.ferry.net.Responder;
+import io.ferry.net.Transport;
+import io.ferry.net.peers.Offence;
+import io.ferry.wire.v1.GossipMessage;
+import io.ferry.wire.v1.GossipRequest;
+import io.ferry.wire.v1.HeadRequest;
+import io.ferry.wire.v1.HeadResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves signed heads between peers on {@link ProtocolId#GOSSIP}. Every node answers a head request
+ * with the newest head it holds; a node that trusts a producer or a root also asks its peers every
+ * poll interval (and as soon as one connects), accepts the newer heads its {@link HeadTrust}
+ * allows, and announces each accepted head to its peers, so heads relay through followers.
+ *
+ * <p>A peer that sends a trusted-looking head with a bad signature is reported for {@link
+ * Offence#INVALID_PROOF}; bytes that do not decode cost {@link Offence#MALFORMED_MESSAGE}; a head
+ * from a producer this node does not trust is refused and logged once per peer and producer, with
+ * no penalty (the peer may trust it). Heads no newer than the newest held are ignored before their
+ * signature is checked, so replaying old heads costs us nothing.
+ *
+ * <p>All decisions run on the given {@link Scheduler}, so the simulator can run it; {@code onNewer}
+ * is called there too. Thread-safe.
+ */
+public final class HeadExchange implements AutoCloseable {
+  /** The largest gossip payload accepted: a signed head is about 140 bytes. */
+  public static final int MAX_MESSAGE_BYTES = 1024;
+
+  private static final Logger log = LoggerFactory.getLogger(HeadExchange.class);
+  private static final ByteString HEAD_REQUEST =
+      GossipRequest.newBuilder()
+          .setHeadRequest(HeadRequest.getDefaultInstance())
+          .build()
+          .toByteString();
+
+  /** Counts of heads judged since start. */
+  public record Stats(long accepted, long foreign, long forged, long malformed) {}
+
+  private final Transport transport;
+  private final Scheduler scheduler;
+  private final HeadTrust trust;
+  private final Duration pollInterval;
+  private final Duration requestTimeout;
+  private final Consumer<SignedHead> onNewer;
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong foreign = new AtomicLong();
+  private final AtomicLong forged = new AtomicLong();
+  private final AtomicLong malformed = new AtomicLong();
+  // Touched on the scheduler only.
+  private final Set<NodeId> polling = new HashSet<>();
+  private final Set<String> refusalsLogged = new HashSet<>();
+  private Cancellable nextPoll;
+  private volatile SignedHead newest;
+  private volatile boolean closed;
+
+  private HeadExchange(
+      Transport transport,
+      Scheduler scheduler,
+      HeadTrust trust,
+      Duration pollInterval,
+      Duration requestTimeout,
+      Consumer<SignedHead> onNewer) {
+    this.transport = transport;
+    this.scheduler = scheduler;
+    this.trust = trust;
+    this.pollInterval = pollInterval;
+    this.requestTimeout = requestTimeout;
+    this.onNewer = onNewer;
+  }
+
+  /**
+   * Registers the gossip protocol on {@code transport} and, when {@code pollInterval} is positive
+   * and {@code trust} accepts any head, starts asking peers for theirs.
+   *
+   * @param onNewer told of each newer head accepted from a peer, on the scheduler
+   */
+  public static HeadExchange start(
+      Transport transport,
+      Scheduler scheduler,
+      HeadTrust trust,
+      Duration pollInterval,
+      Duration requestTimeout,
+      Consumer<SignedHead> onNewer) {
+    HeadExchange exchange =
+        new HeadExchange(transport, scheduler, trust, pollInterval, requestTimeout, onNewer);
+    transport.register(ProtocolId.GOSSIP, exchange.new Handler());
+    if (exchange.polls()) {
+      transport.addListener(
+          new PeerListener() {
+            @Override
+            public void onConnected(NodeId peer, boolean outbound) {
+              scheduler.execute(() -> exchange.poll(peer));
+            }
+          });
+      scheduler.execute(exchange::pollAll);
+    }
+    return exchange;
+  }
+
+  private boolean polls() {
+    return pollInterval.isPositive() && trust.acceptsAny();
+  }
+
+  /** The newest head accepted or published. */
+  public Optional<SignedHead> newest() {
+    return Optional.ofNullable(newest);
+  }
+
+  public HeadTrust trust() {
+    return trust;
+  }
+
+  public Stats stats() {
+    return new Stats(accepted.get(), foreign.get(), forged.get(), malformed.get());
+  }
+
+  /**
+   * Makes {@code own} this node's newest head and announces it: how a producer hands out the head
+   * it just committed and signed. {@code onNewer} is not called.
+   */
+  public void publish(SignedHead own) {
+    scheduler.execute(
+        () -> {
+          SignedHead current = newest;
+          if (current == null || own.height() > current.height()) {
+            newest = own;
+            announce(own, null);
+          }
+        });
+  }
+
+  // ------------------------------------------------------------------ polling
+
+  private void pollAll() {
+    if (closed) {
+      return;
+    }
+    for (NodeId peer : transport.peers()) {
+      poll(peer);
+    }
+    nextPoll = scheduler.schedule(pollInterval, this::pollAll);
+  }
+
+  private void poll(NodeId peer) {
+    if (closed || !polling.add(peer)) {
+      return;
+    }
+    transport
+        .request(peer, ProtocolId.GOSSIP, HEAD_REQUEST, requestTimeout)
+        .whenComplete(
+            (answer, error) ->
+                scheduler.execute(
+                    () -> {
+                      polling.remove(peer);
+                      if (error != null) {
+                        log.debug(
+                            "head request to {} failed: {}", peer.shortString(), error.toString());
+                      } else {
+                        onAnswer(peer, answer);
+                      }
+                    }));
+  }
+
+  private void onAnswer(NodeId peer, ByteString answer) {
+    if (answer.size() > MAX_MESSAGE_BYTES) {
+      malformed(peer, "a head response of " + answer.size() + " bytes");
+      return;
+    }
+    HeadResponse response;
+    try {
+      response = HeadResponse.parseFrom(answer);
+    } catch (InvalidProtocolBufferException e) {
+      malformed(peer, "a head response that does not decode: " + e.getMessage());
+      return;
+    }
+    if (response.hasHead()) {
+      consider(peer, response.getHead());
+    }
+  }
+
+  private void onAnnouncement(NodeId peer, ByteString payload) {
+    if (payload.size() > MAX_MESSAGE_BYTES) {
+      malformed(peer, "a gossip message of " + payload.size() + " bytes");
+      return;
+    }
+    GossipMessage message;
+    try {
+      message = GossipMessage.parseFrom(payload);
+    } catch (InvalidProtocolBufferException e) {
+      malformed(peer, "a gossip message that does not decode: " + e.getMessage());
+      return;
+    }
+    switch (message.getMessageCase()) {
+      case HEAD -> consider(peer, message.getHead());
+      case MESSAGE_NOT_SET ->
+          log.debug("ignoring a gossip message kind we do not know from {}", peer);
+    }
+  }
+
+  // ------------------------------------------------------------------ judging
+
+  private void consider(NodeId peer, io.ferry.wire.v1.SignedHead proto) {
+    if (closed) {
+      return;
+    }
+    SignedHead head;
+    try {
+      head = SignedHead.fromProto(proto);
+    } catch (FerryException e) {
+      malformed(peer, "a malformed signed head: " + e.getMessage());
+      return;
+    }
+    SignedHead current = newest;
+    if (current != null && head.height() <= current.height()) {
+      if (head.height() == current.height()
+          && !head.root().equals(current.root())
+          && head.producer().equals(current.producer())
+          && trust.judge(head) == HeadTrust.Verdict.ACCEPT) {
+        log.warn(
+            "producer {} signed two roots at height {}: kept {}, {} relayed {}",
+            head.producer(),
+            head.height(),
+            current.root().toHex(),
+            peer.shortString(),
+            head.root().toHex());
+      }
+      return;
+    }
+    switch (trust.judge(head)) {
+      case ACCEPT -> {
+        accepted.incrementAndGet();
+        newest = head;
+        log.debug("accepted {} from {}", head, peer.shortString());
+        announce(head, peer);
+        onNewer.accept(head);
+      }
+      case FOREIGN -> {
+        foreign.incrementAndGet();
+        if (refusalsLogged.add(peer + "/" + head.producer())) {
+          log.info("refused {} from peer {}: this node trusts {}", head, peer.shortString(), trust);
+        }
+      }
+      case FORGED -> {
+        forged.incrementAndGet();
+        log.warn("peer {} sent a forged {}: its signature does not verify", peer, head);
+        transport
+            .peerManager()
+            .report(peer, Offence.INVALID_PROOF, "forged signed head at height " + head.height());
+      }
+    }
+  }
+
+  private void malformed(NodeId peer, String what) {
+    malformed.incrementAndGet();
+    log.warn("peer {} sent {}", peer, what);
+    transport.peerManager().report(peer, Offence.MALFORMED_MESSAGE, what);
+  }
+
+  /** Tells every peer but {@code from} of {@code head}; a full outbound buffer drops the news. */
+  private void announce(SignedHead head, NodeId from) {
+    ByteString message = GossipMessage.newBuilder().setHead(head.toProto()).build().toByteString();
+    for (NodeId peer : transport.peers()) {
+      if (!peer.equals(from)) {
+        transport
+            .send(peer, ProtocolId.GOSSIP, message)
+            .exceptionally(
+                e -> {
+                  log.debug(
+                      "could not announce {} to {}: {}", head, peer.shortString(), e.toString());
+                  return null;
+                });
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    scheduler.execute(
+        () -> {
+          if (nextPoll != null) {
+            nextPoll.cancel();
+          }
+        });
+  }
+
+  /** The transport's side: answers head requests and takes announcements. */
+  private final class Handler implements ProtocolHandler {
+    @Override
+    public void onMessage(NodeId from, ByteString payload) {
+      scheduler.execute(() -> onAnnouncement(from, payload));
+    }
+
+    @Override
+    public void onRequest(NodeId from, ByteString payload, Responder responder) {
+      if (payload.size() > MAX_MESSAGE_BYTES) {
+        responder.fail(ErrorCode.INVALID_ENCODING, "gossip requests are at most 1 KiB");
+        return;
+      }
+      GossipRequest request;
+      try {
+        request = GossipRequest.parseFrom(payload);
+      } catch (InvalidProtocolBufferException e) {
+        responder.fail(ErrorCode.INVALID_ENCODING, "not a gossip request: " + e.getMessage());
+        return;
+      }
+      switch (request.getMessageCase()) {
+        case HEAD_REQUEST -> {
+          HeadResponse.Builder answer = HeadResponse.newBuilder();
+          SignedHead head = newest;
+          if (head != null) {
+            answer.setHead(head.toProto());
+          }
+          responder.respond(answer.build().toByteString());
+        }
+        case MESSAGE_NOT_SET ->
+            responder.fail(ErrorCode.UNSUPPORTED, "a gossip request kind this node does not know");
+      }
+    }
+  }
+}
