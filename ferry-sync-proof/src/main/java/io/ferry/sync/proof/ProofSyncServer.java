@@ -60,7 +60,7 @@ public final class ProofSyncServer implements ProtocolHandler, AutoCloseable {
    */
   public record Stats(long answered, long failed, long refusedBusy, long skippedCancelled) {}
 
-  private final ProofService service;
+  private volatile ProofService service;
   private final ProofServerConfig config;
   private final Executor executor;
   private final ExecutorService ownedPool; // null when the caller owns the executor
@@ -123,6 +123,14 @@ public final class ProofSyncServer implements ProtocolHandler, AutoCloseable {
           t.setDaemon(true);
           return t;
         });
+  }
+
+  /**
+   * Serves another store from now on: a node that rebuilt its store (a full sync of a stale one)
+   * keeps its registration. Requests already running finish on the old store, or fail if it closes.
+   */
+  public void switchTo(MerkleDB db) {
+    this.service = new ProofService(db);
   }
 
   public ProofServerConfig config() {

@@ -48,6 +48,31 @@ class RangeProofServingTest {
   }
 
   @Test
+  void aServerSwitchedToAnotherStoreServesItsRootsAndForgetsTheOldOnes() {
+    try (Harness h = Harness.start(10);
+        io.ferry.merkledb.MerkleDB rebuilt =
+            io.ferry.merkledb.MerkleDB.inMemory(io.ferry.merkledb.MerkleDBConfig.defaults())) {
+      Hash old = new StateModel(3).fill(h.db, 200, 4).root();
+      StateModel m = new StateModel(4);
+      Hash fresh = m.fill(rebuilt, 300, 4).root();
+      MemoryTransport client = h.client();
+      Harness.await(h.send(client, Requests.range(old, KeyRange.ALL, 50, UNLIMITED)));
+
+      h.server.switchTo(rebuilt);
+
+      ByteString response =
+          Harness.await(h.send(client, Requests.range(fresh, KeyRange.ALL, 50, UNLIMITED)));
+      RangeProof p =
+          Proofs.verifiedRange(response, KeyRange.ALL, 50, fresh, rebuilt.branchFactor());
+      assertThat(p.keyValues()).isEqualTo(Proofs.firstInRange(m.states.get(1L), KeyRange.ALL, 50));
+      h.assertRemoteError(
+          client,
+          Requests.range(old, KeyRange.ALL, 50, UNLIMITED).toByteString(),
+          io.ferry.core.ErrorCode.NOT_FOUND);
+    }
+  }
+
+  @Test
   void aResponseHoldsAtMostTheDefault2048KeysAndIsCutAtTheEnd() {
     try (Harness h = Harness.start(4)) {
       StateModel m = new StateModel(2);

@@ -75,8 +75,8 @@ public final class SyncManager implements AutoCloseable {
   private final java.util.concurrent.Executor verifier;
   private final CompletableFuture<Hash> done = new CompletableFuture<>();
 
-  // State below is touched only on the scheduler's thread.
-  private Hash target;
+  // State below is touched only on the scheduler's thread (target is also read by target()).
+  private volatile Hash target;
   private final WorkQueue queue = new WorkQueue();
   private final CompletedRanges completed = new CompletedRanges();
   private final Map<Long, InFlight> inFlight = new TreeMap<>();
@@ -195,6 +195,14 @@ public final class SyncManager implements AutoCloseable {
 
   public SyncStats stats() {
     return stats;
+  }
+
+  /**
+   * The root the sync is heading for now, once started. A {@link Loader} runs on the scheduler's
+   * thread, so there it reads the root the staged data is at.
+   */
+  public Optional<Hash> target() {
+    return Optional.ofNullable(target);
   }
 
   /** Stops the sync; what is stored stays, so a new manager resumes from it. */

@@ -1,0 +1,374 @@
+package io.ferry.sync.proof.client;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.core.KeyRange;
+import io.ferry.core.identity.NodeId;
+import io.ferry.core.runtime.RandomSource;
+import io.ferry.core.runtime.Scheduler;
+import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.Revision;
+import io.ferry.merkledb.StateSnapshot;
+import io.ferry.merkledb.View;
+import io.ferry.merkledb.proof.ChangeProof;
+import io.ferry.merkledb.proof.ProofError;
+import io.ferry.merkledb.proof.ProofException;
+import io.ferry.merkledb.proof.ProofVerifier;
+import io.ferry.net.Transport;
+import io.ferry.net.TransportException;
+import io.ferry.net.peers.Offence;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings a store that already holds a past root up to a newer trusted root with change proofs: the
+ * follower's step after its first full sync. It pages through the key space from the store's root
+ * to the target, verifies each page against the target root on top of the store with the earlier
+ * pages applied, and commits all pages as one revision at the target's height once the stacked
+ * view's root is the target. Nothing touches the store before the whole change is verified.
+ *
+ * <p>A page that does not verify is a lie: its server is reported for {@link
+ * Offence#INVALID_PROOF}, left out of this catch-up, and the page asked of another server. When
+ * every server lacks the history (it answers with a range proof, or {@code INSUFFICIENT_HISTORY}),
+ * or the change is larger than {@link #MAX_PENDING_CHANGES}, the catch-up fails with {@link
+ * ErrorCode#INSUFFICIENT_HISTORY}: the caller should do a full sync. With no server able to answer
+ * (none connected, none at the target yet, repeated timeouts) it fails with {@link
+ * ErrorCode#UNAVAILABLE}: try again later.
+ *
+ * <p>Runs on the given scheduler's thread (verification included: pages are small), so it is
+ * deterministic under the simulator. One catch-up per store at a time. Thread-safe.
+ */
+public final class ChangeCatchUp implements AutoCloseable {
+  /** Changes held in memory before giving up for a full sync, which stages them on disk. */
+  public static final int MAX_PENDING_CHANGES = 1_000_000;
+
+  /** Failed requests (timeouts, disconnects, busy servers) per catch-up before giving up. */
+  static final int MAX_FAILURES = 8;
+
+  private static final Logger log = LoggerFactory.getLogger(ChangeCatchUp.class);
+
+  /**
+   * Totals over every catch-up so far.
+   *
+   * @param catchUps catch-ups that reached their target
+   * @param proofs change proofs verified and applied
+   * @param changes key changes in them
+   * @param failures requests that failed (timeouts, disconnects, busy or lagging servers)
+   * @param lies proofs that did not verify
+   * @param fallbacks catch-ups given up for a full sync
+   */
+  public record Stats(
+      long catchUps, long proofs, long changes, long failures, long lies, long fallbacks) {}
+
+  private final SyncConfig config;
+  private final Transport transport;
+  private final Scheduler scheduler;
+  private final RandomSource random;
+  private final Predicate<NodeId> serverFilter;
+  private final ProofClient client;
+  private final AtomicLong catchUps = new AtomicLong();
+  private final AtomicLong proofs = new AtomicLong();
+  private final AtomicLong changes = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong lies = new AtomicLong();
+  private final AtomicLong fallbacks = new AtomicLong();
+  private volatile boolean closed;
+
+  /**
+   * @param serverFilter which connected peers to ask
+   */
+  public ChangeCatchUp(
+      SyncConfig config,
+      Transport transport,
+      Scheduler scheduler,
+      RandomSource random,
+      Predicate<NodeId> serverFilter) {
+    this.config = config;
+    this.transport = transport;
+    this.scheduler = scheduler;
+    this.random = random;
+    this.serverFilter = serverFilter;
+    this.client = new ProofClient(transport, config.branchFactor(), config.requestTimeout());
+  }
+
+  /**
+   * Applies the change from {@code db}'s root to {@code target} and commits it at {@code height}.
+   * Completes with the new revision (or the current one if the store is already at the target).
+   */
+  public CompletableFuture<Revision> catchUp(MerkleDB db, Hash target, long height) {
+    CompletableFuture<Revision> done = new CompletableFuture<>();
+    scheduler.execute(() -> new Run(db, target, height, done).begin());
+    return done;
+  }
+
+  public Stats stats() {
+    return new Stats(
+        catchUps.get(), proofs.get(), changes.get(), failures.get(), lies.get(), fallbacks.get());
+  }
+
+  /** Stops: a catch-up in progress fails with {@code UNAVAILABLE} at its next step. */
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  /** One catch-up; all of it on the scheduler's thread. */
+  private final class Run {
+    private final MerkleDB db;
+    private final Hash target;
+    private final long height;
+    private final CompletableFuture<Revision> done;
+    // Servers that cannot give this change: short history, or not at the target yet.
+    private final Set<NodeId> noHistory = new HashSet<>();
+    private final Set<NodeId> lagging = new HashSet<>();
+    private final Set<NodeId> liars = new HashSet<>();
+    private Hash start;
+    private StateSnapshot base;
+    private View local;
+    private KeyRange range = KeyRange.ALL;
+    private long pending;
+    private int failed;
+    private NodeId lastFailed;
+
+    Run(MerkleDB db, Hash target, long height, CompletableFuture<Revision> done) {
+      this.db = db;
+      this.target = target;
+      this.height = height;
+      this.done = done;
+    }
+
+    void begin() {
+      try {
+        if (closed) {
+          fail(ErrorCode.UNAVAILABLE, "the catch-up is closed");
+          return;
+        }
+        start = db.root();
+        if (start.equals(target)) {
+          done.complete(db.revision());
+          return;
+        }
+        base = db.snapshot();
+        local = View.of(base, new Batch());
+        log.debug("catch-up from {} to {} at height {}", start, target, height);
+        next();
+      } catch (RuntimeException e) {
+        end(e);
+      }
+    }
+
+    private void next() {
+      if (closed) {
+        fail(ErrorCode.UNAVAILABLE, "the catch-up is closed");
+        return;
+      }
+      List<NodeId> servers = servers();
+      if (servers.isEmpty()) {
+        if (!noHistory.isEmpty() && lagging.isEmpty()) {
+          fallbacks.incrementAndGet();
+          fail(
+              ErrorCode.INSUFFICIENT_HISTORY,
+              "no peer keeps the history from " + start + " to " + target);
+        } else {
+          fail(
+              ErrorCode.UNAVAILABLE,
+              "no peer can give a change proof to "
+                  + target
+                  + " now ("
+                  + lagging.size()
+                  + " do not have it yet, "
+                  + liars.size()
+                  + " lied)");
+        }
+        return;
+      }
+      NodeId server = servers.get(random.nextInt(servers.size()));
+      KeyRange asked = range;
+      client
+          .changeProof(server, start, target, asked, config.keyLimit(), config.byteLimit())
+          .whenComplete((a, e) -> scheduler.execute(() -> answered(server, asked, a, e)));
+    }
+
+    /**
+     * Connected servers not yet ruled out, avoiding the one that just failed if there is another.
+     */
+    private List<NodeId> servers() {
+      List<NodeId> out = new ArrayList<>();
+      for (NodeId p : transport.peers()) {
+        if (serverFilter.test(p)
+            && !noHistory.contains(p)
+            && !lagging.contains(p)
+            && !liars.contains(p)) {
+          out.add(p);
+        }
+      }
+      if (out.size() > 1 && lastFailed != null) {
+        out.remove(lastFailed);
+      }
+      return out;
+    }
+
+    private void answered(
+        NodeId server, KeyRange asked, ProofClient.ChangeAnswer answer, Throwable error) {
+      try {
+        if (closed) {
+          fail(ErrorCode.UNAVAILABLE, "the catch-up is closed");
+        } else if (error != null) {
+          failed(server, unwrap(error));
+        } else {
+          switch (answer) {
+            case ProofClient.ChangeAnswer.Range r -> {
+              log.debug("{} has no history from {}: it sent a range proof", server, start);
+              noHistory.add(server);
+              next();
+            }
+            case ProofClient.ChangeAnswer.Changes c -> apply(server, asked, c.proof());
+          }
+        }
+      } catch (RuntimeException e) {
+        end(e);
+      }
+    }
+
+    private void apply(NodeId server, KeyRange asked, ChangeProof proof) {
+      View applied;
+      try {
+        applied = ProofVerifier.verifyChangeProof(proof, asked, config.keyLimit(), target, local);
+      } catch (ProofException e) {
+        lied(server, e);
+        return;
+      } catch (RuntimeException e) {
+        // A proof odd enough to trip the verifier itself is still the server's fault.
+        lied(server, new ProofException(ProofError.INVALID_PROOF_NODE, "proof check failed: " + e));
+        return;
+      }
+      local = applied;
+      proofs.incrementAndGet();
+      int n = proof.keyChanges().size();
+      changes.addAndGet(n);
+      pending += n;
+      if (local.root().equals(target)) {
+        commit();
+        return;
+      }
+      Optional<io.ferry.core.Bytes> last =
+          n == 0 ? Optional.empty() : Optional.of(proof.keyChanges().get(n - 1).key());
+      if (last.isEmpty() || last.equals(asked.end())) {
+        // Every page verified, yet the pages together do not make the target: the store cannot
+        // be at the start root it claims, or a server's pages disagree with each other.
+        fail(
+            ErrorCode.VERIFICATION_FAILED,
+            "change proofs cover the key space but give root " + local.root() + ", not " + target);
+        return;
+      }
+      if (pending > MAX_PENDING_CHANGES) {
+        fallbacks.incrementAndGet();
+        fail(
+            ErrorCode.INSUFFICIENT_HISTORY,
+            "more than " + MAX_PENDING_CHANGES + " changes behind: a full sync is cheaper");
+        return;
+      }
+      range = new KeyRange(Optional.of(Keys.successor(last.get())), asked.end());
+      next();
+    }
+
+    private void failed(NodeId server, Throwable cause) {
+      if (cause instanceof ProofException pe) {
+        lied(server, pe);
+        return;
+      }
+      if (cause instanceof FerryException fe
+          && !(cause instanceof TransportException)
+          && fe.code() == ErrorCode.INVALID_ENCODING) {
+        lied(server, fe);
+        return;
+      }
+      if (cause instanceof TransportException te
+          && te.failure() == TransportException.Failure.REMOTE) {
+        if (te.code() == ErrorCode.INSUFFICIENT_HISTORY) {
+          noHistory.add(server);
+          next();
+          return;
+        }
+        if (te.code() == ErrorCode.NOT_FOUND) {
+          // It has not reached the target yet (or never held our root): not now, maybe later.
+          lagging.add(server);
+          next();
+          return;
+        }
+      }
+      failures.incrementAndGet();
+      if (cause instanceof TransportException te
+          && te.failure() == TransportException.Failure.TIMEOUT) {
+        transport.peerManager().report(server, Offence.TIMEOUT, "change proof request timed out");
+      }
+      if (++failed > MAX_FAILURES) {
+        fail(ErrorCode.UNAVAILABLE, failed + " change proof requests failed; last: " + cause);
+        return;
+      }
+      lastFailed = server;
+      Duration delay = config.backoff().delay(failed - 1, random);
+      log.debug(
+          "change proof from {} failed ({}); retrying in {} ms", server, cause, delay.toMillis());
+      scheduler.schedule(
+          delay,
+          () -> {
+            try {
+              next();
+            } catch (RuntimeException e) {
+              end(e);
+            }
+          });
+    }
+
+    private void lied(NodeId server, FerryException e) {
+      lies.incrementAndGet();
+      log.warn(
+          "server {} sent a change proof that does not verify for {} to {}: {}",
+          server.shortString(),
+          range,
+          target,
+          e.getMessage());
+      transport.peerManager().report(server, Offence.INVALID_PROOF, e.getMessage());
+      liars.add(server);
+      next();
+    }
+
+    private void commit() {
+      Revision r = db.commit(local, height);
+      base.close();
+      base = null;
+      catchUps.incrementAndGet();
+      log.debug("caught up to height {} root {} with {} changes", r.height(), r.root(), pending);
+      done.complete(r);
+    }
+
+    private void fail(ErrorCode code, String message) {
+      end(new FerryException(code, message));
+    }
+
+    private void end(Throwable error) {
+      if (base != null) {
+        base.close();
+        base = null;
+      }
+      done.completeExceptionally(error);
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+}
