@@ -74,7 +74,9 @@ public final class SyncBench {
                     "--data",
                     dir.resolve("server" + i).toString(),
                     "--p2p",
-                    "127.0.0.1:0"));
+                    "127.0.0.1:0",
+                    "--http",
+                    "off"));
         servers.add(p);
         peerArgs.add("--peer");
         peerArgs.add(listening(p));

@@ -2,104 +2,205 @@ package io.ferry.node.cli;
 
 import io.ferry.core.identity.KeyFile;
 import io.ferry.core.identity.NodeKey;
-import io.ferry.merkledb.MerkleDB;
-import io.ferry.net.PeerAddress;
-import io.ferry.net.TransportConfig;
-import io.ferry.net.tcp.NettyTransport;
-import io.ferry.sync.proof.ProofServerConfig;
-import io.ferry.sync.proof.ProofSyncServer;
-import java.net.InetSocketAddress;
+import io.ferry.node.Node;
+import io.ferry.node.config.NodeConfig;
+import io.ferry.node.config.NodeSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ferry node}: runs a node on a data directory. With {@code --p2p} it serves range and
- * change proofs of its store to peers until stopped (SIGTERM or Ctrl-C closes the server, the
- * transport and the store cleanly); without it, it sets up the identity and exits. The full node
- * (producing, following, snapshots, HTTP) comes with step 6.
+ * {@code ferry node}: runs a node until SIGTERM or Ctrl-C, which stops it cleanly. Flags override
+ * the TOML file given with {@code --config}; see docs/node.md for the settings and the data
+ * directory.
  */
 @Command(
     name = "node",
     mixinStandardHelpOptions = true,
-    description = "Run a node: serve proofs of its state to peers (--p2p).")
+    description = {
+      "Run a node: produce (--produce) or follow a trusted producer (--trust-producer,"
+          + " --trust-root); serve proofs to peers, snapshots and status over HTTP.",
+      "A node that does neither serves the store it has."
+    })
 final class NodeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
 
   @Spec CommandSpec spec;
   @ParentCommand FerryCommand parent;
-  @Mixin StoreOptions store;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "TOML settings; flags win.")
+  Path configFile;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "Data directory.")
+  String data;
+
+  @Option(
+      names = "--init",
+      description = "Create the data directory and the node key, print the node id and exit.")
+  boolean init;
 
   @Option(
       names = "--p2p",
       paramLabel = "HOST:PORT",
-      description = "Listen for peers here and serve proofs (port 0 picks a free one).")
+      description = "Listen for peers here (default 0.0.0.0:8900; port 0 picks a free one).")
   String p2p;
+
+  @Option(
+      names = "--http",
+      paramLabel = "HOST:PORT",
+      description =
+          "HTTP service: snapshots, /health, /status, /metrics (default 0.0.0.0:8899; off).")
+  String http;
+
+  @Option(
+      names = "--peer",
+      paramLabel = "[ID@]HOST:PORT",
+      description = "A peer to connect to and keep (repeatable).")
+  List<String> peers = new ArrayList<>();
+
+  @Option(names = "--key", paramLabel = "FILE", description = "Node key (default DIR/node.key).")
+  String key;
+
+  @Option(names = "--produce", description = "Commit generated updates and sign each new head.")
+  Boolean produce;
+
+  @Option(
+      names = "--trust-producer",
+      paramLabel = "ID",
+      description = "Follow the heads this producer signs.")
+  String trustProducer;
+
+  @Option(
+      names = "--trust-root",
+      paramLabel = "HEX",
+      description = "Follow a head with this root, whoever signs it.")
+  String trustRoot;
+
+  @Option(
+      names = "--updates-per-commit",
+      paramLabel = "N",
+      description = "Producer: random keys put per commit (default 1000).")
+  Integer updatesPerCommit;
+
+  @Option(
+      names = "--commit-interval",
+      paramLabel = "MS",
+      description = "Producer: milliseconds between commits (default 1000).")
+  Long commitIntervalMs;
+
+  @Option(
+      names = "--snapshot-interval",
+      paramLabel = "K",
+      description = "A full archive every K commits (default 100; 0 for none).")
+  Long snapshotInterval;
+
+  @Option(
+      names = "--incremental-interval",
+      paramLabel = "K",
+      description = "An incremental archive every K commits in between (default 25; 0: none).")
+  Long incrementalInterval;
+
+  @Option(
+      names = "--head-interval",
+      paramLabel = "MS",
+      description = "Follower: how often to ask peers for their newest head (default 1000).")
+  Long headIntervalMs;
+
+  @Option(
+      names = "--work-limit",
+      paramLabel = "N",
+      description = "Follower: proof requests in flight while syncing (default 8).")
+  Integer workLimit;
+
+  @Option(
+      names = "--stop-with-parent",
+      hidden = true,
+      description = "Stop cleanly when the parent process exits (the demo starts nodes so).")
+  boolean stopWithParent;
+
+  @Option(
+      names = "--egress",
+      paramLabel = "MiB/s",
+      description = "HTTP: limit on all downloads together (default none).")
+  Double egressMib;
 
   @Override
   public Integer call() throws Exception {
-    Path data = store.data;
-    Files.createDirectories(data);
-    Path logFile = Logging.logToFile(data.resolve("logs"), parent.verbose());
-    NodeKey key = KeyFile.loadOrCreate(data.resolve("node.key"));
-    log.info("node {} starting with data directory {}", key.id(), data.toAbsolutePath());
+    NodeSettings s = configFile != null ? NodeSettings.read(configFile) : new NodeSettings();
+    s.data = data != null ? data : s.data;
+    s.p2p = p2p != null ? p2p : s.p2p;
+    s.http = http != null ? http : s.http;
+    if (!peers.isEmpty()) {
+      s.peers = peers;
+    }
+    s.key = key != null ? key : s.key;
+    s.produce = produce != null ? produce : s.produce;
+    s.trustProducer = trustProducer != null ? trustProducer : s.trustProducer;
+    s.trustRoot = trustRoot != null ? trustRoot : s.trustRoot;
+    s.workLimit = workLimit != null ? workLimit : s.workLimit;
+    s.headIntervalMs = headIntervalMs != null ? headIntervalMs : s.headIntervalMs;
+    s.egressMib = egressMib != null ? egressMib : s.egressMib;
+    if (updatesPerCommit != null) {
+      s.producer.updatesPerCommit = updatesPerCommit;
+    }
+    if (commitIntervalMs != null) {
+      s.producer.commitIntervalMs = commitIntervalMs;
+    }
+    if (snapshotInterval != null) {
+      s.snapshots.fullInterval = snapshotInterval;
+    }
+    if (incrementalInterval != null) {
+      s.snapshots.incrementalInterval = incrementalInterval;
+    }
+    NodeConfig config = s.toConfig();
+    Files.createDirectories(config.data());
+    Path logFile = Logging.logToFile(config.logDir(), parent.verbose());
     var out = spec.commandLine().getOut();
-    out.println("node id:  " + key.id());
-    out.println("log file: " + logFile);
-    if (p2p == null) {
-      spec.commandLine()
-          .getErr()
-          .println("ferry node: no --p2p address given; identity and store are ready.");
+    if (stopWithParent) {
+      ProcessHandle.current()
+          .parent()
+          .ifPresent(p -> p.onExit().thenRun(() -> System.exit(ExitCodes.OK)));
+    }
+    if (init) {
+      NodeKey nodeKey = KeyFile.loadOrCreate(config.keyFile());
+      log.info(
+          "node {} starting with data directory {}", nodeKey.id(), config.data().toAbsolutePath());
+      out.println("node id:  " + nodeKey.id());
+      out.println("log file: " + logFile);
       return ExitCodes.OK;
     }
-    InetSocketAddress bind = listenAddress(p2p);
-    MerkleDB db = store.open();
-    NettyTransport transport = NettyTransport.start(key, bind, TransportConfig.DEFAULT);
-    ProofSyncServer server = ProofSyncServer.start(transport, db, ProofServerConfig.defaults());
+    Node node = Node.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              log.info("node {} shutting down", key.id().shortString());
-              server.close();
-              transport.close();
-              db.close();
-              stopped.countDown();
-            },
-            "ferry-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    out.println("height:   " + db.height());
-    out.println("root:     " + db.root().toHex());
-    // The address peers use, with this node's id: tests and scripts read this line.
-    out.println("listening " + transport.address());
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  node.close();
+                  stopped.countDown();
+                },
+                "ferry-shutdown"));
+    // Scripts and tests read these lines.
+    out.println("node id:  " + node.id());
+    out.println("role:     " + node.status().role());
+    out.println("log file: " + logFile);
+    out.println("height:   " + node.store().height());
+    out.println("root:     " + node.store().root().toHex());
+    node.httpAddress()
+        .ifPresent(a -> out.println("http      http://" + a.getHostString() + ":" + a.getPort()));
+    out.println("listening " + node.p2pAddress());
     out.flush();
+    log.info("node running; SIGTERM or Ctrl-C stops it");
     stopped.await();
     return ExitCodes.OK;
-  }
-
-  /** {@code HOST:PORT} to listen on; unlike a peer's address, port 0 (any free port) is allowed. */
-  static InetSocketAddress listenAddress(String text) {
-    // Parse with a placeholder port, then put the real one back: one grammar for both.
-    int colon = text.lastIndexOf(':');
-    String portText = colon < 0 ? "" : text.substring(colon + 1);
-    if (portText.equals("0")) {
-      PeerAddress a = PeerAddress.parse(text.substring(0, colon + 1) + "1");
-      return new InetSocketAddress(a.host(), 0);
-    }
-    PeerAddress a = PeerAddress.parse(text);
-    if (a.expectedId().isPresent()) {
-      throw new io.ferry.core.FerryException(
-          io.ferry.core.ErrorCode.INVALID_ARGUMENT, "--p2p takes HOST:PORT, without a node id");
-    }
-    return new InetSocketAddress(a.host(), a.port());
   }
 }

@@ -52,7 +52,7 @@ final class SnapshotServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    InetSocketAddress bind = NodeCommand.listenAddress(http);
+    InetSocketAddress bind = io.ferry.node.config.NodeSettings.listenAddress(http, "--http");
     HttpServerConfig config =
         HttpServerConfig.defaults(dir)
             .withBind(bind)

@@ -2,10 +2,7 @@ package io.ferry.node.cli;
 
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
-import io.ferry.merkledb.BranchFactor;
 import io.ferry.merkledb.MerkleDB;
-import io.ferry.merkledb.MerkleDBConfig;
-import io.ferry.merkledb.store.RocksStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -40,27 +37,6 @@ final class StoreOptions {
 
   /** Opens the store, creating it (with --branch-factor) if it does not exist. */
   MerkleDB open() {
-    MerkleDBConfig config = MerkleDBConfig.defaults();
-    RocksStore store = new RocksStore(stateDir(), config.blockCacheBytes(), config.syncWrites());
-    try {
-      BranchFactor stored = MerkleDB.storedBranchFactor(store).orElse(null);
-      BranchFactor asked = branchFactor == null ? null : BranchFactor.of(branchFactor);
-      if (stored != null && asked != null && stored != asked) {
-        throw new FerryException(
-            ErrorCode.INVALID_ARGUMENT,
-            "the store in "
-                + stateDir()
-                + " has branch factor "
-                + stored.width()
-                + "; --branch-factor "
-                + asked.width()
-                + " applies only to a new store");
-      }
-      BranchFactor bf = stored != null ? stored : asked != null ? asked : BranchFactor.BF16;
-      return MerkleDB.open(store, config.withBranchFactor(bf));
-    } catch (RuntimeException e) {
-      store.close();
-      throw e;
-    }
+    return io.ferry.node.NodeStores.open(stateDir(), branchFactor);
   }
 }

@@ -19,18 +19,15 @@ import io.ferry.sync.proof.client.SyncConfig;
 import io.ferry.sync.proof.client.SyncManager;
 import io.ferry.sync.proof.client.SyncStats;
 import io.ferry.sync.proof.client.SyncStores;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -135,7 +132,7 @@ final class SyncCommand implements Callable<Integer> {
           sorted -> {
             if (!current[0].root().isZero()) {
               current[0].close();
-              deleteTree(store.stateDir());
+              io.ferry.node.NodeStores.delete(store.stateDir());
               current[0] = store.open();
             }
             return current[0].bulkLoad(sorted).root();
@@ -213,18 +210,5 @@ final class SyncCommand implements Callable<Integer> {
       }
     }
     return false;
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (IOException e) {
-      throw new FerryException(ErrorCode.IO_ERROR, "cannot delete " + dir + ": " + e.getMessage());
-    }
   }
 }

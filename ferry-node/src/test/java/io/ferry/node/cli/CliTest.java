@@ -116,40 +116,42 @@ class CliTest {
 
   @Test
   void nodeWithoutDataIsUsageError() {
-    Result r = ferry("node");
-    assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).contains("Missing required option").contains("--data");
+    Result r = ferry("node", "--init");
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(r.err()).contains("--data");
   }
 
   @Test
-  void demoRunsEndToEndAndEveryCheckHolds() throws IOException {
+  void demoRunsEndToEndAndEveryRootChecksOut() throws IOException {
     Path data = tmp.resolve("demo");
-    Result r = ferry("demo", "--data", data.toString(), "--keys", "3000");
-    assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("demo: every check held").doesNotContain("FAIL");
-    assertThat(r.out()).contains("ok   B's root equals A's first root");
-    assertThat(r.out()).contains("ok   B's root equals A's new root");
-    assertThat(countOf(r.out(), "is rejected: ")).isEqualTo(3);
-    for (String node : new String[] {"a", "b"}) {
-      Path key = data.resolve(node).resolve("node.key");
-      assertThat(key).isRegularFile();
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
-          .isEqualTo("rw-------");
+    Result r =
+        ferry(
+            "demo",
+            "--data",
+            data.toString(),
+            "--keys",
+            "20000",
+            "--updates-per-commit",
+            "100",
+            "--commit-interval",
+            "300",
+            "--snapshot-interval",
+            "5");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("demo: every root checked out").doesNotContain("DIFFERS");
+    assertThat(countOf(r.out(), "= the producer's root at that height")).isEqualTo(3);
+    assertThat(r.out()).contains("equals the producer's signed head at that height");
+    assertThat(r.out()).contains("from 3 servers");
+    for (String node : new String[] {"producer", "peer-1", "peer-2", "newcomer"}) {
+      assertThat(data.resolve("run-1").resolve(node).resolve("logs/ferry.log")).isRegularFile();
     }
-    String a = KeyFile.load(data.resolve("a/node.key")).id().toString();
-    assertThat(r.out()).contains("node A " + a);
-
-    // A second run reuses the identities and starts its stores afresh.
-    Result again = ferry("demo", "--data", data.toString(), "--keys", "3000");
-    assertThat(again.exitCode()).as(again.err()).isZero();
-    assertThat(again.out()).contains("node A " + a).contains("demo: every check held");
-    assertThat(data.resolve("run-2")).isDirectory();
+    assertThat(data.resolve("run-1/restored/state")).isDirectory();
   }
 
   @Test
   void nodeCreatesItsIdentityAndLogFile() throws IOException {
     Path data = tmp.resolve("node1");
-    Result r = ferry("node", "--data", data.toString());
+    Result r = ferry("node", "--data", data.toString(), "--init");
     assertThat(r.exitCode()).as(r.err()).isZero();
 
     Path key = data.resolve("node.key");
@@ -169,8 +171,8 @@ class CliTest {
   @Test
   void nodeKeepsItsIdentityAcrossRuns() throws IOException {
     Path data = tmp.resolve("node2");
-    Result first = ferry("node", "--data", data.toString());
-    Result second = ferry("node", "--data", data.toString());
+    Result first = ferry("node", "--data", data.toString(), "--init");
+    Result second = ferry("node", "--data", data.toString(), "--init");
     assertThat(first.exitCode()).isZero();
     assertThat(second.exitCode()).isZero();
     assertThat(nodeIdIn(second.out())).isEqualTo(nodeIdIn(first.out()));
@@ -183,8 +185,8 @@ class CliTest {
     // Embedding runs several commands in one JVM: a node's log must not collect another's lines.
     Path a = tmp.resolve("a");
     Path b = tmp.resolve("b");
-    String idA = nodeIdIn(ferry("node", "--data", a.toString()).out());
-    String idB = nodeIdIn(ferry("node", "--data", b.toString()).out());
+    String idA = nodeIdIn(ferry("node", "--data", a.toString(), "--init").out());
+    String idB = nodeIdIn(ferry("node", "--data", b.toString(), "--init").out());
     assertThat(idA).isNotEqualTo(idB);
     String logA = Files.readString(a.resolve("logs/ferry.log"));
     String logB = Files.readString(b.resolve("logs/ferry.log"));
@@ -200,7 +202,7 @@ class CliTest {
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
     byte[] before = Files.readAllBytes(key);
 
-    Result r = ferry("node", "--data", data.toString());
+    Result r = ferry("node", "--data", data.toString(), "--init");
     assertThat(r.exitCode()).isEqualTo(3).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(r.err()).startsWith("ferry: ").contains(key.toString()).contains("not a valid");
     assertThat(r.err().lines().count()).isEqualTo(1);
@@ -211,10 +213,10 @@ class CliTest {
   @Test
   void worldReadableKeyIsAFailureThatSaysWhatToDo() throws IOException {
     Path data = tmp.resolve("perm");
-    assertThat(ferry("node", "--data", data.toString()).exitCode()).isZero();
+    assertThat(ferry("node", "--data", data.toString(), "--init").exitCode()).isZero();
     Path key = data.resolve("node.key");
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
-    Result r = ferry("node", "--data", data.toString());
+    Result r = ferry("node", "--data", data.toString(), "--init");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
     assertThat(r.err()).startsWith("ferry: ").contains("chmod 600");
   }

@@ -58,7 +58,10 @@ class SyncCommandTest {
                 "--data",
                 data.toString(),
                 "--p2p",
-                "127.0.0.1:0")
+                "127.0.0.1:0",
+                "--http",
+                "off",
+                "--stop-with-parent")
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
     servers.add(p);

@@ -1,0 +1,134 @@
+package io.ferry.node;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.node.config.NodeConfig;
+import io.ferry.node.follow.Follower;
+import io.ferry.snapshot.SnapshotConfig;
+import io.ferry.snapshot.SnapshotRetention;
+import io.ferry.snapshot.SnapshotScheduler;
+import io.ferry.snapshot.SnapshotWriter;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's current MerkleDB and the snapshot scheduler over it. A follower that must rebuild a
+ * stale store {@link #reset}s it: the old store is closed and deleted, a new empty one opened, and
+ * whoever serves the store (the proof server) is told to switch.
+ *
+ * <p>Thread-safe: {@link #current} is a volatile read; {@link #reset} and {@link #close} are
+ * serialised.
+ */
+final class LiveStore implements Follower.Store, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LiveStore.class);
+  private static final long ARCHIVE_WAIT_SECONDS = 120;
+
+  private final NodeConfig config;
+  private final ExecutorService archiver;
+  private volatile MerkleDB db;
+  private volatile Optional<SnapshotScheduler> snapshots;
+  private Consumer<MerkleDB> onSwitch = db -> {};
+  private boolean closed;
+
+  LiveStore(NodeConfig config, MerkleDB db) {
+    this.config = config;
+    this.archiver =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "ferry-snapshot");
+              t.setDaemon(true);
+              return t;
+            });
+    this.db = db;
+    this.snapshots = schedulerFor(db);
+  }
+
+  private Optional<SnapshotScheduler> schedulerFor(MerkleDB store) {
+    NodeConfig.Snapshots s = config.snapshots();
+    if (!s.enabled()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new SnapshotScheduler(
+            store,
+            config.snapshotDir(),
+            new SnapshotWriter(new SnapshotConfig(s.chunkSize(), s.zstdLevel())),
+            new SnapshotRetention(s.keepFull(), s.keepIncremental()),
+            new SnapshotScheduler.Policy(s.fullInterval(), s.incrementalInterval()),
+            archiver));
+  }
+
+  /** Told of each new store after a reset. */
+  synchronized void onSwitch(Consumer<MerkleDB> listener) {
+    this.onSwitch = listener;
+  }
+
+  @Override
+  public MerkleDB current() {
+    return db;
+  }
+
+  /** The scheduler that makes archives of the current store, when archives are on. */
+  Optional<SnapshotScheduler> snapshots() {
+    return snapshots;
+  }
+
+  @Override
+  public synchronized MerkleDB reset() {
+    if (closed) {
+      throw new FerryException(ErrorCode.ILLEGAL_STATE, "the node is stopping");
+    }
+    MerkleDB old = db;
+    log.info("rebuilding the store in {} (was at height {})", config.stateDir(), old.height());
+    waitForArchive();
+    old.close();
+    NodeStores.delete(config.stateDir());
+    MerkleDB fresh = NodeStores.open(config.stateDir(), old.branchFactor().width());
+    db = fresh;
+    snapshots = schedulerFor(fresh);
+    onSwitch.accept(fresh);
+    return fresh;
+  }
+
+  /**
+   * Lets an archive being written finish, since it reads the old store through a snapshot: the
+   * archiver has one thread, so a task queued now runs only after it.
+   */
+  private void waitForArchive() {
+    try {
+      archiver.submit(() -> {}).get(ARCHIVE_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FerryException(ErrorCode.ILLEGAL_STATE, "interrupted while an archive is written");
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new FerryException(
+          ErrorCode.ILLEGAL_STATE, "an archive of the old store is still being written: " + e);
+    }
+  }
+
+  /** Waits for an archive being written, then closes the store. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    archiver.shutdown();
+    try {
+      if (!archiver.awaitTermination(ARCHIVE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        log.warn("an archive is still being written; its temporary file stays behind");
+        archiver.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      archiver.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    db.close();
+  }
+}

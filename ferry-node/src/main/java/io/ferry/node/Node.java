@@ -1,0 +1,452 @@
+package io.ferry.node;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.identity.KeyFile;
+import io.ferry.core.identity.NodeId;
+import io.ferry.core.identity.NodeKey;
+import io.ferry.core.runtime.ExecutorScheduler;
+import io.ferry.core.runtime.SecureRandomSource;
+import io.ferry.gossip.head.HeadExchange;
+import io.ferry.gossip.head.HeadTrust;
+import io.ferry.gossip.head.SignedHead;
+import io.ferry.http.Health;
+import io.ferry.http.HttpMetrics;
+import io.ferry.http.HttpServerConfig;
+import io.ferry.http.SnapshotHttpServer;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.Revision;
+import io.ferry.net.PeerAddress;
+import io.ferry.net.TransportConfig;
+import io.ferry.net.metrics.TransportMetrics;
+import io.ferry.net.peers.Backoff;
+import io.ferry.net.peers.PeerKeeper;
+import io.ferry.net.peers.PeerManager;
+import io.ferry.net.tcp.NettyTransport;
+import io.ferry.node.config.NodeConfig;
+import io.ferry.node.follow.Follower;
+import io.ferry.node.follow.Head;
+import io.ferry.node.produce.Producer;
+import io.ferry.snapshot.ArchiveFile;
+import io.ferry.snapshot.SnapshotArchives;
+import io.ferry.sync.proof.ProofServerConfig;
+import io.ferry.sync.proof.ProofSyncServer;
+import io.ferry.sync.proof.client.ChangeCatchUp;
+import io.ferry.sync.proof.client.RocksSyncStore;
+import io.ferry.sync.proof.client.SyncConfig;
+import io.ferry.sync.proof.client.SyncManager;
+import io.ferry.sync.proof.client.SyncStats;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Ferry node: the MerkleDB on RocksDB, the peer transport (TLS 1.3 bound to the node
+ * key), the proof-sync server, the signed-head protocol, the producer or the follower, the snapshot
+ * scheduler and the HTTP service, assembled from a {@link NodeConfig}. See docs/node.md.
+ *
+ * <p>A producer commits generated updates and signs each head; a follower learns the trusted
+ * producer's heads from its peers, proof-syncs to the newest and follows it with change proofs; a
+ * server only serves the store it has. Every role serves proofs, makes archives every K commits and
+ * answers {@code /health}, {@code /status} and {@code /metrics}.
+ *
+ * <p>{@link #start} returns once every port is bound; {@link #close} stops everything and closes
+ * the store consistent. Thread-safe.
+ */
+public final class Node implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration HEAD_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+  private final NodeConfig config;
+  private final NodeKey key;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  // Closed in the reverse order of their start: a stack.
+  private final java.util.Deque<AutoCloseable> closers = new java.util.ArrayDeque<>();
+  private final LiveStore store;
+  private NettyTransport transport;
+  private ProofSyncServer proofServer;
+  private HeadExchange heads;
+  private Producer producer;
+  private Follower follower;
+  private SnapshotHttpServer httpServer;
+  private InetSocketAddress httpAddress;
+  private boolean closed;
+
+  private Node(NodeConfig config, NodeKey key, LiveStore store) {
+    this.config = config;
+    this.key = key;
+    this.store = store;
+  }
+
+  /**
+   * Starts a node: opens (or creates) its key and store, binds its peer and HTTP ports, and starts
+   * producing or following.
+   *
+   * @throws FerryException when the key or store cannot be opened or a port cannot be bound
+   */
+  public static Node start(NodeConfig config) {
+    NodeKey key = KeyFile.loadOrCreate(config.keyFile());
+    LiveStore store = new LiveStore(config, NodeStores.open(config.stateDir(), null));
+    Node node = new Node(config, key, store);
+    try {
+      node.assemble();
+      return node;
+    } catch (RuntimeException | Error e) {
+      node.close();
+      throw e;
+    }
+  }
+
+  private void assemble() {
+    log.info(
+        "node {} starting as {} with data directory {}",
+        key.id(),
+        role(),
+        config.data().toAbsolutePath());
+    transport =
+        NettyTransport.start(
+            key,
+            config.p2p(),
+            TransportConfig.DEFAULT,
+            PeerManager.Config.DEFAULT,
+            new TransportMetrics(registry));
+    closers.push(transport);
+    proofServer = ProofSyncServer.start(transport, store.current(), ProofServerConfig.defaults());
+    closers.push(proofServer);
+    store.onSwitch(proofServer::switchTo);
+
+    ExecutorScheduler gossipScheduler = scheduler("ferry-gossip");
+    if (config.produces()) {
+      heads =
+          HeadExchange.start(
+              transport,
+              gossipScheduler,
+              HeadTrust.none(),
+              Duration.ZERO,
+              HEAD_REQUEST_TIMEOUT,
+              h -> {});
+      startProducer();
+    } else if (config.follows()) {
+      startFollower(gossipScheduler);
+    } else {
+      // A server knows no producer: it answers head requests with none and accepts none.
+      heads =
+          HeadExchange.start(
+              transport,
+              gossipScheduler,
+              HeadTrust.none(),
+              Duration.ZERO,
+              HEAD_REQUEST_TIMEOUT,
+              h -> {});
+    }
+    closers.push(heads);
+
+    PeerKeeper keeper =
+        new PeerKeeper(transport, gossipScheduler, new SecureRandomSource(), Backoff.DEFAULT);
+    closers.push(keeper);
+    for (PeerAddress p : config.peers()) {
+      keeper.keep(p);
+    }
+    registerGauges();
+    config.http().ifPresent(this::startHttp);
+    log.info("node {} listening at {}", key.id(), transport.address());
+  }
+
+  private ExecutorScheduler scheduler(String name) {
+    ExecutorScheduler s = new ExecutorScheduler(name, 1);
+    closers.push(s);
+    return s;
+  }
+
+  private void startProducer() {
+    ExecutorScheduler produceScheduler = scheduler("ferry-produce");
+    Producer p =
+        new Producer(
+            store.current(),
+            config.producer().orElseThrow(),
+            produceScheduler,
+            seed(),
+            this::committed);
+    producer = p;
+    closers.push(p);
+    Revision head = store.current().revision();
+    if (head.height() > 0 || !head.root().isZero()) {
+      // Followers can sync to the state we start with before the first commit lands.
+      heads.publish(SignedHead.sign(key, head.height(), head.root()));
+    }
+    p.start();
+  }
+
+  /** A seed from the node key, so a restarted producer goes on with different updates. */
+  private long seed() {
+    byte[] id = key.id().publicKey();
+    long s = 0;
+    for (int i = 0; i < 8; i++) {
+      s = (s << 8) | (id[i] & 0xff);
+    }
+    return s;
+  }
+
+  private void committed(Revision r) {
+    heads.publish(SignedHead.sign(key, r.height(), r.root()));
+    store.snapshots().ifPresent(s -> s.onCommit(r));
+  }
+
+  private void startFollower(ExecutorScheduler gossipScheduler) {
+    ExecutorScheduler syncScheduler = scheduler("ferry-sync");
+    RocksSyncStore staging = new RocksSyncStore(config.stagingDir(), false);
+    closers.push(staging);
+    ExecutorService verifiers =
+        Executors.newFixedThreadPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors()),
+            r -> {
+              Thread t = new Thread(r, "ferry-sync-verify");
+              t.setDaemon(true);
+              return t;
+            });
+    closers.push(verifiers::shutdownNow);
+    SyncConfig syncConfig =
+        SyncConfig.DEFAULT
+            .withWorkLimit(config.workLimit())
+            .withBranchFactor(store.current().branchFactor());
+    ChangeCatchUp changes =
+        new ChangeCatchUp(
+            syncConfig, transport, syncScheduler, new SecureRandomSource(), p -> true);
+    Follower.CatchUp catchUp =
+        new Follower.CatchUp() {
+          @Override
+          public CompletableFuture<Revision> catchUp(Head head) {
+            return changes.catchUp(store.current(), head.root(), head.height());
+          }
+
+          @Override
+          public boolean needsFullSync(Throwable error) {
+            return error instanceof FerryException fe
+                && fe.code() == ErrorCode.INSUFFICIENT_HISTORY;
+          }
+        };
+    Follower f =
+        new Follower(
+            store,
+            staging,
+            loader ->
+                new SyncManager(
+                    syncConfig,
+                    transport,
+                    syncScheduler,
+                    new SecureRandomSource(),
+                    staging,
+                    loader,
+                    p -> true,
+                    verifiers),
+            catchUp,
+            syncScheduler,
+            r -> store.snapshots().ifPresent(s -> s.onCommit(r)));
+    follower = f;
+    closers.push(f);
+    HeadTrust trust =
+        config
+            .trustProducer()
+            .map(HeadTrust::producer)
+            .orElseGet(() -> HeadTrust.root(config.trustRoot().orElseThrow()));
+    heads =
+        HeadExchange.start(
+            transport,
+            gossipScheduler,
+            trust,
+            config.headInterval(),
+            HEAD_REQUEST_TIMEOUT,
+            h -> f.onHead(new Head(h.height(), h.root())));
+  }
+
+  private void startHttp(InetSocketAddress bind) {
+    HttpServerConfig hc =
+        HttpServerConfig.defaults(config.snapshotDir())
+            .withBind(bind)
+            .withEgressLimits(config.egressBytesPerSecond(), 0);
+    SnapshotHttpServer server =
+        new SnapshotHttpServer(hc, this::health, this::statusJson, new HttpMetrics(registry));
+    try {
+      httpAddress = server.start();
+    } catch (IOException e) {
+      server.close();
+      throw new FerryException(
+          ErrorCode.IO_ERROR, "cannot serve HTTP on " + bind + ": " + e.getMessage());
+    }
+    httpServer = server;
+    closers.push(server);
+  }
+
+  private void registerGauges() {
+    GaugeWithCallback.builder()
+        .name("ferry_node_height")
+        .help("Height of the node's store")
+        .callback(cb -> cb.call(store.current().height()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("ferry_node_head_height")
+        .help("Height of the newest trusted head the node knows (-1: none)")
+        .callback(cb -> cb.call(newestHead().map(SignedHead::height).orElse(-1L)))
+        .register(registry);
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  public NodeId id() {
+    return key.id();
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  /** The live store. A follower replaces it when it must rebuild a stale store. */
+  public MerkleDB store() {
+    return store.current();
+  }
+
+  /** The follower, on a node that follows a trusted producer or root. */
+  public Optional<Follower> follower() {
+    return Optional.ofNullable(follower);
+  }
+
+  /** The producer, on a node started with {@code --produce}. */
+  public Optional<Producer> producer() {
+    return Optional.ofNullable(producer);
+  }
+
+  /** The newest trusted head this node has accepted or, as a producer, signed. */
+  public Optional<SignedHead> newestHead() {
+    return heads == null ? Optional.empty() : heads.newest();
+  }
+
+  /** The address peers dial, with this node's id. */
+  public PeerAddress p2pAddress() {
+    return transport.address();
+  }
+
+  /** Where the HTTP service listens, when it is on. */
+  public Optional<InetSocketAddress> httpAddress() {
+    return Optional.ofNullable(httpAddress);
+  }
+
+  /**
+   * {@code ok} for a producer and for a follower at most one commit behind the newest head it
+   * knows; {@code behind} while it syncs or lags; {@code unknown} before it knows a head (and on a
+   * server, which follows no one).
+   */
+  public Health health() {
+    if (config.produces()) {
+      return Health.OK;
+    }
+    Optional<SignedHead> head = newestHead();
+    if (follower == null || head.isEmpty()) {
+      return Health.UNKNOWN;
+    }
+    Optional<Head> at = follower.at();
+    boolean close = at.isPresent() && head.get().height() - at.get().height() <= 1;
+    return close && follower.phase() != Follower.Phase.SYNCING ? Health.OK : Health.BEHIND;
+  }
+
+  public String role() {
+    return config.produces() ? "producer" : config.follows() ? "follower" : "server";
+  }
+
+  /** What {@code GET /status} answers. */
+  public NodeStatus status() {
+    MerkleDB db = store.current();
+    Revision r = db.revision();
+    String phase =
+        config.produces()
+            ? "producing"
+            : follower != null
+                ? follower.phase().name().toLowerCase(java.util.Locale.ROOT)
+                : "serving";
+    NodeStatus.HeadStatus head =
+        newestHead()
+            .map(
+                h ->
+                    new NodeStatus.HeadStatus(
+                        h.height(), h.root().toHex(), h.producer().toString()))
+            .orElse(null);
+    NodeStatus.SyncStatus sync =
+        follower == null ? null : follower.syncStats().map(Node::syncStatus).orElse(null);
+    List<String> peers = transport.peers().stream().map(NodeId::toString).toList();
+    List<NodeStatus.SnapshotStatus> snaps = new ArrayList<>();
+    for (ArchiveFile a : SnapshotArchives.list(config.snapshotDir())) {
+      snaps.add(
+          new NodeStatus.SnapshotStatus(
+              a.path().getFileName().toString(),
+              a.kind().name().toLowerCase(java.util.Locale.ROOT),
+              a.height(),
+              a.bytes()));
+    }
+    return new NodeStatus(
+        key.id().toString(),
+        role(),
+        phase,
+        r.height(),
+        r.root().toHex(),
+        head,
+        peers,
+        sync,
+        snaps,
+        transport.address().toString(),
+        httpAddress == null ? null : httpAddress.getHostString() + ":" + httpAddress.getPort());
+  }
+
+  private static NodeStatus.SyncStatus syncStatus(SyncStats s) {
+    return new NodeStatus.SyncStatus(
+        s.keys(),
+        s.bytes(),
+        s.proofs(),
+        s.rangesDone(),
+        s.covered(),
+        s.targetUpdates(),
+        s.failures(),
+        s.lies());
+  }
+
+  private String statusJson() {
+    try {
+      return JSON.writeValueAsString(status());
+    } catch (JsonProcessingException e) {
+      throw new FerryException(ErrorCode.INTERNAL, "status does not encode: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Stops the node: HTTP, peers, the follower (its progress stays staged) or the producer (after
+   * the commit in progress), archives being written, the transport, and last the store. Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    log.info("node {} shutting down", key.id().shortString());
+    for (AutoCloseable c : closers) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("while stopping: {}", e.toString());
+      }
+    }
+    store.close();
+    log.info("node {} stopped", key.id().shortString());
+  }
+}

@@ -1,0 +1,41 @@
+package io.ferry.node;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * What {@code GET /status} answers, as JSON: who the node is, where its store is, its peers, its
+ * sync and its snapshots. Field names are snake_case and stable; absent values are left out.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record NodeStatus(
+    @JsonProperty("node_id") String nodeId,
+    String role,
+    String phase,
+    long height,
+    String root,
+    @JsonProperty("head") HeadStatus head,
+    List<String> peers,
+    @JsonProperty("sync") SyncStatus sync,
+    List<SnapshotStatus> snapshots,
+    String p2p,
+    String http) {
+
+  /** The newest trusted head the node knows. */
+  public record HeadStatus(long height, String root, String producer) {}
+
+  /** The running or last full proof sync. */
+  public record SyncStatus(
+      long keys,
+      long bytes,
+      long proofs,
+      @JsonProperty("ranges_done") int rangesDone,
+      double covered,
+      @JsonProperty("target_updates") int targetUpdates,
+      long failures,
+      long lies) {}
+
+  /** One archive the node serves. */
+  public record SnapshotStatus(String name, String kind, long height, long bytes) {}
+}

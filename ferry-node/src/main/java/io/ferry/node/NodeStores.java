@@ -1,0 +1,62 @@
+package io.ferry.node;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.merkledb.BranchFactor;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
+import io.ferry.merkledb.store.RocksStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** Opening and deleting a node's MerkleDB on RocksDB. */
+public final class NodeStores {
+  private NodeStores() {}
+
+  /**
+   * Opens the store in {@code stateDir}, creating it if it does not exist.
+   *
+   * @param branchFactor for a new store (null: 16); a stored one that differs is an error
+   */
+  public static MerkleDB open(Path stateDir, Integer branchFactor) {
+    MerkleDBConfig config = MerkleDBConfig.defaults();
+    RocksStore store = new RocksStore(stateDir, config.blockCacheBytes(), config.syncWrites());
+    try {
+      BranchFactor stored = MerkleDB.storedBranchFactor(store).orElse(null);
+      BranchFactor asked = branchFactor == null ? null : BranchFactor.of(branchFactor);
+      if (stored != null && asked != null && stored != asked) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "the store in "
+                + stateDir
+                + " has branch factor "
+                + stored.width()
+                + "; --branch-factor "
+                + asked.width()
+                + " applies only to a new store");
+      }
+      BranchFactor bf = stored != null ? stored : asked != null ? asked : BranchFactor.BF16;
+      return MerkleDB.open(store, config.withBranchFactor(bf));
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** Deletes a store directory and everything in it; nothing when it does not exist. */
+  public static void delete(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new FerryException(ErrorCode.IO_ERROR, "cannot delete " + dir + ": " + e.getMessage());
+    }
+  }
+}

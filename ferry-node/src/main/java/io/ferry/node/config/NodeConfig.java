@@ -1,0 +1,132 @@
+package io.ferry.node.config;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.core.identity.NodeId;
+import io.ferry.net.PeerAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a {@link io.ferry.node.Node} needs to start, validated. Built from {@link
+ * NodeSettings} (a TOML file and command-line flags); immutable.
+ *
+ * @param data the data directory: {@code state/}, {@code snapshots/}, {@code sync-staging/}, {@code
+ *     logs/}, {@code node.key}
+ * @param p2p where to listen for peers
+ * @param http where the HTTP service listens; empty for none
+ * @param peers peers to connect to and keep connected
+ * @param keyFile the node's Ed25519 key (created on first start)
+ * @param producer present when this node produces: it commits generated updates and signs heads
+ * @param trustProducer the producer whose signed heads a follower accepts
+ * @param trustRoot a root a follower accepts whoever signs a head naming it
+ * @param workLimit proof requests in flight at once while syncing
+ * @param headInterval how often a follower asks its peers for their newest head
+ * @param snapshots when archives are made and how many are kept
+ * @param egressBytesPerSecond HTTP egress limit over all downloads; 0 for none
+ */
+public record NodeConfig(
+    Path data,
+    InetSocketAddress p2p,
+    Optional<InetSocketAddress> http,
+    List<PeerAddress> peers,
+    Path keyFile,
+    Optional<Producer> producer,
+    Optional<NodeId> trustProducer,
+    Optional<Hash> trustRoot,
+    int workLimit,
+    Duration headInterval,
+    Snapshots snapshots,
+    long egressBytesPerSecond) {
+
+  /** The default peer port. */
+  public static final int DEFAULT_P2P_PORT = 8900;
+
+  /**
+   * What a producer commits.
+   *
+   * @param updatesPerCommit random keys put in each commit
+   * @param commitInterval time between commits
+   * @param valueSize bytes per generated value
+   */
+  public record Producer(int updatesPerCommit, Duration commitInterval, int valueSize) {
+    public Producer {
+      if (updatesPerCommit < 1 || valueSize < 0 || commitInterval.toMillis() < 1) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "a producer needs at least 1 update per commit, a value size >= 0 and an interval of"
+                + " at least 1 ms");
+      }
+    }
+  }
+
+  /**
+   * When archives are made and how many are kept.
+   *
+   * @param fullInterval a full archive at every height that is a multiple of this (0: none)
+   * @param incrementalInterval an incremental one at multiples of this in between (0: none)
+   */
+  public record Snapshots(
+      long fullInterval,
+      long incrementalInterval,
+      int keepFull,
+      int keepIncremental,
+      int zstdLevel,
+      int chunkSize) {
+    public Snapshots {
+      if (fullInterval < 0 || incrementalInterval < 0 || keepFull < 1 || keepIncremental < 0) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "snapshot intervals must be >= 0, keep-full >= 1 and keep-incremental >= 0");
+      }
+    }
+
+    public boolean enabled() {
+      return fullInterval > 0;
+    }
+  }
+
+  public NodeConfig {
+    peers = List.copyOf(peers);
+    if (workLimit < 1) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, "the work limit must be at least 1");
+    }
+    if (producer.isPresent() && (trustProducer.isPresent() || trustRoot.isPresent())) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "a producer trusts itself: --trust-producer and --trust-root are for followers");
+    }
+  }
+
+  public boolean produces() {
+    return producer.isPresent();
+  }
+
+  /**
+   * A follower syncs to a trusted producer's heads; a node that neither produces nor follows serves
+   * the store it has (proofs, snapshots, HTTP).
+   */
+  public boolean follows() {
+    return trustProducer.isPresent() || trustRoot.isPresent();
+  }
+
+  public Path stateDir() {
+    return data.resolve("state");
+  }
+
+  public Path snapshotDir() {
+    return data.resolve("snapshots");
+  }
+
+  public Path stagingDir() {
+    return data.resolve("sync-staging");
+  }
+
+  public Path logDir() {
+    return data.resolve("logs");
+  }
+}

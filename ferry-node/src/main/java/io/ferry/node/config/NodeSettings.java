@@ -1,0 +1,245 @@
+package io.ferry.node.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.core.identity.NodeId;
+import io.ferry.net.PeerAddress;
+import io.ferry.snapshot.SnapshotConfig;
+import io.ferry.snapshot.SnapshotRetention;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A node's settings as written in a TOML file (keys as the flags, without the dashes in front) and
+ * overridden by flags: every field is optional, and {@link #toConfig} fills in the defaults and
+ * validates. Not thread-safe; a mutable holder used once at start-up.
+ *
+ * <pre>
+ * data = "/var/lib/ferry"
+ * p2p = "0.0.0.0:8900"
+ * http = "0.0.0.0:8899"          # "off" for none
+ * peers = ["2bQm…@10.0.0.2:8900"]
+ * trust-producer = "2bQm…"
+ *
+ * [producer]                     # with produce = true
+ * updates-per-commit = 1000
+ * commit-interval-ms = 1000
+ *
+ * [snapshots]
+ * full-interval = 100
+ * incremental-interval = 25
+ * </pre>
+ */
+public final class NodeSettings {
+  public String data;
+  public String p2p;
+  public String http;
+  public List<String> peers;
+  public String key;
+  public Boolean produce;
+
+  @JsonProperty("trust-producer")
+  public String trustProducer;
+
+  @JsonProperty("trust-root")
+  public String trustRoot;
+
+  @JsonProperty("work-limit")
+  public Integer workLimit;
+
+  @JsonProperty("head-interval-ms")
+  public Long headIntervalMs;
+
+  @JsonProperty("egress-mib")
+  public Double egressMib;
+
+  public ProducerSettings producer = new ProducerSettings();
+  public SnapshotSettings snapshots = new SnapshotSettings();
+
+  /** The {@code [producer]} table. */
+  public static final class ProducerSettings {
+    @JsonProperty("updates-per-commit")
+    public Integer updatesPerCommit;
+
+    @JsonProperty("commit-interval-ms")
+    public Long commitIntervalMs;
+
+    @JsonProperty("value-size")
+    public Integer valueSize;
+  }
+
+  /** The {@code [snapshots]} table. */
+  public static final class SnapshotSettings {
+    @JsonProperty("full-interval")
+    public Long fullInterval;
+
+    @JsonProperty("incremental-interval")
+    public Long incrementalInterval;
+
+    @JsonProperty("keep-full")
+    public Integer keepFull;
+
+    @JsonProperty("keep-incremental")
+    public Integer keepIncremental;
+
+    @JsonProperty("zstd-level")
+    public Integer zstdLevel;
+
+    @JsonProperty("chunk-size")
+    public Integer chunkSize;
+  }
+
+  /** Defaults: 1,000 updates a second in one commit; a full archive every 100 commits. */
+  public static final int DEFAULT_UPDATES_PER_COMMIT = 1000;
+
+  public static final long DEFAULT_COMMIT_INTERVAL_MS = 1000;
+  public static final int DEFAULT_VALUE_SIZE = 100;
+  public static final long DEFAULT_FULL_INTERVAL = 100;
+  public static final long DEFAULT_INCREMENTAL_INTERVAL = 25;
+  public static final long DEFAULT_HEAD_INTERVAL_MS = 1000;
+
+  /** Reads a TOML file; an unknown key or a wrong type is an error that names it. */
+  public static NodeSettings read(Path file) {
+    TomlMapper mapper =
+        TomlMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+    try {
+      return mapper.readValue(Files.readString(file), NodeSettings.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT,
+          file + ": unknown setting '" + e.getPropertyName() + "' at " + path(e));
+    } catch (JsonMappingException e) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT,
+          file + ": bad value at " + path(e) + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, "cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder b = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+      } else {
+        b.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return b.isEmpty() ? "the top" : b.toString();
+  }
+
+  /** Fills in defaults and checks every value. */
+  public NodeConfig toConfig() {
+    if (data == null || data.isBlank()) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, "no data directory (--data)");
+    }
+    Path dir = Path.of(data);
+    InetSocketAddress p2pBind =
+        listenAddress(p2p == null ? "0.0.0.0:" + NodeConfig.DEFAULT_P2P_PORT : p2p, "p2p");
+    Optional<InetSocketAddress> httpBind =
+        http != null && http.equalsIgnoreCase("off")
+            ? Optional.empty()
+            : Optional.of(listenAddress(http == null ? "0.0.0.0:8899" : http, "http"));
+    List<PeerAddress> peerList = new ArrayList<>();
+    for (String p : peers == null ? List.<String>of() : peers) {
+      peerList.add(PeerAddress.parse(p));
+    }
+    Optional<NodeConfig.Producer> prod = Optional.empty();
+    if (Boolean.TRUE.equals(produce)) {
+      prod =
+          Optional.of(
+              new NodeConfig.Producer(
+                  or(producer.updatesPerCommit, DEFAULT_UPDATES_PER_COMMIT),
+                  Duration.ofMillis(or(producer.commitIntervalMs, DEFAULT_COMMIT_INTERVAL_MS)),
+                  or(producer.valueSize, DEFAULT_VALUE_SIZE)));
+    }
+    Optional<NodeId> producerId = Optional.empty();
+    if (trustProducer != null) {
+      try {
+        producerId = Optional.of(NodeId.parse(trustProducer.strip()));
+      } catch (RuntimeException e) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "bad trust-producer '" + trustProducer + "': " + e.getMessage());
+      }
+    }
+    Optional<Hash> root = Optional.empty();
+    if (trustRoot != null) {
+      try {
+        root = Optional.of(Hash.fromHex(trustRoot.strip()));
+      } catch (RuntimeException e) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT, "bad trust-root '" + trustRoot + "': " + e.getMessage());
+      }
+    }
+    if (egressMib != null && egressMib < 0) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, "egress-mib must be >= 0");
+    }
+    NodeConfig.Snapshots snaps =
+        new NodeConfig.Snapshots(
+            or(snapshots.fullInterval, DEFAULT_FULL_INTERVAL),
+            or(snapshots.incrementalInterval, DEFAULT_INCREMENTAL_INTERVAL),
+            or(snapshots.keepFull, SnapshotRetention.DEFAULT_KEEP_FULL),
+            or(snapshots.keepIncremental, SnapshotRetention.DEFAULT_KEEP_INCREMENTAL),
+            or(snapshots.zstdLevel, SnapshotConfig.DEFAULT_ZSTD_LEVEL),
+            or(snapshots.chunkSize, SnapshotConfig.DEFAULT_CHUNK_SIZE));
+    return new NodeConfig(
+        dir,
+        p2pBind,
+        httpBind,
+        peerList,
+        key == null ? dir.resolve("node.key") : Path.of(key),
+        prod,
+        producerId,
+        root,
+        or(workLimit, 8),
+        Duration.ofMillis(or(headIntervalMs, DEFAULT_HEAD_INTERVAL_MS)),
+        snaps,
+        egressMib == null ? 0 : (long) (egressMib * (1 << 20)));
+  }
+
+  private static <T> T or(T value, T otherwise) {
+    return value != null ? value : otherwise;
+  }
+
+  /** {@code HOST:PORT} to listen on; port 0 picks a free one. */
+  public static InetSocketAddress listenAddress(String text, String what) {
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0 || text.indexOf('@') >= 0) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, what + " takes HOST:PORT, got '" + text + "'");
+    }
+    String host = text.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, what + ": bad port in '" + text + "'");
+    }
+    return new InetSocketAddress(host, port);
+  }
+}

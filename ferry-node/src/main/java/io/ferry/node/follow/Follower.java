@@ -1,0 +1,305 @@
+package io.ferry.node.follow;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.core.runtime.Scheduler;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.Revision;
+import io.ferry.sync.proof.client.SyncManager;
+import io.ferry.sync.proof.client.SyncStats;
+import io.ferry.sync.proof.client.SyncStore;
+import io.ferry.sync.proof.client.SyncStores;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings a node's store to the newest trusted head and keeps it there. A store that is empty (or
+ * has a proof sync in progress) gets a full proof sync from all peers, whose target moves with each
+ * newer head; a store that already holds a head follows with change proofs; when no peer can give a
+ * change proof from the store's root (their history is too short), it falls back to a full sync.
+ *
+ * <p>All state lives on the scheduler's thread; {@link #onHead} may be called from any thread.
+ */
+public final class Follower implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Follower.class);
+  private static final Duration RETRY = Duration.ofSeconds(2);
+  private static final Duration STOP_WAIT = Duration.ofSeconds(120);
+
+  /**
+   * How often a running full sync may move its target. Each move brings every completed range
+   * forward with a change proof, whose check rebuilds that staged range; moving at every commit of
+   * a fast producer would spend the sync on those rebuilds and never finish. The store catches up
+   * with the heads it skipped by change proofs once the sync ends.
+   */
+  static final Duration RETARGET_INTERVAL = Duration.ofSeconds(10);
+
+  /** What the follower is doing. */
+  public enum Phase {
+    /** No trusted head known yet. */
+    WAITING,
+    /** A full proof sync to the newest head. */
+    SYNCING,
+    /** Applying change proofs to reach the newest head. */
+    CATCHING_UP,
+    /** At the newest head known. */
+    FOLLOWING
+  }
+
+  /** Applies change proofs to the live store, from its root to {@code head}. */
+  public interface CatchUp {
+    CompletableFuture<Revision> catchUp(Head head);
+
+    /** True when {@code error} means no peer can give a change proof: a full sync is needed. */
+    boolean needsFullSync(Throwable error);
+  }
+
+  /** The live store, which a full sync of a stale store replaces. */
+  public interface Store {
+    MerkleDB current();
+
+    /** Empties the store (closing and deleting it) and returns the new, empty one. */
+    MerkleDB reset();
+  }
+
+  private final Store store;
+  private final SyncStore staging;
+  private final Function<SyncManager.Loader, SyncManager> newSync;
+  private final CatchUp catchUp;
+  private final Scheduler scheduler;
+  private final Consumer<Revision> reached;
+
+  private Phase phase = Phase.WAITING;
+  private volatile Phase published = Phase.WAITING;
+  private Head newest;
+  private volatile Head at;
+  private Head syncTarget;
+  private long retargetedNanos;
+  private boolean retargetPending;
+  // The height of every root the running sync was sent to (scheduler's thread only).
+  private final Map<Hash, Long> targetHeights = new HashMap<>();
+  private SyncManager sync;
+  private volatile SyncStats lastStats;
+  private boolean closed;
+
+  /**
+   * @param staging where a full sync keeps verified data and its progress (it resumes from it)
+   * @param newSync makes a sync manager over {@code staging} that builds the store with the loader
+   * @param reached told of each revision the store reaches at a head (snapshots hang off this)
+   */
+  public Follower(
+      Store store,
+      SyncStore staging,
+      Function<SyncManager.Loader, SyncManager> newSync,
+      CatchUp catchUp,
+      Scheduler scheduler,
+      Consumer<Revision> reached) {
+    this.store = store;
+    this.staging = staging;
+    this.newSync = newSync;
+    this.catchUp = catchUp;
+    this.scheduler = scheduler;
+    this.reached = reached;
+  }
+
+  /** A newer trusted head was learned; the follower moves toward it. */
+  public void onHead(Head head) {
+    scheduler.execute(
+        () -> {
+          if (closed || (newest != null && head.height() <= newest.height())) {
+            return;
+          }
+          newest = head;
+          advance();
+        });
+  }
+
+  public Phase phase() {
+    return published;
+  }
+
+  /** The head the store is at, once it has reached one. */
+  public Optional<Head> at() {
+    return Optional.ofNullable(at);
+  }
+
+  /** The running or last full sync's figures. */
+  public Optional<SyncStats> syncStats() {
+    SyncManager s = sync;
+    return s != null ? Optional.of(s.stats()) : Optional.ofNullable(lastStats);
+  }
+
+  private void setPhase(Phase p) {
+    if (phase != p) {
+      log.info("follower: {} -> {}", phase, p);
+    }
+    phase = p;
+    published = p;
+  }
+
+  private void advance() {
+    if (closed || newest == null) {
+      return;
+    }
+    switch (phase) {
+      case SYNCING -> retarget();
+      case CATCHING_UP -> {} // picks up the newest head when the current catch-up ends
+      case WAITING, FOLLOWING -> {
+        MerkleDB db = store.current();
+        if (db.root().equals(newest.root())) {
+          at = newest;
+          setPhase(Phase.FOLLOWING);
+        } else if (db.root().isZero() || staging.target().isPresent()) {
+          startFullSync();
+        } else {
+          startCatchUp();
+        }
+      }
+    }
+  }
+
+  /** Moves the running sync to the newest head, at most once per {@link #RETARGET_INTERVAL}. */
+  private void retarget() {
+    if (newest.equals(syncTarget) || retargetPending) {
+      return;
+    }
+    long wait = retargetedNanos + RETARGET_INTERVAL.toNanos() - scheduler.clock().nanos();
+    if (wait > 0) {
+      retargetPending = true;
+      scheduler.schedule(
+          Duration.ofNanos(wait),
+          () -> {
+            retargetPending = false;
+            if (!closed && phase == Phase.SYNCING && sync != null) {
+              retarget();
+            }
+          });
+      return;
+    }
+    retargetedNanos = scheduler.clock().nanos();
+    syncTarget = newest;
+    log.info("follower: sync target moves to height {} root {}", newest.height(), newest.root());
+    targetHeights.put(newest.root(), newest.height());
+    sync.updateTarget(newest.root());
+  }
+
+  private void startFullSync() {
+    setPhase(Phase.SYNCING);
+    retargetedNanos = scheduler.clock().nanos();
+    syncTarget = newest;
+    MerkleDB db = store.current();
+    if (!db.root().isZero() && staging.target().isEmpty()) {
+      // A store too far behind for change proofs: stage it, so the sync fetches only the
+      // difference.
+      log.info("follower: staging the store at {} to catch up by a full sync", db.root());
+      SyncStores.seedFrom(db, staging);
+    }
+    log.info("follower: proof sync to height {} root {}", syncTarget.height(), syncTarget.root());
+    targetHeights.clear();
+    targetHeights.put(syncTarget.root(), syncTarget.height());
+    SyncManager.Loader loader =
+        sorted -> {
+          // The loader runs on the scheduler's thread inside the sync, which may have finished
+          // at a target the follower has since moved from: build at that target's height.
+          Hash at = sync.target().orElseThrow();
+          MerkleDB target = store.current();
+          if (target.height() != 0 || !target.root().isZero()) {
+            target = store.reset();
+          }
+          return target.bulkLoad(sorted, targetHeights.get(at)).root();
+        };
+    sync = newSync.apply(loader);
+    sync.start(syncTarget.root())
+        .whenComplete((root, error) -> scheduler.execute(() -> syncEnded(root, error)));
+  }
+
+  private void syncEnded(Hash root, Throwable error) {
+    if (sync == null) {
+      return; // closed
+    }
+    lastStats = sync.stats();
+    sync = null;
+    if (closed) {
+      return;
+    }
+    if (error != null) {
+      log.warn("follower: proof sync failed, retrying: {}", unwrap(error).getMessage());
+      setPhase(Phase.WAITING);
+      scheduler.schedule(RETRY, this::advance);
+      return;
+    }
+    Revision r = store.current().revision();
+    log.info("follower: synced to height {} root {}", r.height(), root);
+    at = new Head(r.height(), r.root());
+    reached.accept(r);
+    setPhase(Phase.FOLLOWING);
+    advance();
+  }
+
+  private void startCatchUp() {
+    setPhase(Phase.CATCHING_UP);
+    Head target = newest;
+    catchUp
+        .catchUp(target)
+        .whenComplete((rev, error) -> scheduler.execute(() -> catchUpEnded(target, rev, error)));
+  }
+
+  private void catchUpEnded(Head target, Revision rev, Throwable error) {
+    if (closed) {
+      return;
+    }
+    if (error == null) {
+      at = target;
+      reached.accept(rev);
+      setPhase(Phase.FOLLOWING);
+      advance();
+      return;
+    }
+    Throwable cause = unwrap(error);
+    if (catchUp.needsFullSync(cause)) {
+      log.info(
+          "follower: no peer can give change proofs from here ({}); full sync", cause.getMessage());
+      setPhase(Phase.WAITING);
+      startFullSync();
+    } else {
+      log.warn(
+          "follower: catch-up to height {} failed, retrying: {}",
+          target.height(),
+          cause.getMessage());
+      setPhase(Phase.FOLLOWING);
+      scheduler.schedule(RETRY, this::advance);
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  /** Stops syncing; stored progress stays for the next start. */
+  @Override
+  public void close() {
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
+    scheduler.execute(
+        () -> {
+          closed = true;
+          if (sync != null) {
+            sync.close();
+          }
+          stopped.complete(null);
+        });
+    try {
+      // The scheduler may be in a bulk load, which takes seconds per million keys.
+      stopped.get(STOP_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new FerryException(ErrorCode.INTERNAL, "follower did not stop: " + e);
+    }
+  }
+}

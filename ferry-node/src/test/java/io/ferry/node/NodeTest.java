@@ -1,0 +1,191 @@
+package io.ferry.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ferry.core.Bytes;
+import io.ferry.core.identity.NodeKey;
+import io.ferry.http.Health;
+import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.Revision;
+import io.ferry.node.config.NodeConfig;
+import io.ferry.node.config.NodeSettings;
+import io.ferry.node.follow.Follower;
+import io.ferry.snapshot.ArchiveFile;
+import io.ferry.snapshot.SnapshotArchives;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Nodes in one JVM over real loopback sockets: a producer and followers. */
+@Timeout(180)
+class NodeTest {
+  @TempDir Path tmp;
+  private final List<Node> nodes = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      nodes.get(i).close();
+    }
+  }
+
+  /** A producer over a generated state of {@code keys} keys, committing every 200 ms. */
+  private Node producer(int keys) throws Exception {
+    Path dir = tmp.resolve("producer");
+    try (MerkleDB db = NodeStores.open(dir.resolve("state"), null)) {
+      List<KeyValue> kvs = new ArrayList<>();
+      Random r = new Random(1);
+      for (int i = 0; i < keys; i++) {
+        byte[] k = new byte[32];
+        byte[] v = new byte[100];
+        r.nextBytes(k);
+        r.nextBytes(v);
+        kvs.add(new KeyValue(Bytes.wrap(k), Bytes.wrap(v)));
+      }
+      kvs.sort((a, b) -> a.key().compareTo(b.key()));
+      db.bulkLoad(kvs.iterator());
+    }
+    NodeSettings s = settings(dir);
+    s.produce = true;
+    s.producer.updatesPerCommit = 100;
+    s.producer.commitIntervalMs = 200L;
+    return start(s);
+  }
+
+  private NodeSettings settings(Path dir) {
+    NodeSettings s = new NodeSettings();
+    s.data = dir.toString();
+    s.p2p = "127.0.0.1:0";
+    s.http = "127.0.0.1:0";
+    s.headIntervalMs = 100L;
+    s.snapshots.fullInterval = 5L;
+    s.snapshots.incrementalInterval = 0L;
+    return s;
+  }
+
+  private Node follower(String name, String trustProducer, Node... peers) throws Exception {
+    NodeSettings s = settings(tmp.resolve(name));
+    s.trustProducer = trustProducer;
+    s.peers = new ArrayList<>();
+    for (Node p : peers) {
+      s.peers.add(p.p2pAddress().toString());
+    }
+    return start(s);
+  }
+
+  private Node start(NodeSettings s) throws Exception {
+    NodeConfig c = s.toConfig();
+    Node n = Node.start(c);
+    nodes.add(n);
+    return n;
+  }
+
+  /** True when {@code follower}'s store is at a state the producer had at the same height. */
+  private static boolean atProducersState(Node follower, Node producer) {
+    MerkleDB f = follower.store();
+    Revision at = f.revision();
+    return at.height() > 0 && producer.store().revisions().contains(at);
+  }
+
+  @Test
+  void aFollowerSyncsToTheProducersHeadThenFollowsAndServesTheSameArchives() throws Exception {
+    Node producer = producer(20_000);
+    Node follower = follower("follower", producer.id().toString(), producer);
+
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () ->
+                follower.follower().orElseThrow().phase() == Follower.Phase.FOLLOWING
+                    && atProducersState(follower, producer));
+    long synced = follower.store().height();
+    assertThat(follower.follower().orElseThrow().syncStats()).isPresent();
+    assertThat(follower.follower().orElseThrow().syncStats().get().keys()).isPositive();
+
+    // It keeps up with change proofs as the producer commits.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> follower.store().height() >= synced + 5 && atProducersState(follower, producer));
+    assertThat(follower.health()).isIn(Health.OK, Health.BEHIND);
+
+    // Both make the archive of the same height, byte for byte the same file.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              Optional<ArchiveFile> p =
+                  SnapshotArchives.newestFull(producer.config().snapshotDir());
+              Optional<ArchiveFile> f =
+                  SnapshotArchives.newestFull(follower.config().snapshotDir());
+              return p.isPresent()
+                  && f.isPresent()
+                  && p.get().height() > synced
+                  && SnapshotArchives.list(follower.config().snapshotDir()).stream()
+                      .anyMatch(a -> a.name().equals(p.get().name()));
+            });
+
+    // GET /status reports it.
+    URI status =
+        URI.create(
+            "http://127.0.0.1:" + follower.httpAddress().orElseThrow().getPort() + "/status");
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      HttpResponse<String> r =
+          http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      JsonNode json = new ObjectMapper().readTree(r.body());
+      assertThat(json.path("node_id").asText()).isEqualTo(follower.id().toString());
+      assertThat(json.path("role").asText()).isEqualTo("follower");
+      assertThat(json.path("head").path("producer").asText()).isEqualTo(producer.id().toString());
+      assertThat(json.path("peers").toString()).contains(producer.id().toString());
+      assertThat(json.path("snapshots").size()).isPositive();
+      assertThat(json.path("height").asLong()).isGreaterThanOrEqualTo(synced);
+    }
+  }
+
+  @Test
+  void aNewcomerSyncsFromSeveralPeersIncludingAFollower() throws Exception {
+    Node producer = producer(10_000);
+    Node first = follower("first", producer.id().toString(), producer);
+    await().atMost(Duration.ofSeconds(90)).until(() -> atProducersState(first, producer));
+    Node newcomer = follower("newcomer", producer.id().toString(), producer, first);
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () ->
+                newcomer.follower().orElseThrow().phase() == Follower.Phase.FOLLOWING
+                    && atProducersState(newcomer, producer));
+  }
+
+  @Test
+  void headsSignedByAnotherKeyAreRefused() throws Exception {
+    Node producer = producer(2_000);
+    NodeKey stranger = NodeKey.generate();
+    Node follower = follower("misled", stranger.id().toString(), producer);
+    // Over many poll rounds it hears the producer's heads and takes none.
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> follower.newestHead().isEmpty() && follower.p2pAddress() != null);
+    assertThat(follower.status().peers()).contains(producer.id().toString());
+    assertThat(follower.follower().orElseThrow().phase()).isEqualTo(Follower.Phase.WAITING);
+    assertThat(follower.store().root().isZero()).isTrue();
+    assertThat(follower.health()).isEqualTo(Health.UNKNOWN);
+    assertThat(producer.newestHead()).isPresent();
+  }
+}

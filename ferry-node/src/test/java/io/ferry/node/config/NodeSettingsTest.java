@@ -1,0 +1,113 @@
+package io.ferry.node.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.identity.NodeKey;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeSettingsTest {
+  @TempDir Path tmp;
+
+  private static void assertCode(Runnable r, ErrorCode code, String message) {
+    assertThatThrownBy(r::run)
+        .isInstanceOfSatisfying(FerryException.class, e -> assertThat(e.code()).isEqualTo(code))
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void everyKeyOfTheFileIsRead() throws Exception {
+    String producer = NodeKey.generate().id().toString();
+    Path f = tmp.resolve("node.toml");
+    Files.writeString(
+        f,
+        """
+        data = "/srv/ferry"
+        p2p = "127.0.0.1:9000"
+        http = "off"
+        peers = ["10.0.0.2:8900", "10.0.0.3:8900"]
+        trust-producer = "%s"
+        work-limit = 4
+        head-interval-ms = 250
+        egress-mib = 50
+
+        [snapshots]
+        full-interval = 10
+        incremental-interval = 0
+        keep-full = 3
+        zstd-level = 5
+        """
+            .formatted(producer));
+    NodeConfig c = NodeSettings.read(f).toConfig();
+    assertThat(c.data()).isEqualTo(Path.of("/srv/ferry"));
+    assertThat(c.p2p().getPort()).isEqualTo(9000);
+    assertThat(c.http()).isEmpty();
+    assertThat(c.peers()).hasSize(2);
+    assertThat(c.trustProducer().orElseThrow().toString()).isEqualTo(producer);
+    assertThat(c.follows()).isTrue();
+    assertThat(c.produces()).isFalse();
+    assertThat(c.workLimit()).isEqualTo(4);
+    assertThat(c.headInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThat(c.egressBytesPerSecond()).isEqualTo(50L << 20);
+    assertThat(c.snapshots().fullInterval()).isEqualTo(10);
+    assertThat(c.snapshots().incrementalInterval()).isZero();
+    assertThat(c.snapshots().keepFull()).isEqualTo(3);
+    assertThat(c.snapshots().keepIncremental()).isEqualTo(4); // the default
+    assertThat(c.snapshots().zstdLevel()).isEqualTo(5);
+    assertThat(c.keyFile()).isEqualTo(Path.of("/srv/ferry/node.key"));
+  }
+
+  @Test
+  void defaultsWork() {
+    NodeSettings s = new NodeSettings();
+    s.data = tmp.toString();
+    s.produce = true;
+    NodeConfig c = s.toConfig();
+    assertThat(c.p2p().getPort()).isEqualTo(NodeConfig.DEFAULT_P2P_PORT);
+    assertThat(c.http().orElseThrow().getPort()).isEqualTo(8899);
+    assertThat(c.producer().orElseThrow().updatesPerCommit()).isEqualTo(1000);
+    assertThat(c.producer().orElseThrow().commitInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.snapshots().fullInterval()).isEqualTo(100);
+  }
+
+  @Test
+  void anUnknownKeyIsNamed() throws Exception {
+    Path f = tmp.resolve("bad.toml");
+    Files.writeString(f, "data = \"x\"\n[snapshots]\nfull-intervall = 3\n");
+    assertCode(() -> NodeSettings.read(f), ErrorCode.INVALID_ARGUMENT, "full-intervall");
+  }
+
+  @Test
+  void aWrongTypeIsNamed() throws Exception {
+    Path f = tmp.resolve("bad.toml");
+    Files.writeString(f, "data = \"x\"\nwork-limit = \"many\"\n");
+    assertCode(() -> NodeSettings.read(f), ErrorCode.INVALID_ARGUMENT, "work-limit");
+  }
+
+  @Test
+  void badValuesAreRefused() {
+    NodeSettings s = new NodeSettings();
+    s.data = tmp.toString();
+    s.produce = true;
+    s.trustRoot = "00".repeat(32);
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "producer trusts itself");
+    s.trustRoot = null;
+    s.p2p = "nohost";
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "HOST:PORT");
+    s.p2p = "127.0.0.1:70000";
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "bad port");
+    s.p2p = null;
+    s.trustProducer = "not-an-id";
+    s.produce = null;
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "trust-producer");
+    s.trustProducer = null;
+    s.data = null;
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "--data");
+  }
+}
