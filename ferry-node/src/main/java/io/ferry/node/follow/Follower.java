@@ -35,12 +35,18 @@ public final class Follower implements AutoCloseable {
   private static final Duration STOP_WAIT = Duration.ofSeconds(120);
 
   /**
-   * How often a running full sync may move its target. Each move brings every completed range
-   * forward with a change proof, whose check rebuilds that staged range; moving at every commit of
-   * a fast producer would spend the sync on those rebuilds and never finish. The store catches up
-   * with the heads it skipped by change proofs once the sync ends.
+   * The least time between two moves of a running full sync's target. Each move brings every
+   * completed range forward with a change proof, whose check rebuilds that staged range: moving at
+   * every commit of a fast producer would spend the sync on those rebuilds and never finish. So
+   * after a move the follower waits until the ranges done before it are at the new target again
+   * (the re-check, taking time R), then at least {@code max(RETARGET_INTERVAL, RETARGET_COST_FACTOR
+   * x R)} before the next move: re-checks take at most about a fifth of the sync. Heads skipped
+   * meanwhile are caught up by change proofs once the sync ends.
    */
-  static final Duration RETARGET_INTERVAL = Duration.ofSeconds(10);
+  static final Duration RETARGET_INTERVAL = Duration.ofSeconds(3);
+
+  static final int RETARGET_COST_FACTOR = 4;
+  private static final Duration RETARGET_RECHECK = Duration.ofMillis(250);
 
   /** What the follower is doing. */
   public enum Phase {
@@ -82,8 +88,12 @@ public final class Follower implements AutoCloseable {
   private Head newest;
   private volatile Head at;
   private Head syncTarget;
+  // Target moves of the running sync (see RETARGET_INTERVAL).
   private long retargetedNanos;
-  private boolean retargetPending;
+  private long nextRetargetNanos;
+  private double coveredAtRetarget;
+  private boolean recovering;
+  private boolean retargetTimer;
   // The height of every root the running sync was sent to (scheduler's thread only).
   private final Map<Hash, Long> targetHeights = new HashMap<>();
   private SyncManager sync;
@@ -166,34 +176,55 @@ public final class Follower implements AutoCloseable {
     }
   }
 
-  /** Moves the running sync to the newest head, at most once per {@link #RETARGET_INTERVAL}. */
+  /** Moves the running sync to the newest head when the pacing of RETARGET_INTERVAL allows. */
   private void retarget() {
-    if (newest.equals(syncTarget) || retargetPending) {
+    if (closed || phase != Phase.SYNCING || sync == null || sync.done().isDone()) {
       return;
     }
-    long wait = retargetedNanos + RETARGET_INTERVAL.toNanos() - scheduler.clock().nanos();
-    if (wait > 0) {
-      retargetPending = true;
-      scheduler.schedule(
-          Duration.ofNanos(wait),
-          () -> {
-            retargetPending = false;
-            if (!closed && phase == Phase.SYNCING && sync != null) {
-              retarget();
-            }
-          });
+    long now = scheduler.clock().nanos();
+    if (recovering) {
+      if (sync.stats().covered() < coveredAtRetarget - 1e-9) {
+        retargetLater(RETARGET_RECHECK.toNanos());
+        return;
+      }
+      recovering = false;
+      long recheck = now - retargetedNanos;
+      nextRetargetNanos =
+          now + Math.max(RETARGET_INTERVAL.toNanos(), RETARGET_COST_FACTOR * recheck);
+    }
+    if (newest.equals(syncTarget)) {
       return;
     }
-    retargetedNanos = scheduler.clock().nanos();
+    if (now < nextRetargetNanos) {
+      retargetLater(nextRetargetNanos - now);
+      return;
+    }
+    retargetedNanos = now;
+    coveredAtRetarget = sync.stats().covered();
+    recovering = true;
     syncTarget = newest;
     log.info("follower: sync target moves to height {} root {}", newest.height(), newest.root());
     targetHeights.put(newest.root(), newest.height());
     sync.updateTarget(newest.root());
+    retargetLater(RETARGET_RECHECK.toNanos());
+  }
+
+  private void retargetLater(long nanos) {
+    if (!retargetTimer) {
+      retargetTimer = true;
+      scheduler.schedule(
+          Duration.ofNanos(nanos),
+          () -> {
+            retargetTimer = false;
+            retarget();
+          });
+    }
   }
 
   private void startFullSync() {
     setPhase(Phase.SYNCING);
-    retargetedNanos = scheduler.clock().nanos();
+    recovering = false;
+    nextRetargetNanos = scheduler.clock().nanos() + RETARGET_INTERVAL.toNanos();
     syncTarget = newest;
     MerkleDB db = store.current();
     if (!db.root().isZero() && staging.target().isEmpty()) {
