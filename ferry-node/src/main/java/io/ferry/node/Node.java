@@ -43,8 +43,11 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -74,7 +77,7 @@ public final class Node implements AutoCloseable {
   private final NodeKey key;
   private final PrometheusRegistry registry = new PrometheusRegistry();
   // Closed in the reverse order of their start: a stack.
-  private final java.util.Deque<AutoCloseable> closers = new java.util.ArrayDeque<>();
+  private final Deque<AutoCloseable> closers = new ArrayDeque<>();
   private final LiveStore store;
   private NettyTransport transport;
   private ProofSyncServer proofServer;
@@ -129,20 +132,11 @@ public final class Node implements AutoCloseable {
     store.onSwitch(proofServer::switchTo);
 
     ExecutorScheduler gossipScheduler = scheduler("ferry-gossip");
-    if (config.produces()) {
-      heads =
-          HeadExchange.start(
-              transport,
-              gossipScheduler,
-              HeadTrust.none(),
-              Duration.ZERO,
-              HEAD_REQUEST_TIMEOUT,
-              h -> {});
-      startProducer();
-    } else if (config.follows()) {
+    if (config.follows()) {
       startFollower(gossipScheduler);
     } else {
-      // A server knows no producer: it answers head requests with none and accepts none.
+      // A producer judges no one's heads but its own; a server knows no producer: both answer
+      // head requests with what they hold and accept none from peers.
       heads =
           HeadExchange.start(
               transport,
@@ -151,6 +145,9 @@ public final class Node implements AutoCloseable {
               Duration.ZERO,
               HEAD_REQUEST_TIMEOUT,
               h -> {});
+      if (config.produces()) {
+        startProducer();
+      }
     }
     closers.push(heads);
 
@@ -372,9 +369,7 @@ public final class Node implements AutoCloseable {
     String phase =
         config.produces()
             ? "producing"
-            : follower != null
-                ? follower.phase().name().toLowerCase(java.util.Locale.ROOT)
-                : "serving";
+            : follower != null ? follower.phase().name().toLowerCase(Locale.ROOT) : "serving";
     NodeStatus.HeadStatus head =
         newestHead()
             .map(
@@ -390,7 +385,7 @@ public final class Node implements AutoCloseable {
       snaps.add(
           new NodeStatus.SnapshotStatus(
               a.path().getFileName().toString(),
-              a.kind().name().toLowerCase(java.util.Locale.ROOT),
+              a.kind().name().toLowerCase(Locale.ROOT),
               a.height(),
               a.bytes()));
     }

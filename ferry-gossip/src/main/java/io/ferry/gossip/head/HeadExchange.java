@@ -2,6 +2,7 @@ package io.ferry.gossip.head;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Parser;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.identity.NodeId;
@@ -181,32 +182,15 @@ public final class HeadExchange implements AutoCloseable {
   }
 
   private void onAnswer(NodeId peer, ByteString answer) {
-    if (answer.size() > MAX_MESSAGE_BYTES) {
-      malformed(peer, "a head response of " + answer.size() + " bytes");
-      return;
-    }
-    HeadResponse response;
-    try {
-      response = HeadResponse.parseFrom(answer);
-    } catch (InvalidProtocolBufferException e) {
-      malformed(peer, "a head response that does not decode: " + e.getMessage());
-      return;
-    }
-    if (response.hasHead()) {
+    HeadResponse response = decode(peer, answer, HeadResponse.parser(), "a head response");
+    if (response != null && response.hasHead()) {
       consider(peer, response.getHead());
     }
   }
 
   private void onAnnouncement(NodeId peer, ByteString payload) {
-    if (payload.size() > MAX_MESSAGE_BYTES) {
-      malformed(peer, "a gossip message of " + payload.size() + " bytes");
-      return;
-    }
-    GossipMessage message;
-    try {
-      message = GossipMessage.parseFrom(payload);
-    } catch (InvalidProtocolBufferException e) {
-      malformed(peer, "a gossip message that does not decode: " + e.getMessage());
+    GossipMessage message = decode(peer, payload, GossipMessage.parser(), "a gossip message");
+    if (message == null) {
       return;
     }
     switch (message.getMessageCase()) {
@@ -266,6 +250,20 @@ public final class HeadExchange implements AutoCloseable {
             .peerManager()
             .report(peer, Offence.INVALID_PROOF, "forged signed head at height " + head.height());
       }
+    }
+  }
+
+  /** Parses a peer's message, or reports it malformed and returns null. */
+  private <M> M decode(NodeId peer, ByteString bytes, Parser<M> parser, String what) {
+    if (bytes.size() > MAX_MESSAGE_BYTES) {
+      malformed(peer, what + " of " + bytes.size() + " bytes");
+      return null;
+    }
+    try {
+      return parser.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      malformed(peer, what + " that does not decode: " + e.getMessage());
+      return null;
     }
   }
 
