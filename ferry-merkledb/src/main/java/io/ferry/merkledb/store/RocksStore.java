@@ -5,6 +5,7 @@ import io.ferry.core.FerryException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -28,18 +29,27 @@ import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
 import org.rocksdb.SstFileWriter;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The store on disk: one RocksDB database with a column family per {@link Column}. Atomic batches
  * go through the write-ahead log (synced to disk when {@code syncWrites}), so a process killed at
  * any instant reopens with each batch wholly applied or not at all.
  *
- * <p>Thread-safe. Close it once; reads after close fail with {@link ErrorCode#ILLEGAL_STATE}.
+ * <p>Thread-safe. Closing waits (up to {@link #CLOSE_WAIT}) for calls in progress and for open
+ * iterators and sorted writers to be closed, so native memory is never freed under a reader; calls
+ * after close, also through a snapshot taken before, fail with {@link ErrorCode#ILLEGAL_STATE}.
  */
 public final class RocksStore implements KvStore {
   static {
     RocksDB.loadLibrary();
   }
+
+  /** How long {@link #close} waits for the store's users before it gives up freeing it. */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
+  private static final Logger log = LoggerFactory.getLogger(RocksStore.class);
 
   private final Path dir;
   private final RocksDB db;
@@ -50,7 +60,8 @@ public final class RocksStore implements KvStore {
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
   private final Map<Column, ColumnFamilyHandle> columns = new EnumMap<>(Column.class);
   private final WriteOptions writeOptions;
-  private volatile boolean closed;
+  private final Leases leases = new Leases();
+  private boolean closed; // guarded by this
 
   /**
    * Opens (creating if needed) the store in {@code dir}.
@@ -106,19 +117,26 @@ public final class RocksStore implements KvStore {
     writeOptions = new WriteOptions().setSync(syncWrites);
   }
 
-  private ColumnFamilyHandle cf(Column c) {
-    if (closed) {
+  /** Takes a lease on the open store; the caller releases it when its native use ends. */
+  private void acquire() {
+    if (!leases.tryAcquire()) {
       throw new FerryException(ErrorCode.ILLEGAL_STATE, "the store in " + dir + " is closed");
     }
+  }
+
+  private ColumnFamilyHandle cf(Column c) {
     return columns.get(c);
   }
 
   @Override
   public byte[] get(Column column, byte[] key) {
+    acquire();
     try {
       return db.get(cf(column), key);
     } catch (RocksDBException e) {
       throw ioError("read", e);
+    } finally {
+      leases.release();
     }
   }
 
@@ -127,7 +145,9 @@ public final class RocksStore implements KvStore {
     return iterator(column, from, to, null);
   }
 
+  /** An iterator holding a lease until it is closed; {@code snapshot} null reads the latest. */
   private StoreIterator iterator(Column column, byte[] from, byte[] to, Snapshot snapshot) {
+    acquire();
     ReadOptions ro = new ReadOptions();
     Slice upper = to == null ? null : new Slice(to);
     if (upper != null) {
@@ -136,17 +156,34 @@ public final class RocksStore implements KvStore {
     if (snapshot != null) {
       ro.setSnapshot(snapshot);
     }
-    RocksIterator it = db.newIterator(cf(column), ro);
-    if (from == null) {
-      it.seekToFirst();
-    } else {
-      it.seek(from);
+    RocksIterator it;
+    try {
+      it = db.newIterator(cf(column), ro);
+      if (from == null) {
+        it.seekToFirst();
+      } else {
+        it.seek(from);
+      }
+    } catch (RuntimeException e) {
+      close(ro, upper);
+      leases.release();
+      throw e;
     }
     return new StoreIterator() {
       boolean started;
+      boolean released;
+
+      /** Using a closed iterator would read freed native memory. */
+      private void checkLive() {
+        if (released) {
+          throw new FerryException(
+              ErrorCode.ILLEGAL_STATE, "an iterator of the store in " + dir + " is closed");
+        }
+      }
 
       @Override
       public boolean next() {
+        checkLive();
         if (started) {
           it.next();
         }
@@ -156,28 +193,40 @@ public final class RocksStore implements KvStore {
 
       @Override
       public byte[] key() {
+        checkLive();
         return it.key();
       }
 
       @Override
       public byte[] value() {
+        checkLive();
         return it.value();
       }
 
       @Override
       public void close() {
-        it.close();
-        ro.close();
-        if (upper != null) {
-          upper.close();
+        if (released) {
+          return;
         }
+        released = true;
+        it.close();
+        RocksStore.close(ro, upper);
+        leases.release();
       }
     };
   }
 
   @Override
   public StoreSnapshot snapshot() {
-    Snapshot snap = db.getSnapshot();
+    // A snapshot holds no lease of its own: views keep theirs until collected, and a close must
+    // not wait for the garbage collector. Each read takes one; the database frees what is left.
+    acquire();
+    Snapshot snap;
+    try {
+      snap = db.getSnapshot();
+    } finally {
+      leases.release();
+    }
     ReadOptions ro = new ReadOptions().setSnapshot(snap);
     return new StoreSnapshot() {
       private volatile boolean released;
@@ -193,10 +242,13 @@ public final class RocksStore implements KvStore {
       @Override
       public byte[] get(Column column, byte[] key) {
         checkLive();
+        acquire();
         try {
           return db.get(cf(column), ro, key);
         } catch (RocksDBException e) {
           throw ioError("read", e);
+        } finally {
+          leases.release();
         }
       }
 
@@ -208,11 +260,18 @@ public final class RocksStore implements KvStore {
 
       @Override
       public synchronized void close() {
-        if (!released && !closed) {
-          db.releaseSnapshot(snap);
-          ro.close();
+        if (released) {
+          return;
         }
         released = true;
+        if (leases.tryAcquire()) {
+          try {
+            db.releaseSnapshot(snap);
+            ro.close();
+          } finally {
+            leases.release();
+          }
+        } // else the store is closing, and freeing the database frees its snapshots
       }
     };
   }
@@ -223,6 +282,7 @@ public final class RocksStore implements KvStore {
   }
 
   private void write(WriteBatch batch, WriteOptions options) {
+    acquire();
     try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch()) {
       for (WriteBatch.Op op : batch.ops()) {
         ColumnFamilyHandle h = cf(op.column());
@@ -237,15 +297,21 @@ public final class RocksStore implements KvStore {
       db.write(options, wb);
     } catch (RocksDBException e) {
       throw ioError("write", e);
+    } finally {
+      leases.release();
     }
   }
 
   @Override
   public SortedWriter sortedWriter(Column column) {
+    acquire();
     return new SstWriter(column);
   }
 
-  /** Writes SST files of at most 256 MiB each and ingests them all on commit. */
+  /**
+   * Writes SST files of at most 256 MiB each and ingests them all on commit; holds a lease until
+   * closed.
+   */
   private final class SstWriter implements SortedWriter {
     private static final long MAX_FILE_BYTES = 256L << 20;
     private final Column column;
@@ -254,6 +320,7 @@ public final class RocksStore implements KvStore {
     private final List<String> files = new ArrayList<>();
     private SstFileWriter writer;
     private long written;
+    private boolean released;
 
     SstWriter(Column column) {
       this.column = column;
@@ -307,6 +374,10 @@ public final class RocksStore implements KvStore {
 
     @Override
     public void close() {
+      if (released) {
+        return;
+      }
+      released = true;
       if (writer != null) {
         writer.close();
       }
@@ -319,6 +390,7 @@ public final class RocksStore implements KvStore {
       }
       options.close();
       env.close();
+      leases.release();
     }
   }
 
@@ -333,6 +405,22 @@ public final class RocksStore implements KvStore {
       return;
     }
     closed = true;
+    boolean drained;
+    try {
+      drained = leases.closeAndAwait(CLOSE_WAIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      drained = false;
+    }
+    if (!drained) {
+      // Freeing the database now would crash whoever still reads it; leaving it open only leaks
+      // it (and its lock) until the process exits.
+      log.error(
+          "the store in {} is still in use after {} s; it is left open until the process exits",
+          dir,
+          CLOSE_WAIT.toSeconds());
+      return;
+    }
     try {
       db.syncWal();
     } catch (RocksDBException ignored) {
