@@ -246,7 +246,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
             notFound(request, "genesis", keepAlive);
             return;
           }
-          serveFile(request, "genesis", real, "genesis", keepAlive);
+          serveFile(request, "genesis", real, Optional.empty(), keepAlive);
         }
       }
       default -> {
@@ -262,7 +262,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
           if (file.isEmpty()) {
             notFound(request, archive.isPresent() ? "archive" : "other", keepAlive);
           } else {
-            serveFile(request, "archive", file.get(), archive.get().hash(), keepAlive);
+            serveFile(request, "archive", file.get(), Optional.of(archive.get().hash()), keepAlive);
           }
         }
       }
@@ -342,12 +342,18 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Serves a file with its validators and range handling. {@code tag} starts the ETag: the content
-   * hash from an archive's name, so equal names give equal tags across servers as long as size and
-   * modification time agree too.
+   * Serves a file with its validators and range handling. {@code contentHash}, for an archive, is
+   * the snapshot hash from its name and makes the ETag with the size alone: archives carry no times
+   * and compress deterministically, so every server holding that name holds the same bytes and must
+   * give the same tag, or a multi-source download would refuse all but one of them. Other files
+   * (genesis) are tagged by size and modification time.
    */
   private void serveFile(
-      HttpRequest request, String pathClass, Path path, String tag, boolean keepAlive) {
+      HttpRequest request,
+      String pathClass,
+      Path path,
+      Optional<String> contentHash,
+      boolean keepAlive) {
     FileChannel file;
     long size;
     long modified;
@@ -370,7 +376,10 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     String etag =
-        "\"" + tag + "-" + Long.toHexString(size) + "-" + Long.toHexString(modified) + "\"";
+        contentHash
+            .map(h -> "\"" + h + "-" + Long.toHexString(size) + "\"")
+            .orElse(
+                "\"genesis-" + Long.toHexString(size) + "-" + Long.toHexString(modified) + "\"");
     boolean head = request.method().equals(HttpMethod.HEAD);
     HttpHeaders in = request.headers();
     // Range is defined for GET only (RFC 9110 §14.2); HEAD describes the whole file.
