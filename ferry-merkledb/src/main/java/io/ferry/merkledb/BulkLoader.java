@@ -7,10 +7,10 @@ import io.ferry.merkledb.store.Column;
 import io.ferry.merkledb.store.KvStore;
 import io.ferry.merkledb.store.NodeCodec;
 import io.ferry.merkledb.store.SortedWriter;
-import io.ferry.merkledb.trie.Child;
 import io.ferry.merkledb.trie.Node;
 import io.ferry.merkledb.trie.NodeHasher;
 import io.ferry.merkledb.trie.Path;
+import io.ferry.merkledb.trie.SortedBuilder;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -23,24 +23,23 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds a trie bottom-up from sorted key-values in one pass, holding only the nodes on the path of
- * the latest key: when the next key leaves a subtree, that subtree is finished, hashed and written.
- * Values stream into the store's bulk ingestion at the same time. Not thread-safe; one load per
- * instance.
+ * Builds a trie bottom-up from sorted key-values in one pass ({@link SortedBuilder}), writing each
+ * finished node to the store's bulk ingestion; values stream into theirs at the same time. Not
+ * thread-safe; one load per instance.
  */
 final class BulkLoader {
   private static final int CHUNK = 1024;
 
   private final KvStore store;
   private final BranchFactor bf;
-  private final List<Node> stack = new ArrayList<>();
+  private final SortedBuilder trie;
   private SortedWriter nodes;
-  private Path previous;
   private long count;
 
   BulkLoader(KvStore store, BranchFactor bf) {
     this.store = store;
     this.bf = bf;
+    this.trie = new SortedBuilder(bf, n -> nodes.put(n.key().storageKey(), NodeCodec.encode(n)));
   }
 
   long keysLoaded() {
@@ -64,7 +63,7 @@ final class BulkLoader {
         }
       }
       valueWriter.submit(chunk);
-      root = finish();
+      root = trie.finish();
       valueWriter.finish();
       values.commit();
       nodeWriter.commit();
@@ -162,67 +161,13 @@ final class BulkLoader {
   private void add(KeyValue kv) {
     Batch.checkLimits(kv.key(), java.util.Optional.of(kv.value()));
     Path key = Path.ofKey(kv.key(), bf);
+    Path previous = trie.previous();
     if (previous != null && previous.compareTo(key) >= 0) {
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT,
           "bulk load keys must be strictly increasing: " + kv.key() + " after " + previous);
     }
     count++;
-    Node leaf = new Node(key, bf.width());
-    leaf.setValueDigest(NodeHasher.valueDigest(kv.value().unsafeArray()));
-    if (previous == null) {
-      stack.add(leaf);
-      previous = key;
-      return;
-    }
-    int lcp = previous.commonPrefixLength(key);
-    Node pending = null;
-    while (!stack.isEmpty() && top().key().length() > lcp) {
-      Node n = stack.remove(stack.size() - 1);
-      if (pending != null) {
-        attach(n, pending);
-      }
-      emit(n);
-      pending = n;
-    }
-    if (stack.isEmpty() || top().key().length() < lcp) {
-      // The new key branches off inside the path to the finished subtree: a branch node there.
-      Node branch = new Node(key.prefix(lcp), bf.width());
-      attach(branch, pending);
-      stack.add(branch);
-    } else if (pending != null) {
-      attach(top(), pending);
-    }
-    stack.add(leaf);
-    previous = key;
-  }
-
-  private Node top() {
-    return stack.get(stack.size() - 1);
-  }
-
-  private void attach(Node parent, Node child) {
-    int depth = parent.key().length();
-    parent.setChild(
-        child.key().token(depth),
-        new Child(child.key().suffix(depth + 1), child.id(), child.hasValue()));
-  }
-
-  private void emit(Node n) {
-    n.setId(NodeHasher.hash(n));
-    nodes.put(n.key().storageKey(), NodeCodec.encode(n));
-  }
-
-  private Node finish() {
-    Node pending = null;
-    while (!stack.isEmpty()) {
-      Node n = stack.remove(stack.size() - 1);
-      if (pending != null) {
-        attach(n, pending);
-      }
-      emit(n);
-      pending = n;
-    }
-    return pending;
+    trie.add(key, NodeHasher.valueDigest(kv.value().unsafeArray()));
   }
 }

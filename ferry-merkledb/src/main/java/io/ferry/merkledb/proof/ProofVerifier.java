@@ -8,6 +8,7 @@ import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.BranchFactor;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.SortedTrie;
 import io.ferry.merkledb.TrieReader;
 import io.ferry.merkledb.View;
 import io.ferry.merkledb.trie.Child;
@@ -61,7 +62,8 @@ public final class ProofVerifier {
         throw new ProofException(ProofError.OVERSIZED, "value of " + kv.key() + " is too large");
       }
     }
-    TrieReader claimed = View.of(TrieReader.empty(bf), Batch.of(proof.keyValues()));
+    // checkShape saw the keys strictly increasing, as the sorted build needs.
+    TrieReader claimed = SortedTrie.of(proof.keyValues(), bf);
     reconstruct(
         proof.startProof(), proof.endProof(), range.start(), last(keys, range), claimed, root);
   }
