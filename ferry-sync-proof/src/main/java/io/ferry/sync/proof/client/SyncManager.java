@@ -8,11 +8,10 @@ import io.ferry.core.KeyRange;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
-import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.SortedTrie;
 import io.ferry.merkledb.TrieReader;
-import io.ferry.merkledb.View;
 import io.ferry.merkledb.proof.ChangeProof;
 import io.ferry.merkledb.proof.ProofError;
 import io.ferry.merkledb.proof.ProofException;
@@ -451,8 +450,9 @@ public final class SyncManager implements AutoCloseable {
         changes.isEmpty()
             ? range
             : new KeyRange(range.start(), Optional.of(changes.get(changes.size() - 1).key()));
-    TrieReader localTrie =
-        View.of(TrieReader.empty(config.branchFactor()), Batch.of(store.scan(local)));
+    // Staged data comes back in key order, so its trie is built in one pass; the verifier's view
+    // of the changes on top of it then rehashes only the changed paths.
+    TrieReader localTrie = SortedTrie.of(store.scan(local), config.branchFactor());
     ProofVerifier.verifyChangeProof(proof, range, config.keyLimit(), f.root(), localTrie);
     KeyRange covered =
         covered(range, changes.isEmpty() ? null : changes.get(changes.size() - 1).key());
