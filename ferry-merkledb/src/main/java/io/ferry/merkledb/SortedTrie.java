@@ -36,7 +36,8 @@ public final class SortedTrie implements TrieReader {
   }
 
   /**
-   * Builds the trie of {@code sorted}, which the trie keeps (it must not change afterwards).
+   * Builds the trie of {@code sorted}; the trie keeps an unmodifiable copy of the list (the list
+   * itself when it is already unmodifiable).
    *
    * @throws IllegalArgumentException if the keys are not strictly increasing
    */

@@ -65,6 +65,33 @@ class SortedTrieProperties {
     }
   }
 
+  /** What a change-proof re-check does: a view of puts and deletes on top of the sorted trie. */
+  @Property(tries = 500)
+  void aViewOnTopGivesTheSameTrieAsOnAView(
+      @ForAll BranchFactor bf,
+      @ForAll("states") Map<Bytes, Bytes> state,
+      @ForAll("changes") List<MerkleTestSupport.Op> ops) {
+    List<KeyValue> sorted = kvs(new TreeMap<>(state));
+    Batch changes = MerkleTestSupport.batchOf(ops);
+    SortedTrie base = SortedTrie.of(sorted, bf);
+    List<String> before = nodes(base.nodes());
+    View onSorted = View.of(base, changes);
+    View onView = View.of(View.of(TrieReader.empty(bf), Batch.of(sorted)), changes);
+
+    TreeMap<Bytes, Bytes> model = new TreeMap<>(state);
+    MerkleTestSupport.apply(model, ops);
+    assertThat(onSorted.root()).isEqualTo(onView.root());
+    assertThat(onSorted.root()).isEqualTo(MerkleTestSupport.rootOf(model, bf));
+    assertThat(nodes(onSorted.nodes())).isEqualTo(nodes(onView.nodes()));
+    assertThat(scan(onSorted, KeyRange.ALL)).containsExactlyElementsOf(kvs(model));
+    assertThat(nodes(base.nodes())).as("the view changed copies, not the base").isEqualTo(before);
+  }
+
+  @Provide
+  Arbitrary<List<MerkleTestSupport.Op>> changes() {
+    return MerkleTestSupport.ops().list().ofMaxSize(12);
+  }
+
   @Property(tries = 200)
   void keysOutOfOrderAreRefused(
       @ForAll BranchFactor bf, @ForAll("states") Map<Bytes, Bytes> state) {
