@@ -160,14 +160,16 @@ final class BulkLoader {
 
   private void add(KeyValue kv) {
     Batch.checkLimits(kv.key(), java.util.Optional.of(kv.value()));
-    Path key = Path.ofKey(kv.key(), bf);
-    Path previous = trie.previous();
-    if (previous != null && previous.compareTo(key) >= 0) {
+    try {
+      trie.add(Path.ofKey(kv.key(), bf), NodeHasher.valueDigest(kv.value().unsafeArray()));
+    } catch (IllegalArgumentException e) {
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT,
-          "bulk load keys must be strictly increasing: " + kv.key() + " after " + previous);
+          "bulk load keys must be strictly increasing: "
+              + kv.key()
+              + " is not above the key before it",
+          e);
     }
     count++;
-    trie.add(key, NodeHasher.valueDigest(kv.value().unsafeArray()));
   }
 }

@@ -27,11 +27,6 @@ public final class SortedBuilder {
     this.finished = finished;
   }
 
-  /** The last key added, or null. */
-  public Path previous() {
-    return previous;
-  }
-
   /**
    * Adds a key with its value digest ({@link NodeHasher#valueDigest}).
    *
