@@ -376,10 +376,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     String etag =
-        contentHash
-            .map(h -> "\"" + h + "-" + Long.toHexString(size) + "\"")
-            .orElse(
-                "\"genesis-" + Long.toHexString(size) + "-" + Long.toHexString(modified) + "\"");
+        contentHash.isPresent()
+            ? "\"" + contentHash.get() + "-" + Long.toHexString(size) + "\""
+            : "\"genesis-" + Long.toHexString(size) + "-" + Long.toHexString(modified) + "\"";
     boolean head = request.method().equals(HttpMethod.HEAD);
     HttpHeaders in = request.headers();
     // Range is defined for GET only (RFC 9110 §14.2); HEAD describes the whole file.
