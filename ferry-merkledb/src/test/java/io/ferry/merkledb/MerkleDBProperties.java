@@ -31,20 +31,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /** MerkleDB against a sorted-map model: contents, reads, roots and views. */
-class MerkleDBProperties {
+class MerkleDBProperties implements MerkleArbitraries {
   @Provide
   Arbitrary<List<List<Op>>> histories() {
     return MerkleTestSupport.histories(8, 12);
-  }
-
-  @Provide
-  Arbitrary<List<Op>> batches() {
-    return MerkleTestSupport.ops().list().ofMaxSize(12);
-  }
-
-  @Provide
-  Arbitrary<Optional<Bytes>> bounds() {
-    return MerkleTestSupport.keys().optional(0.7);
   }
 
   @Property(tries = 500)

@@ -28,17 +28,12 @@ import net.jqwik.api.Provide;
  * The one-pass sorted trie against a view on the empty trie built from the same key-values: the
  * same nodes with the same ids, the same reads.
  */
-class SortedTrieProperties {
+class SortedTrieProperties implements MerkleArbitraries {
   @Provide
   Arbitrary<Map<Bytes, Bytes>> states() {
     return Arbitraries.maps(MerkleTestSupport.keys(), MerkleTestSupport.values())
         .ofMaxSize(40)
         .map(TreeMap::new);
-  }
-
-  @Provide
-  Arbitrary<Optional<Bytes>> bounds() {
-    return MerkleTestSupport.keys().optional(0.7);
   }
 
   @Property(tries = 1000)
@@ -70,7 +65,7 @@ class SortedTrieProperties {
   void aViewOnTopGivesTheSameTrieAsOnAView(
       @ForAll BranchFactor bf,
       @ForAll("states") Map<Bytes, Bytes> state,
-      @ForAll("changes") List<MerkleTestSupport.Op> ops) {
+      @ForAll("batches") List<MerkleTestSupport.Op> ops) {
     List<KeyValue> sorted = kvs(new TreeMap<>(state));
     Batch changes = MerkleTestSupport.batchOf(ops);
     SortedTrie base = SortedTrie.of(sorted, bf);
@@ -85,11 +80,6 @@ class SortedTrieProperties {
     assertThat(nodes(onSorted.nodes())).isEqualTo(nodes(onView.nodes()));
     assertThat(scan(onSorted, KeyRange.ALL)).containsExactlyElementsOf(kvs(model));
     assertThat(nodes(base.nodes())).as("the view changed copies, not the base").isEqualTo(before);
-  }
-
-  @Provide
-  Arbitrary<List<MerkleTestSupport.Op>> changes() {
-    return MerkleTestSupport.ops().list().ofMaxSize(12);
   }
 
   @Property(tries = 200)
