@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -19,7 +20,10 @@ import java.util.stream.Stream;
  * to {@code rsync -a} copying one server's store directory (an unverified copy) in the same run.
  * Every node is its own JVM process, as in production.
  *
- * <p>Usage: {@code bin/bench sync [--keys N[,N...]] [--servers N] [--work-limit N]}.
+ * <p>Usage: {@code bin/bench sync [--keys N[,N...]] [--servers N] [--work-limit N]
+ * [--client-jvm-opts "OPTS"] [--cpu-by-thread]}. {@code --client-jvm-opts} adds JVM options to the
+ * client process only (JIT, JFR, AOT cache experiments); {@code --cpu-by-thread} prints, after each
+ * sync, the client's CPU by thread and the servers' CPU during it (Linux).
  */
 public final class SyncBench {
   private static final int VALUE_SIZE = 100;
@@ -30,6 +34,9 @@ public final class SyncBench {
     String keyList = arg(args, "--keys", "1000000");
     int serverCount = Integer.parseInt(arg(args, "--servers", "3"));
     String workLimit = arg(args, "--work-limit", "8");
+    String clientOpts = arg(args, "--client-jvm-opts", "").strip();
+    List<String> clientJvm = clientOpts.isEmpty() ? List.of() : List.of(clientOpts.split("\\s+"));
+    boolean cpuByThread = List.of(args).contains("--cpu-by-thread");
     Path root = Files.createTempDirectory("ferry-syncbench");
     System.out.printf(
         "sync bench: %d server processes, work limit %s, %d CPUs, scratch %s%n",
@@ -39,14 +46,27 @@ public final class SyncBench {
         "keys", "servers", "sync s", "keys/s", "MB/s", "rsync s", "rsync MB/s", "sync/rsync");
     try {
       for (String k : keyList.split(",")) {
-        run(root.resolve("n" + k), Integer.parseInt(k.strip()), serverCount, workLimit);
+        run(
+            root.resolve("n" + k),
+            Integer.parseInt(k.strip()),
+            serverCount,
+            workLimit,
+            clientJvm,
+            cpuByThread);
       }
     } finally {
       deleteTree(root);
     }
   }
 
-  private static void run(Path dir, int keys, int serverCount, String workLimit) throws Exception {
+  private static void run(
+      Path dir,
+      int keys,
+      int serverCount,
+      String workLimit,
+      List<String> clientJvm,
+      boolean cpuByThread)
+      throws Exception {
     Path first = dir.resolve("server0");
     String target =
         lastLine(
@@ -108,9 +128,20 @@ public final class SyncBench {
                     "--work-limit",
                     workLimit));
         sync.addAll(peerArgs);
+        long serversBefore = serverMillis(servers);
         long s0 = System.nanoTime();
-        String synced = lastLine(ferry(sync));
+        Process client =
+            new ProcessBuilder(command(clientJvm, sync))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        String synced;
+        Map<String, Long> clientCpu;
+        try (ThreadCpu.Sampler sampler = cpuByThread ? new ThreadCpu.Sampler(client) : null) {
+          synced = lastLine(output(client, sync));
+          clientCpu = sampler == null ? Map.of() : sampler.byName();
+        }
         double syncSeconds = (System.nanoTime() - s0) / 1e9;
+        long serversCpu = serverMillis(servers) - serversBefore;
         if (!synced.equals(target)) {
           throw new IllegalStateException("synced to " + synced + ", expected " + target);
         }
@@ -125,6 +156,9 @@ public final class SyncBench {
             rsyncSeconds,
             stateBytes / 1e6 / rsyncSeconds,
             syncSeconds / rsyncSeconds);
+        if (cpuByThread) {
+          printCpu(run, clientCpu, serversCpu);
+        }
       }
     } finally {
       for (Process p : servers) {
@@ -138,18 +172,31 @@ public final class SyncBench {
   }
 
   private static List<String> command(List<String> args) {
+    return command(List.of(), args);
+  }
+
+  private static List<String> command(List<String> jvm, List<String> args) {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "-Xmx4g",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.ferry.node.cli.Main"));
+        new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx4g"));
+    cmd.addAll(jvm);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.ferry.node.cli.Main"));
     cmd.addAll(args);
     return cmd;
+  }
+
+  private static long serverMillis(List<Process> servers) {
+    return servers.stream().mapToLong(p -> ThreadCpu.processMillis(p.pid())).sum();
+  }
+
+  private static void printCpu(String run, Map<String, Long> client, long serversMillis) {
+    long total = client.values().stream().mapToLong(Long::longValue).sum();
+    System.out.printf(
+        "  %s client CPU %,d ms by thread (servers together %,d ms):%n", run, total, serversMillis);
+    client.entrySet().stream()
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(e -> System.out.printf("    %,8d ms  %s%n", e.getValue(), e.getKey()));
   }
 
   private static Process start(List<String> args) throws IOException {
@@ -160,6 +207,11 @@ public final class SyncBench {
   private static String ferry(List<String> args) throws Exception {
     Process p =
         new ProcessBuilder(command(args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return output(p, args);
+  }
+
+  /** The stdout of a started ferry command, once it has exited 0. */
+  private static String output(Process p, List<String> args) throws Exception {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
       throw new IllegalStateException("ferry " + args + " exited " + p.exitValue() + ": " + out);
