@@ -24,6 +24,15 @@ public final class Limits {
   /** Heads returned in one sample (Aranya's poll). */
   public static final int MAX_HEADS_PER_SAMPLE = 100;
 
+  /**
+   * Gossip messages taken from one peer per second, on average; the rest are dropped before they
+   * are decoded. A peer relays each new head once, so an honest one stays far below this.
+   */
+  public static final int MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND = 20;
+
+  /** Gossip messages one peer may send at once above that rate (the depth of its token bucket). */
+  public static final int MAX_GOSSIP_MESSAGE_BURST = 40;
+
   /** Subscriptions a node keeps open for its peers at once (Aranya). */
   public static final int MAX_OPEN_SUBSCRIPTIONS = 128;
 

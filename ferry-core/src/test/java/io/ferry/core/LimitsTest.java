@@ -15,6 +15,9 @@ class LimitsTest {
     assertThat(Limits.MAX_CHUNK_BYTES).isEqualTo(16 * MIB);
     assertThat(Limits.MAX_HEADS_PER_SAMPLE).isEqualTo(100);
     assertThat(Limits.MAX_OPEN_SUBSCRIPTIONS).isEqualTo(128);
+    assertThat(Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND).isEqualTo(20);
+    assertThat(Limits.MAX_GOSSIP_MESSAGE_BURST)
+        .isGreaterThanOrEqualTo(Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND);
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isEqualTo(2048);
     assertThat(Limits.DEFAULT_PROOF_BYTE_LIMIT).isEqualTo(2 * MIB - 4 * KIB);
   }
@@ -51,6 +54,8 @@ class LimitsTest {
       Limits.MAX_CHUNK_BYTES,
       Limits.MAX_HEADS_PER_SAMPLE,
       Limits.MAX_OPEN_SUBSCRIPTIONS,
+      Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND,
+      Limits.MAX_GOSSIP_MESSAGE_BURST,
       Limits.MAX_KEY_BYTES,
       Limits.MAX_VALUE_BYTES,
       Limits.DEFAULT_PROOF_KEY_LIMIT,

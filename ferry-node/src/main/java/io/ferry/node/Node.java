@@ -266,6 +266,7 @@ public final class Node implements AutoCloseable {
             trust,
             config.headInterval(),
             HEAD_REQUEST_TIMEOUT,
+            h -> f.passed(h.height(), h.root()),
             h -> f.onHead(new Head(h.height(), h.root())));
   }
 

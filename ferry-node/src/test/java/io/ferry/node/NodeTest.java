@@ -5,17 +5,29 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import io.ferry.core.Bytes;
+import io.ferry.core.identity.KeyFile;
+import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
+import io.ferry.gossip.head.SignedHead;
 import io.ferry.http.Health;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
+import io.ferry.net.PeerAddress;
+import io.ferry.net.ProtocolHandler;
+import io.ferry.net.ProtocolId;
+import io.ferry.net.Responder;
+import io.ferry.net.TransportConfig;
+import io.ferry.net.tcp.NettyTransport;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.node.config.NodeSettings;
 import io.ferry.node.follow.Follower;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.SnapshotArchives;
+import io.ferry.wire.v1.HeadResponse;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -79,11 +92,24 @@ class NodeTest {
   }
 
   private Node follower(String name, String trustProducer, Node... peers) throws Exception {
+    PeerAddress[] addresses = new PeerAddress[peers.length];
+    for (int i = 0; i < peers.length; i++) {
+      addresses[i] = peers[i].p2pAddress();
+    }
+    return follower(name, trustProducer, addresses);
+  }
+
+  private Node follower(String name, String trustProducer, Node peer, PeerAddress other)
+      throws Exception {
+    return follower(name, trustProducer, peer.p2pAddress(), other);
+  }
+
+  private Node follower(String name, String trustProducer, PeerAddress... peers) throws Exception {
     NodeSettings s = settings(tmp.resolve(name));
     s.trustProducer = trustProducer;
     s.peers = new ArrayList<>();
-    for (Node p : peers) {
-      s.peers.add(p.p2pAddress().toString());
+    for (PeerAddress p : peers) {
+      s.peers.add(p.toString());
     }
     return start(s);
   }
@@ -93,6 +119,13 @@ class NodeTest {
     Node n = Node.start(c);
     nodes.add(n);
     return n;
+  }
+
+  /** The revision a stopped node's store is at. */
+  private static Revision storedRevision(Node stopped) {
+    try (MerkleDB db = NodeStores.open(stopped.config().stateDir(), null)) {
+      return db.revision();
+    }
   }
 
   /** True when {@code follower}'s store is at a state the producer had at the same height. */
@@ -187,5 +220,59 @@ class NodeTest {
     assertThat(follower.store().root().isZero()).isTrue();
     assertThat(follower.health()).isEqualTo(Health.UNKNOWN);
     assertThat(producer.newestHead()).isPresent();
+  }
+
+  @Test
+  void aRestartedFollowerIgnoresReplayedOldHeadsAndNeverGoesBack() throws Exception {
+    Node producer = producer(2_000);
+    Node old = follower("old", producer.id().toString(), producer);
+    await().atMost(Duration.ofSeconds(60)).until(() -> atProducersState(old, producer));
+    old.close();
+    Revision oldState = storedRevision(old);
+    Node follower = follower("follower", producer.id().toString(), producer);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                follower.store().height() > oldState.height() + 3
+                    && atProducersState(follower, producer));
+    follower.close();
+    producer.close();
+    Revision synced = storedRevision(follower);
+
+    // After the restart its only peers are a server of the old state (which has no history from
+    // the follower's root, so a catch-up to the old head would fall back to a full sync) and a
+    // peer that replays the producer's real, correctly signed head of that old state.
+    Node oldServer = start(settings(tmp.resolve("old")));
+    NodeKey producerKey = KeyFile.loadOrCreate(producer.config().keyFile());
+    SignedHead replayed = SignedHead.sign(producerKey, oldState.height(), oldState.root());
+    AtomicInteger asked = new AtomicInteger();
+    NettyTransport replayer =
+        NettyTransport.start(
+            NodeKey.generate(), new InetSocketAddress("127.0.0.1", 0), TransportConfig.DEFAULT);
+    try {
+      replayer.register(
+          ProtocolId.GOSSIP,
+          new ProtocolHandler() {
+            @Override
+            public void onRequest(NodeId from, ByteString payload, Responder responder) {
+              asked.incrementAndGet();
+              responder.respond(
+                  HeadResponse.newBuilder().setHead(replayed.toProto()).build().toByteString());
+            }
+          });
+      Node restarted =
+          follower(
+              "follower",
+              producer.id().toString(),
+              oldServer,
+              replayer.address().withId(replayer.localId()));
+      await().atMost(Duration.ofSeconds(30)).until(() -> asked.get() >= 10);
+      assertThat(restarted.newestHead()).isEmpty();
+      assertThat(restarted.follower().orElseThrow().phase()).isEqualTo(Follower.Phase.WAITING);
+      assertThat(restarted.store().revision()).isEqualTo(synced);
+    } finally {
+      replayer.close();
+    }
   }
 }

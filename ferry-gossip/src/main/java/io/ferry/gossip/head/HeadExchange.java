@@ -5,9 +5,11 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
+import io.ferry.core.Limits;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.Scheduler;
+import io.ferry.gossip.PeerRateLimit;
 import io.ferry.net.PeerListener;
 import io.ferry.net.ProtocolHandler;
 import io.ferry.net.ProtocolId;
@@ -19,11 +21,16 @@ import io.ferry.wire.v1.GossipRequest;
 import io.ferry.wire.v1.HeadRequest;
 import io.ferry.wire.v1.HeadResponse;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +42,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A peer that sends a trusted-looking head with a bad signature is reported for {@link
  * Offence#INVALID_PROOF}; bytes that do not decode cost {@link Offence#MALFORMED_MESSAGE}; a head
- * from a producer this node does not trust is refused and logged once per peer and producer, with
- * no penalty (the peer may trust it). Heads no newer than the newest held are ignored before their
- * signature is checked, so replaying old heads costs us nothing.
+ * from a producer this node does not trust is refused and logged once per peer and producer (for
+ * the last {@link #MAX_REFUSALS_LOGGED} such pairs), with no penalty (the peer may trust it). Heads
+ * no newer than the newest held, and heads the local store has already passed (the {@code passed}
+ * test: below its height, or at it with another root), are ignored before their signature is
+ * checked, so replaying old heads costs us nothing and moves nothing back, after a restart too.
+ * Each peer may announce at most {@link Limits#MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND} messages a
+ * second (a burst of {@link Limits#MAX_GOSSIP_MESSAGE_BURST}); the rest are dropped undecoded and
+ * counted.
+ *
+ * <p>A node trusting a producer relays the heads it accepts. A node trusting a root accepts one
+ * head naming that root, whoever signed it, and never relays it: its signer is a stranger, and the
+ * height it claims is the signer's word, not something to spread.
  *
  * <p>All decisions run on the given {@link Scheduler}, so the simulator can run it; {@code onNewer}
  * is called there too. Thread-safe.
@@ -45,6 +61,12 @@ import org.slf4j.LoggerFactory;
 public final class HeadExchange implements AutoCloseable {
   /** The largest gossip payload accepted: a signed head is about 140 bytes. */
   public static final int MAX_MESSAGE_BYTES = 1024;
+
+  /** Peer and producer pairs whose refused heads are remembered as logged. */
+  static final int MAX_REFUSALS_LOGGED = 256;
+
+  /** Peers whose announcement rate is tracked; more than a node ever connects to. */
+  private static final int MAX_RATE_TRACKED_PEERS = 4096;
 
   private static final Logger log = LoggerFactory.getLogger(HeadExchange.class);
   private static final ByteString HEAD_REQUEST =
@@ -54,7 +76,7 @@ public final class HeadExchange implements AutoCloseable {
           .toByteString();
 
   /** Counts of heads judged since start. */
-  public record Stats(long accepted, long foreign, long forged, long malformed) {}
+  public record Stats(long accepted, long foreign, long forged, long malformed, long dropped) {}
 
   private final Transport transport;
   private final Scheduler scheduler;
@@ -66,9 +88,19 @@ public final class HeadExchange implements AutoCloseable {
   private final AtomicLong foreign = new AtomicLong();
   private final AtomicLong forged = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  private final Predicate<SignedHead> passed;
   // Touched on the scheduler only.
   private final Set<NodeId> polling = new HashSet<>();
-  private final Set<String> refusalsLogged = new HashSet<>();
+  private final Set<String> refusalsLogged =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > MAX_REFUSALS_LOGGED;
+            }
+          });
+  private final PeerRateLimit announcements;
   private Cancellable nextPoll;
   private volatile SignedHead newest;
   private volatile boolean closed;
@@ -79,20 +111,28 @@ public final class HeadExchange implements AutoCloseable {
       HeadTrust trust,
       Duration pollInterval,
       Duration requestTimeout,
+      Predicate<SignedHead> passed,
       Consumer<SignedHead> onNewer) {
     this.transport = transport;
     this.scheduler = scheduler;
     this.trust = trust;
     this.pollInterval = pollInterval;
     this.requestTimeout = requestTimeout;
+    this.passed = passed;
     this.onNewer = onNewer;
+    this.announcements =
+        new PeerRateLimit(
+            scheduler.clock(),
+            Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND,
+            Limits.MAX_GOSSIP_MESSAGE_BURST,
+            MAX_RATE_TRACKED_PEERS);
   }
 
   /**
-   * Registers the gossip protocol on {@code transport} and, when {@code pollInterval} is positive
-   * and {@code trust} accepts any head, starts asking peers for theirs.
+   * Starts an exchange that judges heads by the newest held only: for a node that accepts none from
+   * peers, or whose store holds nothing it could be taken back from.
    *
-   * @param onNewer told of each newer head accepted from a peer, on the scheduler
+   * @see #start(Transport, Scheduler, HeadTrust, Duration, Duration, Predicate, Consumer)
    */
   public static HeadExchange start(
       Transport transport,
@@ -101,8 +141,28 @@ public final class HeadExchange implements AutoCloseable {
       Duration pollInterval,
       Duration requestTimeout,
       Consumer<SignedHead> onNewer) {
+    return start(transport, scheduler, trust, pollInterval, requestTimeout, h -> false, onNewer);
+  }
+
+  /**
+   * Registers the gossip protocol on {@code transport} and, when {@code pollInterval} is positive
+   * and {@code trust} accepts any head, starts asking peers for theirs.
+   *
+   * @param passed true for a head the local store has already passed, asked of each head: those are
+   *     ignored, so a replayed old head never sends the store backwards
+   * @param onNewer told of each newer head accepted from a peer, on the scheduler
+   */
+  public static HeadExchange start(
+      Transport transport,
+      Scheduler scheduler,
+      HeadTrust trust,
+      Duration pollInterval,
+      Duration requestTimeout,
+      Predicate<SignedHead> passed,
+      Consumer<SignedHead> onNewer) {
     HeadExchange exchange =
-        new HeadExchange(transport, scheduler, trust, pollInterval, requestTimeout, onNewer);
+        new HeadExchange(
+            transport, scheduler, trust, pollInterval, requestTimeout, passed, onNewer);
     transport.register(ProtocolId.GOSSIP, exchange.new Handler());
     if (exchange.polls()) {
       transport.addListener(
@@ -130,8 +190,15 @@ public final class HeadExchange implements AutoCloseable {
     return trust;
   }
 
+  /** Peer and producer pairs remembered as logged; at most {@link #MAX_REFUSALS_LOGGED}. */
+  int refusalsRemembered() {
+    CompletableFuture<Integer> size = new CompletableFuture<>();
+    scheduler.execute(() -> size.complete(refusalsLogged.size()));
+    return size.join();
+  }
+
   public Stats stats() {
-    return new Stats(accepted.get(), foreign.get(), forged.get(), malformed.get());
+    return new Stats(accepted.get(), foreign.get(), forged.get(), malformed.get(), dropped.get());
   }
 
   /**
@@ -189,6 +256,12 @@ public final class HeadExchange implements AutoCloseable {
   }
 
   private void onAnnouncement(NodeId peer, ByteString payload) {
+    if (!announcements.tryTake(peer)) {
+      if (dropped.incrementAndGet() % 1000 == 1) {
+        log.debug("dropping gossip from {}: over its rate", peer.shortString());
+      }
+      return;
+    }
     GossipMessage message = decode(peer, payload, GossipMessage.parser(), "a gossip message");
     if (message == null) {
       return;
@@ -213,6 +286,9 @@ public final class HeadExchange implements AutoCloseable {
       malformed(peer, "a malformed signed head: " + e.getMessage());
       return;
     }
+    if (passed.test(head)) {
+      return; // the store is past it already: an old head, perhaps replayed after a restart
+    }
     SignedHead current = newest;
     if (current != null && head.height() <= current.height()) {
       if (head.height() == current.height()
@@ -231,10 +307,15 @@ public final class HeadExchange implements AutoCloseable {
     }
     switch (trust.judge(head)) {
       case ACCEPT -> {
+        if (current != null && trust.root().isPresent()) {
+          return; // a trusted root is reached once; a stranger's later heights move nothing
+        }
         accepted.incrementAndGet();
         newest = head;
         log.debug("accepted {} from {}", head, peer.shortString());
-        announce(head, peer);
+        if (trust.producer().isPresent()) {
+          announce(head, peer);
+        }
         onNewer.accept(head);
       }
       case FOREIGN -> {

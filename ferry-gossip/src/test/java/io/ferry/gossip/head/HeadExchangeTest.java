@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import io.ferry.core.Bytes;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.Hash;
+import io.ferry.core.Limits;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.ExecutorScheduler;
@@ -312,5 +313,131 @@ class HeadExchangeTest {
       assertThat(((TransportException) e.getCause()).code()).isEqualTo(ErrorCode.UNSUPPORTED);
     }
     assertThat(Bytes.wrap(own.signature().toByteArray())).isEqualTo(own.signature());
+  }
+
+  @Test
+  void aNodeTrustingARootTakesOneHeadAndRelaysNone() {
+    MemoryTransport first = liar(answering(SignedHead.sign(otherKey, 8, root(8))));
+    Peer follower = new Peer(NodeKey.generate(), HeadTrust.root(root(8)), NEVER);
+    // It accepts nothing, so a relayed head would show as foreign there.
+    Peer listener = new Peer(NodeKey.generate(), HeadTrust.none(), Duration.ZERO);
+    listener.dial(follower.transport);
+    follower.dial(first);
+    await().until(() -> follower.learned.size() == 1);
+
+    // A stranger's key signs the trusted root at a height of its choosing: not taken, and the
+    // marker after it (a head the follower refuses as foreign) proves it was handled.
+    MemoryTransport stranger = liar(ByteString.EMPTY);
+    follower.dial(stranger);
+    NodeId to = follower.transport.localId();
+    stranger.send(
+        to, ProtocolId.GOSSIP, announcing(SignedHead.sign(NodeKey.generate(), 1L << 60, root(8))));
+    stranger.send(
+        to, ProtocolId.GOSSIP, announcing(SignedHead.sign(otherKey, (1L << 60) + 1, root(3))));
+    await().until(() -> follower.heads.stats().foreign() == 1);
+    assertThat(follower.learned).extracting(SignedHead::height).containsExactly(8L);
+    assertThat(follower.heads.newest().orElseThrow().height()).isEqualTo(8);
+    // Nothing was announced onward: the listener never polls, so only a relay could reach it. A
+    // request over the same connection, answered after any relay, and a task on the listener's
+    // scheduler after its handling make sure a relay would have been counted by now.
+    ByteString request =
+        GossipRequest.newBuilder()
+            .setHeadRequest(HeadRequest.getDefaultInstance())
+            .build()
+            .toByteString();
+    listener
+        .transport
+        .request(follower.transport.localId(), ProtocolId.GOSSIP, request, TIMEOUT)
+        .join();
+    listener.heads.refusalsRemembered();
+    assertThat(listener.heads.stats().foreign()).isZero();
+  }
+
+  @Test
+  void headsTheStoreHasPassedAreIgnoredBeforeTheirSignatureIsChecked() {
+    MemoryTransport replayer = liar(ByteString.EMPTY);
+    List<SignedHead> asked = new CopyOnWriteArrayList<>();
+    MemoryTransport t = transport(NodeKey.generate());
+    ExecutorScheduler scheduler = new ExecutorScheduler("gossip-test", 1);
+    open.add(scheduler);
+    List<SignedHead> learned = new CopyOnWriteArrayList<>();
+    HeadExchange heads =
+        HeadExchange.start(
+            t,
+            scheduler,
+            HeadTrust.producer(producerKey.id()),
+            NEVER,
+            TIMEOUT,
+            h -> {
+              asked.add(h);
+              return h.height() < 10;
+            },
+            learned::add);
+    open.add(heads);
+    connect(t, replayer);
+    SignedHead real = SignedHead.sign(producerKey, 10, root(10));
+    // A forged old head costs nothing: it is dropped before the signature check.
+    replayer.send(
+        t.localId(),
+        ProtocolId.GOSSIP,
+        announcing(new SignedHead(producerKey.id(), 4, root(4), real.signature())));
+    replayer.send(
+        t.localId(), ProtocolId.GOSSIP, announcing(SignedHead.sign(producerKey, 5, root(5))));
+    replayer.send(t.localId(), ProtocolId.GOSSIP, announcing(real));
+    await().until(() -> learned.size() == 1);
+    assertThat(learned).containsExactly(real);
+    assertThat(asked).extracting(SignedHead::height).containsExactly(4L, 5L, 10L);
+    assertThat(heads.stats().forged()).isZero();
+    assertThat(t.peerManager().standing(replayer.localId()).score()).isZero();
+  }
+
+  @Test
+  void aPeerAnnouncingFasterThanItsRateIsCutOff() {
+    Peer follower = new Peer(NodeKey.generate(), HeadTrust.producer(producerKey.id()), NEVER);
+    MemoryTransport flooder = liar(ByteString.EMPTY);
+    follower.dial(flooder);
+    int sent = 400;
+    List<ByteString> heads = new ArrayList<>();
+    for (int h = 1; h <= sent; h++) {
+      heads.add(announcing(SignedHead.sign(producerKey, h, root(h))));
+    }
+    long start = System.nanoTime();
+    for (ByteString h : heads) {
+      flooder.send(follower.transport.localId(), ProtocolId.GOSSIP, h);
+    }
+    await()
+        .until(
+            () -> {
+              HeadExchange.Stats s = follower.heads.stats();
+              return s.accepted() + s.dropped() == sent;
+            });
+    double seconds = (System.nanoTime() - start) / 1e9;
+    // At most a burst plus what the rate refilled while the test ran was taken.
+    long allowed =
+        Limits.MAX_GOSSIP_MESSAGE_BURST
+            + (long) Math.ceil(seconds * Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND);
+    assertThat(follower.heads.stats().accepted()).isBetween(1L, allowed);
+    assertThat(follower.heads.stats().dropped()).isGreaterThanOrEqualTo(sent - allowed);
+  }
+
+  @Test
+  void refusalsRememberedForLoggingAreBounded() {
+    MemoryTransport strangers = transport(NodeKey.generate());
+    strangers.register(
+        ProtocolId.GOSSIP,
+        new ProtocolHandler() {
+          @Override
+          public void onRequest(NodeId from, ByteString payload, Responder responder) {
+            // Each answer comes from another producer this follower does not trust.
+            responder.respond(answering(SignedHead.sign(NodeKey.generate(), 1, root(1))));
+          }
+        });
+    Peer follower =
+        new Peer(NodeKey.generate(), HeadTrust.producer(producerKey.id()), Duration.ofMillis(1));
+    follower.dial(strangers);
+    int more = HeadExchange.MAX_REFUSALS_LOGGED + 50;
+    await().atMost(Duration.ofSeconds(30)).until(() -> follower.heads.stats().foreign() >= more);
+    assertThat(follower.heads.refusalsRemembered()).isEqualTo(HeadExchange.MAX_REFUSALS_LOGGED);
+    assertThat(follower.scoreOf(strangers)).isZero();
   }
 }

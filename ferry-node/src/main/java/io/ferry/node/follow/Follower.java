@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * newer head; a store that already holds a head follows with change proofs; when no peer can give a
  * change proof from the store's root (their history is too short), it falls back to a full sync.
  *
+ * <p>The store never goes back: a head the store has already {@link #passed} (below its height, or
+ * at it with another root: a head replayed after a restart, say) is ignored, and a full sync that
+ * would replace the store with a lower height fails instead.
+ *
  * <p>All state lives on the scheduler's thread; {@link #onHead} may be called from any thread.
  */
 public final class Follower implements AutoCloseable {
@@ -120,11 +124,32 @@ public final class Follower implements AutoCloseable {
     this.reached = reached;
   }
 
+  /**
+   * Whether the store is already past the head ({@code height}, {@code root}): below the store's
+   * height, or at it with another root. An empty store has passed nothing. Any thread.
+   */
+  public boolean passed(long height, Hash root) {
+    MerkleDB db = store.current();
+    if (isEmpty(db)) {
+      return false;
+    }
+    return height < db.height() || (height == db.height() && !root.equals(db.root()));
+  }
+
+  private static boolean isEmpty(MerkleDB db) {
+    return db.height() == 0 && db.root().isZero();
+  }
+
   /** A newer trusted head was learned; the follower moves toward it. */
   public void onHead(Head head) {
     scheduler.execute(
         () -> {
           if (closed || (newest != null && head.height() <= newest.height())) {
+            return;
+          }
+          if (passed(head.height(), head.root())) {
+            log.debug(
+                "follower: ignoring {}: the store is at {}", head, store.current().revision());
             return;
           }
           newest = head;
@@ -241,11 +266,20 @@ public final class Follower implements AutoCloseable {
           // The loader runs on the scheduler's thread inside the sync, which may have finished
           // at a target the follower has since moved from: build at that target's height.
           Hash at = sync.target().orElseThrow();
+          long height = targetHeights.get(at);
           MerkleDB target = store.current();
-          if (target.height() != 0 || !target.root().isZero()) {
+          if (!isEmpty(target)) {
+            if (height < target.height()) {
+              throw new FerryException(
+                  ErrorCode.ILLEGAL_STATE,
+                  "a sync to height "
+                      + height
+                      + " would take the store back from height "
+                      + target.height());
+            }
             target = store.reset();
           }
-          return target.bulkLoad(sorted, targetHeights.get(at)).root();
+          return target.bulkLoad(sorted, height).root();
         };
     sync = newSync.apply(loader);
     sync.start(syncTarget.root())
