@@ -13,6 +13,7 @@ import io.ferry.net.TransportConfig;
 import io.ferry.net.TransportException;
 import io.ferry.net.metrics.TransportMetrics;
 import io.ferry.net.peers.Admission;
+import io.ferry.net.peers.Offence;
 import io.ferry.net.peers.PeerManager;
 import io.ferry.wire.v1.Envelope;
 import io.ferry.wire.v1.Error;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,6 +49,9 @@ public final class Engine {
   private final PeerManager peerManager;
   private final TransportMetrics metrics;
   private final Map<ProtocolId, ProtocolHandler> handlers = new ConcurrentHashMap<>();
+  // Protocols this node's own code registered or sent on: with Ferry's built-in ones, the protocols
+  // it knows. A frame for any other is a peer's invention: refused, penalised, never a label.
+  private final Set<ProtocolId> used = ConcurrentHashMap.newKeySet();
   private final List<PeerListener> listeners = new CopyOnWriteArrayList<>();
   // Sorted, so everything that walks the sessions (close, peers) does it in the same order on
   // every run: the simulator's replays depend on it.
@@ -88,6 +93,7 @@ public final class Engine {
     if (handlers.putIfAbsent(protocol, handler) != null) {
       throw new IllegalStateException("a handler for " + protocol + " is already registered");
     }
+    used.add(protocol);
   }
 
   public void addListener(PeerListener listener) {
@@ -263,6 +269,7 @@ public final class Engine {
       s = sessions.get(peer);
     }
     if (s != null) {
+      s.dropping = true;
       s.link.close(reason);
     }
   }
@@ -282,6 +289,7 @@ public final class Engine {
   // ---- sending ----
 
   public CompletableFuture<Void> send(NodeId peer, ProtocolId protocol, ByteString payload) {
+    use(protocol);
     Session s = session(peer);
     if (s == null) {
       return CompletableFuture.failedFuture(notConnected(peer));
@@ -297,6 +305,7 @@ public final class Engine {
 
   public CompletableFuture<ByteString> request(
       NodeId peer, ProtocolId protocol, ByteString payload, Duration timeout) {
+    use(protocol);
     Session s = session(peer);
     if (s == null) {
       metrics.requestFailed(protocol, "disconnected");
@@ -379,7 +388,7 @@ public final class Engine {
       return CompletableFuture.failedFuture(
           TransportException.disconnected("connection to " + s.link.remote() + " closed"));
     }
-    metrics.frameOut(protocol, kindLabel(env.getKind()), size);
+    metrics.frameOut(metricLabel(protocol), kindLabel(env.getKind()), size);
     return s.link.write(env);
   }
 
@@ -393,8 +402,8 @@ public final class Engine {
   /** Called by a link for each envelope it received, in order. */
   public void onFrame(Link link, Envelope env) {
     Session s = session(link.remote());
-    if (s == null || s.link != link) {
-      return; // a link being replaced or refused: its frames no longer count
+    if (s == null || s.link != link || s.dropping) {
+      return; // a link being replaced, refused or dropped: its frames no longer count
     }
     int protocolValue = env.getProtocolValue();
     Kind kind = env.getKind();
@@ -410,7 +419,11 @@ public final class Engine {
       return;
     }
     ProtocolId protocol = new ProtocolId(protocolValue);
-    metrics.frameIn(protocol, kindLabel(kind), env.getSerializedSize());
+    if (!knows(protocol)) {
+      unknownProtocol(s, protocol, env);
+      return;
+    }
+    metrics.frameIn(protocol.label(), kindLabel(kind), env.getSerializedSize());
     switch (kind) {
       case KIND_MESSAGE -> onMessage(link, protocol, env);
       case KIND_REQUEST -> onRequest(s, protocol, env);
@@ -423,6 +436,43 @@ public final class Engine {
       }
       default -> protocolViolation(link, "frame of unknown kind " + env.getKindValue());
     }
+  }
+
+  /**
+   * A frame for a protocol this node has never heard of: no node of this network sends one by
+   * accident, so it costs the peer (a flood of them ends in a ban). A request still gets its typed
+   * refusal, so a newer peer probing for a protocol learns that this node lacks it.
+   */
+  private void unknownProtocol(Session s, ProtocolId protocol, Envelope env) {
+    metrics.frameIn(
+        TransportMetrics.UNKNOWN_PROTOCOL, kindLabel(env.getKind()), env.getSerializedSize());
+    if (env.getKind() == Kind.KIND_REQUEST) {
+      refuse(
+          s,
+          protocol,
+          env.getRequestId(),
+          ErrorCode.UNSUPPORTED,
+          "this node does not know protocol " + protocol.value());
+    }
+    peerManager.report(
+        s.link.remote(),
+        Offence.UNREQUESTED_DATA,
+        kindLabel(env.getKind()) + " frame for unknown protocol " + protocol.value());
+  }
+
+  private boolean knows(ProtocolId protocol) {
+    return protocol.builtIn() || used.contains(protocol);
+  }
+
+  private void use(ProtocolId protocol) {
+    if (!protocol.builtIn()) {
+      used.add(protocol);
+    }
+  }
+
+  /** The metric label of a protocol: its name or number if known, else one fixed label. */
+  private String metricLabel(ProtocolId protocol) {
+    return knows(protocol) ? protocol.label() : TransportMetrics.UNKNOWN_PROTOCOL;
   }
 
   private void onMessage(Link link, ProtocolId protocol, Envelope env) {
@@ -580,6 +630,7 @@ public final class Engine {
     final Map<Long, InboundRequest> incoming = new ConcurrentHashMap<>();
     final AtomicLong nextId = new AtomicLong(1);
     volatile boolean closed;
+    volatile boolean dropping; // we are closing it: what it still delivers is ignored
 
     Session(Link link, long attachedNanos) {
       this.link = link;
