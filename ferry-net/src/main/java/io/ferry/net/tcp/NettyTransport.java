@@ -27,6 +27,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -41,15 +42,12 @@ import org.slf4j.LoggerFactory;
  * Ed25519 node key (the libp2p TLS scheme, see {@code io.ferry.net.tls}). Frames are
  * length-prefixed envelopes, limited before they are buffered; writes are bounded per connection;
  * idle connections get pings and dead ones are closed; inbound connections still in their handshake
- * are capped.
+ * are capped in all, per address, and with slots kept for known peers ({@link HandshakeSlots}).
  *
  * <p>Create with {@link #start}; close to release the port and threads. Thread-safe.
  */
 public final class NettyTransport extends EngineTransport {
   private static final Logger log = LoggerFactory.getLogger(NettyTransport.class);
-
-  /** Inbound connections allowed to be in their handshake at once (unauthenticated cost). */
-  static final int MAX_PENDING_HANDSHAKES = 128;
 
   private final Engine engine;
   private final TransportConfig config;
@@ -58,6 +56,7 @@ public final class NettyTransport extends EngineTransport {
   private final EventLoopGroup group;
   private final ExecutorScheduler scheduler;
   private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final HandshakeSlots handshakes = new HandshakeSlots();
   // Keyed by the whole address, expected id included: a dial only answers for the id it checks.
   private final Map<PeerAddress, CompletableFuture<NodeId>> dials = new ConcurrentHashMap<>();
   private final Channel server;
@@ -96,16 +95,7 @@ public final class NettyTransport extends EngineTransport {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                      if (pendingHandshakes() >= MAX_PENDING_HANDSHAKES) {
-                        log.warn(
-                            "refused inbound connection from {}: {} handshakes already pending",
-                            ch.remoteAddress(),
-                            MAX_PENDING_HANDSHAKES);
-                        engine.metrics().refused();
-                        ch.close();
-                        return;
-                      }
-                      pipeline(ch, false, Optional.empty(), new CompletableFuture<>());
+                      accepted(ch);
                     }
                   })
               .bind(bind)
@@ -165,12 +155,26 @@ public final class NettyTransport extends EngineTransport {
     return String.valueOf(tls.provider());
   }
 
-  private long pendingHandshakes() {
-    return channels.stream().filter(c -> !c.hasAttr(AUTHENTICATED) && c.parent() != null).count();
+  /** Inbound connections in their TLS handshake now. */
+  int pendingInboundHandshakes() {
+    return handshakes.pending();
   }
 
-  static final io.netty.util.AttributeKey<Boolean> AUTHENTICATED =
-      io.netty.util.AttributeKey.valueOf("ferry.authenticated");
+  /** An inbound connection: it gets a handshake slot, or is closed at once. */
+  private void accepted(SocketChannel ch) {
+    switch (handshakes.take(ch.remoteAddress().getAddress())) {
+      case HandshakeSlots.Refused r -> {
+        log.warn("refused inbound connection from {}: {}", ch.remoteAddress(), r.reason());
+        engine.metrics().refused();
+        ch.close();
+      }
+      case HandshakeSlots.Slot slot -> {
+        ch.closeFuture().addListener(f -> slot.release());
+        pipeline(ch, false, Optional.empty(), new CompletableFuture<>());
+        ch.pipeline().get(SslHandler.class).handshakeFuture().addListener(f -> slot.release());
+      }
+    }
+  }
 
   private void pipeline(
       SocketChannel ch,
@@ -178,9 +182,13 @@ public final class NettyTransport extends EngineTransport {
       Optional<NodeId> expected,
       CompletableFuture<NodeId> done) {
     channels.add(ch);
-    done.whenComplete((id, e) -> ch.attr(AUTHENTICATED).set(Boolean.TRUE));
+    done.thenRun(() -> handshakes.remember(((InetSocketAddress) ch.remoteAddress()).getAddress()));
     SslHandler ssl = (outbound ? tls.client() : tls.server()).newHandler(ch.alloc());
-    ssl.setHandshakeTimeoutMillis(config.connectTimeout().toMillis());
+    Duration handshakeTimeout = config.connectTimeout();
+    if (!outbound && handshakeTimeout.compareTo(HandshakeSlots.INBOUND_HANDSHAKE_TIMEOUT) > 0) {
+      handshakeTimeout = HandshakeSlots.INBOUND_HANDSHAKE_TIMEOUT;
+    }
+    ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
     ChannelPipeline p = ch.pipeline();
     p.addLast("flush", new FlushConsolidationHandler(256, true));
     p.addLast("tls", ssl);
