@@ -16,6 +16,11 @@ import java.time.Duration;
  * @param connectTimeout dialling plus handshake
  * @param idleTimeout a connection with nothing received for this long is closed
  * @param keepaliveInterval a connection with nothing sent for this long gets a ping
+ * @param maxPartialFrameBytes bytes of received frames that have started and not yet finished, over
+ *     all connections together; a frame whose header would take the total past it closes its
+ *     connection before its bytes are buffered (at least one maximal frame)
+ * @param frameTimeout a frame that has started must finish within this, however its bytes trickle
+ *     in; otherwise its connection is closed and its buffer freed
  */
 public record TransportConfig(
     int maxRequestsInFlight,
@@ -23,7 +28,15 @@ public record TransportConfig(
     int maxFrameBytes,
     Duration connectTimeout,
     Duration idleTimeout,
-    Duration keepaliveInterval) {
+    Duration keepaliveInterval,
+    long maxPartialFrameBytes,
+    Duration frameTimeout) {
+
+  /** Default of {@link #maxPartialFrameBytes}: room for 7 maximal frames arriving at once. */
+  public static final long DEFAULT_MAX_PARTIAL_FRAME_BYTES = 128L << 20;
+
+  /** Default of {@link #frameTimeout}: a maximal frame at about 600 KB/s. */
+  public static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(30);
 
   public static final TransportConfig DEFAULT =
       new TransportConfig(
@@ -32,7 +45,9 @@ public record TransportConfig(
           Limits.MAX_FRAME_BYTES,
           Duration.ofSeconds(10),
           Duration.ofSeconds(45),
-          Duration.ofSeconds(15));
+          Duration.ofSeconds(15),
+          DEFAULT_MAX_PARTIAL_FRAME_BYTES,
+          DEFAULT_FRAME_TIMEOUT);
 
   public TransportConfig {
     if (maxRequestsInFlight < 1) {
@@ -48,16 +63,36 @@ public record TransportConfig(
     if (keepaliveInterval.compareTo(idleTimeout) >= 0) {
       throw new IllegalArgumentException("keepaliveInterval must be shorter than idleTimeout");
     }
+    if (maxPartialFrameBytes < maxFrameBytes) {
+      throw new IllegalArgumentException("maxPartialFrameBytes must hold at least one frame");
+    }
+    if (frameTimeout.isNegative() || frameTimeout.isZero()) {
+      throw new IllegalArgumentException("frameTimeout must be positive");
+    }
   }
 
   public TransportConfig withMaxRequestsInFlight(int n) {
     return new TransportConfig(
-        n, maxOutboundBufferBytes, maxFrameBytes, connectTimeout, idleTimeout, keepaliveInterval);
+        n,
+        maxOutboundBufferBytes,
+        maxFrameBytes,
+        connectTimeout,
+        idleTimeout,
+        keepaliveInterval,
+        maxPartialFrameBytes,
+        frameTimeout);
   }
 
   public TransportConfig withMaxOutboundBufferBytes(long n) {
     return new TransportConfig(
-        maxRequestsInFlight, n, maxFrameBytes, connectTimeout, idleTimeout, keepaliveInterval);
+        maxRequestsInFlight,
+        n,
+        maxFrameBytes,
+        connectTimeout,
+        idleTimeout,
+        keepaliveInterval,
+        maxPartialFrameBytes,
+        frameTimeout);
   }
 
   public TransportConfig withMaxFrameBytes(int n) {
@@ -67,11 +102,33 @@ public record TransportConfig(
         n,
         connectTimeout,
         idleTimeout,
-        keepaliveInterval);
+        keepaliveInterval,
+        Math.max(maxPartialFrameBytes, n),
+        frameTimeout);
   }
 
   public TransportConfig withTimeouts(Duration connect, Duration idle, Duration keepalive) {
     return new TransportConfig(
-        maxRequestsInFlight, maxOutboundBufferBytes, maxFrameBytes, connect, idle, keepalive);
+        maxRequestsInFlight,
+        maxOutboundBufferBytes,
+        maxFrameBytes,
+        connect,
+        idle,
+        keepalive,
+        maxPartialFrameBytes,
+        frameTimeout);
+  }
+
+  /** The budget for partly received frames, and the time a started frame has to finish. */
+  public TransportConfig withPartialFrames(long maxBytes, Duration timeout) {
+    return new TransportConfig(
+        maxRequestsInFlight,
+        maxOutboundBufferBytes,
+        maxFrameBytes,
+        connectTimeout,
+        idleTimeout,
+        keepaliveInterval,
+        maxBytes,
+        timeout);
   }
 }

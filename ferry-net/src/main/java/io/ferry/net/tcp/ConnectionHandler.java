@@ -6,6 +6,7 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.net.TransportException;
 import io.ferry.net.engine.Engine;
 import io.ferry.net.peers.Admission;
+import io.ferry.net.peers.Offence;
 import io.ferry.net.tls.PeerIdentity;
 import io.ferry.wire.v1.Envelope;
 import io.netty.channel.ChannelHandlerContext;
@@ -210,8 +211,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     Throwable t =
         cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
     if (t instanceof FerryException fe) {
-      // Oversized or malformed frame: the peer broke the framing; nothing more it sends is usable.
+      // A frame over the limit, malformed or too slow, or no room to buffer it: nothing more on
+      // this connection is usable. Only what the peer did wrong costs it.
       log.warn("closing connection with {}: {}", who(ctx), fe.getMessage());
+      if (link != null) {
+        Optional<Offence> offence =
+            switch (fe.code()) {
+              case LIMIT_EXCEEDED -> Optional.of(Offence.PROTOCOL_VIOLATION);
+              case INVALID_ENCODING -> Optional.of(Offence.MALFORMED_MESSAGE);
+              case TIMEOUT -> Optional.of(Offence.TIMEOUT);
+              default -> Optional.empty();
+            };
+        offence.ifPresent(o -> engine.peerManager().report(link.remote(), o, fe.getMessage()));
+      }
       abort(ctx, fe.getMessage());
     } else if (t instanceof javax.net.ssl.SSLException
         || rootCause(t) instanceof javax.net.ssl.SSLException) {

@@ -57,6 +57,7 @@ public final class NettyTransport extends EngineTransport {
   private final ExecutorScheduler scheduler;
   private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final HandshakeSlots handshakes = new HandshakeSlots();
+  private final FrameBudget partialFrames;
   // Keyed by the whole address, expected id included: a dial only answers for the id it checks.
   private final Map<PeerAddress, CompletableFuture<NodeId>> dials = new ConcurrentHashMap<>();
   private final Channel server;
@@ -75,6 +76,7 @@ public final class NettyTransport extends EngineTransport {
       TransportMetrics metrics,
       int ioThreads) {
     this.config = config;
+    this.partialFrames = new FrameBudget(config.maxPartialFrameBytes());
     this.tls = TlsContexts.create(key);
     this.backend = IoBackend.best();
     this.scheduler = new ExecutorScheduler("ferry-net-timer", 1);
@@ -160,6 +162,11 @@ public final class NettyTransport extends EngineTransport {
     return handshakes.pending();
   }
 
+  /** Bytes of frames received in part, over all connections. */
+  long partialFrameBytes() {
+    return partialFrames.used();
+  }
+
   /** An inbound connection: it gets a handshake slot, or is closed at once. */
   private void accepted(SocketChannel ch) {
     switch (handshakes.take(ch.remoteAddress().getAddress())) {
@@ -199,7 +206,8 @@ public final class NettyTransport extends EngineTransport {
             config.keepaliveInterval().toMillis(),
             0,
             TimeUnit.MILLISECONDS));
-    p.addLast("frames", new FrameDecoder(config.maxFrameBytes()));
+    p.addLast(
+        "frames", new FrameDecoder(config.maxFrameBytes(), partialFrames, config.frameTimeout()));
     p.addLast("encoder", FrameEncoder.INSTANCE);
     p.addLast("connection", new ConnectionHandler(engine, outbound, expected, done));
   }
