@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.identity.NodeId;
+import io.ferry.core.log.RateLimitedLog;
 import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.net.PeerListener;
@@ -48,6 +49,7 @@ public final class Engine {
   private final Scheduler scheduler;
   private final PeerManager peerManager;
   private final TransportMetrics metrics;
+  private final RateLimitedLog lines; // warnings peers can cause, bounded per kind
   private final Map<ProtocolId, ProtocolHandler> handlers = new ConcurrentHashMap<>();
   // Protocols this node's own code registered or sent on: with Ferry's built-in ones, the protocols
   // it knows. A frame for any other is a peer's invention: refused, penalised, never a label.
@@ -70,6 +72,7 @@ public final class Engine {
     this.scheduler = scheduler;
     this.peerManager = peerManager;
     this.metrics = metrics;
+    this.lines = new RateLimitedLog(log, scheduler.clock());
     peerManager.onBan(peer -> disconnect(peer, "banned"));
   }
 
@@ -169,7 +172,8 @@ public final class Engine {
     if (refusal != null) {
       if (!refusal.equals("duplicate connection")) {
         metrics.refused();
-        log.warn(
+        lines.warn(
+            "refused",
             "refused {} connection {} {} at {}: {}",
             link.outbound() ? "outbound" : "inbound",
             link.outbound() ? "to" : "from",
@@ -484,7 +488,12 @@ public final class Engine {
     try {
       h.onMessage(link.remote(), env.getPayload());
     } catch (RuntimeException e) {
-      log.warn("{} handler failed on a message from {}", protocol, link.remote().shortString(), e);
+      lines.warn(
+          "handler failed",
+          "{} handler failed on a message from {}",
+          protocol,
+          link.remote().shortString(),
+          e);
     }
   }
 
@@ -514,8 +523,12 @@ public final class Engine {
     } catch (FerryException e) {
       r.fail(e.code(), e.getMessage());
     } catch (RuntimeException e) {
-      log.warn(
-          "{} handler failed on a request from {}", protocol, s.link.remote().shortString(), e);
+      lines.warn(
+          "handler failed",
+          "{} handler failed on a request from {}",
+          protocol,
+          s.link.remote().shortString(),
+          e);
       r.fail(ErrorCode.INTERNAL, "the handler failed");
     }
   }
@@ -542,7 +555,11 @@ public final class Engine {
             if (e instanceof TransportException te
                 && te.code() == ErrorCode.LIMIT_EXCEEDED
                 && env.getKind() == Kind.KIND_RESPONSE) {
-              log.warn("{} response too large for a frame: {}", r.protocol, te.getMessage());
+              lines.warn(
+                  "response too large",
+                  "{} response too large for a frame: {}",
+                  r.protocol,
+                  te.getMessage());
               write(
                   r.session,
                   r.protocol,
@@ -582,7 +599,8 @@ public final class Engine {
   }
 
   private void protocolViolation(Link link, String what) {
-    log.warn("protocol violation by {}: {}", link.remote().shortString(), what);
+    lines.warn(
+        "protocol violation", "protocol violation by {}: {}", link.remote().shortString(), what);
     link.close("protocol violation: " + what);
   }
 

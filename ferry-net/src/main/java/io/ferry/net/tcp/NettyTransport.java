@@ -2,6 +2,7 @@ package io.ferry.net.tcp;
 
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
+import io.ferry.core.log.RateLimitedLog;
 import io.ferry.core.runtime.ExecutorScheduler;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.Transport;
@@ -58,6 +59,9 @@ public final class NettyTransport extends EngineTransport {
   private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final HandshakeSlots handshakes = new HandshakeSlots();
   private final FrameBudget partialFrames;
+  // Lines peers cause, bounded per kind so a flood cannot fill the disk.
+  private final RateLimitedLog refusals;
+  private final RateLimitedLog connectionLines;
   // Keyed by the whole address, expected id included: a dial only answers for the id it checks.
   private final Map<PeerAddress, CompletableFuture<NodeId>> dials = new ConcurrentHashMap<>();
   private final Channel server;
@@ -80,6 +84,8 @@ public final class NettyTransport extends EngineTransport {
     this.tls = TlsContexts.create(key);
     this.backend = IoBackend.best();
     this.scheduler = new ExecutorScheduler("ferry-net-timer", 1);
+    this.refusals = new RateLimitedLog(log, scheduler.clock());
+    this.connectionLines = new RateLimitedLog(ConnectionHandler.log, scheduler.clock());
     this.engine =
         new Engine(
             key.id(), config, scheduler, new PeerManager(scheduler.clock(), peerConfig), metrics);
@@ -171,7 +177,11 @@ public final class NettyTransport extends EngineTransport {
   private void accepted(SocketChannel ch) {
     switch (handshakes.take(ch.remoteAddress().getAddress())) {
       case HandshakeSlots.Refused r -> {
-        log.warn("refused inbound connection from {}: {}", ch.remoteAddress(), r.reason());
+        refusals.warn(
+            "no handshake slot",
+            "refused inbound connection from {}: {}",
+            ch.remoteAddress(),
+            r.reason());
         engine.metrics().refused();
         ch.close();
       }
@@ -209,7 +219,8 @@ public final class NettyTransport extends EngineTransport {
     p.addLast(
         "frames", new FrameDecoder(config.maxFrameBytes(), partialFrames, config.frameTimeout()));
     p.addLast("encoder", FrameEncoder.INSTANCE);
-    p.addLast("connection", new ConnectionHandler(engine, outbound, expected, done));
+    p.addLast(
+        "connection", new ConnectionHandler(engine, connectionLines, outbound, expected, done));
   }
 
   @Override

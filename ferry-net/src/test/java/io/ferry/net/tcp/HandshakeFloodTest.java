@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.ferry.core.identity.NodeKey;
+import io.ferry.core.log.RateLimitedLog;
 import io.ferry.net.TransportConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -146,5 +147,46 @@ class HandshakeFloodTest {
     assertThat(took)
         .isGreaterThanOrEqualTo(HandshakeSlots.INBOUND_HANDSHAKE_TIMEOUT.minusMillis(500));
     await().atMost(Duration.ofSeconds(5)).until(() -> b.pendingInboundHandshakes() == 0);
+  }
+
+  @Test
+  void aFloodOfRefusedConnectionsWritesABoundedNumberOfLogLines() throws Exception {
+    NettyTransport b = node();
+    NodeKey banned = NodeKey.generate();
+    b.peerManager().ban(banned.id(), Duration.ofMinutes(10), "test");
+    try (LogCapture logs =
+        new LogCapture(
+            NettyTransport.class,
+            ConnectionHandler.class,
+            io.ferry.net.engine.Engine.class,
+            io.ferry.net.peers.PeerManager.class)) {
+      // Silent connections from one host: all but a few refused at once, the rest fail their
+      // handshake when they close.
+      int silent = 300;
+      List<Socket> sockets = new ArrayList<>();
+      for (int i = 0; i < silent; i++) {
+        sockets.add(silent("127.0.0.1", b));
+      }
+      allSeen(b, silent);
+      for (Socket s : sockets) {
+        s.close();
+      }
+      // A banned peer that keeps coming back.
+      int returns = 30;
+      for (int i = 0; i < returns; i++) {
+        RawTlsClient c = new RawTlsClient(banned, b.localAddress());
+        c.closed.get(10, TimeUnit.SECONDS);
+        c.close();
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> b.metrics().value("connection_events", "refused") >= silent - 4 + returns);
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.pendingInboundHandshakes() == 0);
+      // Three kinds of line (refused at accept, handshake failed, refused a banned peer), each
+      // within its budget, instead of one line per connection.
+      assertThat(logs.lines()).hasSizeLessThanOrEqualTo(3 * RateLimitedLog.DEFAULT_LINES);
+      assertThat(logs.contains("refused inbound connection from")).isTrue();
+      assertThat(logs.contains("banned")).isTrue();
+    }
   }
 }
