@@ -35,7 +35,7 @@ public record TransportConfig(
   /** Default of {@link #maxPartialFrameBytes}: room for 7 maximal frames arriving at once. */
   public static final long DEFAULT_MAX_PARTIAL_FRAME_BYTES = 128L << 20;
 
-  /** Default of {@link #frameTimeout}: a maximal frame at about 600 KB/s. */
+  /** Default of {@link #frameTimeout}: a maximal frame at about 560 KB/s. */
   public static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(30);
 
   public static final TransportConfig DEFAULT =
