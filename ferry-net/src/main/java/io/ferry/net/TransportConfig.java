@@ -21,6 +21,8 @@ import java.time.Duration;
  *     connection before its bytes are buffered (at least one maximal frame)
  * @param frameTimeout a frame that has started must finish within this, however its bytes trickle
  *     in; otherwise its connection is closed and its buffer freed
+ * @param inboundHandshakeTimeout a connection a peer opened must finish its TLS handshake within
+ *     this (and within connectTimeout): a silent one holds a handshake slot no longer
  */
 public record TransportConfig(
     int maxRequestsInFlight,
@@ -30,13 +32,17 @@ public record TransportConfig(
     Duration idleTimeout,
     Duration keepaliveInterval,
     long maxPartialFrameBytes,
-    Duration frameTimeout) {
+    Duration frameTimeout,
+    Duration inboundHandshakeTimeout) {
 
   /** Default of {@link #maxPartialFrameBytes}: room for 7 maximal frames arriving at once. */
   public static final long DEFAULT_MAX_PARTIAL_FRAME_BYTES = 128L << 20;
 
   /** Default of {@link #frameTimeout}: a maximal frame at about 560 KB/s. */
   public static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default of {@link #inboundHandshakeTimeout}: half the dialler's connect timeout. */
+  public static final Duration DEFAULT_INBOUND_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
   public static final TransportConfig DEFAULT =
       new TransportConfig(
@@ -47,7 +53,8 @@ public record TransportConfig(
           Duration.ofSeconds(45),
           Duration.ofSeconds(15),
           DEFAULT_MAX_PARTIAL_FRAME_BYTES,
-          DEFAULT_FRAME_TIMEOUT);
+          DEFAULT_FRAME_TIMEOUT,
+          DEFAULT_INBOUND_HANDSHAKE_TIMEOUT);
 
   public TransportConfig {
     if (maxRequestsInFlight < 1) {
@@ -69,6 +76,9 @@ public record TransportConfig(
     if (frameTimeout.isNegative() || frameTimeout.isZero()) {
       throw new IllegalArgumentException("frameTimeout must be positive");
     }
+    if (inboundHandshakeTimeout.isNegative() || inboundHandshakeTimeout.isZero()) {
+      throw new IllegalArgumentException("inboundHandshakeTimeout must be positive");
+    }
   }
 
   public TransportConfig withMaxRequestsInFlight(int n) {
@@ -80,7 +90,8 @@ public record TransportConfig(
         idleTimeout,
         keepaliveInterval,
         maxPartialFrameBytes,
-        frameTimeout);
+        frameTimeout,
+        inboundHandshakeTimeout);
   }
 
   public TransportConfig withMaxOutboundBufferBytes(long n) {
@@ -92,7 +103,8 @@ public record TransportConfig(
         idleTimeout,
         keepaliveInterval,
         maxPartialFrameBytes,
-        frameTimeout);
+        frameTimeout,
+        inboundHandshakeTimeout);
   }
 
   public TransportConfig withMaxFrameBytes(int n) {
@@ -104,7 +116,8 @@ public record TransportConfig(
         idleTimeout,
         keepaliveInterval,
         Math.max(maxPartialFrameBytes, n),
-        frameTimeout);
+        frameTimeout,
+        inboundHandshakeTimeout);
   }
 
   public TransportConfig withTimeouts(Duration connect, Duration idle, Duration keepalive) {
@@ -116,7 +129,8 @@ public record TransportConfig(
         idle,
         keepalive,
         maxPartialFrameBytes,
-        frameTimeout);
+        frameTimeout,
+        inboundHandshakeTimeout);
   }
 
   /** The budget for partly received frames, and the time a started frame has to finish. */
@@ -129,6 +143,21 @@ public record TransportConfig(
         idleTimeout,
         keepaliveInterval,
         maxBytes,
+        timeout,
+        inboundHandshakeTimeout);
+  }
+
+  /** How long a connection a peer opened has for its TLS handshake. */
+  public TransportConfig withInboundHandshakeTimeout(Duration timeout) {
+    return new TransportConfig(
+        maxRequestsInFlight,
+        maxOutboundBufferBytes,
+        maxFrameBytes,
+        connectTimeout,
+        idleTimeout,
+        keepaliveInterval,
+        maxPartialFrameBytes,
+        frameTimeout,
         timeout);
   }
 }

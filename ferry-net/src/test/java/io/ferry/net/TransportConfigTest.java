@@ -17,6 +17,8 @@ class TransportConfigTest {
     // Room for several maximal frames at once, and a maximal frame need only arrive at ~560 KB/s.
     assertThat(d.maxPartialFrameBytes() / d.maxFrameBytes()).isGreaterThanOrEqualTo(4);
     assertThat(d.frameTimeout()).isLessThan(d.idleTimeout());
+    assertThat(d.inboundHandshakeTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(d.inboundHandshakeTimeout()).isLessThan(d.connectTimeout());
   }
 
   @Test

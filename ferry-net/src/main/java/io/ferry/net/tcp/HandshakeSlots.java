@@ -3,7 +3,6 @@ package io.ferry.net.tcp;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,12 +31,6 @@ final class HandshakeSlots {
 
   /** Addresses remembered as known; the least recently seen is forgotten first. */
   static final int MAX_KNOWN_ADDRESSES = 1024;
-
-  /**
-   * How long an inbound handshake may take, if the connect timeout is not shorter: a silent
-   * connection holds a slot no longer than this.
-   */
-  static final Duration INBOUND_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
   private final Map<InetAddress, Integer> perAddress = new HashMap<>(); // guarded by this
   private final Map<InetAddress, Boolean> known =

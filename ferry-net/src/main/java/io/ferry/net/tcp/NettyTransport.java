@@ -202,8 +202,8 @@ public final class NettyTransport extends EngineTransport {
     done.thenRun(() -> handshakes.remember(((InetSocketAddress) ch.remoteAddress()).getAddress()));
     SslHandler ssl = (outbound ? tls.client() : tls.server()).newHandler(ch.alloc());
     Duration handshakeTimeout = config.connectTimeout();
-    if (!outbound && handshakeTimeout.compareTo(HandshakeSlots.INBOUND_HANDSHAKE_TIMEOUT) > 0) {
-      handshakeTimeout = HandshakeSlots.INBOUND_HANDSHAKE_TIMEOUT;
+    if (!outbound && handshakeTimeout.compareTo(config.inboundHandshakeTimeout()) > 0) {
+      handshakeTimeout = config.inboundHandshakeTimeout(); // silent strangers hold slots
     }
     ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
     ChannelPipeline p = ch.pipeline();
