@@ -28,13 +28,23 @@ public record ProtocolId(int value) {
     return new ProtocolId(protocol.getNumber());
   }
 
+  /**
+   * Whether this is one of Ferry's own protocols (a {@link Protocol} value), known to every node.
+   */
+  public boolean builtIn() {
+    Protocol known = Protocol.forNumber(value);
+    return known != null && known != Protocol.PROTOCOL_UNSPECIFIED;
+  }
+
   /** A short stable name for logs and metric labels: {@code proof_sync}, or the number. */
   public String label() {
-    Protocol known = Protocol.forNumber(value);
-    if (known == null || known == Protocol.PROTOCOL_UNSPECIFIED) {
+    if (!builtIn()) {
       return Integer.toString(value);
     }
-    return known.name().substring("PROTOCOL_".length()).toLowerCase(java.util.Locale.ROOT);
+    return Protocol.forNumber(value)
+        .name()
+        .substring("PROTOCOL_".length())
+        .toLowerCase(java.util.Locale.ROOT);
   }
 
   @Override

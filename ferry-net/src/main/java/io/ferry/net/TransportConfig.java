@@ -16,6 +16,13 @@ import java.time.Duration;
  * @param connectTimeout dialling plus handshake
  * @param idleTimeout a connection with nothing received for this long is closed
  * @param keepaliveInterval a connection with nothing sent for this long gets a ping
+ * @param maxPartialFrameBytes bytes of received frames that have started and not yet finished, over
+ *     all connections together; a frame whose header would take the total past it closes its
+ *     connection before its bytes are buffered (at least one maximal frame)
+ * @param frameTimeout a frame that has started must finish within this, however its bytes trickle
+ *     in; otherwise its connection is closed and its buffer freed
+ * @param inboundHandshakeTimeout a connection a peer opened must finish its TLS handshake within
+ *     this (and within connectTimeout): a silent one holds a handshake slot no longer
  */
 public record TransportConfig(
     int maxRequestsInFlight,
@@ -23,7 +30,19 @@ public record TransportConfig(
     int maxFrameBytes,
     Duration connectTimeout,
     Duration idleTimeout,
-    Duration keepaliveInterval) {
+    Duration keepaliveInterval,
+    long maxPartialFrameBytes,
+    Duration frameTimeout,
+    Duration inboundHandshakeTimeout) {
+
+  /** Default of {@link #maxPartialFrameBytes}: room for 7 maximal frames arriving at once. */
+  public static final long DEFAULT_MAX_PARTIAL_FRAME_BYTES = 128L << 20;
+
+  /** Default of {@link #frameTimeout}: a maximal frame at about 560 KB/s. */
+  public static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default of {@link #inboundHandshakeTimeout}: half the dialler's connect timeout. */
+  public static final Duration DEFAULT_INBOUND_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
   public static final TransportConfig DEFAULT =
       new TransportConfig(
@@ -32,7 +51,10 @@ public record TransportConfig(
           Limits.MAX_FRAME_BYTES,
           Duration.ofSeconds(10),
           Duration.ofSeconds(45),
-          Duration.ofSeconds(15));
+          Duration.ofSeconds(15),
+          DEFAULT_MAX_PARTIAL_FRAME_BYTES,
+          DEFAULT_FRAME_TIMEOUT,
+          DEFAULT_INBOUND_HANDSHAKE_TIMEOUT);
 
   public TransportConfig {
     if (maxRequestsInFlight < 1) {
@@ -48,16 +70,41 @@ public record TransportConfig(
     if (keepaliveInterval.compareTo(idleTimeout) >= 0) {
       throw new IllegalArgumentException("keepaliveInterval must be shorter than idleTimeout");
     }
+    if (maxPartialFrameBytes < maxFrameBytes) {
+      throw new IllegalArgumentException("maxPartialFrameBytes must hold at least one frame");
+    }
+    if (frameTimeout.isNegative() || frameTimeout.isZero()) {
+      throw new IllegalArgumentException("frameTimeout must be positive");
+    }
+    if (inboundHandshakeTimeout.isNegative() || inboundHandshakeTimeout.isZero()) {
+      throw new IllegalArgumentException("inboundHandshakeTimeout must be positive");
+    }
   }
 
   public TransportConfig withMaxRequestsInFlight(int n) {
     return new TransportConfig(
-        n, maxOutboundBufferBytes, maxFrameBytes, connectTimeout, idleTimeout, keepaliveInterval);
+        n,
+        maxOutboundBufferBytes,
+        maxFrameBytes,
+        connectTimeout,
+        idleTimeout,
+        keepaliveInterval,
+        maxPartialFrameBytes,
+        frameTimeout,
+        inboundHandshakeTimeout);
   }
 
   public TransportConfig withMaxOutboundBufferBytes(long n) {
     return new TransportConfig(
-        maxRequestsInFlight, n, maxFrameBytes, connectTimeout, idleTimeout, keepaliveInterval);
+        maxRequestsInFlight,
+        n,
+        maxFrameBytes,
+        connectTimeout,
+        idleTimeout,
+        keepaliveInterval,
+        maxPartialFrameBytes,
+        frameTimeout,
+        inboundHandshakeTimeout);
   }
 
   public TransportConfig withMaxFrameBytes(int n) {
@@ -67,11 +114,50 @@ public record TransportConfig(
         n,
         connectTimeout,
         idleTimeout,
-        keepaliveInterval);
+        keepaliveInterval,
+        Math.max(maxPartialFrameBytes, n),
+        frameTimeout,
+        inboundHandshakeTimeout);
   }
 
   public TransportConfig withTimeouts(Duration connect, Duration idle, Duration keepalive) {
     return new TransportConfig(
-        maxRequestsInFlight, maxOutboundBufferBytes, maxFrameBytes, connect, idle, keepalive);
+        maxRequestsInFlight,
+        maxOutboundBufferBytes,
+        maxFrameBytes,
+        connect,
+        idle,
+        keepalive,
+        maxPartialFrameBytes,
+        frameTimeout,
+        inboundHandshakeTimeout);
+  }
+
+  /** The budget for partly received frames, and the time a started frame has to finish. */
+  public TransportConfig withPartialFrames(long maxBytes, Duration timeout) {
+    return new TransportConfig(
+        maxRequestsInFlight,
+        maxOutboundBufferBytes,
+        maxFrameBytes,
+        connectTimeout,
+        idleTimeout,
+        keepaliveInterval,
+        maxBytes,
+        timeout,
+        inboundHandshakeTimeout);
+  }
+
+  /** How long a connection a peer opened has for its TLS handshake. */
+  public TransportConfig withInboundHandshakeTimeout(Duration timeout) {
+    return new TransportConfig(
+        maxRequestsInFlight,
+        maxOutboundBufferBytes,
+        maxFrameBytes,
+        connectTimeout,
+        idleTimeout,
+        keepaliveInterval,
+        maxPartialFrameBytes,
+        frameTimeout,
+        timeout);
   }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.identity.NodeId;
+import io.ferry.core.log.RateLimitedLog;
 import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.net.PeerListener;
@@ -13,6 +14,7 @@ import io.ferry.net.TransportConfig;
 import io.ferry.net.TransportException;
 import io.ferry.net.metrics.TransportMetrics;
 import io.ferry.net.peers.Admission;
+import io.ferry.net.peers.Offence;
 import io.ferry.net.peers.PeerManager;
 import io.ferry.wire.v1.Envelope;
 import io.ferry.wire.v1.Error;
@@ -21,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,7 +49,11 @@ public final class Engine {
   private final Scheduler scheduler;
   private final PeerManager peerManager;
   private final TransportMetrics metrics;
+  private final RateLimitedLog lines; // warnings peers can cause, bounded per kind
   private final Map<ProtocolId, ProtocolHandler> handlers = new ConcurrentHashMap<>();
+  // Protocols this node's own code registered or sent on: with Ferry's built-in ones, the protocols
+  // it knows. A frame for any other is a peer's invention: refused, penalised, never a label.
+  private final Set<ProtocolId> used = ConcurrentHashMap.newKeySet();
   private final List<PeerListener> listeners = new CopyOnWriteArrayList<>();
   // Sorted, so everything that walks the sessions (close, peers) does it in the same order on
   // every run: the simulator's replays depend on it.
@@ -65,6 +72,7 @@ public final class Engine {
     this.scheduler = scheduler;
     this.peerManager = peerManager;
     this.metrics = metrics;
+    this.lines = new RateLimitedLog(log, scheduler.clock());
     peerManager.onBan(peer -> disconnect(peer, "banned"));
   }
 
@@ -88,6 +96,7 @@ public final class Engine {
     if (handlers.putIfAbsent(protocol, handler) != null) {
       throw new IllegalStateException("a handler for " + protocol + " is already registered");
     }
+    used.add(protocol);
   }
 
   public void addListener(PeerListener listener) {
@@ -163,7 +172,8 @@ public final class Engine {
     if (refusal != null) {
       if (!refusal.equals("duplicate connection")) {
         metrics.refused();
-        log.warn(
+        lines.warn(
+            "refused",
             "refused {} connection {} {} at {}: {}",
             link.outbound() ? "outbound" : "inbound",
             link.outbound() ? "to" : "from",
@@ -263,6 +273,7 @@ public final class Engine {
       s = sessions.get(peer);
     }
     if (s != null) {
+      s.dropping = true;
       s.link.close(reason);
     }
   }
@@ -282,6 +293,7 @@ public final class Engine {
   // ---- sending ----
 
   public CompletableFuture<Void> send(NodeId peer, ProtocolId protocol, ByteString payload) {
+    use(protocol);
     Session s = session(peer);
     if (s == null) {
       return CompletableFuture.failedFuture(notConnected(peer));
@@ -297,6 +309,7 @@ public final class Engine {
 
   public CompletableFuture<ByteString> request(
       NodeId peer, ProtocolId protocol, ByteString payload, Duration timeout) {
+    use(protocol);
     Session s = session(peer);
     if (s == null) {
       metrics.requestFailed(protocol, "disconnected");
@@ -379,7 +392,7 @@ public final class Engine {
       return CompletableFuture.failedFuture(
           TransportException.disconnected("connection to " + s.link.remote() + " closed"));
     }
-    metrics.frameOut(protocol, kindLabel(env.getKind()), size);
+    metrics.frameOut(metricLabel(protocol), kindLabel(env.getKind()), size);
     return s.link.write(env);
   }
 
@@ -393,8 +406,8 @@ public final class Engine {
   /** Called by a link for each envelope it received, in order. */
   public void onFrame(Link link, Envelope env) {
     Session s = session(link.remote());
-    if (s == null || s.link != link) {
-      return; // a link being replaced or refused: its frames no longer count
+    if (s == null || s.link != link || s.dropping) {
+      return; // a link being replaced, refused or dropped: its frames no longer count
     }
     int protocolValue = env.getProtocolValue();
     Kind kind = env.getKind();
@@ -410,7 +423,11 @@ public final class Engine {
       return;
     }
     ProtocolId protocol = new ProtocolId(protocolValue);
-    metrics.frameIn(protocol, kindLabel(kind), env.getSerializedSize());
+    if (!knows(protocol)) {
+      unknownProtocol(s, protocol, env);
+      return;
+    }
+    metrics.frameIn(protocol.label(), kindLabel(kind), env.getSerializedSize());
     switch (kind) {
       case KIND_MESSAGE -> onMessage(link, protocol, env);
       case KIND_REQUEST -> onRequest(s, protocol, env);
@@ -425,6 +442,43 @@ public final class Engine {
     }
   }
 
+  /**
+   * A frame for a protocol this node has never heard of: no node of this network sends one by
+   * accident, so it costs the peer (a flood of them ends in a ban). A request still gets its typed
+   * refusal, so a newer peer probing for a protocol learns that this node lacks it.
+   */
+  private void unknownProtocol(Session s, ProtocolId protocol, Envelope env) {
+    metrics.frameIn(
+        TransportMetrics.UNKNOWN_PROTOCOL, kindLabel(env.getKind()), env.getSerializedSize());
+    if (env.getKind() == Kind.KIND_REQUEST) {
+      refuse(
+          s,
+          protocol,
+          env.getRequestId(),
+          ErrorCode.UNSUPPORTED,
+          "this node does not know protocol " + protocol.value());
+    }
+    peerManager.report(
+        s.link.remote(),
+        Offence.UNREQUESTED_DATA,
+        kindLabel(env.getKind()) + " frame for unknown protocol " + protocol.value());
+  }
+
+  private boolean knows(ProtocolId protocol) {
+    return protocol.builtIn() || used.contains(protocol);
+  }
+
+  private void use(ProtocolId protocol) {
+    if (!protocol.builtIn()) {
+      used.add(protocol);
+    }
+  }
+
+  /** The metric label of a protocol: its name or number if known, else one fixed label. */
+  private String metricLabel(ProtocolId protocol) {
+    return knows(protocol) ? protocol.label() : TransportMetrics.UNKNOWN_PROTOCOL;
+  }
+
   private void onMessage(Link link, ProtocolId protocol, Envelope env) {
     ProtocolHandler h = handlers.get(protocol);
     if (h == null) {
@@ -434,7 +488,12 @@ public final class Engine {
     try {
       h.onMessage(link.remote(), env.getPayload());
     } catch (RuntimeException e) {
-      log.warn("{} handler failed on a message from {}", protocol, link.remote().shortString(), e);
+      lines.warn(
+          "handler failed",
+          "{} handler failed on a message from {}",
+          protocol,
+          link.remote().shortString(),
+          e);
     }
   }
 
@@ -464,8 +523,12 @@ public final class Engine {
     } catch (FerryException e) {
       r.fail(e.code(), e.getMessage());
     } catch (RuntimeException e) {
-      log.warn(
-          "{} handler failed on a request from {}", protocol, s.link.remote().shortString(), e);
+      lines.warn(
+          "handler failed",
+          "{} handler failed on a request from {}",
+          protocol,
+          s.link.remote().shortString(),
+          e);
       r.fail(ErrorCode.INTERNAL, "the handler failed");
     }
   }
@@ -492,7 +555,11 @@ public final class Engine {
             if (e instanceof TransportException te
                 && te.code() == ErrorCode.LIMIT_EXCEEDED
                 && env.getKind() == Kind.KIND_RESPONSE) {
-              log.warn("{} response too large for a frame: {}", r.protocol, te.getMessage());
+              lines.warn(
+                  "response too large",
+                  "{} response too large for a frame: {}",
+                  r.protocol,
+                  te.getMessage());
               write(
                   r.session,
                   r.protocol,
@@ -532,7 +599,8 @@ public final class Engine {
   }
 
   private void protocolViolation(Link link, String what) {
-    log.warn("protocol violation by {}: {}", link.remote().shortString(), what);
+    lines.warn(
+        "protocol violation", "protocol violation by {}: {}", link.remote().shortString(), what);
     link.close("protocol violation: " + what);
   }
 
@@ -580,6 +648,7 @@ public final class Engine {
     final Map<Long, InboundRequest> incoming = new ConcurrentHashMap<>();
     final AtomicLong nextId = new AtomicLong(1);
     volatile boolean closed;
+    volatile boolean dropping; // we are closing it: what it still delivers is ignored
 
     Session(Link link, long attachedNanos) {
       this.link = link;

@@ -74,14 +74,31 @@ public final class TransportMetrics {
     return registry;
   }
 
-  public void frameOut(ProtocolId protocol, String kind, int size) {
-    bytes.labelValues(protocol.label(), "out").inc(size);
-    frames.labelValues(protocol.label(), "out", kind).inc();
+  /**
+   * The label for frames of protocols this node does not know. Peers choose the protocol number of
+   * what they send, so only known protocols become label values, or the label set would grow with
+   * every number a peer makes up.
+   */
+  public static final String UNKNOWN_PROTOCOL = "unknown";
+
+  /**
+   * A frame sent.
+   *
+   * @param protocol the protocol's label, or {@link #UNKNOWN_PROTOCOL}: never a number a peer chose
+   */
+  public void frameOut(String protocol, String kind, int size) {
+    bytes.labelValues(protocol, "out").inc(size);
+    frames.labelValues(protocol, "out", kind).inc();
   }
 
-  public void frameIn(ProtocolId protocol, String kind, int size) {
-    bytes.labelValues(protocol.label(), "in").inc(size);
-    frames.labelValues(protocol.label(), "in", kind).inc();
+  /**
+   * A frame received.
+   *
+   * @param protocol the protocol's label, or {@link #UNKNOWN_PROTOCOL}: never a number a peer chose
+   */
+  public void frameIn(String protocol, String kind, int size) {
+    bytes.labelValues(protocol, "in").inc(size);
+    frames.labelValues(protocol, "in", kind).inc();
   }
 
   public void connected(boolean outbound) {

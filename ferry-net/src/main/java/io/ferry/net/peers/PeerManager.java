@@ -1,6 +1,7 @@
 package io.ferry.net.peers;
 
 import io.ferry.core.identity.NodeId;
+import io.ferry.core.log.RateLimitedLog;
 import io.ferry.core.runtime.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,12 +70,14 @@ public final class PeerManager {
 
   private final Clock clock;
   private final Config config;
+  private final RateLimitedLog lines; // floods of misbehaving peers must not fill the disk
   private final Map<NodeId, Record> records = new HashMap<>();
   private final List<Consumer<NodeId>> banListeners = new CopyOnWriteArrayList<>();
 
   public PeerManager(Clock clock, Config config) {
     this.clock = clock;
     this.config = config;
+    this.lines = new RateLimitedLog(log, clock);
   }
 
   public PeerManager(Clock clock) {
@@ -114,7 +117,8 @@ public final class PeerManager {
       }
     }
     if (banned) {
-      log.warn(
+      lines.warn(
+          "ban",
           "banned peer {} for {}: {} ({}), score reached {}",
           peer.shortString(),
           banFor,
@@ -123,7 +127,8 @@ public final class PeerManager {
           score);
       banListeners.forEach(l -> l.accept(peer));
     } else {
-      log.info(
+      lines.info(
+          "penalty",
           "peer {} penalised for {} ({}): score now {}",
           peer.shortString(),
           offence.label(),
@@ -140,7 +145,7 @@ public final class PeerManager {
       r.bans++;
       r.bannedUntilNanos = clock.nanos() + duration.toNanos();
     }
-    log.warn("banned peer {} for {}: {}", peer.shortString(), duration, reason);
+    lines.warn("ban", "banned peer {} for {}: {}", peer.shortString(), duration, reason);
     banListeners.forEach(l -> l.accept(peer));
   }
 

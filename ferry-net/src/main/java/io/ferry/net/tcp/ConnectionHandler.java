@@ -3,9 +3,11 @@ package io.ferry.net.tcp;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.identity.NodeId;
+import io.ferry.core.log.RateLimitedLog;
 import io.ferry.net.TransportException;
 import io.ferry.net.engine.Engine;
 import io.ferry.net.peers.Admission;
+import io.ferry.net.peers.Offence;
 import io.ferry.net.tls.PeerIdentity;
 import io.ferry.wire.v1.Envelope;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * log line and a closed connection. One instance per channel; runs on its event loop.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
-  private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+  static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
 
   private final Engine engine;
+  private final RateLimitedLog lines; // peers cause these lines: a flood must not fill the disk
   private final boolean outbound;
   private final Optional<NodeId> expected;
   private final CompletableFuture<NodeId> connected;
@@ -37,15 +40,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private NettyLink awaiting; // outbound, authenticated, waiting for the peer's welcome
 
   /**
+   * @param lines this class's log, shared by every connection of the transport
    * @param connected completed with the peer's id once the link is attached, or failed; for inbound
    *     connections a future nobody waits on
    */
   ConnectionHandler(
       Engine engine,
+      RateLimitedLog lines,
       boolean outbound,
       Optional<NodeId> expected,
       CompletableFuture<NodeId> connected) {
     this.engine = engine;
+    this.lines = lines;
     this.outbound = outbound;
     this.expected = expected;
     this.connected = connected;
@@ -68,7 +74,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         case READER_IDLE -> {
           String why = "nothing received for " + engine.config().idleTimeout().toSeconds() + "s";
-          log.info("closing idle connection with {}: {}", who(ctx), why);
+          lines.info("idle", "closing idle connection with {}: {}", who(ctx), why);
           if (link != null) {
             link.abort("idle: " + why);
           } else {
@@ -98,7 +104,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
               + remote
               + ", not the expected "
               + expected.get();
-      log.warn("refused connection: {}", why);
+      lines.warn("wrong id", "refused connection: {}", why);
       engine.metrics().connectFailed();
       connected.completeExceptionally(
           TransportException.refused(ErrorCode.VERIFICATION_FAILED, why));
@@ -107,7 +113,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
     Admission admission = engine.admit(remote, !outbound);
     if (!admission.allowed()) {
-      log.warn(
+      lines.warn(
+          "refused",
           "refused {} connection {} {} at {}: {}",
           outbound ? "outbound" : "inbound",
           outbound ? "to" : "from",
@@ -133,7 +140,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
               () -> {
                 if (awaiting == l) {
                   awaiting = null;
-                  log.warn("no welcome from {} within the connect timeout", who(ctx, l));
+                  lines.warn(
+                      "no welcome", "no welcome from {} within the connect timeout", who(ctx, l));
                   connected.completeExceptionally(
                       TransportException.timeout("no welcome from " + remote + " in time"));
                   l.abort("no welcome");
@@ -165,7 +173,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
     Throwable root = rootCause(cause);
-    log.warn(
+    lines.warn(
+        "handshake failed",
         "TLS handshake {} {} failed: {}",
         outbound ? "to" : "from",
         ctx.channel().remoteAddress(),
@@ -189,7 +198,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             env.getKind() == io.ferry.wire.v1.Kind.KIND_GOAWAY
                 ? env.getError().getMessage()
                 : "first frame was " + env.getKind() + ", not a welcome";
-        log.warn("connection to {} refused by the peer: {}", who(ctx, l), why);
+        lines.warn("refused by peer", "connection to {} refused by the peer: {}", who(ctx, l), why);
         engine.metrics().refused();
         connected.completeExceptionally(
             TransportException.refused(ErrorCode.PERMISSION_DENIED, "refused by peer: " + why));
@@ -210,21 +219,36 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     Throwable t =
         cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
     if (t instanceof FerryException fe) {
-      // Oversized or malformed frame: the peer broke the framing; nothing more it sends is usable.
-      log.warn("closing connection with {}: {}", who(ctx), fe.getMessage());
+      // A frame over the limit, malformed or too slow, or no room to buffer it: nothing more on
+      // this connection is usable. Only what the peer did wrong costs it.
+      lines.warn("bad frame", "closing connection with {}: {}", who(ctx), fe.getMessage());
+      if (link != null) {
+        Optional<Offence> offence =
+            switch (fe.code()) {
+              case LIMIT_EXCEEDED -> Optional.of(Offence.PROTOCOL_VIOLATION);
+              case INVALID_ENCODING -> Optional.of(Offence.MALFORMED_MESSAGE);
+              case TIMEOUT -> Optional.of(Offence.TIMEOUT);
+              default -> Optional.empty();
+            };
+        offence.ifPresent(o -> engine.peerManager().report(link.remote(), o, fe.getMessage()));
+      }
       abort(ctx, fe.getMessage());
     } else if (t instanceof javax.net.ssl.SSLException
         || rootCause(t) instanceof javax.net.ssl.SSLException) {
       // Handshake failures are reported by the completion event; later TLS errors close here.
       if (link != null) {
-        log.warn("closing connection with {}: TLS error: {}", who(ctx), rootCause(t).getMessage());
+        lines.warn(
+            "tls error",
+            "closing connection with {}: TLS error: {}",
+            who(ctx),
+            rootCause(t).getMessage());
       }
       abort(ctx, "TLS error: " + rootCause(t).getMessage());
     } else if (t instanceof IOException) {
       log.debug("connection with {} failed: {}", who(ctx), t.getMessage());
       abort(ctx, "connection lost: " + t.getMessage());
     } else {
-      log.warn("closing connection with {} after an unexpected error", who(ctx), t);
+      lines.warn("unexpected", "closing connection with {} after an unexpected error", who(ctx), t);
       abort(ctx, "internal error: " + t);
     }
   }

@@ -2,6 +2,7 @@ package io.ferry.net.tcp;
 
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
+import io.ferry.core.log.RateLimitedLog;
 import io.ferry.core.runtime.ExecutorScheduler;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.Transport;
@@ -27,6 +28,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -41,15 +43,12 @@ import org.slf4j.LoggerFactory;
  * Ed25519 node key (the libp2p TLS scheme, see {@code io.ferry.net.tls}). Frames are
  * length-prefixed envelopes, limited before they are buffered; writes are bounded per connection;
  * idle connections get pings and dead ones are closed; inbound connections still in their handshake
- * are capped.
+ * are capped in all, per address, and with slots kept for known peers ({@link HandshakeSlots}).
  *
  * <p>Create with {@link #start}; close to release the port and threads. Thread-safe.
  */
 public final class NettyTransport extends EngineTransport {
   private static final Logger log = LoggerFactory.getLogger(NettyTransport.class);
-
-  /** Inbound connections allowed to be in their handshake at once (unauthenticated cost). */
-  static final int MAX_PENDING_HANDSHAKES = 128;
 
   private final Engine engine;
   private final TransportConfig config;
@@ -58,6 +57,11 @@ public final class NettyTransport extends EngineTransport {
   private final EventLoopGroup group;
   private final ExecutorScheduler scheduler;
   private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final HandshakeSlots handshakes = new HandshakeSlots();
+  private final FrameBudget partialFrames;
+  // Lines peers cause, bounded per kind so a flood cannot fill the disk.
+  private final RateLimitedLog refusals;
+  private final RateLimitedLog connectionLines;
   // Keyed by the whole address, expected id included: a dial only answers for the id it checks.
   private final Map<PeerAddress, CompletableFuture<NodeId>> dials = new ConcurrentHashMap<>();
   private final Channel server;
@@ -76,9 +80,12 @@ public final class NettyTransport extends EngineTransport {
       TransportMetrics metrics,
       int ioThreads) {
     this.config = config;
+    this.partialFrames = new FrameBudget(config.maxPartialFrameBytes());
     this.tls = TlsContexts.create(key);
     this.backend = IoBackend.best();
     this.scheduler = new ExecutorScheduler("ferry-net-timer", 1);
+    this.refusals = new RateLimitedLog(log, scheduler.clock());
+    this.connectionLines = new RateLimitedLog(ConnectionHandler.log, scheduler.clock());
     this.engine =
         new Engine(
             key.id(), config, scheduler, new PeerManager(scheduler.clock(), peerConfig), metrics);
@@ -96,16 +103,7 @@ public final class NettyTransport extends EngineTransport {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                      if (pendingHandshakes() >= MAX_PENDING_HANDSHAKES) {
-                        log.warn(
-                            "refused inbound connection from {}: {} handshakes already pending",
-                            ch.remoteAddress(),
-                            MAX_PENDING_HANDSHAKES);
-                        engine.metrics().refused();
-                        ch.close();
-                        return;
-                      }
-                      pipeline(ch, false, Optional.empty(), new CompletableFuture<>());
+                      accepted(ch);
                     }
                   })
               .bind(bind)
@@ -165,12 +163,35 @@ public final class NettyTransport extends EngineTransport {
     return String.valueOf(tls.provider());
   }
 
-  private long pendingHandshakes() {
-    return channels.stream().filter(c -> !c.hasAttr(AUTHENTICATED) && c.parent() != null).count();
+  /** Inbound connections in their TLS handshake now. */
+  int pendingInboundHandshakes() {
+    return handshakes.pending();
   }
 
-  static final io.netty.util.AttributeKey<Boolean> AUTHENTICATED =
-      io.netty.util.AttributeKey.valueOf("ferry.authenticated");
+  /** Bytes of frames received in part, over all connections. */
+  long partialFrameBytes() {
+    return partialFrames.used();
+  }
+
+  /** An inbound connection: it gets a handshake slot, or is closed at once. */
+  private void accepted(SocketChannel ch) {
+    switch (handshakes.take(ch.remoteAddress().getAddress())) {
+      case HandshakeSlots.Refused r -> {
+        refusals.warn(
+            "no handshake slot",
+            "refused inbound connection from {}: {}",
+            ch.remoteAddress(),
+            r.reason());
+        engine.metrics().refused();
+        ch.close();
+      }
+      case HandshakeSlots.Slot slot -> {
+        ch.closeFuture().addListener(f -> slot.release());
+        pipeline(ch, false, Optional.empty(), new CompletableFuture<>());
+        ch.pipeline().get(SslHandler.class).handshakeFuture().addListener(f -> slot.release());
+      }
+    }
+  }
 
   private void pipeline(
       SocketChannel ch,
@@ -178,9 +199,13 @@ public final class NettyTransport extends EngineTransport {
       Optional<NodeId> expected,
       CompletableFuture<NodeId> done) {
     channels.add(ch);
-    done.whenComplete((id, e) -> ch.attr(AUTHENTICATED).set(Boolean.TRUE));
+    done.thenRun(() -> handshakes.remember(((InetSocketAddress) ch.remoteAddress()).getAddress()));
     SslHandler ssl = (outbound ? tls.client() : tls.server()).newHandler(ch.alloc());
-    ssl.setHandshakeTimeoutMillis(config.connectTimeout().toMillis());
+    Duration handshakeTimeout = config.connectTimeout();
+    if (!outbound && handshakeTimeout.compareTo(config.inboundHandshakeTimeout()) > 0) {
+      handshakeTimeout = config.inboundHandshakeTimeout(); // silent strangers hold slots
+    }
+    ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
     ChannelPipeline p = ch.pipeline();
     p.addLast("flush", new FlushConsolidationHandler(256, true));
     p.addLast("tls", ssl);
@@ -191,9 +216,11 @@ public final class NettyTransport extends EngineTransport {
             config.keepaliveInterval().toMillis(),
             0,
             TimeUnit.MILLISECONDS));
-    p.addLast("frames", new FrameDecoder(config.maxFrameBytes()));
+    p.addLast(
+        "frames", new FrameDecoder(config.maxFrameBytes(), partialFrames, config.frameTimeout()));
     p.addLast("encoder", FrameEncoder.INSTANCE);
-    p.addLast("connection", new ConnectionHandler(engine, outbound, expected, done));
+    p.addLast(
+        "connection", new ConnectionHandler(engine, connectionLines, outbound, expected, done));
   }
 
   @Override

@@ -157,4 +157,59 @@ class MemoryTransportTest {
             TransportException.class, x -> assertThat(x.failure()).isEqualTo(Failure.REFUSED));
     assertThat(a.peers()).doesNotContain(b.localId());
   }
+
+  @Test
+  void framesForUnknownProtocolsArePenalisedAndDoNotGrowTheMetricLabels() throws Exception {
+    b.register(ECHO, new ProtocolHandler() {});
+    a.connect(b.address()).get(5, TimeUnit.SECONDS);
+    java.util.Random random = new java.util.Random(3);
+    for (int i = 0; i < 50 && !b.peerManager().isBanned(a.localId()); i++) {
+      ProtocolId made =
+          new ProtocolId(ProtocolId.FIRST_APPLICATION_VALUE + random.nextInt(1 << 20));
+      if (i % 2 == 0) {
+        a.send(b.localId(), made, ByteString.copyFromUtf8("x"));
+      } else {
+        a.request(b.localId(), made, ByteString.EMPTY, Duration.ofSeconds(5));
+      }
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> b.peerManager().isBanned(a.localId()));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !b.isConnected(a.localId()));
+    // Only protocols the node knows, and one label for everything else.
+    assertThat(protocolLabels(b)).isSubsetOf("proof_sync", "unknown").contains("unknown");
+  }
+
+  @Test
+  void aKnownProtocolWithoutAHandlerIsRefusedWithoutPenalty() throws Exception {
+    a.connect(b.address()).get(5, TimeUnit.SECONDS);
+    for (int i = 0; i < 20; i++) {
+      a.send(b.localId(), ProtocolId.BLOCK_EXCHANGE, ByteString.copyFromUtf8("x"));
+    }
+    // A node may not run every Ferry protocol: asking one that it does not is no offence.
+    assertThatThrownBy(
+            () ->
+                a.request(b.localId(), ProtocolId.GOSSIP, ByteString.EMPTY, Duration.ofSeconds(5))
+                    .get())
+        .cause()
+        .isInstanceOfSatisfying(
+            TransportException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED));
+    assertThat(b.peerManager().standing(a.localId()).score()).isZero();
+    assertThat(b.isConnected(a.localId())).isTrue();
+  }
+
+  private static java.util.Set<String> protocolLabels(MemoryTransport t) {
+    java.util.Set<String> labels = new java.util.TreeSet<>();
+    for (var snapshot : t.metrics().registry().scrape()) {
+      for (var point : snapshot.getDataPoints()) {
+        String protocol = point.getLabels().get("protocol");
+        if (protocol != null) {
+          labels.add(protocol);
+        }
+      }
+    }
+    return labels;
+  }
 }

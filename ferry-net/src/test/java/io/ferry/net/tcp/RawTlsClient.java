@@ -31,6 +31,12 @@ final class RawTlsClient implements AutoCloseable {
   final CompletableFuture<Void> closed = new CompletableFuture<>();
 
   RawTlsClient(NodeKey key, InetSocketAddress server) throws InterruptedException {
+    this(key, server, new InetSocketAddress(0));
+  }
+
+  /** Connects from {@code local}: another loopback address such as 127.0.0.2 is another host. */
+  RawTlsClient(NodeKey key, InetSocketAddress server, InetSocketAddress local)
+      throws InterruptedException {
     TlsContexts tls = TlsContexts.create(key);
     channel =
         new Bootstrap()
@@ -62,7 +68,7 @@ final class RawTlsClient implements AutoCloseable {
                     ch.closeFuture().addListener(f -> closed.complete(null));
                   }
                 })
-            .connect(server)
+            .connect(server, local)
             .sync()
             .channel();
   }

@@ -26,10 +26,26 @@ final class Logging {
   }
 
   /**
-   * Sends Ferry's INFO (or DEBUG with -v) log lines to {@code dir/ferry.log}, rolled daily and at
-   * 64 MiB, keeping 7 days of files; the console keeps showing warnings only unless -v was given.
+   * How much of the log directory the files may take.
+   *
+   * @param maxFile a file is rolled when it reaches this size (and at midnight)
+   * @param totalCap rolled files together; the oldest are deleted past it
+   * @param maxDays days of rolled files kept
+   */
+  record Retention(FileSize maxFile, FileSize totalCap, int maxDays) {
+    static final Retention DEFAULT =
+        new Retention(FileSize.valueOf("64MB"), FileSize.valueOf("512MB"), 7);
+  }
+
+  /**
+   * Sends Ferry's INFO (or DEBUG with -v) log lines to {@code dir/ferry.log}, within {@link
+   * Retention#DEFAULT}; the console keeps showing warnings only unless -v was given.
    */
   static Path logToFile(Path dir, boolean verbose) {
+    return logToFile(dir, verbose, Retention.DEFAULT);
+  }
+
+  static Path logToFile(Path dir, boolean verbose, Retention retention) {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
     Path file = dir.resolve("ferry.log");
 
@@ -47,8 +63,11 @@ final class Logging {
     policy.setContext(ctx);
     policy.setParent(appender);
     policy.setFileNamePattern(dir.resolve("ferry.%d{yyyy-MM-dd}.%i.log").toString());
-    policy.setMaxFileSize(FileSize.valueOf("64MB"));
-    policy.setMaxHistory(7);
+    policy.setMaxFileSize(retention.maxFile());
+    policy.setMaxHistory(retention.maxDays());
+    // Without a total cap, files of one day are never deleted: a flood of lines filled disks.
+    policy.setTotalSizeCap(retention.totalCap());
+    policy.setCleanHistoryOnStart(true);
     policy.start();
     appender.setRollingPolicy(policy);
     appender.start();
