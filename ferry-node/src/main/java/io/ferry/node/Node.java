@@ -396,12 +396,22 @@ public final class Node implements AutoCloseable {
         phase,
         r.height(),
         r.root().toHex(),
+        recent(db),
         head,
         peers,
         sync,
         snaps,
         transport.address().toString(),
         httpAddress == null ? null : httpAddress.getHostString() + ":" + httpAddress.getPort());
+  }
+
+  private static List<NodeStatus.RevisionStatus> recent(MerkleDB db) {
+    List<Revision> all = db.revisions();
+    List<NodeStatus.RevisionStatus> out = new ArrayList<>();
+    for (int i = all.size() - 1; i >= 0 && out.size() < NodeStatus.RECENT; i--) {
+      out.add(new NodeStatus.RevisionStatus(all.get(i).height(), all.get(i).root().toHex()));
+    }
+    return out;
   }
 
   private static NodeStatus.SyncStatus syncStatus(SyncStats s) {

@@ -7,6 +7,9 @@ import java.util.List;
 /**
  * What {@code GET /status} answers, as JSON: who the node is, where its store is, its peers, its
  * sync and its snapshots. Field names are snake_case and stable; absent values are left out.
+ *
+ * @param recent the store's newest revisions, newest first (at most {@link #RECENT}): a client
+ *     polling now and then still sees the root of every height, even between two polls
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeStatus(
@@ -15,12 +18,19 @@ public record NodeStatus(
     String phase,
     long height,
     String root,
+    List<RevisionStatus> recent,
     @JsonProperty("head") HeadStatus head,
     List<String> peers,
     @JsonProperty("sync") SyncStatus sync,
     List<SnapshotStatus> snapshots,
     String p2p,
     String http) {
+
+  /** Revisions listed in {@link #recent}. */
+  public static final int RECENT = 16;
+
+  /** One revision of the store. */
+  public record RevisionStatus(long height, String root) {}
 
   /** The newest trusted head the node knows. */
   public record HeadStatus(long height, String root, String producer) {}

@@ -336,6 +336,10 @@ public final class Demo {
     JsonNode s = producer.status();
     if (s != null) {
       producerRoots.put(s.path("height").asLong(), s.path("root").asText());
+      // The last revisions too, so a height committed between two polls is not missed.
+      for (JsonNode r : s.path("recent")) {
+        producerRoots.put(r.path("height").asLong(), r.path("root").asText());
+      }
     }
     return s;
   }
