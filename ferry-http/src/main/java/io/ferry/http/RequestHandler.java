@@ -199,6 +199,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       send(request, "other", text(status, status.reasonPhrase() + "\n"), false);
       return;
     }
+    // The decoder accepts any HTTP/MAJOR.MINOR; only 1.x is a request this server understands.
+    if (request.protocolVersion().majorVersion() != 1) {
+      log.debug("refusing {} from {}", request.protocolVersion(), ctx.channel().remoteAddress());
+      HttpResponseStatus status = HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+      send(request, "other", text(status, status.reasonPhrase() + "\n"), false);
+      return;
+    }
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     HttpMethod method = request.method();
     if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {

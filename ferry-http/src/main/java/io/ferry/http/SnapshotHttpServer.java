@@ -1,5 +1,7 @@
 package io.ferry.http;
 
+import io.ferry.core.FerryException;
+import io.ferry.core.IoErrors;
 import io.ferry.net.tcp.IoBackend;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -14,7 +16,6 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.traffic.ChannelTrafficShapingHandler;
 import io.netty.handler.traffic.GlobalTrafficShapingHandler;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -76,9 +77,10 @@ public final class SnapshotHttpServer implements AutoCloseable {
    * Binds and starts serving.
    *
    * @return the bound address (the real port when the config asked for port 0)
-   * @throws IOException when the address cannot be bound
+   * @throws FerryException {@link io.ferry.core.ErrorCode#IO_ERROR} naming the address and the
+   *     reason when it cannot be bound (a port in use, say); the threads are released
    */
-  public synchronized InetSocketAddress start() throws IOException {
+  public synchronized InetSocketAddress start() {
     if (server != null || closed) {
       throw new IllegalStateException("already started");
     }
@@ -145,9 +147,9 @@ public final class SnapshotHttpServer implements AutoCloseable {
                 });
     try {
       server = bootstrap.bind(config.bind()).sync().channel();
-    } catch (Exception e) {
+    } catch (Exception e) { // Netty rethrows a failed bind's checked IOException unchecked
       shutdown();
-      throw new IOException("cannot listen on " + config.bind() + ": " + e.getMessage(), e);
+      throw IoErrors.cannotListen("HTTP", config.bind(), e);
     }
     InetSocketAddress bound = (InetSocketAddress) server.localAddress();
     log.info(

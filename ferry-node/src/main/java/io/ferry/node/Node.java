@@ -40,7 +40,6 @@ import io.ferry.sync.proof.client.SyncManager;
 import io.ferry.sync.proof.client.SyncStats;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -277,13 +276,9 @@ public final class Node implements AutoCloseable {
             .withEgressLimits(config.egressBytesPerSecond(), 0);
     SnapshotHttpServer server =
         new SnapshotHttpServer(hc, this::health, this::statusJson, new HttpMetrics(registry));
-    try {
-      httpAddress = server.start();
-    } catch (IOException e) {
-      server.close();
-      throw new FerryException(
-          ErrorCode.IO_ERROR, "cannot serve HTTP on " + bind + ": " + e.getMessage());
-    }
+    // A failed start releases its threads and says which address and why; Node.start closes the
+    // rest.
+    httpAddress = server.start();
     httpServer = server;
     closers.push(server);
   }

@@ -2,6 +2,7 @@ package io.ferry.core.identity;
 
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
+import io.ferry.core.IoErrors;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -116,10 +117,15 @@ public final class KeyFile {
    *
    * @throws FerryException {@link ErrorCode#NOT_FOUND} if there is no file, {@link
    *     ErrorCode#PERMISSION_DENIED} if group or others have any access to it, {@link
-   *     ErrorCode#CORRUPT_DATA} if it is not a PEM Ed25519 private key
+   *     ErrorCode#CORRUPT_DATA} if it is not a PEM Ed25519 private key, {@link ErrorCode#IO_ERROR}
+   *     with the reason if it cannot be read (a directory, say)
    */
   public static NodeKey load(Path path) {
     try {
+      if (Files.isDirectory(path)) { // else its permissions would be blamed
+        throw new FerryException(
+            ErrorCode.IO_ERROR, "cannot read key file " + path + ": is a directory");
+      }
       checkPermissions(path);
       if (Files.size(path) > MAX_FILE_BYTES) {
         throw corrupt(path, "file is " + Files.size(path) + " bytes, too large for a key");
@@ -147,7 +153,8 @@ public final class KeyFile {
     } catch (java.nio.charset.MalformedInputException e) {
       throw corrupt(path, "the file is not text");
     } catch (IOException e) {
-      throw new FerryException(ErrorCode.IO_ERROR, "cannot read key file " + path + ": " + e, e);
+      throw new FerryException(
+          IoErrors.code(e), "cannot read key file " + path + ": " + IoErrors.reason(e), e);
     }
   }
 

@@ -109,11 +109,10 @@ public final class NettyTransport extends EngineTransport {
               .bind(bind)
               .syncUninterruptibly()
               .channel();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Netty rethrows a failed bind's checked IOException unchecked
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       scheduler.close();
-      throw new io.ferry.core.FerryException(
-          io.ferry.core.ErrorCode.IO_ERROR, "cannot listen on " + bind + ": " + e.getMessage(), e);
+      throw io.ferry.core.IoErrors.cannotListen("peers", bind, e);
     }
     log.info(
         "node {} listening on {} ({}, TLS 1.3 via {})",

@@ -5,7 +5,6 @@ import io.ferry.core.identity.NodeKey;
 import io.ferry.node.Node;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.node.config.NodeSettings;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,7 +162,7 @@ final class NodeCommand implements Callable<Integer> {
       s.snapshots.incrementalInterval = incrementalInterval;
     }
     NodeConfig config = s.toConfig();
-    Files.createDirectories(config.data());
+    FileChecks.directory(config.data());
     Path logFile = Logging.logToFile(config.logDir(), parent.verbose());
     var out = spec.commandLine().getOut();
     if (stopWithParent) {

@@ -61,15 +61,13 @@ final class SnapshotCreateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Path out = dir != null ? dir : store.data.resolve("snapshots");
-    String[] k = keep.split(",");
-    if (k.length != 2) {
-      throw new FerryException(ErrorCode.INVALID_ARGUMENT, "--keep takes FULL,INCREMENTAL");
-    }
+    SnapshotRetention retention = retention(keep); // checked before the archive is written
     SnapshotWriter writer =
         new SnapshotWriter(SnapshotConfig.defaults().withZstdLevel(level).withChunkSize(chunkSize));
     long started = System.nanoTime();
     SnapshotArchive archive;
     try (MerkleDB db = store.openExisting()) {
+      FileChecks.directory(out);
       if (incremental) {
         ArchiveFile base =
             SnapshotArchives.newestFull(out)
@@ -82,8 +80,7 @@ final class SnapshotCreateCommand implements Callable<Integer> {
         archive = writer.writeFull(db, out);
       }
     }
-    new SnapshotRetention(Integer.parseInt(k[0].strip()), Integer.parseInt(k[1].strip()))
-        .apply(out);
+    retention.apply(out);
     double secs = (System.nanoTime() - started) / 1e9;
     spec.commandLine()
         .getErr()
@@ -92,5 +89,19 @@ final class SnapshotCreateCommand implements Callable<Integer> {
             archive.name(), archive.manifest().height(), archive.bytes(), secs);
     spec.commandLine().getOut().println(archive.path());
     return ExitCodes.OK;
+  }
+
+  private static SnapshotRetention retention(String keep) {
+    String[] k = keep.split(",");
+    try {
+      if (k.length == 2) {
+        return new SnapshotRetention(
+            Integer.parseInt(k[0].strip()), Integer.parseInt(k[1].strip()));
+      }
+    } catch (NumberFormatException e) {
+      // the same answer as a wrong count
+    }
+    throw new FerryException(
+        ErrorCode.INVALID_ARGUMENT, "--keep takes FULL,INCREMENTAL, got '" + keep + "'");
   }
 }

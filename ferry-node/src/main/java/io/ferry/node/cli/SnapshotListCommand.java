@@ -26,6 +26,8 @@ final class SnapshotListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // The library lists a missing directory as empty; here it is a mistaken path.
+    FileChecks.readableDirectory(dir);
     PrintWriter out = spec.commandLine().getOut();
     out.printf("%-12s %10s %14s  %s%n", "kind", "height", "bytes", "file");
     for (ArchiveFile a : SnapshotArchives.list(dir)) {

@@ -37,6 +37,10 @@ final class SnapshotRestoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    FileChecks.readableFile(archive);
+    if (incremental != null) {
+      FileChecks.readableFile(incremental);
+    }
     long started = System.nanoTime();
     RestoreResult r =
         new SnapshotRestorer(MerkleDBConfig.defaults())

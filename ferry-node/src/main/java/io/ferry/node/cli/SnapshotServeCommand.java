@@ -53,6 +53,10 @@ final class SnapshotServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     InetSocketAddress bind = io.ferry.node.config.NodeSettings.listenAddress(http, "--http");
+    FileChecks.readableDirectory(dir);
+    if (genesis != null) {
+      FileChecks.readableFile(genesis);
+    }
     HttpServerConfig config =
         HttpServerConfig.defaults(dir)
             .withBind(bind)

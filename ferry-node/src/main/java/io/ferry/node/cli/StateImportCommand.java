@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.core.Bytes;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
+import io.ferry.core.IoErrors;
 import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.MerkleDB;
@@ -16,7 +17,6 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -100,10 +100,11 @@ final class StateImportCommand implements Callable<Integer> {
     if (jsonl.equals("-")) {
       return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     }
+    Path file = FileChecks.readableFile(Path.of(jsonl));
     try {
-      return Files.newBufferedReader(Path.of(jsonl), StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new FerryException(ErrorCode.NOT_FOUND, "no such file: " + jsonl);
+      return Files.newBufferedReader(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw IoErrors.cannotRead(file, e);
     }
   }
 

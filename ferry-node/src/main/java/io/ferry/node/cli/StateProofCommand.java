@@ -2,6 +2,7 @@ package io.ferry.node.cli;
 
 import io.ferry.core.Bytes;
 import io.ferry.core.Hash;
+import io.ferry.core.IoErrors;
 import io.ferry.core.KeyRange;
 import io.ferry.core.Limits;
 import io.ferry.merkledb.MerkleDB;
@@ -85,7 +86,11 @@ final class StateProofCommand implements Callable<Integer> {
             proof.keyValues().get(proof.keyValues().size() - 1).key());
       }
       if (outFile != null) {
-        Files.write(outFile, encoded);
+        try {
+          Files.write(outFile, encoded);
+        } catch (IOException e) {
+          throw IoErrors.cannotWrite(outFile, e);
+        }
         out.println("wrote " + outFile);
       }
       out.println("verified against the root");

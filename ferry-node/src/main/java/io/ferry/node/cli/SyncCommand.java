@@ -20,7 +20,6 @@ import io.ferry.sync.proof.client.SyncManager;
 import io.ferry.sync.proof.client.SyncStats;
 import io.ferry.sync.proof.client.SyncStores;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,7 +91,7 @@ final class SyncCommand implements Callable<Integer> {
       servers.add(PeerAddress.parse(p));
     }
     SyncConfig config = SyncConfig.DEFAULT.withWorkLimit(workLimit);
-    Files.createDirectories(store.data);
+    FileChecks.directory(store.data);
     Logging.logToFile(store.data.resolve("logs"), parent.verbose());
     NodeKey key = KeyFile.loadOrCreate(store.data.resolve("node.key"));
     MerkleDB db = store.open();

@@ -1,6 +1,7 @@
 package io.ferry.node.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -9,12 +10,14 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
+import io.ferry.core.IoErrors;
 import io.ferry.core.identity.NodeId;
 import io.ferry.net.PeerAddress;
 import io.ferry.snapshot.SnapshotConfig;
 import io.ferry.snapshot.SnapshotRetention;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,15 +114,26 @@ public final class NodeSettings {
   public static final long DEFAULT_INCREMENTAL_INTERVAL = 25;
   public static final long DEFAULT_HEAD_INTERVAL_MS = 1000;
 
-  /** Reads a TOML file; an unknown key or a wrong type is an error that names it. */
+  /**
+   * Reads a TOML file; an unknown key or a wrong type is an error that names it, and a file that
+   * cannot be read says why ({@link IoErrors#cannotRead}: a missing file is NOT_FOUND).
+   */
   public static NodeSettings read(Path file) {
     TomlMapper mapper =
         TomlMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
+    String text;
     try {
-      return mapper.readValue(Files.readString(file), NodeSettings.class);
+      text = Files.readString(file);
+    } catch (CharacterCodingException e) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, file + ": not UTF-8 text");
+    } catch (IOException e) {
+      throw IoErrors.cannotRead(file, e);
+    }
+    try {
+      return mapper.readValue(text, NodeSettings.class);
     } catch (UnrecognizedPropertyException e) {
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT,
@@ -128,9 +142,9 @@ public final class NodeSettings {
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT,
           file + ": bad value at " + path(e) + ": " + e.getOriginalMessage());
-    } catch (IOException e) {
+    } catch (JsonProcessingException e) {
       throw new FerryException(
-          ErrorCode.INVALID_ARGUMENT, "cannot read " + file + ": " + e.getMessage());
+          ErrorCode.INVALID_ARGUMENT, file + ": not TOML: " + e.getOriginalMessage());
     }
   }
 
@@ -240,6 +254,10 @@ public final class NodeSettings {
     if (port < 0 || port > 65535) {
       throw new FerryException(ErrorCode.INVALID_ARGUMENT, what + ": bad port in '" + text + "'");
     }
-    return new InetSocketAddress(host, port);
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, what + ": unknown host '" + host + "'");
+    }
+    return address;
   }
 }
