@@ -188,6 +188,11 @@ class NodeTest {
       assertThat(json.path("peers").toString()).contains(producer.id().toString());
       assertThat(json.path("snapshots").size()).isPositive();
       assertThat(json.path("height").asLong()).isGreaterThanOrEqualTo(synced);
+      JsonNode recent = json.path("recent");
+      assertThat(recent.size()).isBetween(2, NodeStatus.RECENT);
+      assertThat(recent.get(0).path("height").asLong()).isGreaterThanOrEqualTo(synced);
+      assertThat(recent.get(0).path("height").asLong())
+          .isGreaterThan(recent.get(1).path("height").asLong());
     }
   }
 
