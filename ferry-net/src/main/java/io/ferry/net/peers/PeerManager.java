@@ -5,9 +5,9 @@ import io.ferry.core.log.RateLimitedLog;
 import io.ferry.core.runtime.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -22,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * refused until the ban expires. Scores recover by {@link Config#recoveryPerMinute} points a
  * minute, so only offences close together add up.
  *
+ * <p>Peer ids cost an attacker nothing, so the peers remembered are bounded ({@link
+ * #MAX_TRACKED_PEERS}): past the bound, peers whose score has recovered and who are not banned are
+ * forgotten first (that loses nothing), then the oldest unbanned ones, and only then the oldest
+ * bans. Peers are kept in the order first seen, so {@link #banned} lists them the same way on every
+ * run.
+ *
  * <p>Time comes from the injected {@link Clock}, so bans expire in virtual time in the simulator.
  * Thread-safe.
  */
@@ -30,6 +36,9 @@ public final class PeerManager {
 
   /** The score at or below which a peer is banned. */
   public static final int BAN_THRESHOLD = -100;
+
+  /** Peers whose score or ban is remembered at once. */
+  public static final int MAX_TRACKED_PEERS = 65_536;
 
   /**
    * Limits and ban timing.
@@ -71,12 +80,18 @@ public final class PeerManager {
   private final Clock clock;
   private final Config config;
   private final RateLimitedLog lines; // floods of misbehaving peers must not fill the disk
-  private final Map<NodeId, Record> records = new HashMap<>();
+  private final int maxTracked;
+  private final LinkedHashMap<NodeId, Record> records = new LinkedHashMap<>();
   private final List<Consumer<NodeId>> banListeners = new CopyOnWriteArrayList<>();
 
   public PeerManager(Clock clock, Config config) {
+    this(clock, config, MAX_TRACKED_PEERS);
+  }
+
+  PeerManager(Clock clock, Config config, int maxTracked) {
     this.clock = clock;
     this.config = config;
+    this.maxTracked = maxTracked;
     this.lines = new RateLimitedLog(log, clock);
   }
 
@@ -103,7 +118,7 @@ public final class PeerManager {
     Duration banFor = Duration.ZERO;
     int score;
     synchronized (this) {
-      Record r = records.computeIfAbsent(peer, p -> new Record());
+      Record r = record(peer);
       long now = clock.nanos();
       recover(r, now);
       r.score -= offence.penalty();
@@ -141,7 +156,7 @@ public final class PeerManager {
   /** Bans {@code peer} at once for {@code duration}, whatever its score (operator action). */
   public void ban(NodeId peer, Duration duration, String reason) {
     synchronized (this) {
-      Record r = records.computeIfAbsent(peer, p -> new Record());
+      Record r = record(peer);
       r.bans++;
       r.bannedUntilNanos = clock.nanos() + duration.toNanos();
     }
@@ -206,6 +221,50 @@ public final class PeerManager {
       return Admission.refuse("inbound connection limit " + config.maxInbound() + " reached");
     }
     return Admission.ALLOW;
+  }
+
+  /** Peers remembered now; at most {@link #MAX_TRACKED_PEERS}. */
+  public synchronized int tracked() {
+    return records.size();
+  }
+
+  private Record record(NodeId peer) {
+    Record r = records.get(peer);
+    if (r == null) {
+      if (records.size() >= maxTracked) {
+        forgetSome();
+      }
+      r = new Record();
+      records.put(peer, r);
+    }
+    return r;
+  }
+
+  /**
+   * Makes room: forgets an eighth of the records, so the sweep's cost is shared by the many records
+   * added before the next one. See the class comment for the order.
+   */
+  private void forgetSome() {
+    long now = clock.nanos();
+    int target = maxTracked - Math.max(1, maxTracked / 8);
+    records
+        .values()
+        .removeIf(
+            r -> {
+              recover(r, now);
+              return r.score == 0 && r.bannedUntilNanos <= now;
+            });
+    Iterator<Record> it = records.values().iterator();
+    while (it.hasNext() && records.size() > target) {
+      if (it.next().bannedUntilNanos <= now) {
+        it.remove();
+      }
+    }
+    it = records.values().iterator();
+    while (it.hasNext() && records.size() > target) {
+      it.next();
+      it.remove();
+    }
   }
 
   private Duration banLength(int previousBans) {

@@ -81,4 +81,56 @@ class PeerManagerTest {
     peers.unban(liar);
     assertThat(peers.banned()).isEmpty();
   }
+
+  private static NodeId randomId(java.util.Random r) {
+    byte[] b = new byte[NodeId.LENGTH];
+    r.nextBytes(b);
+    return NodeId.of(b);
+  }
+
+  @Test
+  void theRememberedPeersAreBoundedAndBansAreForgottenLast() {
+    PeerManager p = new PeerManager(clock, PeerManager.Config.DEFAULT, 100);
+    p.report(liar, Offence.INVALID_PROOF, "lie");
+    p.report(liar, Offence.INVALID_PROOF, "lie");
+    assertThat(p.isBanned(liar)).isTrue();
+    java.util.Random r = new java.util.Random(7);
+    NodeId recent = null;
+    for (int i = 0; i < 1_000; i++) {
+      recent = randomId(r);
+      p.report(recent, Offence.MALFORMED_MESSAGE, "garbage");
+      assertThat(p.tracked()).isLessThanOrEqualTo(100);
+    }
+    assertThat(p.isBanned(liar)).isTrue();
+    assertThat(p.standing(recent).score()).isNegative();
+  }
+
+  @Test
+  void peersWhoseScoreRecoveredAreForgottenFirst() {
+    PeerManager p = new PeerManager(clock, PeerManager.Config.DEFAULT, 10);
+    java.util.Random r = new java.util.Random(8);
+    NodeId first = randomId(r);
+    p.report(first, Offence.MALFORMED_MESSAGE, "garbage");
+    clock.advance(Duration.ofHours(1)); // first has recovered
+    List<NodeId> others = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      NodeId id = randomId(r);
+      others.add(id);
+      p.report(id, Offence.MALFORMED_MESSAGE, "garbage");
+    }
+    p.report(randomId(r), Offence.MALFORMED_MESSAGE, "garbage"); // over the bound
+    assertThat(p.tracked()).isLessThanOrEqualTo(10);
+    for (NodeId id : others) {
+      assertThat(p.standing(id).score()).isNegative();
+    }
+  }
+
+  @Test
+  void theDefaultBoundHolds() {
+    java.util.Random r = new java.util.Random(9);
+    for (int i = 0; i < PeerManager.MAX_TRACKED_PEERS + 5_000; i++) {
+      peers.report(randomId(r), Offence.MALFORMED_MESSAGE, "garbage");
+    }
+    assertThat(peers.tracked()).isLessThanOrEqualTo(PeerManager.MAX_TRACKED_PEERS);
+  }
 }
