@@ -116,7 +116,7 @@ public final class MerkleDB implements AutoCloseable {
         }
       }
       if (first != null) {
-        batch.deleteRange(c, first, RevisionReader.successor(last));
+        batch.deleteRange(c, first, RevisionReader.exclusiveEnd(last));
       }
     }
     if (batch.size() > 0) {

@@ -265,7 +265,8 @@ public final class ChangeCatchUp implements AutoCloseable {
       }
       Optional<io.ferry.core.Bytes> last =
           n == 0 ? Optional.empty() : Optional.of(proof.keyChanges().get(n - 1).key());
-      if (last.isEmpty() || last.equals(asked.end())) {
+      Optional<KeyRange> rest = last.flatMap(asked::after);
+      if (rest.isEmpty()) {
         // Every page verified, yet the pages together do not make the target: the store cannot
         // be at the start root it claims, or a server's pages disagree with each other.
         fail(
@@ -280,7 +281,7 @@ public final class ChangeCatchUp implements AutoCloseable {
             "more than " + MAX_PENDING_CHANGES + " changes behind: a full sync is cheaper");
         return;
       }
-      range = new KeyRange(Optional.of(Keys.successor(last.get())), asked.end());
+      range = rest.get();
       next();
     }
 

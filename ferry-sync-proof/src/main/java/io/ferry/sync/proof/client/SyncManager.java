@@ -463,9 +463,14 @@ public final class SyncManager implements AutoCloseable {
     record(f, covered, Optional.empty(), changes, size);
   }
 
-  /** The part of {@code range} a proof whose last key is {@code last} (null: none) proves. */
+  /**
+   * The part of {@code range} a proof whose last key is {@code last} (null: none) proves: all of it
+   * when no key of it follows {@code last}.
+   */
   private static KeyRange covered(KeyRange range, Bytes last) {
-    return last == null ? range : new KeyRange(range.start(), Optional.of(last));
+    return last == null || range.after(last).isEmpty()
+        ? range
+        : new KeyRange(range.start(), Optional.of(last));
   }
 
   private void record(
@@ -509,7 +514,7 @@ public final class SyncManager implements AutoCloseable {
     if (covered.end().equals(range.end())) {
       return Optional.empty();
     }
-    return Optional.of(new KeyRange(Optional.of(Keys.successor(covered.end().get())), range.end()));
+    return range.after(covered.end().get());
   }
 
   private void failed(InFlight f, Throwable error) {
