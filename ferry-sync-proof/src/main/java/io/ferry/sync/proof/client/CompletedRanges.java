@@ -47,6 +47,13 @@ final class CompletedRanges {
     byStart.put(range.start().orElse(null), new CompletedRange(range, done.root()));
   }
 
+  /** An independent copy. */
+  CompletedRanges copy() {
+    CompletedRanges c = new CompletedRanges();
+    c.byStart.putAll(byStart);
+    return c;
+  }
+
   /** True when one range covers every key, at {@code root}. */
   boolean coversAll(Hash root) {
     if (byStart.size() != 1) {

@@ -6,6 +6,7 @@ import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.core.identity.NodeId;
+import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.merkledb.KeyChange;
@@ -13,7 +14,6 @@ import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.SortedTrie;
 import io.ferry.merkledb.TrieReader;
 import io.ferry.merkledb.proof.ChangeProof;
-import io.ferry.merkledb.proof.ProofError;
 import io.ferry.merkledb.proof.ProofException;
 import io.ferry.merkledb.proof.ProofVerifier;
 import io.ferry.merkledb.proof.RangeProof;
@@ -44,8 +44,15 @@ import org.slf4j.LoggerFactory;
  * last one proved, and the remainder is split in two while there is spare capacity, so its halves
  * go to different servers. A proof that does not verify costs its server {@link
  * Offence#INVALID_PROOF} (two bans it) and the range goes to another server; other failures retry
- * with backoff. Progress (target and completed ranges) is stored atomically with the data in the
- * {@link SyncStore}, so a restarted sync resumes without fetching finished ranges again.
+ * with backoff. An answer larger than the byte limit asked for is a lie too. Progress (target and
+ * completed ranges) is stored atomically with the data in the {@link SyncStore}, so a restarted
+ * sync resumes without fetching finished ranges again.
+ *
+ * <p>No work is lost: whatever handling an answer throws (a failing store write included) puts its
+ * range back in the queue, and a request whose answer is not handled within its timeout plus {@link
+ * #STALL_GRACE} is given up and its range asked elsewhere. The sync fails with a typed error,
+ * rather than hanging, when the store fails {@link #MAX_STORE_FAILURES} times in a row or {@link
+ * #MAX_STALLS} requests in a row stall.
  *
  * <p>Deterministic: all state lives on the injected {@link Scheduler}'s thread (answers from the
  * transport hop onto it), choices use the injected {@link RandomSource}, so the simulator can run
@@ -55,13 +62,24 @@ public final class SyncManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SyncManager.class);
   private static final Duration NO_SERVER_WAIT = Duration.ofMillis(200);
 
+  /** How long past its request timeout an answer may take to be handled before it is given up. */
+  public static final Duration STALL_GRACE = Duration.ofSeconds(10);
+
+  /** Requests in a row given up as stalled (none applied between) before the sync fails. */
+  public static final int MAX_STALLS = 16;
+
+  /** Store failures in a row (no write succeeding between) before the sync fails. */
+  public static final int MAX_STORE_FAILURES = 3;
+
   /** Builds the final store from the staged key-values in key order; returns its root. */
   @FunctionalInterface
   public interface Loader {
     Hash load(Iterator<KeyValue> sorted);
   }
 
-  private record InFlight(WorkItem item, NodeId server, Hash root) {}
+  /** A request on its way: what it asks, of whom, at which root; its answer and its watchdog. */
+  private record InFlight(
+      WorkItem item, NodeId server, Hash root, CompletableFuture<?> answer, Cancellable watchdog) {}
 
   private final SyncConfig config;
   private final Transport transport;
@@ -77,7 +95,7 @@ public final class SyncManager implements AutoCloseable {
   // State below is touched only on the scheduler's thread (target is also read by target()).
   private volatile Hash target;
   private final WorkQueue queue = new WorkQueue();
-  private final CompletedRanges completed = new CompletedRanges();
+  private CompletedRanges completed = new CompletedRanges();
   private final Map<Long, InFlight> inFlight = new TreeMap<>();
   // Failed items waiting out their backoff, in order of failure: still part of the progress.
   private final Map<Long, WorkItem> backingOff = new TreeMap<>();
@@ -92,6 +110,8 @@ public final class SyncManager implements AutoCloseable {
   private long proofs;
   private long failures;
   private long lies;
+  private int stallsInARow;
+  private int storeFailuresInARow;
   private int targetUpdates;
   private long startNanos;
   private long fetchNanos;
@@ -263,6 +283,7 @@ public final class SyncManager implements AutoCloseable {
       queue.add(new WorkItem(c.range(), Priority.HIGH, Optional.of(c.root()), 0, Optional.empty()));
     }
     completed.clear();
+    // If this write fails, the next proof written stores the whole progress anyway.
     persistProgress();
     publish();
     pump();
@@ -335,31 +356,70 @@ public final class SyncManager implements AutoCloseable {
   private void dispatch(WorkItem item, NodeId server) {
     long id = nextRequest++;
     Hash root = target;
-    inFlight.put(id, new InFlight(item, server, root));
-    load.merge(server, 1, Integer::sum);
-    if (item.localRoot().isEmpty()) {
-      client
-          .rangeProof(server, root, item.range(), config.keyLimit(), config.byteLimit())
-          .whenComplete((p, e) -> verifyThenReport(id, item, root, p, e));
-    } else {
-      client
-          .changeProof(
-              server,
-              item.localRoot().get(),
-              root,
-              item.range(),
-              config.keyLimit(),
-              config.byteLimit())
-          .whenComplete((a, e) -> scheduler.execute(() -> onChangeAnswer(id, a, e)));
+    CompletableFuture<?> answer;
+    try {
+      if (item.localRoot().isEmpty()) {
+        answer =
+            client
+                .rangeProof(server, root, item.range(), config.keyLimit(), config.byteLimit())
+                .whenComplete((p, e) -> verifyThenReport(id, item, root, p, e));
+      } else {
+        answer =
+            client
+                .changeProof(
+                    server,
+                    item.localRoot().get(),
+                    root,
+                    item.range(),
+                    config.keyLimit(),
+                    config.byteLimit())
+                .whenComplete((a, e) -> scheduler.execute(() -> onChangeAnswer(id, a, e)));
+      }
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+      scheduler.execute(() -> onRangeProof(id, null, e, null));
     }
+    Duration deadline = config.requestTimeout().plus(STALL_GRACE);
+    Cancellable watchdog = scheduler.schedule(deadline, () -> stalled(id));
+    inFlight.put(id, new InFlight(item, server, root, answer, watchdog));
+    load.merge(server, 1, Integer::sum);
   }
 
   private InFlight complete(long id) {
     InFlight f = inFlight.remove(id);
     if (f != null) {
+      f.watchdog().cancel();
       load.merge(f.server(), -1, Integer::sum);
     }
     return f;
+  }
+
+  /**
+   * The watchdog: the answer to request {@code id} was not handled in time (lost, or stuck in
+   * verification). Its range goes to another server; the answer, if it ever comes, is ignored.
+   */
+  private void stalled(long id) {
+    InFlight f = complete(id);
+    if (f == null || closed || done.isDone()) {
+      return;
+    }
+    f.answer().cancel(true);
+    failures++;
+    stallsInARow++;
+    log.warn(
+        "proof request to {} for {} stalled: no answer handled in {} s; asking elsewhere",
+        f.server().shortString(),
+        f.item().range(),
+        config.requestTimeout().plus(STALL_GRACE).toSeconds());
+    if (stallsInARow >= MAX_STALLS) {
+      done.completeExceptionally(
+          new FerryException(
+              ErrorCode.TIMEOUT,
+              stallsInARow + " proof requests in a row stalled; the sync makes no progress"));
+      return;
+    }
+    queue.add(f.item().retry(f.server()));
+    pump();
   }
 
   /** Verifies a range proof on the verifier, then hands the outcome to the scheduler's thread. */
@@ -369,21 +429,20 @@ public final class SyncManager implements AutoCloseable {
       scheduler.execute(() -> onRangeProof(id, null, error, null));
       return;
     }
-    verifier.execute(
-        () -> {
-          ProofException lie = null;
-          try {
-            ProofVerifier.verifyRangeProof(
-                proof, item.range(), config.keyLimit(), root, config.branchFactor());
-          } catch (ProofException e) {
-            lie = e;
-          } catch (RuntimeException e) {
-            // A proof odd enough to trip the verifier itself is still the server's fault.
-            lie = new ProofException(ProofError.INVALID_PROOF_NODE, "proof check failed: " + e);
-          }
-          ProofException verdict = lie;
-          scheduler.execute(() -> onRangeProof(id, proof, null, verdict));
-        });
+    try {
+      verifier.execute(
+          () -> {
+            ProofException lie =
+                ProofChecks.lie(
+                    () ->
+                        ProofVerifier.verifyRangeProof(
+                            proof, item.range(), config.keyLimit(), root, config.branchFactor()));
+            scheduler.execute(() -> onRangeProof(id, proof, null, lie));
+          });
+    } catch (RuntimeException e) {
+      // The verifier would not take it (shut down): not the server's fault, retry later.
+      scheduler.execute(() -> onRangeProof(id, null, e, null));
+    }
   }
 
   private void onRangeProof(long id, RangeProof proof, Throwable error, ProofException lie) {
@@ -391,12 +450,16 @@ public final class SyncManager implements AutoCloseable {
     if (f == null || closed || done.isDone()) {
       return;
     }
-    if (error != null) {
-      failed(f, error);
-    } else if (lie != null) {
-      lied(f, lie);
-    } else {
-      applyRange(f, proof);
+    try {
+      if (error != null) {
+        failed(f, error);
+      } else if (lie != null) {
+        lied(f, lie);
+      } else {
+        applyRange(f, proof);
+      }
+    } catch (RuntimeException e) {
+      localFailure(f, e);
     }
     pump();
   }
@@ -406,25 +469,32 @@ public final class SyncManager implements AutoCloseable {
     if (f == null || closed || done.isDone()) {
       return;
     }
-    if (error != null) {
-      failed(f, error);
-      pump();
-      return;
-    }
     try {
-      switch (answer) {
-        case ProofClient.ChangeAnswer.Range r -> {
-          ProofVerifier.verifyRangeProof(
-              r.proof(), f.item().range(), config.keyLimit(), f.root(), config.branchFactor());
-          applyRange(f, r.proof());
+      if (error != null) {
+        failed(f, error);
+      } else {
+        switch (answer) {
+          case ProofClient.ChangeAnswer.Range r -> {
+            ProofException lie =
+                ProofChecks.lie(
+                    () ->
+                        ProofVerifier.verifyRangeProof(
+                            r.proof(),
+                            f.item().range(),
+                            config.keyLimit(),
+                            f.root(),
+                            config.branchFactor()));
+            if (lie != null) {
+              lied(f, lie);
+            } else {
+              applyRange(f, r.proof());
+            }
+          }
+          case ProofClient.ChangeAnswer.Changes c -> applyChanges(f, c.proof());
         }
-        case ProofClient.ChangeAnswer.Changes c -> applyChanges(f, c.proof());
       }
-    } catch (ProofException e) {
-      lied(f, e);
     } catch (RuntimeException e) {
-      // A proof odd enough to trip the verifier itself is still the server's fault.
-      lied(f, new ProofException(ProofError.INVALID_PROOF_NODE, "proof check failed: " + e));
+      localFailure(f, e);
     }
     pump();
   }
@@ -453,7 +523,15 @@ public final class SyncManager implements AutoCloseable {
     // Staged data comes back in key order, so its trie is built in one pass; the verifier's view
     // of the changes on top of it then rehashes only the changed paths.
     TrieReader localTrie = SortedTrie.of(store.scan(local), config.branchFactor());
-    ProofVerifier.verifyChangeProof(proof, range, config.keyLimit(), f.root(), localTrie);
+    ProofException lie =
+        ProofChecks.lie(
+            () ->
+                ProofVerifier.verifyChangeProof(
+                    proof, range, config.keyLimit(), f.root(), localTrie));
+    if (lie != null) {
+      lied(f, lie);
+      return;
+    }
     KeyRange covered =
         covered(range, changes.isEmpty() ? null : changes.get(changes.size() - 1).key());
     long size = 0;
@@ -473,6 +551,10 @@ public final class SyncManager implements AutoCloseable {
         : new KeyRange(range.start(), Optional.of(last));
   }
 
+  /**
+   * Stores a verified proof's data with the progress it makes, then takes that progress on: if the
+   * store write throws, nothing here has changed, and the caller puts the range back.
+   */
   private void record(
       InFlight f,
       KeyRange covered,
@@ -480,22 +562,23 @@ public final class SyncManager implements AutoCloseable {
       List<KeyChange> changes,
       long size) {
     WorkItem item = f.item();
-    boolean current = f.root().equals(target);
-    if (current) {
-      completed.add(new CompletedRange(covered, f.root()));
+    CompletedRanges nextCompleted = completed.copy();
+    List<WorkItem> queued = new ArrayList<>();
+    if (f.root().equals(target)) {
+      nextCompleted.add(new CompletedRange(covered, f.root()));
     } else {
       // Fetched at a root the target has since moved from: the data is good at that root and is
       // brought up to date by a change proof.
-      queue.add(new WorkItem(covered, Priority.HIGH, Optional.of(f.root()), 0, Optional.empty()));
+      queued.add(new WorkItem(covered, Priority.HIGH, Optional.of(f.root()), 0, Optional.empty()));
     }
     Optional<KeyRange> rest = remainder(item.range(), covered);
     if (rest.isPresent()) {
       List<KeyRange> parts =
-          inFlight.size() + queue.size() + 1 < config.workLimit()
+          inFlight.size() + queue.size() + queued.size() + 1 < config.workLimit()
               ? Keys.split(rest.get(), 2)
               : List.of(rest.get());
       for (KeyRange part : parts) {
-        queue.add(
+        queued.add(
             new WorkItem(
                 part,
                 item.priority() == Priority.RETRY ? Priority.MEDIUM : item.priority(),
@@ -504,7 +587,11 @@ public final class SyncManager implements AutoCloseable {
                 Optional.empty()));
       }
     }
-    store.apply(replace, changes, target, progress());
+    store.apply(replace, changes, target, progress(nextCompleted, queued));
+    storeFailuresInARow = 0;
+    stallsInARow = 0;
+    completed = nextCompleted;
+    queued.forEach(queue::add);
     keys += changes.size();
     bytes += size;
     proofs++;
@@ -518,32 +605,38 @@ public final class SyncManager implements AutoCloseable {
   }
 
   private void failed(InFlight f, Throwable error) {
-    failures++;
     Throwable cause =
         error instanceof java.util.concurrent.CompletionException && error.getCause() != null
             ? error.getCause()
             : error;
     // An answer that does not decode is a lie: bytes that do not parse (INVALID_ENCODING), or
-    // proof parts that ProofCodec rejects (a ProofException, VERIFICATION_FAILED).
+    // proof parts that ProofCodec rejects (a ProofException, VERIFICATION_FAILED), or more bytes
+    // than asked for (ProofException, OVERSIZED).
     if (cause instanceof ProofException
         || (cause instanceof FerryException fe
             && !(cause instanceof TransportException)
             && fe.code() == ErrorCode.INVALID_ENCODING)) {
+      failures++;
       lied(f, (FerryException) cause);
       return;
     }
+    failures++;
     if (cause instanceof TransportException te
         && te.failure() == TransportException.Failure.TIMEOUT) {
       transport.peerManager().report(f.server(), Offence.TIMEOUT, "proof request timed out");
     }
     WorkItem retry = f.item().retry(f.server());
-    Duration delay = config.backoff().delay(Math.min(retry.attempts() - 1, 16), random);
     log.debug(
-        "proof request to {} failed ({}); retrying {} in {} ms",
+        "proof request to {} failed ({}); retrying {}",
         f.server().shortString(),
         cause.getMessage(),
-        f.item().range(),
-        delay.toMillis());
+        f.item().range());
+    retryLater(retry);
+  }
+
+  /** Queues {@code retry} again after its backoff; meanwhile it is still part of the progress. */
+  private void retryLater(WorkItem retry) {
+    Duration delay = config.backoff().delay(Math.min(retry.attempts() - 1, 16), random);
     long key = nextBackoff++;
     backingOff.put(key, retry);
     scheduler.schedule(
@@ -555,6 +648,29 @@ public final class SyncManager implements AutoCloseable {
             pump();
           }
         });
+  }
+
+  /**
+   * Handling an answer threw: the store failed (or a bug). Not the server's fault; the range is
+   * retried after a backoff, and the sync fails with a typed error if the store keeps failing.
+   */
+  private void localFailure(InFlight f, RuntimeException e) {
+    failures++;
+    storeFailuresInARow++;
+    log.warn(
+        "proof sync: handling the answer for {} from {} failed: {}",
+        f.item().range(),
+        f.server().shortString(),
+        e.toString());
+    if (storeFailuresInARow >= MAX_STORE_FAILURES) {
+      done.completeExceptionally(
+          e instanceof FerryException fe
+              ? fe
+              : new FerryException(
+                  ErrorCode.INTERNAL, "proof sync failed handling an answer: " + e, e));
+      return;
+    }
+    retryLater(f.item().retry(f.server()));
   }
 
   private void lied(InFlight f, FerryException e) {
@@ -574,8 +690,18 @@ public final class SyncManager implements AutoCloseable {
    * change proof).
    */
   private List<CompletedRange> progress() {
-    List<CompletedRange> out = new ArrayList<>(completed.list());
-    for (WorkItem w : queueSnapshot()) {
+    return progress(completed, List.of());
+  }
+
+  /**
+   * The progress with {@code done} as the completed ranges and {@code queued} added to the queue.
+   */
+  private List<CompletedRange> progress(CompletedRanges done, List<WorkItem> queued) {
+    List<CompletedRange> out = new ArrayList<>(done.list());
+    WorkQueue all = new WorkQueue();
+    queueSnapshot().forEach(all::add);
+    queued.forEach(all::add);
+    for (WorkItem w : all.drain()) {
       w.localRoot().ifPresent(r -> out.add(new CompletedRange(w.range(), r)));
     }
     for (InFlight f : inFlight.values()) {
@@ -593,8 +719,21 @@ public final class SyncManager implements AutoCloseable {
     return items;
   }
 
+  /**
+   * Stores the progress alone. If that throws, the next proof stored writes the whole progress; the
+   * sync fails only if the store keeps failing.
+   */
   private void persistProgress() {
-    store.apply(Optional.empty(), List.of(), target, progress());
+    try {
+      store.apply(Optional.empty(), List.of(), target, progress());
+      storeFailuresInARow = 0;
+    } catch (RuntimeException e) {
+      failures++;
+      log.warn("proof sync: storing the progress failed: {}", e.toString());
+      if (++storeFailuresInARow >= MAX_STORE_FAILURES) {
+        done.completeExceptionally(e);
+      }
+    }
   }
 
   private void finish() {
