@@ -40,13 +40,15 @@ import org.slf4j.LoggerFactory;
  * store and its root must equal the target.
  *
  * <p>Work is a queue of key ranges by priority (retry, high, medium, low); at most {@link
- * SyncConfig#workLimit} requests are in flight. A partial answer continues from the key after the
- * last one proved, and the remainder is split in two while there is spare capacity, so its halves
- * go to different servers. A proof that does not verify costs its server {@link
- * Offence#INVALID_PROOF} (two bans it) and the range goes to another server; other failures retry
- * with backoff. An answer larger than the byte limit asked for is a lie too. Progress (target and
- * completed ranges) is stored atomically with the data in the {@link SyncStore}, so a restarted
- * sync resumes without fetching finished ranges again.
+ * SyncConfig#workLimit} requests are in flight, and at most {@link SyncConfig#perServerLimit} to
+ * one server (fewer once a server has refused one as busy: that refusal is not a failure, the range
+ * waits for a free slot). A partial answer continues from the key after the last one proved, and
+ * the remainder is split in two while there is spare capacity, so its halves go to different
+ * servers. A proof that does not verify costs its server {@link Offence#INVALID_PROOF} (two bans
+ * it) and the range goes to another server; other failures retry with backoff. An answer larger
+ * than the byte limit asked for is a lie too. Progress (target and completed ranges) is stored
+ * atomically with the data in the {@link SyncStore}, so a restarted sync resumes without fetching
+ * finished ranges again.
  *
  * <p>No work is lost: whatever handling an answer throws (a failing store write included) puts its
  * range back in the queue, and a request whose answer is not handled within its timeout plus {@link
@@ -71,15 +73,26 @@ public final class SyncManager implements AutoCloseable {
   /** Store failures in a row (no write succeeding between) before the sync fails. */
   public static final int MAX_STORE_FAILURES = 3;
 
+  /** Answers a server gives without a busy refusal before one more request may go to it at once. */
+  static final int ANSWERS_PER_EXTRA_SLOT = 32;
+
   /** Builds the final store from the staged key-values in key order; returns its root. */
   @FunctionalInterface
   public interface Loader {
     Hash load(Iterator<KeyValue> sorted);
   }
 
-  /** A request on its way: what it asks, of whom, at which root; its answer and its watchdog. */
+  /**
+   * A request on its way: what it asks, of whom, at which root; how many others that server had
+   * from us when it was sent; its answer and its watchdog.
+   */
   private record InFlight(
-      WorkItem item, NodeId server, Hash root, CompletableFuture<?> answer, Cancellable watchdog) {}
+      WorkItem item,
+      NodeId server,
+      Hash root,
+      int alongside,
+      CompletableFuture<?> answer,
+      Cancellable watchdog) {}
 
   private final SyncConfig config;
   private final Transport transport;
@@ -101,6 +114,9 @@ public final class SyncManager implements AutoCloseable {
   private final Map<Long, WorkItem> backingOff = new TreeMap<>();
   private long nextBackoff;
   private final Map<NodeId, Integer> load = new TreeMap<>();
+  // Requests a server takes at once, learned from its busy refusals; absent: perServerLimit.
+  private final Map<NodeId, Integer> admits = new TreeMap<>();
+  private final Map<NodeId, Integer> answersSinceBusy = new TreeMap<>();
   private long nextRequest;
   private boolean started;
   private boolean closed;
@@ -308,12 +324,16 @@ public final class SyncManager implements AutoCloseable {
         }
         break;
       }
+      List<NodeId> open = withRoom(servers);
+      if (open.isEmpty()) {
+        break; // every server has as many as it takes; the next answer frees a slot
+      }
       WorkItem item = queue.poll();
       if (item.localRoot().isPresent() && item.localRoot().get().equals(target)) {
         completed.add(new CompletedRange(item.range(), target)); // already at the target
         continue;
       }
-      dispatch(item, choose(servers, item));
+      dispatch(item, choose(open, item));
     }
     publish();
     if (queue.isEmpty() && inFlight.isEmpty()) {
@@ -326,6 +346,17 @@ public final class SyncManager implements AutoCloseable {
     for (NodeId p : transport.peers()) {
       if (serverFilter.test(p)) {
         out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** The servers with fewer requests in flight than they take at once. */
+  private List<NodeId> withRoom(List<NodeId> servers) {
+    List<NodeId> out = new ArrayList<>(servers.size());
+    for (NodeId s : servers) {
+      if (load.getOrDefault(s, 0) < admits.getOrDefault(s, config.perServerLimit())) {
+        out.add(s);
       }
     }
     return out;
@@ -381,7 +412,8 @@ public final class SyncManager implements AutoCloseable {
     }
     Duration deadline = config.requestTimeout().plus(STALL_GRACE);
     Cancellable watchdog = scheduler.schedule(deadline, () -> stalled(id));
-    inFlight.put(id, new InFlight(item, server, root, answer, watchdog));
+    int alongside = load.getOrDefault(server, 0);
+    inFlight.put(id, new InFlight(item, server, root, alongside, answer, watchdog));
     load.merge(server, 1, Integer::sum);
   }
 
@@ -592,6 +624,7 @@ public final class SyncManager implements AutoCloseable {
     stallsInARow = 0;
     completed = nextCompleted;
     queued.forEach(queue::add);
+    answeredBy(f.server());
     keys += changes.size();
     bytes += size;
     proofs++;
@@ -620,6 +653,22 @@ public final class SyncManager implements AutoCloseable {
       lied(f, (FerryException) cause);
       return;
     }
+    if (cause instanceof TransportException te
+        && te.failure() == TransportException.Failure.REMOTE
+        && te.code() == ErrorCode.UNAVAILABLE
+        && f.alongside() > 0) {
+      // Busy with the others we had sent it: it takes no more than those at once. Not a failure:
+      // the range waits for a free slot.
+      int takes = Math.min(f.alongside(), admits.getOrDefault(f.server(), f.alongside()));
+      admits.put(f.server(), takes);
+      answersSinceBusy.remove(f.server());
+      log.debug(
+          "proof server {} is busy with our other requests; sending it at most {} at once",
+          f.server().shortString(),
+          takes);
+      queue.add(f.item());
+      return;
+    }
     failures++;
     if (cause instanceof TransportException te
         && te.failure() == TransportException.Failure.TIMEOUT) {
@@ -632,6 +681,23 @@ public final class SyncManager implements AutoCloseable {
         cause.getMessage(),
         f.item().range());
     retryLater(retry);
+  }
+
+  /** After a busy refusal, a server's answers earn back one slot at a time. */
+  private void answeredBy(NodeId server) {
+    Integer takes = admits.get(server);
+    if (takes == null) {
+      return;
+    }
+    int answers = answersSinceBusy.merge(server, 1, Integer::sum);
+    if (answers >= ANSWERS_PER_EXTRA_SLOT) {
+      answersSinceBusy.remove(server);
+      if (takes + 1 >= config.perServerLimit()) {
+        admits.remove(server);
+      } else {
+        admits.put(server, takes + 1);
+      }
+    }
   }
 
   /** Queues {@code retry} again after its backoff; meanwhile it is still part of the progress. */

@@ -52,7 +52,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A sync that peers and its own store try to derail still ends: a proof nested thousands deep or an
  * answer over the byte limit is a lie that costs its server, a store write that fails puts its
- * range back, and a store that keeps failing ends the sync with its error.
+ * range back, a store that keeps failing ends the sync with its error, and one server is never sent
+ * more requests at once than it takes.
  */
 @Timeout(120)
 class SyncManagerHardeningTest {
@@ -329,5 +330,38 @@ class SyncManagerHardeningTest {
         .isInstanceOfSatisfying(
             FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.IO_ERROR));
     assertThat(store.thrown).hasValue(SyncManager.MAX_STORE_FAILURES);
+  }
+
+  // ---------------------------------------------------------------- how many at once
+
+  @Test
+  void aCleanSyncFromOneServerCountsNoFailures() throws Exception {
+    honest("only", ProofServerConfig.defaults().withThreads(2));
+    MerkleDB local = db();
+    SyncManager sync =
+        sync(
+            SyncConfig.DEFAULT.withLimits(64, 1 << 20), new MemorySyncStore(), local, r -> r.run());
+    Hash root = root();
+    sync.start(root);
+
+    assertThat(done(sync)).isEqualTo(root);
+    assertThat(sync.stats().proofs()).isGreaterThan(2L * SyncConfig.DEFAULT.workLimit());
+    assertThat(sync.stats().failures()).isZero();
+    assertThat(sync.stats().lies()).isZero();
+  }
+
+  @Test
+  void aServerThatTakesFewerAtOnceIsSentFewerWithoutCountingFailures() throws Exception {
+    MemoryTransport only = honest("only", ProofServerConfig.defaults().withMaxPerPeer(1));
+    MerkleDB local = db();
+    SyncManager sync =
+        sync(
+            SyncConfig.DEFAULT.withLimits(64, 1 << 20), new MemorySyncStore(), local, r -> r.run());
+    Hash root = root();
+    sync.start(root);
+
+    assertThat(done(sync)).isEqualTo(root);
+    assertThat(sync.stats().failures()).isZero();
+    assertThat(client.peerManager().standing(only.localId()).score()).isZero();
   }
 }

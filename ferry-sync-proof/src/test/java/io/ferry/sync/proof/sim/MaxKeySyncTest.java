@@ -68,7 +68,9 @@ class MaxKeySyncTest {
   @Test
   void aChangeOfTheLargestKeyCatchesUpWithoutABan(@SimSeed(9) long seed) {
     try (SyncWorld w = new SyncWorld(seed, 6_000, TRANSPORT, LinkModel.DEFAULT)) {
+      // Two servers take all eight first ranges at once, the last one among them.
       SimNode<ProofSyncServer> server = w.addServer("server", null);
+      w.addServer("other", null);
       SimNode<SyncClient> client = w.addClient(SyncConfig.DEFAULT.withLimits(64, 1 << 20));
       SyncManager sync = client.app().sync;
       assertThat(w.runUntil(() -> lastRangeDone(client) || sync.done().isDone(), MINUTE)).isTrue();
