@@ -101,7 +101,8 @@ final class SyncWorld implements AutoCloseable {
                     ctx.transport(),
                     db,
                     ProofServerConfig.defaults().withThreads(1),
-                    r -> ctx.scheduler().execute(r)));
+                    r -> ctx.scheduler().execute(r),
+                    ctx.clock()));
     if (link != null) {
       ownLinks.put(node, link); // set on the link to the client once it is added
     }
