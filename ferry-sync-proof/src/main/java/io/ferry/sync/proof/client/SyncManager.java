@@ -199,7 +199,14 @@ public final class SyncManager implements AutoCloseable {
     if (root.isZero()) {
       throw new FerryException(ErrorCode.INVALID_ARGUMENT, "cannot sync to the empty root");
     }
-    scheduler.execute(() -> begin(root));
+    scheduler.execute(
+        () -> {
+          try {
+            begin(root);
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e); // the stored progress cannot be read
+          }
+        });
     return done;
   }
 
@@ -810,8 +817,9 @@ public final class SyncManager implements AutoCloseable {
     long loadStart = scheduler.clock().nanos();
     fetchNanos = loadStart - startNanos;
     Hash built;
-    Iterator<KeyValue> staged = store.iterator();
+    Iterator<KeyValue> staged = null;
     try {
+      staged = store.iterator();
       built = loader.load(staged);
     } catch (RuntimeException e) {
       done.completeExceptionally(e);
@@ -832,7 +840,12 @@ public final class SyncManager implements AutoCloseable {
               "sync finished with root " + built + ", not the target " + target));
       return;
     }
-    store.clear();
+    try {
+      store.clear();
+    } catch (RuntimeException e) {
+      // The store holds the target all the same; only the staged copy is left behind.
+      log.warn("proof sync: clearing the staged data failed: {}", e.toString());
+    }
     loadNanos = scheduler.clock().nanos() - loadStart;
     publish();
     log.info("proof sync done: root {} ({} proofs, {} keys)", built, proofs, keys);

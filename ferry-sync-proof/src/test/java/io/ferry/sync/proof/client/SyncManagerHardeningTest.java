@@ -242,6 +242,8 @@ class SyncManagerHardeningTest {
     private final AtomicInteger failures;
     private final AtomicInteger thrown = new AtomicInteger();
 
+    private volatile boolean unreadable;
+
     FailingStore(int failures) {
       this.failures = new AtomicInteger(failures);
     }
@@ -266,6 +268,9 @@ class SyncManagerHardeningTest {
 
     @Override
     public List<CompletedRange> progress() {
+      if (unreadable) {
+        throw new FerryException(ErrorCode.IO_ERROR, "the progress cannot be read");
+      }
       return delegate.progress();
     }
 
@@ -315,6 +320,21 @@ class SyncManagerHardeningTest {
     assertThat(store.thrown).hasValue(1);
     assertThat(sync.stats().lies()).isZero();
     assertThat(client.peerManager().standing(honest.localId()).score()).isZero();
+  }
+
+  @Test
+  void aStoreWhoseProgressCannotBeReadEndsTheSyncWithItsError() {
+    honest("honest", ProofServerConfig.defaults().withThreads(2));
+    FailingStore store = new FailingStore(0);
+    store.unreadable = true;
+    SyncManager sync = sync(SyncConfig.DEFAULT, store, db(), Runnable::run);
+    sync.start(root());
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> sync.done().isDone());
+    assertThat(sync.error())
+        .get()
+        .isInstanceOfSatisfying(
+            FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.IO_ERROR));
   }
 
   @Test
