@@ -2,6 +2,7 @@ package io.ferry.merkledb;
 
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
+import io.ferry.core.Limits;
 
 /**
  * How many children a trie node can have. Keys are read as a sequence of tokens of {@link
@@ -28,6 +29,14 @@ public enum BranchFactor {
   /** Children a node can have: {@code 2^tokenBits}. */
   public int width() {
     return 1 << tokenBits;
+  }
+
+  /**
+   * Nodes on the longest path a proof can hold: one per token of the longest key ({@link
+   * Limits#MAX_KEY_BYTES}), plus the root.
+   */
+  public int maxPathNodes() {
+    return Limits.MAX_KEY_BYTES * 8 / tokenBits + 1;
   }
 
   /** The branch factor with {@code width} children: 2, 4, 16 or 256. */

@@ -32,8 +32,10 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
@@ -116,7 +118,7 @@ public final class MerkleDB implements AutoCloseable {
         }
       }
       if (first != null) {
-        batch.deleteRange(c, first, RevisionReader.successor(last));
+        batch.deleteRange(c, first, RevisionReader.exclusiveEnd(last));
       }
     }
     if (batch.size() > 0) {
@@ -516,6 +518,20 @@ public final class MerkleDB implements AutoCloseable {
    */
   public ChangeProof changeProof(
       Hash startRoot, Hash endRoot, KeyRange range, int keyLimit, int byteLimit) {
+    return changeProof(startRoot, endRoot, range, keyLimit, byteLimit, read -> {});
+  }
+
+  /**
+   * {@link #changeProof(Hash, Hash, KeyRange, int, int)}, telling {@code historyRead} how many
+   * history records it read: the cost a server charges the peer that asked.
+   */
+  public ChangeProof changeProof(
+      Hash startRoot,
+      Hash endRoot,
+      KeyRange range,
+      int keyLimit,
+      int byteLimit,
+      LongConsumer historyRead) {
     try (StateSnapshot headSnap = snapshot()) {
       long endHeight = heightOf(endRoot, headSnap.revision());
       if (startRoot.equals(endRoot)) {
@@ -532,7 +548,13 @@ public final class MerkleDB implements AutoCloseable {
             "start root (height " + later + ") is not before end root (height " + endHeight + ")");
       }
       List<KeyChange> changes =
-          changesBetween(((RevisionReader) headSnap).snapshot(), startHeight, endHeight, range);
+          changesBetween(
+              ((RevisionReader) headSnap).snapshot(),
+              startHeight,
+              endHeight,
+              range,
+              keyLimit,
+              historyRead);
       try (PastTries.Lease endTrie = trieAt(headSnap, endRoot)) {
         return ProofGenerator.changeProof(endTrie.trie(), changes, range, keyLimit, byteLimit);
       }
@@ -635,32 +657,61 @@ public final class MerkleDB implements AutoCloseable {
     }
   }
 
-  /** Every key in {@code range} whose value differs between the two heights, with its new state. */
+  /**
+   * The first {@code limit} keys of {@code range} whose values differ between the two heights, with
+   * their new values, in key order; tells {@code historyRead} how many history records it read.
+   *
+   * <p>History is keyed by height, then key, so each height between the two is read as its own
+   * cursor over the range, and the cursors are merged in key order (ties by height). A key's
+   * records therefore meet in one place, oldest first, and the merge stops at the {@code limit}-th
+   * changed key: a request reads the records of its range up to its last change, plus one per
+   * height, never the whole history.
+   */
   private static List<KeyChange> changesBetween(
-      StoreSnapshot snap, long fromHeight, long toHeight, KeyRange range) {
-    Map<Bytes, HistoryRecord> merged = new TreeMap<>();
-    try (StoreIterator it =
-        snap.scan(
-            Column.HISTORY,
-            HistoryRecord.heightPrefix(fromHeight + 1),
-            HistoryRecord.heightPrefix(toHeight + 1))) {
-      while (it.next()) {
-        Bytes key = HistoryRecord.keyOf(it.key());
-        if (!range.contains(key)) {
-          continue;
-        }
-        HistoryRecord r = HistoryRecord.decode(it.value());
-        merged.merge(key, r, (first, later) -> new HistoryRecord(first.before(), later.after()));
-      }
-    }
+      StoreSnapshot snap,
+      long fromHeight,
+      long toHeight,
+      KeyRange range,
+      int limit,
+      LongConsumer historyRead) {
+    PriorityQueue<HistoryCursor> heads = new PriorityQueue<>();
     List<KeyChange> out = new ArrayList<>();
-    merged.forEach(
-        (k, r) -> {
-          if (!r.before().equals(r.after())) {
-            out.add(new KeyChange(k, r.after()));
+    long[] read = {0};
+    try {
+      for (long h = fromHeight + 1; h <= toHeight; h++) {
+        HistoryCursor c = new HistoryCursor(snap, h, range, read);
+        if (c.next()) {
+          heads.add(c);
+        } else {
+          c.close();
+        }
+      }
+      while (!heads.isEmpty() && out.size() < limit) {
+        Bytes key = heads.peek().key();
+        Optional<Bytes> before = null;
+        Optional<Bytes> after = null;
+        while (!heads.isEmpty() && heads.peek().key().equals(key)) {
+          HistoryCursor c = heads.poll();
+          HistoryRecord r = c.record();
+          if (before == null) {
+            before = r.before();
           }
-        });
-    return out;
+          after = r.after();
+          if (c.next()) {
+            heads.add(c);
+          } else {
+            c.close();
+          }
+        }
+        if (!before.equals(after)) {
+          out.add(new KeyChange(key, after));
+        }
+      }
+      return out;
+    } finally {
+      heads.forEach(HistoryCursor::close);
+      historyRead.accept(read[0]);
+    }
   }
 
   // ---------------------------------------------------------------- lifecycle

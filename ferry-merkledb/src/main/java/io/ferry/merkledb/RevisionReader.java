@@ -70,7 +70,7 @@ final class RevisionReader implements StateSnapshot, NodeSource {
   @Override
   public void scan(KeyRange range, Predicate<KeyValue> visitor) {
     byte[] from = range.start().map(Bytes::unsafeArray).orElse(null);
-    byte[] to = range.end().map(e -> successor(e.unsafeArray())).orElse(null);
+    byte[] to = range.end().map(e -> exclusiveEnd(e.unsafeArray())).orElse(null);
     try (StoreIterator it = snapshot.scan(Column.VALUES, from, to)) {
       while (it.next()) {
         if (!visitor.test(new KeyValue(Bytes.wrap(it.key()), Bytes.wrap(it.value())))) {
@@ -80,8 +80,12 @@ final class RevisionReader implements StateSnapshot, NodeSource {
     }
   }
 
-  /** The smallest key after {@code key}: the exclusive bound for an inclusive end. */
-  static byte[] successor(byte[] key) {
+  /**
+   * The exclusive store bound for an inclusive end {@code key}: the smallest byte string above it,
+   * of any length ({@code key} followed by a zero byte). Storage keys are longer than state keys,
+   * so this is not the key successor ({@link KeyRange#successor}).
+   */
+  static byte[] exclusiveEnd(byte[] key) {
     return Arrays.copyOf(key, key.length + 1);
   }
 

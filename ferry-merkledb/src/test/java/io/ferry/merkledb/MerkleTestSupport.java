@@ -125,10 +125,9 @@ public final class MerkleTestSupport {
     return new KeyRange(a, b);
   }
 
-  /** The smallest key after {@code key}. */
+  /** The smallest key after {@code key} (the tests' keys are short, so there is one). */
   public static Bytes successor(Bytes key) {
-    byte[] k = key.toByteArray();
-    return Bytes.wrap(java.util.Arrays.copyOf(k, k.length + 1));
+    return KeyRange.successor(key).orElseThrow();
   }
 
   public static MerkleDB memoryDb(BranchFactor bf, int historyLength) {

@@ -173,14 +173,12 @@ public final class SnapshotWriter {
       }
       page.keyChanges().forEach(sink);
       Bytes last = page.keyChanges().get(page.keyChanges().size() - 1).key();
-      range = KeyRange.from(successor(last));
+      Optional<KeyRange> rest = range.after(last);
+      if (rest.isEmpty()) {
+        return; // the last change was at the largest key there is
+      }
+      range = rest.get();
     }
-  }
-
-  private static Bytes successor(Bytes key) {
-    byte[] next = new byte[key.length() + 1];
-    System.arraycopy(key.unsafeArray(), 0, next, 0, key.length());
-    return Bytes.wrap(next);
   }
 
   private interface Source {

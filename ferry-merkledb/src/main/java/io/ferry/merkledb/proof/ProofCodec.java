@@ -121,8 +121,10 @@ public final class ProofCodec {
   }
 
   private static List<ProofNode> nodes(List<? extends ProofNodeOrBuilder> in, BranchFactor bf) {
-    if (in.size() > Limits.MAX_PROOF_PATH_NODES) {
-      throw invalid("a proof path of " + in.size() + " nodes is longer than any key allows");
+    if (in.size() > bf.maxPathNodes()) {
+      throw new ProofException(
+          ProofError.PATH_TOO_LONG,
+          "a proof path of " + in.size() + " nodes is longer than any key allows");
     }
     List<ProofNode> out = new ArrayList<>(in.size());
     for (var n : in) {

@@ -15,6 +15,8 @@ public enum ProofError {
   PROOF_NODE_OFF_PATH,
   /** Proof nodes that do not descend from one root through the children they list. */
   DISCONNECTED_PROOF_NODES,
+  /** A proof path with more nodes than the longest key has tokens, plus the root. */
+  PATH_TOO_LONG,
   /** Two proof nodes at one path that disagree. */
   INCONSISTENT_PROOF_NODES,
   /** A malformed node: a value at a path inside a byte, a child index too large, a bad digest. */

@@ -16,6 +16,7 @@ import io.ferry.merkledb.trie.Node;
 import io.ferry.merkledb.trie.NodeHasher;
 import io.ferry.merkledb.trie.NodeSource;
 import io.ferry.merkledb.trie.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -41,6 +42,10 @@ import java.util.Optional;
  * by construction, the forged exclusion and inclusion proofs and boundary-change bugs that hit
  * other implementations.
  *
+ * <p>A proof path longer than the longest key allows ({@link BranchFactor#maxPathNodes}) is refused
+ * before any work, and the rebuild walks the proof with an explicit stack, so however deep a peer
+ * nests its nodes the verifier answers with a {@link ProofException}, never a stack overflow.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class ProofVerifier {
@@ -54,6 +59,7 @@ public final class ProofVerifier {
    */
   public static void verifyRangeProof(
       RangeProof proof, KeyRange range, int keyLimit, Hash root, BranchFactor bf) {
+    checkDepth(bf, proof.startProof(), proof.endProof());
     List<Bytes> keys = new ArrayList<>(proof.keyValues().size());
     proof.keyValues().forEach(kv -> keys.add(kv.key()));
     checkShape(proof.startProof(), proof.endProof(), keys, range, keyLimit, root);
@@ -79,6 +85,7 @@ public final class ProofVerifier {
    */
   public static View verifyChangeProof(
       ChangeProof proof, KeyRange range, int keyLimit, Hash endRoot, TrieReader local) {
+    checkDepth(local.branchFactor(), proof.startProof(), proof.endProof());
     List<Bytes> keys = new ArrayList<>(proof.keyChanges().size());
     proof.keyChanges().forEach(kc -> keys.add(kc.key()));
     checkShape(proof.startProof(), proof.endProof(), keys, range, keyLimit, endRoot);
@@ -106,6 +113,7 @@ public final class ProofVerifier {
    * @throws ProofException naming the first problem found
    */
   public static void verifyProof(Proof proof, Hash root, BranchFactor bf) {
+    checkDepth(bf, proof.path(), List.of());
     List<KeyValue> kvs =
         proof.value().map(v -> List.of(new KeyValue(proof.key(), v))).orElse(List.of());
     if (proof.path().isEmpty()) {
@@ -124,6 +132,16 @@ public final class ProofVerifier {
         Optional.of(proof.key()),
         View.of(TrieReader.empty(bf), Batch.of(kvs)),
         root);
+  }
+
+  /** Refuses a path with more nodes than the longest key has tokens, plus the root. */
+  private static void checkDepth(BranchFactor bf, List<ProofNode> a, List<ProofNode> b) {
+    int most = Math.max(a.size(), b.size());
+    if (most > bf.maxPathNodes()) {
+      throw new ProofException(
+          ProofError.PATH_TOO_LONG,
+          "a proof path of " + most + " nodes, where the longest key has " + bf.maxPathNodes());
+    }
   }
 
   private static Optional<Bytes> last(List<Bytes> keys, KeyRange range) {
@@ -286,6 +304,11 @@ public final class ProofVerifier {
   }
 
   private static void checkNode(ProofNode n, BranchFactor bf) {
+    if (n.key().bitLength() > Limits.MAX_KEY_BYTES * 8L) {
+      throw new ProofException(
+          ProofError.INVALID_PROOF_NODE,
+          "proof node key of " + n.key().bitLength() + " bits is longer than any key");
+    }
     if (!n.key().isWholeBytes() && n.valueOrHash().isPresent()) {
       throw new ProofException(
           ProofError.INVALID_PROOF_NODE, "proof node " + n.key() + " has a value inside a byte");
@@ -364,88 +387,148 @@ public final class ProofVerifier {
     DESCEND
   }
 
-  /** The recursive rebuild of one proof's root. */
+  /**
+   * The rebuild of one proof's root. It walks the boundary nodes depth first, children in index
+   * order, with an explicit stack rather than recursion: a proof's depth is bounded only by the
+   * longest key, far beyond what a thread's stack holds.
+   */
   private record Rebuild(
       BranchFactor bf, Bounds bounds, Map<Path, ProofNode[]> below, TrieReader claimed) {
-    Hash hash(ProofNode node) {
-      Path key = node.key();
-      ProofNode[] slots = below.get(key);
-      Hash[] ids = new Hash[bf.width()];
-      int count = 0;
-      for (int i = 0; i < ids.length; i++) {
-        if (slots != null && slots[i] != null) {
-          ids[i] = hash(slots[i]);
-          // The id the parent lists must be the one rebuilt below, or the proof has bytes that
-          // nothing checks (and could be altered without being caught).
-          if (!ids[i].equals(node.children().get(i))) {
-            throw new ProofException(
-                ProofError.ROOT_MISMATCH,
-                "proof node "
-                    + slots[i].key()
-                    + " hashes to "
-                    + ids[i]
-                    + ", not the id "
-                    + key
-                    + " lists for it");
-          }
-          if (slots[i].key().length() > key.length() + 1) {
-            // Between this node and the one below lies a compressed edge with no node on it.
-            checkNoneClaimed(key.append(i), slots[i].key());
-          }
-        } else {
-          Path prefix = key.append(i);
-          Hash listed = node.children().get(i);
-          switch (bounds.classify(prefix)) {
-            case OUTSIDE -> ids[i] = listed;
-            case INSIDE -> {
-              if (listed != null && bounds.start.isPresent() && prefix.equals(bounds.start.get())) {
-                // The start path runs to the node at (or just below) the start key, as servers
-                // send it; a proof without it would verify too, and be a second valid form.
-                throw new ProofException(
-                    ProofError.MISSING_START_PROOF,
-                    "no proof node under " + prefix + ", the end of the path to the start");
-              }
-              ids[i] = subtreeId(claimed.nodes(), prefix);
-              // As for a proof node below: what the node lists must be what is rebuilt.
-              if (listed == null && ids[i] != null) {
-                throw new ProofException(
-                    ProofError.VALUE_MISMATCH,
-                    "the claimed contents hold keys under "
-                        + prefix
-                        + ", where "
-                        + key
-                        + " has no child");
-              }
-              if (listed != null && !listed.equals(ids[i])) {
-                throw new ProofException(
-                    ProofError.ROOT_MISMATCH,
-                    "the claimed contents under "
-                        + prefix
-                        + " hash to "
-                        + ids[i]
-                        + ", not the id "
-                        + key
-                        + " lists");
-              }
-            }
-            case STRADDLES_START, STRADDLES_END -> {
-              if (listed != null) {
-                ProofError why =
-                    bounds.classify(prefix) == Side.STRADDLES_START
-                        ? ProofError.MISSING_START_PROOF
-                        : ProofError.MISSING_END_PROOF;
-                throw new ProofException(
-                    why, "no proof node under " + prefix + ", which spans a bound of the range");
-              }
-              // The node has no child here, so the interval has no key here either.
-              checkNoneClaimed(prefix, null);
-            }
-          }
+
+    /** One boundary node being hashed: the ids of its children so far, and the next to do. */
+    private final class Frame {
+      final ProofNode node;
+      final ProofNode[] slots;
+      final Hash[] ids = new Hash[bf.width()];
+      int count;
+      int next;
+
+      Frame(ProofNode node) {
+        this.node = node;
+        this.slots = below.get(node.key());
+      }
+    }
+
+    Hash hash(ProofNode top) {
+      ArrayDeque<Frame> stack = new ArrayDeque<>();
+      stack.push(new Frame(top));
+      Hash finished = null; // the id of the frame just popped, for its parent's slot
+      while (true) {
+        Frame f = stack.peek();
+        if (finished != null) {
+          boundaryChild(f, f.next, finished);
+          f.next++;
+          finished = null;
         }
-        if (ids[i] != null) {
-          count++;
+        Frame child = null;
+        while (f.next < f.ids.length) {
+          int i = f.next;
+          if (f.slots != null && f.slots[i] != null) {
+            child = new Frame(f.slots[i]);
+            break;
+          }
+          f.ids[i] = rebuiltChild(f.node, i);
+          if (f.ids[i] != null) {
+            f.count++;
+          }
+          f.next++;
+        }
+        if (child != null) {
+          stack.push(child);
+          continue;
+        }
+        stack.pop();
+        finished = nodeId(f.node, f.ids, f.count);
+        if (stack.isEmpty()) {
+          return finished;
         }
       }
+    }
+
+    /** Takes the rebuilt id of the boundary node under child {@code i} of {@code f}. */
+    private void boundaryChild(Frame f, int i, Hash id) {
+      Path key = f.node.key();
+      ProofNode below = f.slots[i];
+      // The id the parent lists must be the one rebuilt below, or the proof has bytes that
+      // nothing checks (and could be altered without being caught).
+      if (!id.equals(f.node.children().get(i))) {
+        throw new ProofException(
+            ProofError.ROOT_MISMATCH,
+            "proof node "
+                + below.key()
+                + " hashes to "
+                + id
+                + ", not the id "
+                + key
+                + " lists for it");
+      }
+      if (below.key().length() > key.length() + 1) {
+        // Between this node and the one below lies a compressed edge with no node on it.
+        checkNoneClaimed(key.append(i), below.key());
+      }
+      f.ids[i] = id;
+      f.count++;
+    }
+
+    /** The id of child {@code i} of {@code node}, which has no boundary node under it. */
+    private Hash rebuiltChild(ProofNode node, int i) {
+      Path key = node.key();
+      Path prefix = key.append(i);
+      Hash listed = node.children().get(i);
+      Side side = bounds.classify(prefix);
+      return switch (side) {
+        case OUTSIDE -> listed;
+        case INSIDE -> {
+          if (listed != null && bounds.start.isPresent() && prefix.equals(bounds.start.get())) {
+            // The start path runs to the node at (or just below) the start key, as servers
+            // send it; a proof without it would verify too, and be a second valid form.
+            throw new ProofException(
+                ProofError.MISSING_START_PROOF,
+                "no proof node under " + prefix + ", the end of the path to the start");
+          }
+          Hash id = subtreeId(claimed.nodes(), prefix);
+          // As for a proof node below: what the node lists must be what is rebuilt.
+          if (listed == null && id != null) {
+            throw new ProofException(
+                ProofError.VALUE_MISMATCH,
+                "the claimed contents hold keys under "
+                    + prefix
+                    + ", where "
+                    + key
+                    + " has no child");
+          }
+          if (listed != null && !listed.equals(id)) {
+            throw new ProofException(
+                ProofError.ROOT_MISMATCH,
+                "the claimed contents under "
+                    + prefix
+                    + " hash to "
+                    + id
+                    + ", not the id "
+                    + key
+                    + " lists");
+          }
+          yield id;
+        }
+        case STRADDLES_START, STRADDLES_END -> {
+          if (listed != null) {
+            ProofError why =
+                side == Side.STRADDLES_START
+                    ? ProofError.MISSING_START_PROOF
+                    : ProofError.MISSING_END_PROOF;
+            throw new ProofException(
+                why, "no proof node under " + prefix + ", which spans a bound of the range");
+          }
+          // The node has no child here, so the interval has no key here either.
+          checkNoneClaimed(prefix, null);
+          yield null;
+        }
+      };
+    }
+
+    /** The node's id from its children's ids and its value, taken from the claimed contents. */
+    private Hash nodeId(ProofNode node, Hash[] ids, int count) {
+      Path key = node.key();
       byte[] digest = node.valueOrHash().map(Bytes::toByteArray).orElse(null);
       if (key.isWholeBytes() && inside(key)) {
         byte[] claimedDigest =
@@ -494,14 +577,25 @@ public final class ProofVerifier {
 
     /**
      * Visits only the claimed nodes on the paths to the bounds and to {@code except}: at most a few
-     * per level, never a subtree's contents.
+     * per level, never a subtree's contents. Depth first, children in index order, on an explicit
+     * stack (a claimed trie can be as deep as its longest key).
      */
-    private Path firstUncovered(NodeSource nodes, Node n, Path except) {
-      Path k = n.key();
-      if (n.hasValue() && k.isWholeBytes() && inside(k)) {
-        return k;
+    private Path firstUncovered(NodeSource nodes, Node start, Path except) {
+      ArrayDeque<Node> nodesToVisit = new ArrayDeque<>();
+      ArrayDeque<Integer> nextChild = new ArrayDeque<>();
+      if (holdsInside(start)) {
+        return start.key();
       }
-      for (int i = 0; i < n.width(); i++) {
+      nodesToVisit.push(start);
+      nextChild.push(0);
+      while (!nodesToVisit.isEmpty()) {
+        Node n = nodesToVisit.peek();
+        int i = nextChild.pop();
+        if (i >= n.width()) {
+          nodesToVisit.pop();
+          continue;
+        }
+        nextChild.push(i + 1);
         if (n.child(i) == null) {
           continue;
         }
@@ -512,14 +606,22 @@ public final class ProofVerifier {
             return childPath;
           }
           case DESCEND -> {
-            Path found = firstUncovered(nodes, nodes.node(childPath, n.child(i).id()), except);
-            if (found != null) {
-              return found;
+            Node child = nodes.node(childPath, n.child(i).id());
+            if (holdsInside(child)) {
+              return child.key();
             }
+            nodesToVisit.push(child);
+            nextChild.push(0);
           }
         }
       }
       return null;
+    }
+
+    /** Whether {@code n} holds a value at a key of [start, last]. */
+    private boolean holdsInside(Node n) {
+      Path k = n.key();
+      return n.hasValue() && k.isWholeBytes() && inside(k);
     }
 
     /** What to do with the claimed subtree at {@code p}, which holds at least one key. */

@@ -10,6 +10,7 @@ import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.proof.ProofCodec;
 import io.ferry.wire.v1.GetChangeProofResponse;
 import io.ferry.wire.v1.RangeProof;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +37,15 @@ final class ProofService {
     this.db = db;
   }
 
-  /** The response to {@code query}: what the peer receives. Blocks while the proof is built. */
-  ByteString answer(ProofQuery query) {
+  /**
+   * The response to {@code query}: what the peer receives. Blocks while the proof is built; tells
+   * {@code historyRead} how many history records a change proof read, the peer's cost.
+   */
+  ByteString answer(ProofQuery query, LongConsumer historyRead) {
     return switch (query) {
       case ProofQuery.Range r ->
           rangeProof(r.root(), r.range(), r.keyLimit(), r.byteLimit()).toByteString();
-      case ProofQuery.Change c -> changeProof(c).toByteString();
+      case ProofQuery.Change c -> changeProof(c, historyRead).toByteString();
     };
   }
 
@@ -50,11 +54,13 @@ final class ProofService {
     return ProofCodec.encode(db.rangeProof(root, range, keyLimit, byteLimit));
   }
 
-  private GetChangeProofResponse changeProof(ProofQuery.Change c) {
+  private GetChangeProofResponse changeProof(ProofQuery.Change c, LongConsumer historyRead) {
     requireRetained(c.endRoot(), "end root");
     int byteLimit = wrappedLimit(c.byteLimit());
     try {
-      var proof = db.changeProof(c.startRoot(), c.endRoot(), c.range(), c.keyLimit(), byteLimit);
+      var proof =
+          db.changeProof(
+              c.startRoot(), c.endRoot(), c.range(), c.keyLimit(), byteLimit, historyRead);
       return GetChangeProofResponse.newBuilder().setChangeProof(ProofCodec.encode(proof)).build();
     } catch (FerryException e) {
       if (e.code() != ErrorCode.INSUFFICIENT_HISTORY) {

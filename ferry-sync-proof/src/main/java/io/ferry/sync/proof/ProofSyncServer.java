@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.identity.NodeId;
+import io.ferry.core.runtime.Clock;
+import io.ferry.core.runtime.SystemClock;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.net.ProtocolHandler;
 import io.ferry.net.ProtocolId;
@@ -39,6 +41,9 @@ import org.slf4j.LoggerFactory;
  *       ProofServerConfig#maxPending} in all are accepted and unanswered at once; a request beyond
  *       either is refused at once with {@link ErrorCode#UNAVAILABLE} ("busy, retry"), never queued.
  *   <li>A request cancelled before its proof is started is dropped without doing the work.
+ *   <li>The history records a change proof reads are charged to the peer that asked; a peer over
+ *       {@link ProofServerConfig#historyPerSecond} is refused with {@link ErrorCode#UNAVAILABLE}
+ *       until its reads have run down on the injected clock.
  *   <li>Decoding happens on the transport thread; proof generation only on the executor.
  * </ul>
  *
@@ -77,35 +82,39 @@ public final class ProofSyncServer implements ProtocolHandler, AutoCloseable {
       ProofServerConfig config,
       Executor executor,
       ExecutorService ownedPool,
-      PeerManager peers) {
+      PeerManager peers,
+      Clock clock) {
     this.service = new ProofService(db);
     this.config = config;
     this.executor = executor;
     this.ownedPool = ownedPool;
     this.peers = peers;
-    this.limiter = new WorkLimiter(config.maxPerPeer(), config.maxPending());
+    this.limiter =
+        new WorkLimiter(config.maxPerPeer(), config.maxPending(), config.historyPerSecond(), clock);
   }
 
   /**
    * Serves {@code db} on {@code transport}, generating proofs on a pool of {@link
-   * ProofServerConfig#threads} daemon threads that {@link #close} stops.
+   * ProofServerConfig#threads} daemon threads that {@link #close} stops; peers' history budgets run
+   * on the system clock.
    */
   public static ProofSyncServer start(Transport transport, MerkleDB db, ProofServerConfig config) {
     ExecutorService pool = newPool(config.threads());
-    ProofSyncServer server = new ProofSyncServer(db, config, pool, pool, transport.peerManager());
+    ProofSyncServer server =
+        new ProofSyncServer(db, config, pool, pool, transport.peerManager(), SystemClock.INSTANCE);
     transport.register(ProtocolId.PROOF_SYNC, server);
     return server;
   }
 
   /**
    * Serves {@code db} on {@code transport}, generating proofs on {@code executor}, which the caller
-   * owns (the simulator passes one that runs tasks in virtual time). The server bounds what it
-   * hands to the executor, so an unbounded queue is safe.
+   * owns (the simulator passes one that runs tasks in virtual time), with peers' history budgets on
+   * {@code clock}. The server bounds what it hands to the executor, so an unbounded queue is safe.
    */
   public static ProofSyncServer start(
-      Transport transport, MerkleDB db, ProofServerConfig config, Executor executor) {
+      Transport transport, MerkleDB db, ProofServerConfig config, Executor executor, Clock clock) {
     ProofSyncServer server =
-        new ProofSyncServer(db, config, executor, null, transport.peerManager());
+        new ProofSyncServer(db, config, executor, null, transport.peerManager(), clock);
     transport.register(ProtocolId.PROOF_SYNC, server);
     return server;
   }
@@ -160,9 +169,14 @@ public final class ProofSyncServer implements ProtocolHandler, AutoCloseable {
     if (admission != WorkLimiter.Admission.ADMITTED) {
       refusedBusy.increment();
       String why =
-          admission == WorkLimiter.Admission.PEER_BUSY
-              ? config.maxPerPeer() + " proofs for you are in progress"
-              : config.maxPending() + " proofs are in progress";
+          switch (admission) {
+            case PEER_BUSY -> config.maxPerPeer() + " proofs for you are in progress";
+            case SERVER_BUSY -> config.maxPending() + " proofs are in progress";
+            default ->
+                "your change proofs read more than "
+                    + config.historyPerSecond()
+                    + " history records a second";
+          };
       log.debug("busy: refused a proof request from {}: {}", from.shortString(), why);
       responder.fail(ErrorCode.UNAVAILABLE, "busy, retry: " + why);
       return;
@@ -248,7 +262,7 @@ public final class ProofSyncServer implements ProtocolHandler, AutoCloseable {
       }
       Runnable answer;
       try {
-        ByteString response = service.answer(query);
+        ByteString response = service.answer(query, read -> limiter.charge(peer, read));
         answered.increment();
         log.debug("{} for {}: {} bytes", query, peer.shortString(), response.size());
         answer = () -> responder.respond(response);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.google.protobuf.ByteString;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.identity.NodeKey;
+import io.ferry.core.runtime.ManualClock;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.net.PeerAddress;
@@ -32,6 +33,7 @@ final class Harness implements AutoCloseable {
 
   final MemoryNetwork network = new MemoryNetwork();
   final MerkleDB db;
+  final ManualClock clock = new ManualClock();
   final MemoryTransport serverTransport;
   final ProofSyncServer server;
   private final List<MemoryTransport> clients = new ArrayList<>();
@@ -42,7 +44,7 @@ final class Harness implements AutoCloseable {
     server =
         executor == null
             ? ProofSyncServer.start(serverTransport, db, config)
-            : ProofSyncServer.start(serverTransport, db, config, executor);
+            : ProofSyncServer.start(serverTransport, db, config, executor, clock);
   }
 
   static Harness start(int historyLength) {

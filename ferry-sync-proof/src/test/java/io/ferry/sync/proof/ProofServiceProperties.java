@@ -60,7 +60,8 @@ class ProofServiceProperties {
   }
 
   private static ByteString answer(MerkleDB db, Request request) {
-    return new ProofService(db).answer(RequestDecoder.decode(request.toByteString(), CONFIG));
+    return new ProofService(db)
+        .answer(RequestDecoder.decode(request.toByteString(), CONFIG), read -> {});
   }
 
   @Property(tries = 60)

@@ -151,4 +151,48 @@ class WorkLimitTest {
           .isEqualTo(ErrorCode.UNAVAILABLE);
     }
   }
+
+  /**
+   * Change proofs are charged by the history records they read: a peer whose proofs read more than
+   * its budget (ten seconds' worth of {@code historyPerSecond}) is told "busy" until its reads have
+   * run down on the server's clock; another peer is served meanwhile.
+   */
+  @Test
+  void aPeerWhoseChangeProofsReadTooMuchHistoryIsToldBusyUntilItsReadsRunDown() {
+    ManualExecutor executor = new ManualExecutor();
+    ProofServerConfig config = ProofServerConfig.defaults().withHistoryPerSecond(100);
+    try (Harness h = Harness.start(50, config, executor)) {
+      StateModel model = new StateModel(15);
+      Hash start = model.fill(h.db, 2_000, 8).root();
+      for (int i = 0; i < 20; i++) {
+        model.churn(h.db, 2_000, 100); // 20 commits of up to 100 changes: ~2,000 records
+      }
+      Hash end = h.db.root();
+      Request costly = Requests.change(start, end, KeyRange.ALL, 2048, UNLIMITED);
+      MemoryTransport greedy = h.client();
+      MemoryTransport other = h.client();
+
+      CompletableFuture<ByteString> first = h.send(greedy, costly);
+      await().atMost(Duration.ofSeconds(5)).until(() -> executor.queued() == 1);
+      executor.runAll();
+      Harness.await(first);
+
+      // Over 1,000 records (10 s at 100 a second) read for it: refused, though nothing is running.
+      TransportException busy = Harness.awaitError(h.send(greedy, costly));
+      assertThat(busy.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+      assertThat(busy.getMessage()).contains("history records");
+
+      CompletableFuture<ByteString> fromOther = h.send(other, someRequest(end));
+      await().atMost(Duration.ofSeconds(5)).until(() -> executor.queued() == 1);
+      executor.runAll();
+      Harness.await(fromOther);
+
+      // Paid off at 100 records a second: served again.
+      h.clock.advance(Duration.ofSeconds(30));
+      CompletableFuture<ByteString> later = h.send(greedy, costly);
+      await().atMost(Duration.ofSeconds(5)).until(() -> executor.queued() == 1);
+      executor.runAll();
+      Harness.await(later);
+    }
+  }
 }

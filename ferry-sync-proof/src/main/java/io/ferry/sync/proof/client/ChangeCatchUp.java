@@ -5,6 +5,7 @@ import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.core.identity.NodeId;
+import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.merkledb.Batch;
@@ -13,7 +14,6 @@ import io.ferry.merkledb.Revision;
 import io.ferry.merkledb.StateSnapshot;
 import io.ferry.merkledb.View;
 import io.ferry.merkledb.proof.ChangeProof;
-import io.ferry.merkledb.proof.ProofError;
 import io.ferry.merkledb.proof.ProofException;
 import io.ferry.merkledb.proof.ProofVerifier;
 import io.ferry.net.Transport;
@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * ErrorCode#INSUFFICIENT_HISTORY}: the caller should do a full sync. With no server able to answer
  * (none connected, none at the target yet, repeated timeouts) it fails with {@link
  * ErrorCode#UNAVAILABLE}: try again later.
+ *
+ * <p>The returned future always completes: whatever handling an answer throws ends the catch-up
+ * with that error, and a request whose answer is not handled within its timeout plus {@link
+ * SyncManager#STALL_GRACE} counts as a failed request, its answer ignored if it comes later.
  *
  * <p>Runs on the given scheduler's thread (verification included: pages are small), so it is
  * deterministic under the simulator. One catch-up per store at a time. Thread-safe.
@@ -141,6 +145,9 @@ public final class ChangeCatchUp implements AutoCloseable {
     private long pending;
     private int failed;
     private NodeId lastFailed;
+    // The request whose answer is awaited; an answer to any other is stale (its watchdog fired).
+    private long asking;
+    private Cancellable watchdog;
 
     Run(MerkleDB db, Hash target, long height, CompletableFuture<Revision> done) {
       this.db = db;
@@ -196,9 +203,44 @@ public final class ChangeCatchUp implements AutoCloseable {
       }
       NodeId server = servers.get(random.nextInt(servers.size()));
       KeyRange asked = range;
-      client
-          .changeProof(server, start, target, asked, config.keyLimit(), config.byteLimit())
-          .whenComplete((a, e) -> scheduler.execute(() -> answered(server, asked, a, e)));
+      long request = ++asking;
+      CompletableFuture<ProofClient.ChangeAnswer> answer =
+          client.changeProof(server, start, target, asked, config.keyLimit(), config.byteLimit());
+      watchdog =
+          scheduler.schedule(
+              config.requestTimeout().plus(SyncManager.STALL_GRACE),
+              () -> stalled(request, server, answer));
+      answer.whenComplete(
+          (a, e) ->
+              scheduler.execute(
+                  () -> {
+                    if (request == asking) {
+                      watchdog.cancel();
+                      answered(server, asked, a, e);
+                    }
+                  }));
+    }
+
+    /** The answer to {@code request} was not handled in time: a failed request, asked again. */
+    private void stalled(long request, NodeId server, CompletableFuture<?> answer) {
+      if (request != asking || done.isDone()) {
+        return;
+      }
+      asking++; // its answer, if it ever comes, is stale
+      answer.cancel(true);
+      log.warn("change proof request to {} stalled; asking again", server.shortString());
+      try {
+        // Perhaps our own fault (an answer lost on the way in): the server is not reported.
+        retryLater(
+            server,
+            new FerryException(
+                ErrorCode.TIMEOUT,
+                "no change proof answer handled within "
+                    + config.requestTimeout().plus(SyncManager.STALL_GRACE).toSeconds()
+                    + " s"));
+      } catch (RuntimeException e) {
+        end(e);
+      }
     }
 
     /**
@@ -243,18 +285,18 @@ public final class ChangeCatchUp implements AutoCloseable {
     }
 
     private void apply(NodeId server, KeyRange asked, ChangeProof proof) {
-      View applied;
-      try {
-        applied = ProofVerifier.verifyChangeProof(proof, asked, config.keyLimit(), target, local);
-      } catch (ProofException e) {
-        lied(server, e);
-        return;
-      } catch (RuntimeException e) {
-        // A proof odd enough to trip the verifier itself is still the server's fault.
-        lied(server, new ProofException(ProofError.INVALID_PROOF_NODE, "proof check failed: " + e));
+      View[] applied = new View[1];
+      ProofException lie =
+          ProofChecks.lie(
+              () ->
+                  applied[0] =
+                      ProofVerifier.verifyChangeProof(
+                          proof, asked, config.keyLimit(), target, local));
+      if (lie != null) {
+        lied(server, lie);
         return;
       }
-      local = applied;
+      local = applied[0];
       proofs.incrementAndGet();
       int n = proof.keyChanges().size();
       changes.addAndGet(n);
@@ -265,7 +307,8 @@ public final class ChangeCatchUp implements AutoCloseable {
       }
       Optional<io.ferry.core.Bytes> last =
           n == 0 ? Optional.empty() : Optional.of(proof.keyChanges().get(n - 1).key());
-      if (last.isEmpty() || last.equals(asked.end())) {
+      Optional<KeyRange> rest = last.flatMap(asked::after);
+      if (rest.isEmpty()) {
         // Every page verified, yet the pages together do not make the target: the store cannot
         // be at the start root it claims, or a server's pages disagree with each other.
         fail(
@@ -280,7 +323,7 @@ public final class ChangeCatchUp implements AutoCloseable {
             "more than " + MAX_PENDING_CHANGES + " changes behind: a full sync is cheaper");
         return;
       }
-      range = new KeyRange(Optional.of(Keys.successor(last.get())), asked.end());
+      range = rest.get();
       next();
     }
 
@@ -309,11 +352,16 @@ public final class ChangeCatchUp implements AutoCloseable {
           return;
         }
       }
-      failures.incrementAndGet();
       if (cause instanceof TransportException te
           && te.failure() == TransportException.Failure.TIMEOUT) {
         transport.peerManager().report(server, Offence.TIMEOUT, "change proof request timed out");
       }
+      retryLater(server, cause);
+    }
+
+    /** Counts a failed request; asks again after a backoff, or gives up after too many. */
+    private void retryLater(NodeId server, Throwable cause) {
+      failures.incrementAndGet();
       if (++failed > MAX_FAILURES) {
         fail(ErrorCode.UNAVAILABLE, failed + " change proof requests failed; last: " + cause);
         return;

@@ -3,6 +3,7 @@ package io.ferry.sync.proof.client;
 import io.ferry.core.Bytes;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
+import io.ferry.core.Limits;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -22,6 +23,11 @@ final class CompletedRanges {
 
   void add(CompletedRange done) {
     KeyRange range = done.range();
+    if (range.end().isPresent() && KeyRange.successor(range.end().get()).isEmpty()) {
+      // Ending at the largest key is ending nowhere: keep one form, so a finished sync is one
+      // range.
+      range = new KeyRange(range.start(), Optional.empty());
+    }
     Bytes start = range.start().orElse(null);
     Map.Entry<Bytes, CompletedRange> before = start == null ? null : byStart.lowerEntry(start);
     if (before != null
@@ -30,15 +36,22 @@ final class CompletedRanges {
       byStart.remove(before.getKey());
       range = new KeyRange(before.getValue().range().start(), range.end());
     }
-    if (done.range().end().isPresent()) {
-      Bytes nextStart = Keys.successor(done.range().end().get());
-      CompletedRange after = byStart.get(nextStart);
+    Optional<Bytes> nextStart = range.end().flatMap(KeyRange::successor);
+    if (nextStart.isPresent()) {
+      CompletedRange after = byStart.get(nextStart.get());
       if (after != null && after.root().equals(done.root())) {
-        byStart.remove(nextStart);
+        byStart.remove(nextStart.get());
         range = new KeyRange(range.start(), after.range().end());
       }
     }
     byStart.put(range.start().orElse(null), new CompletedRange(range, done.root()));
+  }
+
+  /** An independent copy. */
+  CompletedRanges copy() {
+    CompletedRanges c = new CompletedRanges();
+    c.byStart.putAll(byStart);
+    return c;
   }
 
   /** True when one range covers every key, at {@code root}. */
@@ -62,34 +75,30 @@ final class CompletedRanges {
     byStart.clear();
   }
 
-  /**
-   * The parts of the key space no range covers, in order. Relies on the invariant that every
-   * bounded start the sync makes is a {@link Keys#successor} (a cut after some key), so the key
-   * before it is known exactly.
-   */
+  /** The parts of the key space no range covers, in order. */
   List<KeyRange> gaps() {
     List<KeyRange> out = new ArrayList<>();
     Optional<Bytes> from = Optional.empty(); // the next uncovered key; empty = -infinity
     for (CompletedRange c : byStart.values()) {
       KeyRange r = c.range();
       if (r.start().isPresent() && !from.equals(r.start())) {
-        out.add(new KeyRange(from, Optional.of(predecessor(r.start().get()))));
+        // The empty key, the smallest, has no predecessor; a range starting there starts first.
+        Optional<Bytes> before = KeyRange.predecessor(r.start().get(), Limits.MAX_KEY_BYTES);
+        if (before.isPresent()) {
+          out.add(new KeyRange(from, before));
+        }
       }
       if (r.end().isEmpty()) {
         return out;
       }
-      from = Optional.of(Keys.successor(r.end().get()));
+      Optional<Bytes> next = KeyRange.successor(r.end().get());
+      if (next.isEmpty()) {
+        return out;
+      }
+      from = next;
     }
     out.add(new KeyRange(from, Optional.empty()));
     return out;
-  }
-
-  private static Bytes predecessor(Bytes successor) {
-    int n = successor.length();
-    if (n == 0 || successor.byteAt(n - 1) != 0) {
-      throw new IllegalStateException("range start " + successor + " is not a cut after a key");
-    }
-    return Bytes.wrap(java.util.Arrays.copyOf(successor.unsafeArray(), n - 1));
   }
 
   static void addAll(CompletedRanges into, Collection<CompletedRange> ranges) {

@@ -8,26 +8,19 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Key arithmetic for splitting the key space: the successor of a key and split points between two
- * keys, in unsigned byte order. Ranges are inclusive at both ends, so a range cut after key k
- * continues at {@link #successor}(k) = k followed by a zero byte, the smallest key above k: the
- * pieces partition the range exactly, and two pieces are adjacent when one starts at the other's
- * successor.
+ * Key arithmetic for splitting the key space: split points between two keys, in unsigned byte
+ * order. Ranges are inclusive at both ends, so a range cut after key k continues at {@link
+ * KeyRange#successor}(k), the smallest key above k: the pieces partition the range exactly, and two
+ * pieces are adjacent when one starts at the other's successor.
  */
 public final class Keys {
   private Keys() {}
-
-  /** The smallest key greater than {@code key}. */
-  public static Bytes successor(Bytes key) {
-    byte[] out = Arrays.copyOf(key.unsafeArray(), key.length() + 1);
-    return Bytes.wrap(out);
-  }
 
   /** Whether {@code next} starts exactly where {@code first} ends. */
   public static boolean adjacent(KeyRange first, KeyRange next) {
     return first.end().isPresent()
         && next.start().isPresent()
-        && successor(first.end().get()).equals(next.start().get());
+        && KeyRange.successor(first.end().get()).equals(next.start());
   }
 
   /**
@@ -73,8 +66,12 @@ public final class Keys {
     if (mid.compareTo(start) < 0 || range.end().map(e -> mid.compareTo(e) >= 0).orElse(false)) {
       return Optional.empty();
     }
+    Optional<Bytes> next = KeyRange.successor(mid);
+    if (next.isEmpty()) {
+      return Optional.empty(); // the range holds the largest key alone
+    }
     KeyRange first = new KeyRange(range.start(), Optional.of(mid));
-    KeyRange second = new KeyRange(Optional.of(successor(mid)), range.end());
+    KeyRange second = new KeyRange(next, range.end());
     return Optional.of(new KeyRange[] {first, second});
   }
 

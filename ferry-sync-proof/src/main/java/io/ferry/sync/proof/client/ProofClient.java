@@ -10,6 +10,8 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.merkledb.BranchFactor;
 import io.ferry.merkledb.proof.ChangeProof;
 import io.ferry.merkledb.proof.ProofCodec;
+import io.ferry.merkledb.proof.ProofError;
+import io.ferry.merkledb.proof.ProofException;
 import io.ferry.merkledb.proof.RangeProof;
 import io.ferry.net.ProtocolId;
 import io.ferry.net.Transport;
@@ -23,8 +25,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Asks one server for a proof over the transport and decodes the answer. It does not verify:
  * verification needs the sync's store and target, so the {@link SyncManager} does it on its own
- * thread. Decoding failures are {@link FerryException}s with {@code INVALID_ENCODING}, which the
- * manager treats as a lie. Thread-safe.
+ * thread. Decoding failures are {@link FerryException}s with {@code INVALID_ENCODING}, and an
+ * answer larger than the byte limit asked for is a {@link ProofException} ({@link
+ * ProofError#OVERSIZED}) before it is parsed; the callers treat both as lies. Thread-safe.
  */
 final class ProofClient {
   /** A change-proof request's answer: a change proof, or a range proof at the end root. */
@@ -58,6 +61,7 @@ final class ProofClient {
         .request(server, ProtocolId.PROOF_SYNC, req.toByteString(), timeout)
         .thenApply(
             bytes -> {
+              checkSize(bytes, byteLimit);
               try {
                 return ProofCodec.decode(io.ferry.wire.v1.RangeProof.parseFrom(bytes), bf);
               } catch (InvalidProtocolBufferException e) {
@@ -82,6 +86,7 @@ final class ProofClient {
         .request(server, ProtocolId.PROOF_SYNC, req.toByteString(), timeout)
         .thenApply(
             bytes -> {
+              checkSize(bytes, byteLimit);
               GetChangeProofResponse resp;
               try {
                 resp = GetChangeProofResponse.parseFrom(bytes);
@@ -99,5 +104,14 @@ final class ProofClient {
                         ErrorCode.INVALID_ENCODING, "change proof response holds no proof");
               };
             });
+  }
+
+  /** An honest server never answers with more than the limit asked for (its own may be lower). */
+  private static void checkSize(ByteString answer, int byteLimit) {
+    if (answer.size() > byteLimit) {
+      throw new ProofException(
+          ProofError.OVERSIZED,
+          "an answer of " + answer.size() + " bytes to a request for at most " + byteLimit);
+    }
   }
 }

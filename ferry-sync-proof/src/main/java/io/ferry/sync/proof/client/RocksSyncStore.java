@@ -262,7 +262,7 @@ public final class RocksSyncStore implements SyncStore {
    */
   private void deleteRange(WriteBatch batch, KeyRange range) throws RocksDBException {
     byte[] from = range.start().map(Bytes::unsafeArray).orElse(EMPTY);
-    byte[] to = range.end().map(e -> successor(e.unsafeArray())).orElse(null);
+    byte[] to = range.end().map(e -> exclusiveEnd(e.unsafeArray())).orElse(null);
     List<byte[]> found = new ArrayList<>();
     Slice upper = to == null ? null : new Slice(to);
     try (ReadOptions ro = new ReadOptions()) {
@@ -287,7 +287,7 @@ public final class RocksSyncStore implements SyncStore {
             throw new FerryException(
                 ErrorCode.INTERNAL, "no last key in the sync staging store in " + dir);
           }
-          to = successor(it.key());
+          to = exclusiveEnd(it.key());
         }
       }
     } finally {
@@ -298,7 +298,8 @@ public final class RocksSyncStore implements SyncStore {
     batch.deleteRange(stagedCf, from, to);
   }
 
-  private static byte[] successor(byte[] key) {
+  /** The smallest byte string above {@code key}: a RocksDB exclusive bound for an inclusive end. */
+  private static byte[] exclusiveEnd(byte[] key) {
     return Arrays.copyOf(key, key.length + 1);
   }
 
@@ -355,7 +356,7 @@ public final class RocksSyncStore implements SyncStore {
     return read(
         () -> {
           List<KeyValue> out = new ArrayList<>();
-          Slice upper = range.end().map(e -> new Slice(successor(e.unsafeArray()))).orElse(null);
+          Slice upper = range.end().map(e -> new Slice(exclusiveEnd(e.unsafeArray()))).orElse(null);
           try (ReadOptions ro = new ReadOptions()) {
             if (upper != null) {
               ro.setIterateUpperBound(upper);

@@ -6,6 +6,7 @@ import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.core.identity.NodeId;
+import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.merkledb.KeyChange;
@@ -13,7 +14,6 @@ import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.SortedTrie;
 import io.ferry.merkledb.TrieReader;
 import io.ferry.merkledb.proof.ChangeProof;
-import io.ferry.merkledb.proof.ProofError;
 import io.ferry.merkledb.proof.ProofException;
 import io.ferry.merkledb.proof.ProofVerifier;
 import io.ferry.merkledb.proof.RangeProof;
@@ -40,12 +40,21 @@ import org.slf4j.LoggerFactory;
  * store and its root must equal the target.
  *
  * <p>Work is a queue of key ranges by priority (retry, high, medium, low); at most {@link
- * SyncConfig#workLimit} requests are in flight. A partial answer continues from the key after the
- * last one proved, and the remainder is split in two while there is spare capacity, so its halves
- * go to different servers. A proof that does not verify costs its server {@link
- * Offence#INVALID_PROOF} (two bans it) and the range goes to another server; other failures retry
- * with backoff. Progress (target and completed ranges) is stored atomically with the data in the
- * {@link SyncStore}, so a restarted sync resumes without fetching finished ranges again.
+ * SyncConfig#workLimit} requests are in flight, and at most {@link SyncConfig#perServerLimit} to
+ * one server (fewer once a server has refused one as busy: that refusal is not a failure, the range
+ * waits for a free slot). A partial answer continues from the key after the last one proved, and
+ * the remainder is split in two while there is spare capacity, so its halves go to different
+ * servers. A proof that does not verify costs its server {@link Offence#INVALID_PROOF} (two bans
+ * it) and the range goes to another server; other failures retry with backoff. An answer larger
+ * than the byte limit asked for is a lie too. Progress (target and completed ranges) is stored
+ * atomically with the data in the {@link SyncStore}, so a restarted sync resumes without fetching
+ * finished ranges again.
+ *
+ * <p>No work is lost: whatever handling an answer throws (a failing store write included) puts its
+ * range back in the queue, and a request whose answer is not handled within its timeout plus {@link
+ * #STALL_GRACE} is given up and its range asked elsewhere. The sync fails with a typed error,
+ * rather than hanging, when the store fails {@link #MAX_STORE_FAILURES} times in a row or {@link
+ * #MAX_STALLS} requests in a row stall.
  *
  * <p>Deterministic: all state lives on the injected {@link Scheduler}'s thread (answers from the
  * transport hop onto it), choices use the injected {@link RandomSource}, so the simulator can run
@@ -55,13 +64,35 @@ public final class SyncManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SyncManager.class);
   private static final Duration NO_SERVER_WAIT = Duration.ofMillis(200);
 
+  /** How long past its request timeout an answer may take to be handled before it is given up. */
+  public static final Duration STALL_GRACE = Duration.ofSeconds(10);
+
+  /** Requests in a row given up as stalled (none applied between) before the sync fails. */
+  public static final int MAX_STALLS = 16;
+
+  /** Store failures in a row (no write succeeding between) before the sync fails. */
+  public static final int MAX_STORE_FAILURES = 3;
+
+  /** Answers a server gives without a busy refusal before one more request may go to it at once. */
+  static final int ANSWERS_PER_EXTRA_SLOT = 32;
+
   /** Builds the final store from the staged key-values in key order; returns its root. */
   @FunctionalInterface
   public interface Loader {
     Hash load(Iterator<KeyValue> sorted);
   }
 
-  private record InFlight(WorkItem item, NodeId server, Hash root) {}
+  /**
+   * A request on its way: what it asks, of whom, at which root; how many others that server had
+   * from us when it was sent; its answer and its watchdog.
+   */
+  private record InFlight(
+      WorkItem item,
+      NodeId server,
+      Hash root,
+      int alongside,
+      CompletableFuture<?> answer,
+      Cancellable watchdog) {}
 
   private final SyncConfig config;
   private final Transport transport;
@@ -77,12 +108,15 @@ public final class SyncManager implements AutoCloseable {
   // State below is touched only on the scheduler's thread (target is also read by target()).
   private volatile Hash target;
   private final WorkQueue queue = new WorkQueue();
-  private final CompletedRanges completed = new CompletedRanges();
+  private CompletedRanges completed = new CompletedRanges();
   private final Map<Long, InFlight> inFlight = new TreeMap<>();
   // Failed items waiting out their backoff, in order of failure: still part of the progress.
   private final Map<Long, WorkItem> backingOff = new TreeMap<>();
   private long nextBackoff;
   private final Map<NodeId, Integer> load = new TreeMap<>();
+  // Requests a server takes at once, learned from its busy refusals; absent: perServerLimit.
+  private final Map<NodeId, Integer> admits = new TreeMap<>();
+  private final Map<NodeId, Integer> answersSinceBusy = new TreeMap<>();
   private long nextRequest;
   private boolean started;
   private boolean closed;
@@ -92,6 +126,8 @@ public final class SyncManager implements AutoCloseable {
   private long proofs;
   private long failures;
   private long lies;
+  private int stallsInARow;
+  private int storeFailuresInARow;
   private int targetUpdates;
   private long startNanos;
   private long fetchNanos;
@@ -163,7 +199,14 @@ public final class SyncManager implements AutoCloseable {
     if (root.isZero()) {
       throw new FerryException(ErrorCode.INVALID_ARGUMENT, "cannot sync to the empty root");
     }
-    scheduler.execute(() -> begin(root));
+    scheduler.execute(
+        () -> {
+          try {
+            begin(root);
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e); // the stored progress cannot be read
+          }
+        });
     return done;
   }
 
@@ -263,6 +306,7 @@ public final class SyncManager implements AutoCloseable {
       queue.add(new WorkItem(c.range(), Priority.HIGH, Optional.of(c.root()), 0, Optional.empty()));
     }
     completed.clear();
+    // If this write fails, the next proof written stores the whole progress anyway.
     persistProgress();
     publish();
     pump();
@@ -287,12 +331,16 @@ public final class SyncManager implements AutoCloseable {
         }
         break;
       }
+      List<NodeId> open = withRoom(servers);
+      if (open.isEmpty()) {
+        break; // every server has as many as it takes; the next answer frees a slot
+      }
       WorkItem item = queue.poll();
       if (item.localRoot().isPresent() && item.localRoot().get().equals(target)) {
         completed.add(new CompletedRange(item.range(), target)); // already at the target
         continue;
       }
-      dispatch(item, choose(servers, item));
+      dispatch(item, choose(open, item));
     }
     publish();
     if (queue.isEmpty() && inFlight.isEmpty()) {
@@ -305,6 +353,17 @@ public final class SyncManager implements AutoCloseable {
     for (NodeId p : transport.peers()) {
       if (serverFilter.test(p)) {
         out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** The servers with fewer requests in flight than they take at once. */
+  private List<NodeId> withRoom(List<NodeId> servers) {
+    List<NodeId> out = new ArrayList<>(servers.size());
+    for (NodeId s : servers) {
+      if (load.getOrDefault(s, 0) < admits.getOrDefault(s, config.perServerLimit())) {
+        out.add(s);
       }
     }
     return out;
@@ -335,31 +394,71 @@ public final class SyncManager implements AutoCloseable {
   private void dispatch(WorkItem item, NodeId server) {
     long id = nextRequest++;
     Hash root = target;
-    inFlight.put(id, new InFlight(item, server, root));
-    load.merge(server, 1, Integer::sum);
-    if (item.localRoot().isEmpty()) {
-      client
-          .rangeProof(server, root, item.range(), config.keyLimit(), config.byteLimit())
-          .whenComplete((p, e) -> verifyThenReport(id, item, root, p, e));
-    } else {
-      client
-          .changeProof(
-              server,
-              item.localRoot().get(),
-              root,
-              item.range(),
-              config.keyLimit(),
-              config.byteLimit())
-          .whenComplete((a, e) -> scheduler.execute(() -> onChangeAnswer(id, a, e)));
+    CompletableFuture<?> answer;
+    try {
+      if (item.localRoot().isEmpty()) {
+        answer =
+            client
+                .rangeProof(server, root, item.range(), config.keyLimit(), config.byteLimit())
+                .whenComplete((p, e) -> verifyThenReport(id, item, root, p, e));
+      } else {
+        answer =
+            client
+                .changeProof(
+                    server,
+                    item.localRoot().get(),
+                    root,
+                    item.range(),
+                    config.keyLimit(),
+                    config.byteLimit())
+                .whenComplete((a, e) -> scheduler.execute(() -> onChangeAnswer(id, a, e)));
+      }
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+      scheduler.execute(() -> onRangeProof(id, null, e, null));
     }
+    Duration deadline = config.requestTimeout().plus(STALL_GRACE);
+    Cancellable watchdog = scheduler.schedule(deadline, () -> stalled(id));
+    int alongside = load.getOrDefault(server, 0);
+    inFlight.put(id, new InFlight(item, server, root, alongside, answer, watchdog));
+    load.merge(server, 1, Integer::sum);
   }
 
   private InFlight complete(long id) {
     InFlight f = inFlight.remove(id);
     if (f != null) {
+      f.watchdog().cancel();
       load.merge(f.server(), -1, Integer::sum);
     }
     return f;
+  }
+
+  /**
+   * The watchdog: the answer to request {@code id} was not handled in time (lost, or stuck in
+   * verification). Its range goes to another server; the answer, if it ever comes, is ignored.
+   */
+  private void stalled(long id) {
+    InFlight f = complete(id);
+    if (f == null || closed || done.isDone()) {
+      return;
+    }
+    f.answer().cancel(true);
+    failures++;
+    stallsInARow++;
+    log.warn(
+        "proof request to {} for {} stalled: no answer handled in {} s; asking elsewhere",
+        f.server().shortString(),
+        f.item().range(),
+        config.requestTimeout().plus(STALL_GRACE).toSeconds());
+    if (stallsInARow >= MAX_STALLS) {
+      done.completeExceptionally(
+          new FerryException(
+              ErrorCode.TIMEOUT,
+              stallsInARow + " proof requests in a row stalled; the sync makes no progress"));
+      return;
+    }
+    queue.add(f.item().retry(f.server()));
+    pump();
   }
 
   /** Verifies a range proof on the verifier, then hands the outcome to the scheduler's thread. */
@@ -369,21 +468,20 @@ public final class SyncManager implements AutoCloseable {
       scheduler.execute(() -> onRangeProof(id, null, error, null));
       return;
     }
-    verifier.execute(
-        () -> {
-          ProofException lie = null;
-          try {
-            ProofVerifier.verifyRangeProof(
-                proof, item.range(), config.keyLimit(), root, config.branchFactor());
-          } catch (ProofException e) {
-            lie = e;
-          } catch (RuntimeException e) {
-            // A proof odd enough to trip the verifier itself is still the server's fault.
-            lie = new ProofException(ProofError.INVALID_PROOF_NODE, "proof check failed: " + e);
-          }
-          ProofException verdict = lie;
-          scheduler.execute(() -> onRangeProof(id, proof, null, verdict));
-        });
+    try {
+      verifier.execute(
+          () -> {
+            ProofException lie =
+                ProofChecks.lie(
+                    () ->
+                        ProofVerifier.verifyRangeProof(
+                            proof, item.range(), config.keyLimit(), root, config.branchFactor()));
+            scheduler.execute(() -> onRangeProof(id, proof, null, lie));
+          });
+    } catch (RuntimeException e) {
+      // The verifier would not take it (shut down): not the server's fault, retry later.
+      scheduler.execute(() -> onRangeProof(id, null, e, null));
+    }
   }
 
   private void onRangeProof(long id, RangeProof proof, Throwable error, ProofException lie) {
@@ -391,12 +489,16 @@ public final class SyncManager implements AutoCloseable {
     if (f == null || closed || done.isDone()) {
       return;
     }
-    if (error != null) {
-      failed(f, error);
-    } else if (lie != null) {
-      lied(f, lie);
-    } else {
-      applyRange(f, proof);
+    try {
+      if (error != null) {
+        failed(f, error);
+      } else if (lie != null) {
+        lied(f, lie);
+      } else {
+        applyRange(f, proof);
+      }
+    } catch (RuntimeException e) {
+      localFailure(f, e);
     }
     pump();
   }
@@ -406,25 +508,32 @@ public final class SyncManager implements AutoCloseable {
     if (f == null || closed || done.isDone()) {
       return;
     }
-    if (error != null) {
-      failed(f, error);
-      pump();
-      return;
-    }
     try {
-      switch (answer) {
-        case ProofClient.ChangeAnswer.Range r -> {
-          ProofVerifier.verifyRangeProof(
-              r.proof(), f.item().range(), config.keyLimit(), f.root(), config.branchFactor());
-          applyRange(f, r.proof());
+      if (error != null) {
+        failed(f, error);
+      } else {
+        switch (answer) {
+          case ProofClient.ChangeAnswer.Range r -> {
+            ProofException lie =
+                ProofChecks.lie(
+                    () ->
+                        ProofVerifier.verifyRangeProof(
+                            r.proof(),
+                            f.item().range(),
+                            config.keyLimit(),
+                            f.root(),
+                            config.branchFactor()));
+            if (lie != null) {
+              lied(f, lie);
+            } else {
+              applyRange(f, r.proof());
+            }
+          }
+          case ProofClient.ChangeAnswer.Changes c -> applyChanges(f, c.proof());
         }
-        case ProofClient.ChangeAnswer.Changes c -> applyChanges(f, c.proof());
       }
-    } catch (ProofException e) {
-      lied(f, e);
     } catch (RuntimeException e) {
-      // A proof odd enough to trip the verifier itself is still the server's fault.
-      lied(f, new ProofException(ProofError.INVALID_PROOF_NODE, "proof check failed: " + e));
+      localFailure(f, e);
     }
     pump();
   }
@@ -453,7 +562,15 @@ public final class SyncManager implements AutoCloseable {
     // Staged data comes back in key order, so its trie is built in one pass; the verifier's view
     // of the changes on top of it then rehashes only the changed paths.
     TrieReader localTrie = SortedTrie.of(store.scan(local), config.branchFactor());
-    ProofVerifier.verifyChangeProof(proof, range, config.keyLimit(), f.root(), localTrie);
+    ProofException lie =
+        ProofChecks.lie(
+            () ->
+                ProofVerifier.verifyChangeProof(
+                    proof, range, config.keyLimit(), f.root(), localTrie));
+    if (lie != null) {
+      lied(f, lie);
+      return;
+    }
     KeyRange covered =
         covered(range, changes.isEmpty() ? null : changes.get(changes.size() - 1).key());
     long size = 0;
@@ -463,11 +580,20 @@ public final class SyncManager implements AutoCloseable {
     record(f, covered, Optional.empty(), changes, size);
   }
 
-  /** The part of {@code range} a proof whose last key is {@code last} (null: none) proves. */
+  /**
+   * The part of {@code range} a proof whose last key is {@code last} (null: none) proves: all of it
+   * when no key of it follows {@code last}.
+   */
   private static KeyRange covered(KeyRange range, Bytes last) {
-    return last == null ? range : new KeyRange(range.start(), Optional.of(last));
+    return last == null || range.after(last).isEmpty()
+        ? range
+        : new KeyRange(range.start(), Optional.of(last));
   }
 
+  /**
+   * Stores a verified proof's data with the progress it makes, then takes that progress on: if the
+   * store write throws, nothing here has changed, and the caller puts the range back.
+   */
   private void record(
       InFlight f,
       KeyRange covered,
@@ -475,22 +601,23 @@ public final class SyncManager implements AutoCloseable {
       List<KeyChange> changes,
       long size) {
     WorkItem item = f.item();
-    boolean current = f.root().equals(target);
-    if (current) {
-      completed.add(new CompletedRange(covered, f.root()));
+    CompletedRanges nextCompleted = completed.copy();
+    List<WorkItem> queued = new ArrayList<>();
+    if (f.root().equals(target)) {
+      nextCompleted.add(new CompletedRange(covered, f.root()));
     } else {
       // Fetched at a root the target has since moved from: the data is good at that root and is
       // brought up to date by a change proof.
-      queue.add(new WorkItem(covered, Priority.HIGH, Optional.of(f.root()), 0, Optional.empty()));
+      queued.add(new WorkItem(covered, Priority.HIGH, Optional.of(f.root()), 0, Optional.empty()));
     }
     Optional<KeyRange> rest = remainder(item.range(), covered);
     if (rest.isPresent()) {
       List<KeyRange> parts =
-          inFlight.size() + queue.size() + 1 < config.workLimit()
+          inFlight.size() + queue.size() + queued.size() + 1 < config.workLimit()
               ? Keys.split(rest.get(), 2)
               : List.of(rest.get());
       for (KeyRange part : parts) {
-        queue.add(
+        queued.add(
             new WorkItem(
                 part,
                 item.priority() == Priority.RETRY ? Priority.MEDIUM : item.priority(),
@@ -499,7 +626,12 @@ public final class SyncManager implements AutoCloseable {
                 Optional.empty()));
       }
     }
-    store.apply(replace, changes, target, progress());
+    store.apply(replace, changes, target, progress(nextCompleted, queued));
+    storeFailuresInARow = 0;
+    stallsInARow = 0;
+    completed = nextCompleted;
+    queued.forEach(queue::add);
+    answeredBy(f.server());
     keys += changes.size();
     bytes += size;
     proofs++;
@@ -509,36 +641,75 @@ public final class SyncManager implements AutoCloseable {
     if (covered.end().equals(range.end())) {
       return Optional.empty();
     }
-    return Optional.of(new KeyRange(Optional.of(Keys.successor(covered.end().get())), range.end()));
+    return range.after(covered.end().get());
   }
 
   private void failed(InFlight f, Throwable error) {
-    failures++;
     Throwable cause =
         error instanceof java.util.concurrent.CompletionException && error.getCause() != null
             ? error.getCause()
             : error;
     // An answer that does not decode is a lie: bytes that do not parse (INVALID_ENCODING), or
-    // proof parts that ProofCodec rejects (a ProofException, VERIFICATION_FAILED).
+    // proof parts that ProofCodec rejects (a ProofException, VERIFICATION_FAILED), or more bytes
+    // than asked for (ProofException, OVERSIZED).
     if (cause instanceof ProofException
         || (cause instanceof FerryException fe
             && !(cause instanceof TransportException)
             && fe.code() == ErrorCode.INVALID_ENCODING)) {
+      failures++;
       lied(f, (FerryException) cause);
       return;
     }
+    if (cause instanceof TransportException te
+        && te.failure() == TransportException.Failure.REMOTE
+        && te.code() == ErrorCode.UNAVAILABLE
+        && f.alongside() > 0) {
+      // Busy with the others we had sent it: it takes no more than those at once. Not a failure:
+      // the range waits for a free slot.
+      int takes = Math.min(f.alongside(), admits.getOrDefault(f.server(), f.alongside()));
+      admits.put(f.server(), takes);
+      answersSinceBusy.remove(f.server());
+      log.debug(
+          "proof server {} is busy with our other requests; sending it at most {} at once",
+          f.server().shortString(),
+          takes);
+      queue.add(f.item());
+      return;
+    }
+    failures++;
     if (cause instanceof TransportException te
         && te.failure() == TransportException.Failure.TIMEOUT) {
       transport.peerManager().report(f.server(), Offence.TIMEOUT, "proof request timed out");
     }
     WorkItem retry = f.item().retry(f.server());
-    Duration delay = config.backoff().delay(Math.min(retry.attempts() - 1, 16), random);
     log.debug(
-        "proof request to {} failed ({}); retrying {} in {} ms",
+        "proof request to {} failed ({}); retrying {}",
         f.server().shortString(),
         cause.getMessage(),
-        f.item().range(),
-        delay.toMillis());
+        f.item().range());
+    retryLater(retry);
+  }
+
+  /** After a busy refusal, a server's answers earn back one slot at a time. */
+  private void answeredBy(NodeId server) {
+    Integer takes = admits.get(server);
+    if (takes == null) {
+      return;
+    }
+    int answers = answersSinceBusy.merge(server, 1, Integer::sum);
+    if (answers >= ANSWERS_PER_EXTRA_SLOT) {
+      answersSinceBusy.remove(server);
+      if (takes + 1 >= config.perServerLimit()) {
+        admits.remove(server);
+      } else {
+        admits.put(server, takes + 1);
+      }
+    }
+  }
+
+  /** Queues {@code retry} again after its backoff; meanwhile it is still part of the progress. */
+  private void retryLater(WorkItem retry) {
+    Duration delay = config.backoff().delay(Math.min(retry.attempts() - 1, 16), random);
     long key = nextBackoff++;
     backingOff.put(key, retry);
     scheduler.schedule(
@@ -550,6 +721,29 @@ public final class SyncManager implements AutoCloseable {
             pump();
           }
         });
+  }
+
+  /**
+   * Handling an answer threw: the store failed (or a bug). Not the server's fault; the range is
+   * retried after a backoff, and the sync fails with a typed error if the store keeps failing.
+   */
+  private void localFailure(InFlight f, RuntimeException e) {
+    failures++;
+    storeFailuresInARow++;
+    log.warn(
+        "proof sync: handling the answer for {} from {} failed: {}",
+        f.item().range(),
+        f.server().shortString(),
+        e.toString());
+    if (storeFailuresInARow >= MAX_STORE_FAILURES) {
+      done.completeExceptionally(
+          e instanceof FerryException fe
+              ? fe
+              : new FerryException(
+                  ErrorCode.INTERNAL, "proof sync failed handling an answer: " + e, e));
+      return;
+    }
+    retryLater(f.item().retry(f.server()));
   }
 
   private void lied(InFlight f, FerryException e) {
@@ -569,8 +763,18 @@ public final class SyncManager implements AutoCloseable {
    * change proof).
    */
   private List<CompletedRange> progress() {
-    List<CompletedRange> out = new ArrayList<>(completed.list());
-    for (WorkItem w : queueSnapshot()) {
+    return progress(completed, List.of());
+  }
+
+  /**
+   * The progress with {@code done} as the completed ranges and {@code queued} added to the queue.
+   */
+  private List<CompletedRange> progress(CompletedRanges done, List<WorkItem> queued) {
+    List<CompletedRange> out = new ArrayList<>(done.list());
+    WorkQueue all = new WorkQueue();
+    queueSnapshot().forEach(all::add);
+    queued.forEach(all::add);
+    for (WorkItem w : all.drain()) {
       w.localRoot().ifPresent(r -> out.add(new CompletedRange(w.range(), r)));
     }
     for (InFlight f : inFlight.values()) {
@@ -588,8 +792,21 @@ public final class SyncManager implements AutoCloseable {
     return items;
   }
 
+  /**
+   * Stores the progress alone. If that throws, the next proof stored writes the whole progress; the
+   * sync fails only if the store keeps failing.
+   */
   private void persistProgress() {
-    store.apply(Optional.empty(), List.of(), target, progress());
+    try {
+      store.apply(Optional.empty(), List.of(), target, progress());
+      storeFailuresInARow = 0;
+    } catch (RuntimeException e) {
+      failures++;
+      log.warn("proof sync: storing the progress failed: {}", e.toString());
+      if (++storeFailuresInARow >= MAX_STORE_FAILURES) {
+        done.completeExceptionally(e);
+      }
+    }
   }
 
   private void finish() {
@@ -600,8 +817,9 @@ public final class SyncManager implements AutoCloseable {
     long loadStart = scheduler.clock().nanos();
     fetchNanos = loadStart - startNanos;
     Hash built;
-    Iterator<KeyValue> staged = store.iterator();
+    Iterator<KeyValue> staged = null;
     try {
+      staged = store.iterator();
       built = loader.load(staged);
     } catch (RuntimeException e) {
       done.completeExceptionally(e);
@@ -622,7 +840,12 @@ public final class SyncManager implements AutoCloseable {
               "sync finished with root " + built + ", not the target " + target));
       return;
     }
-    store.clear();
+    try {
+      store.clear();
+    } catch (RuntimeException e) {
+      // The store holds the target all the same; only the staged copy is left behind.
+      log.warn("proof sync: clearing the staged data failed: {}", e.toString());
+    }
     loadNanos = scheduler.clock().nanos() - loadStart;
     publish();
     log.info("proof sync done: root {} ({} proofs, {} keys)", built, proofs, keys);

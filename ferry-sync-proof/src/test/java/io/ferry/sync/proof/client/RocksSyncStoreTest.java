@@ -100,7 +100,7 @@ class RocksSyncStoreTest {
     List<CompletedRange> progress =
         List.of(
             new CompletedRange(KeyRange.upTo(key("m")), T1),
-            new CompletedRange(KeyRange.from(Keys.successor(key("m"))), T2));
+            new CompletedRange(KeyRange.from(KeyRange.successor(key("m")).orElseThrow()), T2));
     try (RocksSyncStore store = new RocksSyncStore(dir)) {
       assertThat(store.target()).isEmpty();
       assertThat(store.progress()).isEmpty();

@@ -11,8 +11,8 @@ import net.jqwik.api.Combinators;
 
 /**
  * jqwik generators for sync store contents: short keys over bytes that sit at the edges of the
- * order (0x00 is what {@link Keys#successor} appends, 0xff sorts last), so ranges and keys collide
- * often and bound handling is exercised.
+ * order (0x00 is what {@link io.ferry.core.KeyRange#successor} appends, 0xff sorts last), so ranges
+ * and keys collide often and bound handling is exercised.
  */
 final class SyncStoreArbitraries {
   private SyncStoreArbitraries() {}

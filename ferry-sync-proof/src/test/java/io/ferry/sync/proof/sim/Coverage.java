@@ -3,7 +3,6 @@ package io.ferry.sync.proof.sim;
 import io.ferry.core.Bytes;
 import io.ferry.core.KeyRange;
 import io.ferry.sync.proof.client.CompletedRange;
-import io.ferry.sync.proof.client.Keys;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -28,7 +27,9 @@ final class Coverage {
         boolean joins =
             last.end().isEmpty()
                 || r.start().isEmpty()
-                || r.start().get().compareTo(Keys.successor(last.end().get())) <= 0;
+                || KeyRange.successor(last.end().get())
+                    .map(next -> r.start().get().compareTo(next) <= 0)
+                    .orElse(true);
         if (joins) {
           Optional<Bytes> end =
               last.end().isEmpty() || r.end().isEmpty()

@@ -29,7 +29,6 @@ import io.ferry.wire.v1.Kind;
 import io.ferry.wire.v1.MaybeBytes;
 import io.ferry.wire.v1.Request;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -421,6 +420,6 @@ final class LyingServers implements Interceptor {
   }
 
   private static Bytes successor(Bytes key) {
-    return Bytes.wrap(Arrays.copyOf(key.unsafeArray(), key.length() + 1));
+    return KeyRange.successor(key).orElseThrow();
   }
 }

@@ -67,6 +67,7 @@ class ProofSyncSimulationTest {
   private static final SyncConfig SYNC =
       new SyncConfig(
           8,
+          4,
           128,
           256 << 10,
           Duration.ofSeconds(5),

@@ -66,6 +66,11 @@ final class SyncWorld implements AutoCloseable {
     }
   }
 
+  /** Puts a key-value into the state; servers added after it hold it. */
+  void put(Bytes key, Bytes value) {
+    state.put(key, value);
+  }
+
   /**
    * Adds a server holding the current state; a non-null {@code link} models its link to the client.
    */
@@ -96,7 +101,8 @@ final class SyncWorld implements AutoCloseable {
                     ctx.transport(),
                     db,
                     ProofServerConfig.defaults().withThreads(1),
-                    r -> ctx.scheduler().execute(r)));
+                    r -> ctx.scheduler().execute(r),
+                    ctx.clock()));
     if (link != null) {
       ownLinks.put(node, link); // set on the link to the client once it is added
     }
@@ -159,6 +165,11 @@ final class SyncWorld implements AutoCloseable {
         default -> batch.put(randomBytes(32), Optional.of(randomBytes(1 + random.nextInt(96))));
       }
     }
+    return moveTarget(batch);
+  }
+
+  /** Every server commits {@code batch}, then the client, if up, is told the new target. */
+  Hash moveTarget(TreeMap<Bytes, Optional<Bytes>> batch) {
     Batch b = new Batch();
     batch.forEach(b::set);
     batch.forEach((k, v) -> v.ifPresentOrElse(x -> state.put(k, x), () -> state.remove(k)));
