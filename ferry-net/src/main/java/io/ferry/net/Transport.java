@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
  * own protobuf messages in the payload and register a {@link ProtocolHandler} per {@link
  * ProtocolId}. Three implementations share this contract: Netty TCP with TLS 1.3 bound to node keys
  * ({@code io.ferry.net.tcp}), in-memory ({@code io.ferry.net.memory}) and the deterministic
- * simulator ({@code io.ferry.net.sim}).
+ * simulator ({@code io.ferry.sim}).
  *
  * <p>Guarantees: one connection per pair of peers; frames to one peer arrive in the order sent (the
  * simulator may reorder on purpose); a request is answered exactly once, by a response, a remote

@@ -1,0 +1,348 @@
+package io.ferry.sim;
+
+import io.ferry.core.ErrorCode;
+import io.ferry.core.identity.NodeId;
+import io.ferry.core.runtime.RandomSource;
+import io.ferry.net.TransportException;
+import io.ferry.wire.v1.Envelope;
+import io.ferry.wire.v1.Kind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The simulated wires between nodes: per-link {@link LinkModel}s (latency, bandwidth, loss,
+ * reordering), partitions and healing, an {@link Interceptor} for lying peers, and the routing of
+ * every packet to its receiver, each step recorded in the {@link Trace}.
+ *
+ * <p>Keepalives are not sent frame by frame. Instead the network, which knows the truth, closes a
+ * connection end the way a transport's idle timeout would: when its peer end is gone (crashed, or
+ * closed with a goodbye that was lost) for the transport's idle timeout, or when a partition has
+ * separated the two ends for that long. A frame that reaches a node which no longer knows its
+ * connection (it restarted) is answered with a reset, as TCP does.
+ *
+ * <p>Deterministic: random draws come from one forked source per purpose, in the order frames are
+ * sent, and every collection iterated here keeps insertion order. Not thread-safe: the simulator is
+ * single-threaded by design.
+ */
+public final class SimNetwork {
+  private record Pair(NodeId from, NodeId to) {}
+
+  /** One direction of a link: busy until a time, and the last in-order arrival. */
+  private static final class Wire {
+    long busyUntil;
+    long lastArrival;
+  }
+
+  private final Simulation sim;
+  private final RandomSource lossRandom;
+  private final RandomSource latencyRandom;
+  private final RandomSource reorderRandom;
+  private final Map<Pair, LinkModel> models = new HashMap<>();
+  private final Map<Pair, Wire> wires = new HashMap<>();
+  private final Map<String, NodeId> hosts = new HashMap<>();
+  private final Map<NodeId, String> names = new HashMap<>();
+  private final Map<NodeId, SimTransport> listeners = new HashMap<>();
+  private final Set<SimLink> open = new LinkedHashSet<>();
+  private final Partitions partitions = new Partitions();
+  private LinkModel defaultModel = LinkModel.DEFAULT;
+  private Interceptor interceptor;
+
+  SimNetwork(Simulation sim, RandomSource random) {
+    this.sim = sim;
+    this.lossRandom = random.fork();
+    this.latencyRandom = random.fork();
+    this.reorderRandom = random.fork();
+  }
+
+  // ---- configuration ----
+
+  /** The model of every link without one of its own. */
+  public void setDefaultLink(LinkModel model) {
+    defaultModel = model;
+  }
+
+  /** The model of the link between {@code a} and {@code b}, both directions. */
+  public void setLink(NodeId a, NodeId b, LinkModel model) {
+    models.put(new Pair(a, b), model);
+    models.put(new Pair(b, a), model);
+  }
+
+  /** The model frames from {@code from} to {@code to} follow. */
+  public LinkModel link(NodeId from, NodeId to) {
+    return models.getOrDefault(new Pair(from, to), defaultModel);
+  }
+
+  /** Sets the hook that sees every frame before delivery; null removes it. */
+  public void setInterceptor(Interceptor interceptor) {
+    this.interceptor = interceptor;
+  }
+
+  /**
+   * Cuts every link between a node of {@code a} and a node of {@code b}, from now until {@link
+   * #heal}: packets between them are dropped on arrival, and their connections close after the idle
+   * timeout unless healed first.
+   */
+  public void partition(Collection<NodeId> a, Collection<NodeId> b) {
+    Set<NodeId> left = Set.copyOf(a);
+    Set<NodeId> right = Set.copyOf(b);
+    partitions.add(left, right, sim.nanos());
+    sim.trace().record(sim.nanos(), Trace.Kind.PARTITION, "", "", a.size() + "|" + b.size());
+    for (SimLink l : new ArrayList<>(open)) {
+      if (l.peer != null && partitions.separated(l.owner().localId(), l.remote())) {
+        watchPartition(l);
+      }
+    }
+  }
+
+  /** Removes every cut. */
+  public void heal() {
+    if (!partitions.isEmpty()) {
+      partitions.heal();
+      sim.trace().record(sim.nanos(), Trace.Kind.HEAL, "", "", "");
+    }
+  }
+
+  /** Whether a cut separates {@code a} and {@code b} now. */
+  public boolean separated(NodeId a, NodeId b) {
+    return partitions.separated(a, b);
+  }
+
+  // ---- nodes ----
+
+  void addHost(String hostPort, NodeId id, String name) {
+    if (hosts.putIfAbsent(hostPort, id) != null) {
+      throw new IllegalArgumentException(hostPort + " is already a node's address");
+    }
+    names.put(id, name);
+  }
+
+  NodeId resolve(String hostPort) {
+    return hosts.get(hostPort);
+  }
+
+  String name(NodeId id) {
+    String name = names.get(id);
+    return name != null ? name : id.shortString();
+  }
+
+  void listen(SimTransport t) {
+    listeners.put(t.localId(), t);
+  }
+
+  void unlisten(SimTransport t) {
+    listeners.remove(t.localId(), t);
+  }
+
+  /** Whether {@code id}'s node runs now (a crashed or stopped node does not). */
+  boolean isUp(NodeId id) {
+    return listeners.containsKey(id);
+  }
+
+  // ---- connection ends ----
+
+  void opened(SimLink l) {
+    open.add(l);
+    sim.trace()
+        .record(
+            sim.nanos(),
+            Trace.Kind.OPEN,
+            name(l.owner().localId()),
+            name(l.remote()),
+            l.outbound() ? "outbound" : "inbound");
+  }
+
+  void closed(SimLink l, String reason) {
+    open.remove(l);
+    sim.trace()
+        .record(sim.nanos(), Trace.Kind.CLOSE, name(l.owner().localId()), name(l.remote()), reason);
+    SimLink other = l.peer;
+    if (other != null && !other.isClosed()) {
+      // What the other end's keepalives would notice if no goodbye or reset reaches it.
+      sim.schedule(
+          idleTimeout(other),
+          () -> other.closeWithoutGoodbye("idle timeout: peer stopped answering"));
+    }
+  }
+
+  /** An accepted end whose dialler never completes the handshake closes after the timeout. */
+  void watchHandshake(SimLink in) {
+    sim.schedule(
+        in.owner().config().connectTimeout(),
+        () -> {
+          if (in.peer == null) {
+            in.closeWithoutGoodbye("handshake not completed");
+          }
+        });
+  }
+
+  private void watchPartition(SimLink l) {
+    sim.schedule(
+        idleTimeout(l),
+        () -> {
+          if (l.isClosed()) {
+            return;
+          }
+          long since = partitions.separatedSince(l.owner().localId(), l.remote());
+          if (since < 0) {
+            return; // healed in time
+          }
+          long due = since + idleTimeout(l).toNanos();
+          if (due <= sim.nanos()) {
+            l.closeWithoutGoodbye("idle timeout: peer unreachable");
+          } else {
+            watchPartitionAt(l, due);
+          }
+        });
+  }
+
+  private void watchPartitionAt(SimLink l, long dueNanos) {
+    sim.schedule(Duration.ofNanos(dueNanos - sim.nanos()), () -> watchPartition(l));
+  }
+
+  private static Duration idleTimeout(SimLink l) {
+    return l.owner().config().idleTimeout();
+  }
+
+  // ---- packets ----
+
+  /**
+   * Puts {@code packet} on the wire from {@code from} to {@code to}: it waits for the frames before
+   * it, takes its serialization time and a latency sample, and arrives (or is found lost) then.
+   */
+  void send(NodeId from, NodeId to, Packet packet, int bytes) {
+    LinkModel model = link(from, to);
+    Wire wire = wires.computeIfAbsent(new Pair(from, to), p -> new Wire());
+    // Draw every random value for every packet, so one packet's fate never shifts another's.
+    boolean lost = lossRandom.nextDouble() < model.lossProbability();
+    long latency = model.latency().sampleNanos(latencyRandom);
+    boolean held = reorderRandom.nextDouble() < model.reorderProbability();
+    long extra = Math.floorMod(reorderRandom.nextLong(), model.reorderDelay().toNanos() + 1);
+    long now = sim.nanos();
+    wire.busyUntil = Math.max(now, wire.busyUntil) + model.serializationNanos(bytes);
+    long arrival = Math.max(wire.busyUntil + latency, wire.lastArrival);
+    if (held && packet instanceof Packet.Frame) {
+      arrival += extra; // later frames may overtake this one
+    } else {
+      wire.lastArrival = arrival; // FIFO: nothing sent later arrives earlier
+    }
+    Envelope env = packet instanceof Packet.Frame f ? f.envelope() : null;
+    sim.trace().record(now, Trace.Kind.SEND, name(from), name(to), env, packet.label());
+    sim.schedule(Duration.ofNanos(arrival - now), () -> arrive(from, to, packet, lost));
+  }
+
+  private void arrive(NodeId from, NodeId to, Packet packet, boolean lost) {
+    if (packet instanceof Packet.Frame f) {
+      f.from().released(f.size());
+    }
+    if (lost) {
+      drop(from, to, packet, "loss");
+    } else if (partitions.separated(from, to)) {
+      drop(from, to, packet, "partition");
+    } else {
+      switch (packet) {
+        case Packet.Frame f -> arriveFrame(from, to, f);
+        case Packet.Syn s -> arriveSyn(from, to, s);
+        case Packet.SynAck a -> arriveSynAck(from, to, a);
+        case Packet.Refuse r -> arriveRefuse(from, to, r);
+        case Packet.Reset r -> arriveReset(from, to, r);
+      }
+    }
+  }
+
+  private void arriveFrame(NodeId from, NodeId to, Packet.Frame f) {
+    SimLink receiver = f.from().peer;
+    Envelope env = f.envelope();
+    if (receiver == null || receiver.isClosed()) {
+      drop(from, to, f, "connection closed");
+      if (env.getKind() != Kind.KIND_GOAWAY && isUp(to) && !f.from().isClosed()) {
+        send(to, from, new Packet.Reset(f.from()), 0);
+      }
+      return;
+    }
+    if (interceptor != null) {
+      Envelope changed = interceptor.intercept(from, to, env);
+      if (changed == null) {
+        drop(from, to, f, "intercepted");
+        return;
+      }
+      if (!changed.equals(env)) {
+        sim.trace().record(sim.nanos(), Trace.Kind.TAMPER, name(from), name(to), changed, "");
+        env = changed;
+      }
+    }
+    sim.trace().record(sim.nanos(), Trace.Kind.DELIVER, name(from), name(to), env, "");
+    receiver.receive(env);
+  }
+
+  private void arriveSyn(NodeId from, NodeId to, Packet.Syn s) {
+    SimTransport listener = listeners.get(to);
+    if (listener == null) {
+      drop(from, to, s, "host down"); // a down host answers nothing: the dial times out
+      return;
+    }
+    delivered(from, to, s);
+    listener.onSyn(s.dial());
+  }
+
+  private void arriveSynAck(NodeId from, NodeId to, Packet.SynAck a) {
+    SimLink in = a.accepted();
+    if (!a.dial().pending()) {
+      drop(from, to, a, "dial abandoned");
+      if (!in.isClosed() && isUp(to)) {
+        send(to, from, new Packet.Reset(in), 0);
+      }
+    } else if (in.isClosed()) {
+      drop(from, to, a, "closed during setup"); // the refusal that follows says why
+      a.dial()
+          .fail(
+              TransportException.disconnected(
+                  "connection to " + name(from) + " closed during setup"));
+    } else {
+      delivered(from, to, a);
+      a.dial().dialer.onSynAck(a.dial(), in);
+    }
+  }
+
+  private void arriveRefuse(NodeId from, NodeId to, Packet.Refuse r) {
+    if (!r.dial().pending()) {
+      drop(from, to, r, "dial abandoned");
+      return;
+    }
+    delivered(from, to, r);
+    r.dial()
+        .fail(
+            TransportException.refused(
+                ErrorCode.PERMISSION_DENIED, "refused by " + name(from) + ": " + r.reason()));
+  }
+
+  private void arriveReset(NodeId from, NodeId to, Packet.Reset r) {
+    if (r.to().isClosed()) {
+      drop(from, to, r, "connection closed");
+      return;
+    }
+    sim.trace().record(sim.nanos(), Trace.Kind.RESET, name(from), name(to), "");
+    r.to().closeWithoutGoodbye("connection reset by peer");
+  }
+
+  private void delivered(NodeId from, NodeId to, Packet p) {
+    sim.trace().record(sim.nanos(), Trace.Kind.DELIVER, name(from), name(to), p.label());
+  }
+
+  private void drop(NodeId from, NodeId to, Packet p, String why) {
+    Envelope env = p instanceof Packet.Frame f ? f.envelope() : null;
+    String label = p.label();
+    sim.trace()
+        .record(
+            sim.nanos(),
+            Trace.Kind.DROP,
+            name(from),
+            name(to),
+            env,
+            label.isEmpty() ? why : label + ": " + why);
+  }
+}

@@ -1,0 +1,70 @@
+package io.ferry.sim.proof;
+
+import io.ferry.core.Hash;
+import io.ferry.core.identity.NodeId;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
+import io.ferry.net.PeerAddress;
+import io.ferry.net.peers.Backoff;
+import io.ferry.net.peers.PeerKeeper;
+import io.ferry.sim.NodeContext;
+import io.ferry.sync.proof.client.SyncConfig;
+import io.ferry.sync.proof.client.SyncManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The syncing node's app for one incarnation: keeps connections to the servers, and runs a {@link
+ * SyncManager} over a {@link SimDiskSyncStore} (which a restart reopens from the node's disk) that
+ * bulk-loads into a fresh local MerkleDB at the end. Everything comes from the {@link NodeContext}:
+ * transport, scheduler, randomness.
+ */
+final class SyncClient implements AutoCloseable {
+  /** Where the sync store lives on the node's disk. */
+  static final String STORE = "sync/";
+
+  final SyncManager sync;
+  final MerkleDB local;
+  private final PeerKeeper keeper;
+
+  SyncClient(
+      NodeContext ctx,
+      List<PeerAddress> servers,
+      Hash target,
+      SyncConfig config,
+      List<RecordingTransport.Asked> asked) {
+    RecordingTransport transport =
+        new RecordingTransport(ctx.transport(), ctx.incarnation(), ctx.clock()::nanos, asked);
+    local = MerkleDB.inMemory(MerkleDBConfig.defaults().withSyncWrites(false));
+    keeper =
+        new PeerKeeper(
+            transport,
+            ctx.scheduler(),
+            ctx.random().fork(),
+            new Backoff(Duration.ofMillis(250), Duration.ofSeconds(5)));
+    Set<NodeId> ids = new TreeSet<>();
+    for (PeerAddress a : servers) {
+      ids.add(a.expectedId().orElseThrow());
+      keeper.keep(a);
+    }
+    sync =
+        new SyncManager(
+            config,
+            transport,
+            ctx.scheduler(),
+            ctx.random().fork(),
+            new SimDiskSyncStore(ctx.disk(), STORE),
+            sorted -> local.bulkLoad(sorted).root(),
+            ids::contains);
+    sync.start(target);
+  }
+
+  @Override
+  public void close() {
+    sync.close();
+    keeper.close();
+    local.close();
+  }
+}
