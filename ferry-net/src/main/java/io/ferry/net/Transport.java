@@ -25,6 +25,9 @@ public interface Transport extends AutoCloseable {
   /** This node's id, the key its handshakes prove. */
   NodeId localId();
 
+  /** Where peers reach this node, with its id. */
+  PeerAddress address();
+
   /**
    * Handles frames of {@code protocol} with {@code handler}; one handler per protocol. Register
    * before connecting: a request for an unregistered protocol is refused with {@code UNSUPPORTED}.

@@ -11,7 +11,6 @@ import io.ferry.snapshot.SnapshotScheduler;
 import io.ferry.snapshot.SnapshotWriter;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -30,21 +29,18 @@ final class LiveStore implements Follower.Store, AutoCloseable {
   private static final long ARCHIVE_WAIT_SECONDS = 120;
 
   private final NodeConfig config;
+  private final NodeEnvironment env;
   private final ExecutorService archiver;
   private volatile MerkleDB db;
   private volatile Optional<SnapshotScheduler> snapshots;
   private Consumer<MerkleDB> onSwitch = db -> {};
   private boolean closed;
 
-  LiveStore(NodeConfig config, MerkleDB db) {
+  LiveStore(NodeConfig config, NodeEnvironment env, MerkleDB db) {
     this.config = config;
-    this.archiver =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "ferry-snapshot");
-              t.setDaemon(true);
-              return t;
-            });
+    this.env = env;
+    // One worker: archives are written one at a time, and waitForArchive relies on it.
+    this.archiver = env.workers("ferry-snapshot", 1);
     this.db = db;
     this.snapshots = schedulerFor(db);
   }
@@ -88,8 +84,8 @@ final class LiveStore implements Follower.Store, AutoCloseable {
     log.info("rebuilding the store in {} (was at height {})", config.stateDir(), old.height());
     waitForArchive();
     old.close();
-    NodeStores.delete(config.stateDir());
-    MerkleDB fresh = NodeStores.open(config.stateDir(), old.branchFactor().width());
+    env.deleteStore(config.stateDir());
+    MerkleDB fresh = env.openStore(config.stateDir(), old.branchFactor().width());
     db = fresh;
     snapshots = schedulerFor(fresh);
     onSwitch.accept(fresh);

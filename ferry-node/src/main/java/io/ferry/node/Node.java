@@ -4,11 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
-import io.ferry.core.identity.KeyFile;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
-import io.ferry.core.runtime.ExecutorScheduler;
-import io.ferry.core.runtime.SecureRandomSource;
+import io.ferry.core.runtime.Scheduler;
 import io.ferry.gossip.head.HeadExchange;
 import io.ferry.gossip.head.HeadTrust;
 import io.ferry.gossip.head.SignedHead;
@@ -19,12 +17,9 @@ import io.ferry.http.SnapshotHttpServer;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
 import io.ferry.net.PeerAddress;
-import io.ferry.net.TransportConfig;
-import io.ferry.net.metrics.TransportMetrics;
+import io.ferry.net.Transport;
 import io.ferry.net.peers.Backoff;
 import io.ferry.net.peers.PeerKeeper;
-import io.ferry.net.peers.PeerManager;
-import io.ferry.net.tcp.NettyTransport;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.node.follow.Follower;
 import io.ferry.node.follow.Head;
@@ -34,10 +29,10 @@ import io.ferry.snapshot.SnapshotArchives;
 import io.ferry.sync.proof.ProofServerConfig;
 import io.ferry.sync.proof.ProofSyncServer;
 import io.ferry.sync.proof.client.ChangeCatchUp;
-import io.ferry.sync.proof.client.RocksSyncStore;
 import io.ferry.sync.proof.client.SyncConfig;
 import io.ferry.sync.proof.client.SyncManager;
 import io.ferry.sync.proof.client.SyncStats;
+import io.ferry.sync.proof.client.SyncStore;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
@@ -50,7 +45,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +72,8 @@ public final class Node implements AutoCloseable {
   // Closed in the reverse order of their start: a stack.
   private final Deque<AutoCloseable> closers = new ArrayDeque<>();
   private final LiveStore store;
-  private NettyTransport transport;
+  private final NodeEnvironment env;
+  private Transport transport;
   private ProofSyncServer proofServer;
   private HeadExchange heads;
   private Producer producer;
@@ -87,8 +82,9 @@ public final class Node implements AutoCloseable {
   private InetSocketAddress httpAddress;
   private boolean closed;
 
-  private Node(NodeConfig config, NodeKey key, LiveStore store) {
+  private Node(NodeConfig config, NodeEnvironment env, NodeKey key, LiveStore store) {
     this.config = config;
+    this.env = env;
     this.key = key;
     this.store = store;
   }
@@ -100,9 +96,19 @@ public final class Node implements AutoCloseable {
    * @throws FerryException when the key or store cannot be opened or a port cannot be bound
    */
   public static Node start(NodeConfig config) {
-    NodeKey key = KeyFile.loadOrCreate(config.keyFile());
-    LiveStore store = new LiveStore(config, NodeStores.open(config.stateDir(), null));
-    Node node = new Node(config, key, store);
+    return start(config, NodeEnvironment.standard());
+  }
+
+  /**
+   * Starts a node in {@code env}: {@link NodeEnvironment#standard()} for the real world, or the
+   * simulator's.
+   *
+   * @throws FerryException when the key or store cannot be opened or a port cannot be bound
+   */
+  public static Node start(NodeConfig config, NodeEnvironment env) {
+    NodeKey key = env.key(config);
+    LiveStore store = new LiveStore(config, env, env.openStore(config.stateDir(), null));
+    Node node = new Node(config, env, key, store);
     try {
       node.assemble();
       return node;
@@ -118,19 +124,17 @@ public final class Node implements AutoCloseable {
         key.id(),
         role(),
         config.data().toAbsolutePath());
-    transport =
-        NettyTransport.start(
-            key,
-            config.p2p(),
-            TransportConfig.DEFAULT,
-            PeerManager.Config.DEFAULT,
-            new TransportMetrics(registry));
+    transport = env.transport(key, config, registry);
     closers.push(transport);
-    proofServer = ProofSyncServer.start(transport, store.current(), ProofServerConfig.defaults());
+    Scheduler gossipScheduler = scheduler("ferry-gossip");
+    ProofServerConfig proofConfig = ProofServerConfig.defaults();
+    ExecutorService proofWorkers = workers("ferry-proof", proofConfig.threads());
+    proofServer =
+        ProofSyncServer.start(
+            transport, store.current(), proofConfig, proofWorkers, gossipScheduler.clock());
     closers.push(proofServer);
     store.onSwitch(proofServer::switchTo);
 
-    ExecutorScheduler gossipScheduler = scheduler("ferry-gossip");
     if (config.follows()) {
       startFollower(gossipScheduler);
     } else {
@@ -151,7 +155,7 @@ public final class Node implements AutoCloseable {
     closers.push(heads);
 
     PeerKeeper keeper =
-        new PeerKeeper(transport, gossipScheduler, new SecureRandomSource(), Backoff.DEFAULT);
+        new PeerKeeper(transport, gossipScheduler, env.random("peers"), Backoff.DEFAULT);
     closers.push(keeper);
     for (PeerAddress p : config.peers()) {
       keeper.keep(p);
@@ -161,14 +165,22 @@ public final class Node implements AutoCloseable {
     log.info("node {} listening at {}", key.id(), transport.address());
   }
 
-  private ExecutorScheduler scheduler(String name) {
-    ExecutorScheduler s = new ExecutorScheduler(name, 1);
-    closers.push(s);
+  private Scheduler scheduler(String name) {
+    Scheduler s = env.scheduler(name);
+    if (s instanceof AutoCloseable c) {
+      closers.push(c);
+    }
     return s;
   }
 
+  private ExecutorService workers(String name, int threads) {
+    ExecutorService w = env.workers(name, threads);
+    closers.push(w::shutdownNow);
+    return w;
+  }
+
   private void startProducer() {
-    ExecutorScheduler produceScheduler = scheduler("ferry-produce");
+    Scheduler produceScheduler = scheduler("ferry-produce");
     Producer p =
         new Producer(
             store.current(),
@@ -201,26 +213,18 @@ public final class Node implements AutoCloseable {
     store.snapshots().ifPresent(s -> s.onCommit(r));
   }
 
-  private void startFollower(ExecutorScheduler gossipScheduler) {
-    ExecutorScheduler syncScheduler = scheduler("ferry-sync");
-    RocksSyncStore staging = new RocksSyncStore(config.stagingDir(), false);
+  private void startFollower(Scheduler gossipScheduler) {
+    Scheduler syncScheduler = scheduler("ferry-sync");
+    SyncStore staging = env.openStaging(config.stagingDir());
     closers.push(staging);
     ExecutorService verifiers =
-        Executors.newFixedThreadPool(
-            Math.max(1, Runtime.getRuntime().availableProcessors()),
-            r -> {
-              Thread t = new Thread(r, "ferry-sync-verify");
-              t.setDaemon(true);
-              return t;
-            });
-    closers.push(verifiers::shutdownNow);
+        workers("ferry-sync-verify", Math.max(1, Runtime.getRuntime().availableProcessors()));
     SyncConfig syncConfig =
         SyncConfig.DEFAULT
             .withWorkLimit(config.workLimit())
             .withBranchFactor(store.current().branchFactor());
     ChangeCatchUp changes =
-        new ChangeCatchUp(
-            syncConfig, transport, syncScheduler, new SecureRandomSource(), p -> true);
+        new ChangeCatchUp(syncConfig, transport, syncScheduler, env.random("catch-up"), p -> true);
     Follower.CatchUp catchUp =
         new Follower.CatchUp() {
           @Override
@@ -243,7 +247,7 @@ public final class Node implements AutoCloseable {
                     syncConfig,
                     transport,
                     syncScheduler,
-                    new SecureRandomSource(),
+                    env.random("sync"),
                     staging,
                     loader,
                     p -> true,

@@ -5,6 +5,7 @@ import io.ferry.core.FerryException;
 import io.ferry.merkledb.BranchFactor;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
+import io.ferry.merkledb.store.KvStore;
 import io.ferry.merkledb.store.RocksStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +25,17 @@ public final class NodeStores {
   public static MerkleDB open(Path stateDir, Integer branchFactor) {
     MerkleDBConfig config = MerkleDBConfig.defaults();
     RocksStore store = new RocksStore(stateDir, config.blockCacheBytes(), config.syncWrites());
+    return open(store, stateDir.toString(), branchFactor);
+  }
+
+  /**
+   * Opens the MerkleDB in {@code store}, which it then owns (a failure closes it).
+   *
+   * @param where names the store in errors
+   * @param branchFactor for a new store (null: 16); a stored one that differs is an error
+   */
+  public static MerkleDB open(KvStore store, String where, Integer branchFactor) {
+    MerkleDBConfig config = MerkleDBConfig.defaults();
     try {
       BranchFactor stored = MerkleDB.storedBranchFactor(store).orElse(null);
       BranchFactor asked = branchFactor == null ? null : BranchFactor.of(branchFactor);
@@ -31,7 +43,7 @@ public final class NodeStores {
         throw new FerryException(
             ErrorCode.INVALID_ARGUMENT,
             "the store in "
-                + stateDir
+                + where
                 + " has branch factor "
                 + stored.width()
                 + "; --branch-factor "

@@ -126,6 +126,7 @@ public final class SimNode<A> {
     log.debug("{} crashed", name);
     scheduler.kill();
     transport.crash();
+    disk.crash(random);
     down();
   }
 

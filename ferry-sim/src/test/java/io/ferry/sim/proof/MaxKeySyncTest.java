@@ -9,6 +9,7 @@ import io.ferry.sim.LinkModel;
 import io.ferry.sim.SimNode;
 import io.ferry.sim.SimSeed;
 import io.ferry.sim.SimSeedExtension;
+import io.ferry.sim.node.SimDiskSyncStore;
 import io.ferry.sync.proof.ProofSyncServer;
 import io.ferry.sync.proof.client.SyncConfig;
 import io.ferry.sync.proof.client.SyncManager;

@@ -8,6 +8,7 @@ import io.ferry.net.PeerAddress;
 import io.ferry.net.peers.Backoff;
 import io.ferry.net.peers.PeerKeeper;
 import io.ferry.sim.NodeContext;
+import io.ferry.sim.node.SimDiskSyncStore;
 import io.ferry.sync.proof.client.SyncConfig;
 import io.ferry.sync.proof.client.SyncManager;
 import java.time.Duration;

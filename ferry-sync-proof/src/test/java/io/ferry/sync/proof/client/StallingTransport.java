@@ -49,6 +49,11 @@ final class StallingTransport implements Transport {
   }
 
   @Override
+  public io.ferry.net.PeerAddress address() {
+    return delegate.address();
+  }
+
+  @Override
   public void register(ProtocolId protocol, ProtocolHandler handler) {
     delegate.register(protocol, handler);
   }

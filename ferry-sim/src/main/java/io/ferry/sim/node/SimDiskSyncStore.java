@@ -1,4 +1,4 @@
-package io.ferry.sim.proof;
+package io.ferry.sim.node;
 
 import com.google.protobuf.ByteString;
 import io.ferry.core.Bytes;
@@ -36,13 +36,13 @@ import java.util.Optional;
  * <p>Layout: {@code <prefix>kv/<hex key>} holds a staged value, {@code <prefix>progress} the target
  * and the completed ranges.
  */
-final class SimDiskSyncStore implements SyncStore {
+public final class SimDiskSyncStore implements SyncStore {
   private final SimDisk disk;
   private final String prefix;
   private final MemorySyncStore memory = new MemorySyncStore();
 
   /** Opens the store {@code disk} holds under {@code prefix}, empty if it holds none. */
-  SimDiskSyncStore(SimDisk disk, String prefix) {
+  public SimDiskSyncStore(SimDisk disk, String prefix) {
     this.disk = disk;
     this.prefix = prefix;
     Optional<ByteString> progress = disk.get(prefix + "progress");
@@ -58,12 +58,12 @@ final class SimDiskSyncStore implements SyncStore {
   }
 
   /** The progress a store on {@code disk} holds now, without opening it. */
-  static Optional<Progress> progressOn(SimDisk disk, String prefix) {
+  public static Optional<Progress> progressOn(SimDisk disk, String prefix) {
     return disk.get(prefix + "progress").map(SimDiskSyncStore::decode);
   }
 
   /** What a store records besides its data. */
-  record Progress(Hash target, List<CompletedRange> ranges) {}
+  public record Progress(Hash target, List<CompletedRange> ranges) {}
 
   @Override
   public Optional<Hash> target() {

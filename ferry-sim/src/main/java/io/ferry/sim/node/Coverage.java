@@ -1,4 +1,4 @@
-package io.ferry.sim.proof;
+package io.ferry.sim.node;
 
 import io.ferry.core.Bytes;
 import io.ferry.core.KeyRange;
@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** Key-range coverage arithmetic for checking sync progress. */
-final class Coverage {
+public final class Coverage {
   private Coverage() {}
 
   private static final Comparator<Optional<Bytes>> STARTS =
@@ -17,7 +17,7 @@ final class Coverage {
           a.isEmpty() ? (b.isEmpty() ? 0 : -1) : (b.isEmpty() ? 1 : a.get().compareTo(b.get()));
 
   /** The ranges merged where they touch or overlap, in order. */
-  static List<KeyRange> union(List<KeyRange> ranges) {
+  public static List<KeyRange> union(List<KeyRange> ranges) {
     List<KeyRange> sorted = new ArrayList<>(ranges);
     sorted.sort((x, y) -> STARTS.compare(x.start(), y.start()));
     List<KeyRange> out = new ArrayList<>();
@@ -48,7 +48,7 @@ final class Coverage {
   }
 
   /** Whether {@code inner} lies within {@code outer}. */
-  static boolean contains(KeyRange outer, KeyRange inner) {
+  public static boolean contains(KeyRange outer, KeyRange inner) {
     boolean startOk =
         outer.start().isEmpty()
             || (inner.start().isPresent()
@@ -60,7 +60,7 @@ final class Coverage {
   }
 
   /** A range of {@code before} that {@code after} no longer covers, described, or null. */
-  static String lost(List<CompletedRange> before, List<CompletedRange> after) {
+  public static String lost(List<CompletedRange> before, List<CompletedRange> after) {
     List<KeyRange> now = union(after.stream().map(CompletedRange::range).toList());
     for (CompletedRange c : before) {
       if (now.stream().noneMatch(u -> contains(u, c.range()))) {

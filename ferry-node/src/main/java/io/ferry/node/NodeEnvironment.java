@@ -1,0 +1,62 @@
+package io.ferry.node;
+
+import io.ferry.core.identity.NodeKey;
+import io.ferry.core.runtime.RandomSource;
+import io.ferry.core.runtime.Scheduler;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.net.Transport;
+import io.ferry.node.config.NodeConfig;
+import io.ferry.sync.proof.client.SyncStore;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Everything a {@link Node} takes from the world around it: its key, its transport, its timers and
+ * threads, its randomness and its stores. {@link #standard()} is the real world (a key file, Netty
+ * over TCP, threads, RocksDB); the simulator gives a node one made of a simulated network and disk
+ * on one virtual-time thread. The node's assembly and protocol code are the same in both: nothing
+ * in {@link Node} knows which one it runs on.
+ *
+ * <p>What an environment hands out that is {@link AutoCloseable} belongs to the node, which closes
+ * it when it stops. Implementations are thread-safe.
+ */
+public interface NodeEnvironment {
+  /** The node's identity; created on the first start. */
+  NodeKey key(NodeConfig config);
+
+  /** The node's transport, listening where {@code config} says. */
+  Transport transport(NodeKey key, NodeConfig config, PrometheusRegistry registry);
+
+  /** A scheduler of its own for the part named {@code name} (one thread, in the real world). */
+  Scheduler scheduler(String name);
+
+  /** Randomness for the part named {@code name}. */
+  RandomSource random(String name);
+
+  /**
+   * Workers for blocking or CPU-bound work that must not hold up a scheduler: proof verification,
+   * archive writing.
+   *
+   * @param threads how many may run at once (a real environment's pool size)
+   */
+  ExecutorService workers(String name, int threads);
+
+  /**
+   * Opens (or creates) the MerkleDB in {@code dir}.
+   *
+   * @param branchFactor for a new store (null: 16); a stored one that differs is an error
+   */
+  MerkleDB openStore(Path dir, Integer branchFactor);
+
+  /** Deletes the store in {@code dir}, if there is one. */
+  void deleteStore(Path dir);
+
+  /** Opens the staging store a full sync keeps its verified data and progress in. */
+  SyncStore openStaging(Path dir);
+
+  /** The real world: a key file, Netty over TCP, threads, RocksDB with fsync. */
+  static NodeEnvironment standard() {
+    return StandardEnvironment.INSTANCE;
+  }
+}

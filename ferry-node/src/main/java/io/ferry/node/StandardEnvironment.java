@@ -1,0 +1,78 @@
+package io.ferry.node;
+
+import io.ferry.core.identity.KeyFile;
+import io.ferry.core.identity.NodeKey;
+import io.ferry.core.runtime.ExecutorScheduler;
+import io.ferry.core.runtime.RandomSource;
+import io.ferry.core.runtime.Scheduler;
+import io.ferry.core.runtime.SecureRandomSource;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.net.Transport;
+import io.ferry.net.TransportConfig;
+import io.ferry.net.metrics.TransportMetrics;
+import io.ferry.net.peers.PeerManager;
+import io.ferry.net.tcp.NettyTransport;
+import io.ferry.node.config.NodeConfig;
+import io.ferry.sync.proof.client.RocksSyncStore;
+import io.ferry.sync.proof.client.SyncStore;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The real world of {@link NodeEnvironment#standard()}: the key file, Netty over TCP with TLS, one
+ * daemon thread per scheduler, {@link SecureRandomSource}, RocksDB stores that fsync. Stateless.
+ */
+final class StandardEnvironment implements NodeEnvironment {
+  static final StandardEnvironment INSTANCE = new StandardEnvironment();
+
+  private StandardEnvironment() {}
+
+  @Override
+  public NodeKey key(NodeConfig config) {
+    return KeyFile.loadOrCreate(config.keyFile());
+  }
+
+  @Override
+  public Transport transport(NodeKey key, NodeConfig config, PrometheusRegistry registry) {
+    return NettyTransport.start(
+        key,
+        config.p2p(),
+        TransportConfig.DEFAULT,
+        PeerManager.Config.DEFAULT,
+        new TransportMetrics(registry));
+  }
+
+  @Override
+  public Scheduler scheduler(String name) {
+    return new ExecutorScheduler(name, 1);
+  }
+
+  @Override
+  public RandomSource random(String name) {
+    return new SecureRandomSource();
+  }
+
+  @Override
+  public ExecutorService workers(String name, int threads) {
+    return Executors.newFixedThreadPool(
+        threads, Thread.ofPlatform().name(name + "-", 0).daemon().factory());
+  }
+
+  @Override
+  public MerkleDB openStore(Path dir, Integer branchFactor) {
+    return NodeStores.open(dir, branchFactor);
+  }
+
+  @Override
+  public void deleteStore(Path dir) {
+    NodeStores.delete(dir);
+  }
+
+  @Override
+  public SyncStore openStaging(Path dir) {
+    // Verified data a restart must not lose: every write is synced.
+    return new RocksSyncStore(dir, true);
+  }
+}

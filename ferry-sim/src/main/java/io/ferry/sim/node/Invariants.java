@@ -1,0 +1,155 @@
+package io.ferry.sim.node;
+
+import io.ferry.core.Hash;
+import io.ferry.core.identity.NodeId;
+import io.ferry.merkledb.Revision;
+import io.ferry.node.Node;
+import io.ferry.sim.SimNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What must hold in every whole-node simulation, checked every few seconds of virtual time and at
+ * the end:
+ *
+ * <ul>
+ *   <li><b>Same state.</b> An honest node's store is at a state the producer had at the same height
+ *       (its root equals the producer's root there). A store holding an unverified key would have
+ *       another root, so this also says no store ever held one where the checker could see it.
+ *   <li><b>Never back.</b> A node's height never goes down, within an incarnation or across a crash
+ *       and restart.
+ *   <li><b>No stall.</b> At the end, after the faults have healed, every honest node is up and
+ *       within {@link #MAX_LAG} commits of the producer.
+ *   <li><b>Liars banned, honest ones not.</b> At the end every liar is banned by some honest node,
+ *       and no honest node is banned by another.
+ * </ul>
+ *
+ * <p>Violations are collected, not thrown, so a run reports all of them. Single-threaded.
+ */
+final class Invariants {
+  /** Commits an honest node may be behind the producer at the end of a run. */
+  static final long MAX_LAG = 5;
+
+  private final TreeMap<Long, Hash> producerRoots = new TreeMap<>();
+  private final Map<String, Long> lastHeight = new TreeMap<>();
+  private final Map<String, Long> heightAtCrash = new TreeMap<>();
+  private final List<String> violations = new ArrayList<>();
+  private long checks;
+  private long fullSyncs;
+  private long producerHeight;
+
+  void check(NodeSimulation s, boolean end) {
+    checks++;
+    String at = "at " + s.simulation().now().toSeconds() + "s: ";
+    SimNode<Node> producer = s.producer();
+    if (producer.isUp()) {
+      for (Revision r : producer.app().store().revisions()) {
+        Hash before = producerRoots.put(r.height(), r.root());
+        if (before != null && !before.equals(r.root())) {
+          violate(at + "the producer's root at height " + r.height() + " changed");
+        }
+      }
+      producerHeight = producer.app().store().height();
+    }
+    for (SimNode<Node> n : s.honest()) {
+      if (!n.isUp()) {
+        if (end) {
+          violate(at + n.name() + " is down at the end");
+        }
+        continue;
+      }
+      Revision r = NodeSimulation.revisionOf(n.app());
+      seen(at, n.name(), r);
+      if (end) {
+        if (producerHeight - r.height() > MAX_LAG) {
+          violate(
+              at
+                  + n.name()
+                  + " stalled at height "
+                  + r.height()
+                  + " while the producer is at "
+                  + producerHeight);
+        }
+        if (n.app().follower().flatMap(f -> f.syncStats()).isPresent()) {
+          fullSyncs++;
+        }
+      }
+    }
+    if (end) {
+      for (NodeId liar : s.liarIds()) {
+        boolean banned = false;
+        for (SimNode<Node> n : s.honest()) {
+          banned |= n.isUp() && n.transport().peerManager().isBanned(liar);
+        }
+        if (!banned) {
+          violate(at + "liar " + liar.shortString() + " is banned by no honest node");
+        }
+      }
+      for (SimNode<Node> n : s.honest()) {
+        for (SimNode<Node> judge : s.honest()) {
+          if (judge.isUp() && judge.transport().peerManager().isBanned(n.id())) {
+            violate(at + judge.name() + " banned honest " + n.name());
+          }
+        }
+      }
+    }
+  }
+
+  private void seen(String at, String name, Revision r) {
+    if (r.height() == 0 && r.root().isZero()) {
+      return; // nothing synced yet
+    }
+    Hash expected = producerRoots.get(r.height());
+    if (expected == null) {
+      violate(at + name + " is at height " + r.height() + ", a state the producer never had");
+    } else if (!expected.equals(r.root())) {
+      violate(
+          at + name + " has root " + r.root() + " at height " + r.height() + ", not " + expected);
+    }
+    Long last = lastHeight.put(name, r.height());
+    if (last != null && r.height() < last) {
+      violate(at + name + " went back from height " + last + " to " + r.height());
+    }
+  }
+
+  void beforeCrash(SimNode<Node> node) {
+    heightAtCrash.put(node.name(), NodeSimulation.revisionOf(node.app()).height());
+  }
+
+  /** A restarted node's store holds at least what it held when it crashed: commits are synced. */
+  void afterRestart(SimNode<Node> node) {
+    Long before = heightAtCrash.get(node.name());
+    long now = NodeSimulation.revisionOf(node.app()).height();
+    if (before != null && now < before) {
+      violate(node.name() + " restarted at height " + now + " after crashing at " + before);
+    }
+  }
+
+  private void violate(String what) {
+    if (violations.size() < 100) {
+      violations.add(what);
+    }
+  }
+
+  List<String> violations() {
+    return List.copyOf(violations);
+  }
+
+  long checks() {
+    return checks;
+  }
+
+  long fullSyncs() {
+    return fullSyncs;
+  }
+
+  long producerHeight() {
+    return producerHeight;
+  }
+
+  TreeMap<Long, Hash> producerRoots() {
+    return producerRoots;
+  }
+}

@@ -1,0 +1,381 @@
+package io.ferry.sim.node;
+
+import com.google.protobuf.ByteString;
+import io.ferry.core.Hash;
+import io.ferry.core.identity.NodeId;
+import io.ferry.core.identity.NodeKey;
+import io.ferry.gossip.head.SignedHead;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.Revision;
+import io.ferry.net.ProtocolId;
+import io.ferry.node.Node;
+import io.ferry.node.config.NodeSettings;
+import io.ferry.sim.Latency;
+import io.ferry.sim.LinkModel;
+import io.ferry.sim.SimNode;
+import io.ferry.sim.Simulation;
+import io.ferry.wire.v1.Envelope;
+import io.ferry.wire.v1.HeadResponse;
+import io.ferry.wire.v1.Kind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Whole Ferry nodes, the same {@link Node} assembly a real node runs, in the simulator: a producer
+ * that commits, followers that proof-sync, follow with change proofs and serve each other, and
+ * (with {@link Fault#LIARS}) followers whose every answer lies, over a simulated network and disk
+ * in virtual time. Faults are injected during the first {@link #FAULT_SHARE} of the run; the rest
+ * lets the network heal and converge. {@link Invariants} are checked every {@link #CHECK_EVERY} of
+ * virtual time and at the end.
+ *
+ * <p>A run is a function of its {@link Options}: the same options give the same {@link
+ * Report#traceHash}. Not thread-safe: a run owns the calling thread.
+ */
+public final class NodeSimulation {
+  /** Virtual time between two invariant checks. */
+  public static final Duration CHECK_EVERY = Duration.ofSeconds(10);
+
+  /** The part of the run during which faults are injected; the rest is for healing. */
+  public static final double FAULT_SHARE = 0.6;
+
+  /** Faults a run can inject. */
+  public enum Fault {
+    /** Nodes, the producer among them, lose power at random instants and restart later. */
+    CRASH,
+    /** The network splits in two at random and heals. */
+    PARTITION,
+    /** Links drop 2% of frames and reorder 5%, with latency from 5 to 80 ms. */
+    LOSS,
+    /** A tenth of the nodes lie: tampered proofs, forged and stranger-signed heads, garbage. */
+    LIARS
+  }
+
+  /**
+   * What to run.
+   *
+   * @param nodes all nodes, the producer and the liars included (at least 2)
+   * @param peersPerNode how many earlier nodes each node dials
+   * @param commitInterval virtual time between the producer's commits
+   * @param updatesPerCommit puts per commit (small state: 32-byte keys, 32-byte values)
+   */
+  public record Options(
+      int nodes,
+      long seed,
+      Duration duration,
+      Set<Fault> faults,
+      int peersPerNode,
+      Duration commitInterval,
+      int updatesPerCommit) {
+    public Options {
+      if (nodes < 2) {
+        throw new IllegalArgumentException("a run needs a producer and a follower: " + nodes);
+      }
+      if (duration.compareTo(CHECK_EVERY) < 0) {
+        throw new IllegalArgumentException("a run lasts at least " + CHECK_EVERY);
+      }
+      faults = Set.copyOf(faults);
+    }
+
+    public static Options of(int nodes, long seed, Duration duration, Set<Fault> faults) {
+      return new Options(nodes, seed, duration, faults, 3, Duration.ofSeconds(1), 20);
+    }
+
+    int liars() {
+      return faults.contains(Fault.LIARS) ? Math.max(1, nodes / 10) : 0;
+    }
+  }
+
+  /**
+   * What a run did.
+   *
+   * @param commits the producer's height at the end
+   * @param fullSyncs full proof syncs that finished, over every node and incarnation
+   * @param crashes power losses injected
+   * @param bans liars banned by at least one honest node, of {@code liars}
+   * @param checks invariant checks made
+   * @param violations broken invariants, empty when the run is good
+   * @param traceHash SHA-256 over every event, equal for equal options
+   */
+  public record Report(
+      Options options,
+      long commits,
+      long fullSyncs,
+      int crashes,
+      int liars,
+      int bans,
+      long checks,
+      List<String> violations,
+      String traceHash,
+      long events) {
+    public boolean ok() {
+      return violations.isEmpty();
+    }
+  }
+
+  private final Options options;
+  private final Simulation sim;
+  private final Random random;
+  private final List<SimNode<Node>> honest = new ArrayList<>();
+  private final List<SimNode<Node>> liars = new ArrayList<>();
+  private final Set<NodeId> liarIds = new LinkedHashSet<>();
+  private final NodeKey stranger;
+  private final Invariants invariants;
+  private SimNode<Node> producer;
+  private int crashes;
+
+  private NodeSimulation(Options options) {
+    this.options = options;
+    this.sim = new Simulation(options.seed());
+    this.random = new Random(options.seed() * 31 + 7);
+    byte[] strangerSeed = new byte[32];
+    random.nextBytes(strangerSeed);
+    this.stranger = NodeKey.fromSeed(strangerSeed);
+    this.invariants = new Invariants();
+  }
+
+  /** Runs {@code options} to the end and reports; never throws for a broken invariant. */
+  public static Report run(Options options) {
+    return new NodeSimulation(options).execute();
+  }
+
+  private Report execute() {
+    if (options.faults().contains(Fault.LOSS)) {
+      sim.network()
+          .setDefaultLink(
+              LinkModel.of(Latency.uniform(Duration.ofMillis(5), Duration.ofMillis(80)))
+                  .withLoss(0.02)
+                  .withReordering(0.05, Duration.ofMillis(50)));
+    }
+    sim.network().setInterceptor(this::lie);
+    startNodes();
+    Duration faultsUntil = Duration.ofMillis((long) (options.duration().toMillis() * FAULT_SHARE));
+    if (options.faults().contains(Fault.CRASH)) {
+      scheduleCrashes(faultsUntil);
+    }
+    if (options.faults().contains(Fault.PARTITION)) {
+      schedulePartitions(faultsUntil);
+    }
+    Duration elapsed = Duration.ZERO;
+    while (elapsed.compareTo(options.duration()) < 0) {
+      Duration step = min(CHECK_EVERY, options.duration().minus(elapsed));
+      sim.run(step);
+      elapsed = elapsed.plus(step);
+      invariants.check(this, false);
+    }
+    invariants.check(this, true);
+    int banned = 0;
+    for (NodeId liar : liarIds) {
+      if (bannedByAnyHonest(liar)) {
+        banned++;
+      }
+    }
+    return new Report(
+        options,
+        producerHeight(),
+        invariants.fullSyncs(),
+        crashes,
+        liarIds.size(),
+        banned,
+        invariants.checks(),
+        invariants.violations(),
+        sim.traceHash().toHex(),
+        sim.events());
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  private void startNodes() {
+    NodeSettings p = base("producer");
+    p.produce = true;
+    p.producer.updatesPerCommit = options.updatesPerCommit();
+    p.producer.commitIntervalMs = options.commitInterval().toMillis();
+    p.producer.valueSize = 32;
+    producer = sim.addNode("producer", ctx -> Node.start(p.toConfig(), new SimEnvironment(ctx)));
+    List<SimNode<Node>> all = new ArrayList<>(List.of(producer));
+    int liarCount = options.liars();
+    for (int i = 1; i < options.nodes(); i++) {
+      String name = String.format("node-%04d", i);
+      boolean liar = i >= options.nodes() - liarCount;
+      NodeSettings s = base(name);
+      s.trustProducer = producer.id().toString();
+      s.peers = new ArrayList<>();
+      for (SimNode<Node> peer : pickPeers(all)) {
+        s.peers.add(peer.address().toString());
+      }
+      SimNode<Node> node =
+          sim.addNode(name, ctx -> Node.start(s.toConfig(), new SimEnvironment(ctx)));
+      all.add(node);
+      if (liar) {
+        liars.add(node);
+        liarIds.add(node.id());
+      } else {
+        honest.add(node);
+      }
+    }
+  }
+
+  private NodeSettings base(String name) {
+    NodeSettings s = new NodeSettings();
+    s.data = "sim/" + name;
+    s.p2p = "127.0.0.1:0"; // the simulated transport has its own address
+    s.http = "off";
+    s.headIntervalMs = 1000L;
+    s.snapshots.fullInterval = 0L; // archives are files; see docs/development.md
+    s.snapshots.incrementalInterval = 0L;
+    return s;
+  }
+
+  /** Up to {@code peersPerNode} distinct earlier nodes, the producer for the first few. */
+  private List<SimNode<Node>> pickPeers(List<SimNode<Node>> earlier) {
+    Set<SimNode<Node>> picked = new LinkedHashSet<>();
+    int want = Math.min(options.peersPerNode(), earlier.size());
+    while (picked.size() < want) {
+      picked.add(earlier.get(random.nextInt(earlier.size())));
+    }
+    return List.copyOf(picked);
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  private void scheduleCrashes(Duration until) {
+    long at = 0;
+    while (true) {
+      at += 5_000 + random.nextInt(20_000);
+      if (at >= until.toMillis()) {
+        return;
+      }
+      int pick = random.nextInt(honest.size() + 1);
+      SimNode<Node> victim = pick == honest.size() ? producer : honest.get(pick);
+      long downFor = 2_000 + random.nextInt(20_000);
+      sim.schedule(
+          Duration.ofMillis(at),
+          () -> {
+            if (victim.isUp()) {
+              invariants.beforeCrash(victim);
+              sim.crash(victim);
+              crashes++;
+              sim.schedule(Duration.ofMillis(downFor), () -> restart(victim));
+            }
+          });
+    }
+  }
+
+  private void restart(SimNode<Node> node) {
+    if (!node.isUp()) {
+      sim.restart(node);
+      invariants.afterRestart(node);
+    }
+  }
+
+  private void schedulePartitions(Duration until) {
+    long at = 0;
+    while (true) {
+      at += 20_000 + random.nextInt(40_000);
+      long lasts = 5_000 + random.nextInt(25_000);
+      if (at + lasts >= until.toMillis()) {
+        return;
+      }
+      List<SimNode<?>> a = new ArrayList<>();
+      List<SimNode<?>> b = new ArrayList<>();
+      for (SimNode<?> n : sim.nodes()) {
+        (random.nextBoolean() ? a : b).add(n);
+      }
+      sim.schedule(Duration.ofMillis(at), () -> sim.partition(a, b));
+      sim.schedule(Duration.ofMillis(at + lasts), sim::heal);
+    }
+  }
+
+  // ------------------------------------------------------------------ liars
+
+  /**
+   * What a liar puts on the wire instead of the truth: proofs with a byte flipped, head answers
+   * with a head that claims the producer but is signed by a stranger, and gossip messages of
+   * garbage. Requests it sends and everything honest nodes send pass unchanged.
+   */
+  private Envelope lie(NodeId from, NodeId to, Envelope env) {
+    if (!liarIds.contains(from) || liarIds.contains(to)) {
+      return env;
+    }
+    ProtocolId protocol = new ProtocolId(env.getProtocolValue());
+    if (env.getKind() == Kind.KIND_RESPONSE && protocol.equals(ProtocolId.PROOF_SYNC)) {
+      byte[] payload = env.getPayload().toByteArray();
+      if (payload.length == 0) {
+        return env;
+      }
+      payload[payload.length / 2] ^= 0x5a;
+      return env.toBuilder().setPayload(ByteString.copyFrom(payload)).build();
+    }
+    if (env.getKind() == Kind.KIND_RESPONSE && protocol.equals(ProtocolId.GOSSIP)) {
+      SignedHead real = SignedHead.sign(stranger, 1L << 40, Hash.ZERO);
+      SignedHead forged = new SignedHead(producer.id(), 1L << 40, Hash.ZERO, real.signature());
+      return env.toBuilder()
+          .setPayload(HeadResponse.newBuilder().setHead(forged.toProto()).build().toByteString())
+          .build();
+    }
+    if (env.getKind() == Kind.KIND_MESSAGE && protocol.equals(ProtocolId.GOSSIP)) {
+      return env.toBuilder().setPayload(ByteString.copyFrom(new byte[] {(byte) 0xff, 1})).build();
+    }
+    return env;
+  }
+
+  private boolean bannedByAnyHonest(NodeId liar) {
+    for (SimNode<Node> n : honest) {
+      if (n.isUp() && n.transport().peerManager().isBanned(liar)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ what the checker reads
+
+  Simulation simulation() {
+    return sim;
+  }
+
+  SimNode<Node> producer() {
+    return producer;
+  }
+
+  List<SimNode<Node>> honest() {
+    return honest;
+  }
+
+  Set<NodeId> liarIds() {
+    return liarIds;
+  }
+
+  long producerHeight() {
+    return producer.isUp() ? producer.app().store().height() : invariants.producerHeight();
+  }
+
+  static Revision revisionOf(Node node) {
+    MerkleDB db = node.store();
+    return db.revision();
+  }
+
+  /** The producer's roots by height, as the checker has seen them. */
+  TreeMap<Long, Hash> producerRoots() {
+    return invariants.producerRoots();
+  }
+
+  static Set<Fault> faults(String list) {
+    Set<Fault> out = EnumSet.noneOf(Fault.class);
+    for (String f : list.split(",")) {
+      if (!f.isBlank()) {
+        out.add(Fault.valueOf(f.strip().toUpperCase(java.util.Locale.ROOT)));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,80 @@
+package io.ferry.sim.node;
+
+import io.ferry.core.identity.NodeKey;
+import io.ferry.core.runtime.RandomSource;
+import io.ferry.core.runtime.Scheduler;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
+import io.ferry.net.Transport;
+import io.ferry.node.NodeEnvironment;
+import io.ferry.node.NodeStores;
+import io.ferry.node.config.NodeConfig;
+import io.ferry.sim.NodeContext;
+import io.ferry.sync.proof.client.SyncStore;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The world of a simulated {@link io.ferry.node.Node}: one incarnation's {@link NodeContext}. Its
+ * key, transport, scheduler and random stream are the context's; workers run tasks inline on the
+ * simulator's thread; stores live on the node's {@link io.ferry.sim.SimDisk} ({@link SimKvStore}
+ * for the MerkleDB, {@link SimDiskSyncStore} for sync staging), so they survive crashes as far as
+ * they were synced.
+ *
+ * <p>Every part gets the one scheduler of the incarnation: the simulator runs a node on one thread
+ * in virtual time, and the scheduler dies with the incarnation on a crash.
+ */
+public final class SimEnvironment implements NodeEnvironment {
+  private final NodeContext context;
+
+  public SimEnvironment(NodeContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public NodeKey key(NodeConfig config) {
+    return context.key();
+  }
+
+  @Override
+  public Transport transport(NodeKey key, NodeConfig config, PrometheusRegistry registry) {
+    return context.transport();
+  }
+
+  @Override
+  public Scheduler scheduler(String name) {
+    return context.scheduler();
+  }
+
+  @Override
+  public RandomSource random(String name) {
+    return context.random().fork();
+  }
+
+  @Override
+  public ExecutorService workers(String name, int threads) {
+    return new DirectExecutorService();
+  }
+
+  @Override
+  public MerkleDB openStore(Path dir, Integer branchFactor) {
+    SimKvStore store =
+        new SimKvStore(context.disk(), storePrefix(dir), MerkleDBConfig.defaults().syncWrites());
+    return NodeStores.open(store, context.name() + ":" + dir, branchFactor);
+  }
+
+  @Override
+  public void deleteStore(Path dir) {
+    SimKvStore.delete(context.disk(), storePrefix(dir));
+  }
+
+  @Override
+  public SyncStore openStaging(Path dir) {
+    return new SimDiskSyncStore(context.disk(), "staging/" + dir + "/");
+  }
+
+  private static String storePrefix(Path dir) {
+    return "store/" + dir + "/";
+  }
+}

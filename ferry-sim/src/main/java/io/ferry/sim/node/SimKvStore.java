@@ -1,0 +1,256 @@
+package io.ferry.sim.node;
+
+import com.google.protobuf.ByteString;
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.merkledb.store.Column;
+import io.ferry.merkledb.store.KvStore;
+import io.ferry.merkledb.store.MemoryStore;
+import io.ferry.merkledb.store.SortedWriter;
+import io.ferry.merkledb.store.StoreIterator;
+import io.ferry.merkledb.store.StoreSnapshot;
+import io.ferry.merkledb.store.WriteBatch;
+import io.ferry.sim.SimDisk;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * A {@link KvStore} on a simulated node's {@link SimDisk}, kept the way RocksDB keeps its data: a
+ * write-ahead log of batches ({@code <prefix>log/<sequence>}, each with a length and a CRC) that is
+ * folded into a checkpoint ({@code <prefix>checkpoint}) every {@link #CHECKPOINT_EVERY} batches.
+ * With {@code syncWrites} each batch is synced before {@link #write} returns; without it, a crash
+ * may lose the newest batches or tear the oldest lost one, and opening the store again stops at the
+ * first record that does not check out, as RocksDB's recovery drops a corrupt log tail. A batch is
+ * never half applied.
+ *
+ * <p>Reads come from memory, rebuilt from the disk when the store is opened. Single-threaded, like
+ * the simulator.
+ */
+public final class SimKvStore implements KvStore {
+  /** Batches between two checkpoints. */
+  static final int CHECKPOINT_EVERY = 256;
+
+  private final SimDisk disk;
+  private final String prefix;
+  private final boolean syncWrites;
+  private final MemoryStore memory = new MemoryStore();
+  private long nextRecord;
+  private long sinceCheckpoint;
+  private boolean closed;
+
+  /** Opens the store {@code disk} holds under {@code prefix}, empty if it holds none. */
+  public SimKvStore(SimDisk disk, String prefix, boolean syncWrites) {
+    this.disk = disk;
+    this.prefix = prefix;
+    this.syncWrites = syncWrites;
+    disk.get(prefix + "checkpoint").ifPresent(c -> memory.write(decode(c, "checkpoint")));
+    boolean intact = true;
+    for (Map.Entry<String, ByteString> e : disk.list(prefix + "log/").entrySet()) {
+      WriteBatch batch = intact ? decodeOrNull(e.getValue()) : null;
+      if (batch == null) {
+        intact = false;
+        disk.remove(e.getKey()); // a torn or orphaned tail: never replayed
+        continue;
+      }
+      memory.write(batch);
+      nextRecord = sequence(e.getKey()) + 1;
+      sinceCheckpoint++;
+    }
+  }
+
+  /** Removes every store {@code disk} holds under {@code prefix}. */
+  public static void delete(SimDisk disk, String prefix) {
+    for (String key : java.util.List.copyOf(disk.list(prefix).keySet())) {
+      disk.remove(key);
+    }
+  }
+
+  @Override
+  public byte[] get(Column column, byte[] key) {
+    checkOpen();
+    return memory.get(column, key);
+  }
+
+  @Override
+  public StoreIterator scan(Column column, byte[] from, byte[] to) {
+    checkOpen();
+    return memory.scan(column, from, to);
+  }
+
+  @Override
+  public StoreSnapshot snapshot() {
+    checkOpen();
+    return memory.snapshot();
+  }
+
+  @Override
+  public void write(WriteBatch batch) {
+    checkOpen();
+    String key = prefix + "log/" + String.format("%019d", nextRecord++);
+    ByteString record = encode(batch);
+    if (syncWrites) {
+      disk.write(key, record);
+      disk.sync();
+    } else {
+      disk.write(key, record);
+    }
+    memory.write(batch);
+    if (++sinceCheckpoint >= CHECKPOINT_EVERY) {
+      checkpoint();
+    }
+  }
+
+  @Override
+  public SortedWriter sortedWriter(Column column) {
+    checkOpen();
+    WriteBatch batch = new WriteBatch();
+    return new SortedWriter() {
+      @Override
+      public void put(byte[] key, byte[] value) {
+        batch.put(column, key, value);
+      }
+
+      @Override
+      public void commit() {
+        write(batch);
+        disk.sync(); // an ingested file is durable once ingested
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /** Folds the log into one durable checkpoint of every column. */
+  private void checkpoint() {
+    disk.sync();
+    WriteBatch all = new WriteBatch();
+    for (Column c : Column.values()) {
+      try (StoreIterator it = memory.scan(c, null, null)) {
+        while (it.next()) {
+          all.put(c, it.key(), it.value());
+        }
+      }
+    }
+    disk.put(prefix + "checkpoint", encode(all));
+    for (String key : java.util.List.copyOf(disk.list(prefix + "log/").keySet())) {
+      disk.remove(key);
+    }
+    sinceCheckpoint = 0;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new FerryException(ErrorCode.ILLEGAL_STATE, "the store " + prefix + " is closed");
+    }
+  }
+
+  private static long sequence(String key) {
+    return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
+  }
+
+  // A record: length (4 bytes), the ops, CRC32 of the ops (8 bytes).
+  private static ByteString encode(WriteBatch batch) {
+    try {
+      ByteArrayOutputStream ops = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(ops);
+      out.writeInt(batch.size());
+      for (WriteBatch.Op op : batch.ops()) {
+        out.writeByte(op.column().ordinal());
+        int kind = op.rangeEnd() != null ? 2 : op.value() == null ? 1 : 0;
+        out.writeByte(kind);
+        writeBytes(out, op.key());
+        if (kind == 0) {
+          writeBytes(out, op.value());
+        } else if (kind == 2) {
+          writeBytes(out, op.rangeEnd());
+        }
+      }
+      out.flush();
+      byte[] body = ops.toByteArray();
+      CRC32 crc = new CRC32();
+      crc.update(body);
+      ByteArrayOutputStream record = new ByteArrayOutputStream(body.length + 12);
+      DataOutputStream r = new DataOutputStream(record);
+      r.writeInt(body.length);
+      r.write(body);
+      r.writeLong(crc.getValue());
+      r.flush();
+      return ByteString.copyFrom(record.toByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  private static WriteBatch decode(ByteString record, String what) {
+    WriteBatch b = decodeOrNull(record);
+    if (b == null) {
+      throw new FerryException(ErrorCode.CORRUPT_DATA, "the store's " + what + " does not decode");
+    }
+    return b;
+  }
+
+  /** The batch in {@code record}, or null when it is torn or corrupt. */
+  private static WriteBatch decodeOrNull(ByteString record) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(record.toByteArray()));
+      int length = in.readInt();
+      if (length < 4 || length > record.size() - 12) {
+        return null;
+      }
+      byte[] body = new byte[length];
+      in.readFully(body);
+      CRC32 crc = new CRC32();
+      crc.update(body);
+      if (in.readLong() != crc.getValue()) {
+        return null;
+      }
+      DataInputStream ops = new DataInputStream(new ByteArrayInputStream(body));
+      WriteBatch batch = new WriteBatch();
+      int n = ops.readInt();
+      Column[] columns = Column.values();
+      for (int i = 0; i < n; i++) {
+        Column column = columns[ops.readUnsignedByte()];
+        int kind = ops.readUnsignedByte();
+        byte[] key = readBytes(ops);
+        switch (kind) {
+          case 0 -> batch.put(column, key, readBytes(ops));
+          case 1 -> batch.delete(column, key);
+          case 2 -> batch.deleteRange(column, key, readBytes(ops));
+          default -> {
+            return null;
+          }
+        }
+      }
+      return batch;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static byte[] readBytes(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > in.available()) {
+      throw new IOException("bad length " + n);
+    }
+    byte[] b = new byte[n];
+    in.readFully(b);
+    return b;
+  }
+}
