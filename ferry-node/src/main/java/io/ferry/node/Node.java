@@ -237,6 +237,11 @@ public final class Node implements AutoCloseable {
             return error instanceof FerryException fe
                 && fe.code() == ErrorCode.INSUFFICIENT_HISTORY;
           }
+
+          @Override
+          public boolean peersBehind(Throwable error) {
+            return error instanceof FerryException fe && fe.code() == ErrorCode.UNAVAILABLE;
+          }
         };
     Follower f =
         new Follower(

@@ -4,6 +4,7 @@ import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.Clock;
 import io.ferry.core.runtime.Scheduler;
 import java.time.Duration;
+import org.slf4j.MDC;
 
 /**
  * The scheduler one incarnation of a node sees: the simulation's, with every task tagged by the
@@ -12,10 +13,12 @@ import java.time.Duration;
  */
 final class NodeScheduler implements Scheduler {
   private final Simulation sim;
+  private final String node;
   private boolean alive = true;
 
-  NodeScheduler(Simulation sim) {
+  NodeScheduler(Simulation sim, String node) {
     this.sim = sim;
+    this.node = node;
   }
 
   @Override
@@ -24,7 +27,13 @@ final class NodeScheduler implements Scheduler {
         delay,
         () -> {
           if (alive) {
-            task.run();
+            // Log lines of every node go to one place: say whose they are.
+            MDC.put("node", node);
+            try {
+              task.run();
+            } finally {
+              MDC.remove("node");
+            }
           }
         });
   }

@@ -102,7 +102,7 @@ public final class SimNode<A> {
       throw new IllegalStateException(name + " is already running");
     }
     incarnation++;
-    scheduler = new NodeScheduler(sim);
+    scheduler = new NodeScheduler(sim, name);
     transport = new SimTransport(sim.network(), id(), address, config, peerConfig, scheduler);
     sim.trace().record(sim.nanos(), Trace.Kind.START, name, "", "incarnation " + incarnation);
     log.debug("{} started, incarnation {}", name, incarnation);

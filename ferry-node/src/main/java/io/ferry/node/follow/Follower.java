@@ -38,6 +38,9 @@ public final class Follower implements AutoCloseable {
   private static final Duration RETRY = Duration.ofSeconds(2);
   private static final Duration STOP_WAIT = Duration.ofSeconds(120);
 
+  /** Heads remembered for catching up to an older one when peers lack the newest. */
+  static final int RECENT_HEADS = 32;
+
   /**
    * The least time between two moves of a running full sync's target. Each move brings every
    * completed range forward with a change proof, whose check rebuilds that staged range: moving at
@@ -70,6 +73,11 @@ public final class Follower implements AutoCloseable {
 
     /** True when {@code error} means no peer can give a change proof: a full sync is needed. */
     boolean needsFullSync(Throwable error);
+
+    /** True when {@code error} means no peer holds that head yet: an older one may do. */
+    default boolean peersBehind(Throwable error) {
+      return false;
+    }
   }
 
   /** The live store, which a full sync of a stale store replaces. */
@@ -90,6 +98,9 @@ public final class Follower implements AutoCloseable {
   private Phase phase = Phase.WAITING;
   private volatile Phase published = Phase.WAITING;
   private Head newest;
+  // The last heads learned, oldest first: when no peer holds the newest yet, an older one they do
+  // hold is still progress (heads travel a hop ahead of the state they name).
+  private final java.util.ArrayDeque<Head> recentHeads = new java.util.ArrayDeque<>();
   private volatile Head at;
   private Head syncTarget;
   // Target moves of the running sync (see RETARGET_INTERVAL).
@@ -153,6 +164,10 @@ public final class Follower implements AutoCloseable {
             return;
           }
           newest = head;
+          recentHeads.addLast(head);
+          if (recentHeads.size() > RECENT_HEADS) {
+            recentHeads.removeFirst();
+          }
           advance();
         });
   }
@@ -195,7 +210,7 @@ public final class Follower implements AutoCloseable {
         } else if (db.root().isZero() || staging.target().isPresent()) {
           startFullSync();
         } else {
-          startCatchUp();
+          startCatchUp(newest);
         }
       }
     }
@@ -309,9 +324,8 @@ public final class Follower implements AutoCloseable {
     advance();
   }
 
-  private void startCatchUp() {
+  private void startCatchUp(Head target) {
     setPhase(Phase.CATCHING_UP);
-    Head target = newest;
     catchUp
         .catchUp(target)
         .whenComplete((rev, error) -> scheduler.execute(() -> catchUpEnded(target, rev, error)));
@@ -335,6 +349,16 @@ public final class Follower implements AutoCloseable {
       setPhase(Phase.WAITING);
       startFullSync();
     } else {
+      Optional<Head> older =
+          catchUp.peersBehind(cause) ? olderThan(target) : Optional.<Head>empty();
+      if (older.isPresent()) {
+        log.debug(
+            "follower: no peer holds height {} yet; catching up to {} first",
+            target.height(),
+            older.get().height());
+        startCatchUp(older.get());
+        return;
+      }
       log.warn(
           "follower: catch-up to height {} failed, retrying: {}",
           target.height(),
@@ -342,6 +366,20 @@ public final class Follower implements AutoCloseable {
       setPhase(Phase.FOLLOWING);
       scheduler.schedule(RETRY, this::advance);
     }
+  }
+
+  /** The newest remembered head below {@code target} that would still move the store forward. */
+  private Optional<Head> olderThan(Head target) {
+    java.util.Iterator<Head> it = recentHeads.descendingIterator();
+    while (it.hasNext()) {
+      Head h = it.next();
+      if (h.height() < target.height()) {
+        return passed(h.height(), h.root()) || h.height() == store.current().height()
+            ? Optional.empty()
+            : Optional.of(h);
+      }
+    }
+    return Optional.empty();
   }
 
   private static Throwable unwrap(Throwable t) {

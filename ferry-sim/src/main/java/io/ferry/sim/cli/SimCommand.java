@@ -77,7 +77,7 @@ public final class SimCommand implements Callable<Integer> {
       Runtime rt = Runtime.getRuntime();
       out.printf(
           "sim seed=%d nodes=%d virtual=%s faults=%s: %d commits, %d nodes synced, %d crashes,"
-              + " %d/%d liars banned, %d checks, %d events, %.1f s wall, %d MiB heap; trace %s: %s%n",
+              + " %d/%d liars banned, lag %d, %d checks, %d events, %.1f s wall, %d MiB heap; trace %s: %s%n",
           s,
           nodes,
           duration,
@@ -87,6 +87,7 @@ public final class SimCommand implements Callable<Integer> {
           r.crashes(),
           r.bans(),
           r.liars(),
+          r.maxLag(),
           r.checks(),
           r.events(),
           wall,
@@ -135,7 +136,9 @@ public final class SimCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     // Before any logger exists: ferry-node's logback.xml (a node's) is on this class path too.
-    System.setProperty("logback.configurationFile", "logback-sim.xml");
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "logback-sim.xml");
+    }
     CommandLine cli = new CommandLine(new SimCommand());
     System.exit(cli.execute(args));
   }

@@ -99,6 +99,7 @@ public final class NodeSimulation {
    * @param crashes power losses injected
    * @param bans liars banned by at least one honest node, of {@code liars}
    * @param checks invariant checks made
+   * @param maxLag the most commits an honest node was behind the producer at the end
    * @param violations broken invariants, empty when the run is good
    * @param traceHash SHA-256 over every event, equal for equal options
    */
@@ -110,6 +111,7 @@ public final class NodeSimulation {
       int liars,
       int bans,
       long checks,
+      long maxLag,
       List<String> violations,
       String traceHash,
       long events) {
@@ -129,7 +131,7 @@ public final class NodeSimulation {
   private SimNode<Node> producer;
   private int crashes;
 
-  private NodeSimulation(Options options) {
+  NodeSimulation(Options options) {
     this.options = options;
     this.sim = new Simulation(options.seed());
     this.random = new Random(options.seed() * 31 + 7);
@@ -144,7 +146,7 @@ public final class NodeSimulation {
     return new NodeSimulation(options).execute();
   }
 
-  private Report execute() {
+  Report execute() {
     if (options.faults().contains(Fault.LOSS)) {
       sim.network()
           .setDefaultLink(
@@ -161,14 +163,17 @@ public final class NodeSimulation {
     if (options.faults().contains(Fault.PARTITION)) {
       schedulePartitions(faultsUntil);
     }
+    Duration progressFrom = faultsUntil.plus(Invariants.RECOVERY);
     Duration elapsed = Duration.ZERO;
     while (elapsed.compareTo(options.duration()) < 0) {
       Duration step = min(CHECK_EVERY, options.duration().minus(elapsed));
       sim.run(step);
       elapsed = elapsed.plus(step);
-      invariants.check(this, false);
+      boolean progressDue =
+          elapsed.minus(step).compareTo(progressFrom) >= 0 && step.equals(CHECK_EVERY);
+      invariants.check(this, false, progressDue);
     }
-    invariants.check(this, true);
+    invariants.check(this, true, false);
     int banned = 0;
     for (NodeId liar : liarIds) {
       if (bannedByAnyHonest(liar)) {
@@ -183,6 +188,7 @@ public final class NodeSimulation {
         liarIds.size(),
         banned,
         invariants.checks(),
+        invariants.maxLag(),
         invariants.violations(),
         sim.traceHash().toHex(),
         sim.events());
@@ -335,6 +341,12 @@ public final class NodeSimulation {
       }
     }
     return false;
+  }
+
+  /** Checks the invariants now, as at the end of a run; the violations found so far. */
+  List<String> checkNow() {
+    invariants.check(this, true, false);
+    return invariants.violations();
   }
 
   // ------------------------------------------------------------------ what the checker reads

@@ -117,6 +117,11 @@ public final class SyncManager implements AutoCloseable {
   // Requests a server takes at once, learned from its busy refusals; absent: perServerLimit.
   private final Map<NodeId, Integer> admits = new TreeMap<>();
   private final Map<NodeId, Integer> answersSinceBusy = new TreeMap<>();
+  // Servers that said they do not hold the target root (yet): a lagging follower, or one whose
+  // history skipped that height. Not asked again for it until the target moves or every server
+  // lacks it; not a failure of theirs.
+  private final java.util.Set<NodeId> lackTarget = new java.util.TreeSet<>();
+  private boolean waitingForTarget;
   private long nextRequest;
   private boolean started;
   private boolean closed;
@@ -302,6 +307,7 @@ public final class SyncManager implements AutoCloseable {
     log.info("proof sync target moves from {} to {}", target, root);
     target = root;
     targetUpdates++;
+    lackTarget.clear();
     for (CompletedRange c : completed.list()) {
       queue.add(new WorkItem(c.range(), Priority.HIGH, Optional.of(c.root()), 0, Optional.empty()));
     }
@@ -331,7 +337,13 @@ public final class SyncManager implements AutoCloseable {
         }
         break;
       }
-      List<NodeId> open = withRoom(servers);
+      List<NodeId> holding = new ArrayList<>(servers);
+      holding.removeAll(lackTarget);
+      if (holding.isEmpty()) {
+        waitForTarget();
+        break;
+      }
+      List<NodeId> open = withRoom(holding);
       if (open.isEmpty()) {
         break; // every server has as many as it takes; the next answer frees a slot
       }
@@ -346,6 +358,25 @@ public final class SyncManager implements AutoCloseable {
     if (queue.isEmpty() && inFlight.isEmpty()) {
       finish();
     }
+  }
+
+  /**
+   * Every connected server said it lacks the target: they are behind it. Asks them all again after
+   * the backoff's first delay, by when the head has usually reached them.
+   */
+  private void waitForTarget() {
+    if (waitingForTarget) {
+      return;
+    }
+    waitingForTarget = true;
+    log.debug("proof sync: no server holds {} yet; waiting", target);
+    scheduler.schedule(
+        config.backoff().base(),
+        () -> {
+          waitingForTarget = false;
+          lackTarget.clear();
+          pump();
+        });
   }
 
   private List<NodeId> servers() {
@@ -673,6 +704,17 @@ public final class SyncManager implements AutoCloseable {
           "proof server {} is busy with our other requests; sending it at most {} at once",
           f.server().shortString(),
           takes);
+      queue.add(f.item());
+      return;
+    }
+    if (cause instanceof TransportException te
+        && te.failure() == TransportException.Failure.REMOTE
+        && te.code() == ErrorCode.NOT_FOUND
+        && f.root().equals(target)) {
+      // It does not hold the root we sync to: ask another server, at once and without counting
+      // an attempt; pump() waits when none is left.
+      lackTarget.add(f.server());
+      log.debug("proof server {} lacks {}: {}", f.server().shortString(), target, te.getMessage());
       queue.add(f.item());
       return;
     }
