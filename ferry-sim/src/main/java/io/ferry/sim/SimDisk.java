@@ -74,9 +74,10 @@ public final class SimDisk {
   /**
    * The node lost power: unsynced writes are undone, newest first, and half the time the oldest of
    * them survives cut short at a random length. Draws from {@code random} only when a write is
-   * lost, so a run that never writes unsynced draws the same numbers as before.
+   * lost, so a run that never writes unsynced draws the same numbers as before. {@link
+   * Simulation#crash} calls it; tests of a store on the disk may too.
    */
-  void crash(RandomSource random) {
+  public void crash(RandomSource random) {
     boolean tear = !pending.isEmpty() && random.nextInt(2) == 0;
     for (int i = pending.size() - 1; i >= 0; i--) {
       Pending p = pending.get(i);
