@@ -27,7 +27,6 @@ import io.ferry.net.peers.PeerManager;
 import io.ferry.net.tcp.NettyTransport;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.node.follow.Follower;
-import io.ferry.node.follow.Head;
 import io.ferry.node.produce.Producer;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.SnapshotArchives;
@@ -224,7 +223,7 @@ public final class Node implements AutoCloseable {
     Follower.CatchUp catchUp =
         new Follower.CatchUp() {
           @Override
-          public CompletableFuture<Revision> catchUp(Head head) {
+          public CompletableFuture<Revision> catchUp(Revision head) {
             return changes.catchUp(store.current(), head.root(), head.height());
           }
 
@@ -266,7 +265,7 @@ public final class Node implements AutoCloseable {
             config.headInterval(),
             HEAD_REQUEST_TIMEOUT,
             h -> f.passed(h.height(), h.root()),
-            h -> f.onHead(new Head(h.height(), h.root())));
+            h -> f.onHead(new Revision(h.height(), h.root())));
   }
 
   private void startHttp(InetSocketAddress bind) {
@@ -349,7 +348,7 @@ public final class Node implements AutoCloseable {
     if (follower == null || head.isEmpty()) {
       return Health.UNKNOWN;
     }
-    Optional<Head> at = follower.at();
+    Optional<Revision> at = follower.at();
     boolean close = at.isPresent() && head.get().height() - at.get().height() <= 1;
     return close && follower.phase() != Follower.Phase.SYNCING ? Health.OK : Health.BEHIND;
   }

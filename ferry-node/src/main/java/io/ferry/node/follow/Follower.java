@@ -66,7 +66,7 @@ public final class Follower implements AutoCloseable {
 
   /** Applies change proofs to the live store, from its root to {@code head}. */
   public interface CatchUp {
-    CompletableFuture<Revision> catchUp(Head head);
+    CompletableFuture<Revision> catchUp(Revision head);
 
     /** True when {@code error} means no peer can give a change proof: a full sync is needed. */
     boolean needsFullSync(Throwable error);
@@ -89,9 +89,9 @@ public final class Follower implements AutoCloseable {
 
   private Phase phase = Phase.WAITING;
   private volatile Phase published = Phase.WAITING;
-  private Head newest;
-  private volatile Head at;
-  private Head syncTarget;
+  private Revision newest;
+  private volatile Revision at;
+  private Revision syncTarget;
   // Target moves of the running sync (see RETARGET_INTERVAL).
   private long retargetedNanos;
   private long nextRetargetNanos;
@@ -141,7 +141,7 @@ public final class Follower implements AutoCloseable {
   }
 
   /** A newer trusted head was learned; the follower moves toward it. */
-  public void onHead(Head head) {
+  public void onHead(Revision head) {
     scheduler.execute(
         () -> {
           if (closed || (newest != null && head.height() <= newest.height())) {
@@ -162,7 +162,7 @@ public final class Follower implements AutoCloseable {
   }
 
   /** The head the store is at, once it has reached one. */
-  public Optional<Head> at() {
+  public Optional<Revision> at() {
     return Optional.ofNullable(at);
   }
 
@@ -303,7 +303,7 @@ public final class Follower implements AutoCloseable {
     }
     Revision r = store.current().revision();
     log.info("follower: synced to height {} root {}", r.height(), root);
-    at = new Head(r.height(), r.root());
+    at = r;
     reached.accept(r);
     setPhase(Phase.FOLLOWING);
     advance();
@@ -311,13 +311,13 @@ public final class Follower implements AutoCloseable {
 
   private void startCatchUp() {
     setPhase(Phase.CATCHING_UP);
-    Head target = newest;
+    Revision target = newest;
     catchUp
         .catchUp(target)
         .whenComplete((rev, error) -> scheduler.execute(() -> catchUpEnded(target, rev, error)));
   }
 
-  private void catchUpEnded(Head target, Revision rev, Throwable error) {
+  private void catchUpEnded(Revision target, Revision rev, Throwable error) {
     if (closed) {
       return;
     }
