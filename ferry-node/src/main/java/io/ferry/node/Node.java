@@ -31,11 +31,10 @@ import io.ferry.node.produce.Producer;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.SnapshotArchives;
 import io.ferry.sync.proof.ProofServerConfig;
+import io.ferry.sync.proof.ProofSync;
 import io.ferry.sync.proof.ProofSyncServer;
-import io.ferry.sync.proof.client.ChangeCatchUp;
 import io.ferry.sync.proof.client.RocksSyncStore;
 import io.ferry.sync.proof.client.SyncConfig;
-import io.ferry.sync.proof.client.SyncManager;
 import io.ferry.sync.proof.client.SyncStats;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -47,7 +46,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -213,43 +211,19 @@ public final class Node implements AutoCloseable {
               return t;
             });
     closers.push(verifiers::shutdownNow);
-    SyncConfig syncConfig =
-        SyncConfig.DEFAULT
-            .withWorkLimit(config.workLimit())
-            .withBranchFactor(store.current().branchFactor());
-    ChangeCatchUp changes =
-        new ChangeCatchUp(
-            syncConfig, transport, syncScheduler, new SecureRandomSource(), p -> true);
-    Follower.CatchUp catchUp =
-        new Follower.CatchUp() {
-          @Override
-          public CompletableFuture<Revision> catchUp(Revision head) {
-            return changes.catchUp(store.current(), head.root(), head.height());
-          }
-
-          @Override
-          public boolean needsFullSync(Throwable error) {
-            return error instanceof FerryException fe
-                && fe.code() == ErrorCode.INSUFFICIENT_HISTORY;
-          }
-        };
+    ProofSync proofSync =
+        new ProofSync(
+            SyncConfig.DEFAULT.withWorkLimit(config.workLimit()),
+            transport,
+            syncScheduler,
+            new SecureRandomSource(),
+            staging,
+            verifiers,
+            store,
+            p -> true);
     Follower f =
         new Follower(
-            store,
-            staging,
-            loader ->
-                new SyncManager(
-                    syncConfig,
-                    transport,
-                    syncScheduler,
-                    new SecureRandomSource(),
-                    staging,
-                    loader,
-                    p -> true,
-                    verifiers),
-            catchUp,
-            syncScheduler,
-            r -> store.snapshots().ifPresent(s -> s.onCommit(r)));
+            store, proofSync, syncScheduler, r -> store.snapshots().ifPresent(s -> s.onCommit(r)));
     follower = f;
     closers.push(f);
     HeadTrust trust =
