@@ -50,6 +50,7 @@ public final class SnapshotHttpServer implements AutoCloseable {
   private final HealthSource health;
   private final HttpMetrics metrics;
   private final ArchiveDirectory archives;
+  private final Router router;
 
   private EventLoopGroup boss;
   private EventLoopGroup workers;
@@ -71,6 +72,14 @@ public final class SnapshotHttpServer implements AutoCloseable {
     this.status = Objects.requireNonNull(status, "status");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.archives = new ArchiveDirectory(config.archiveDir());
+    this.router =
+        new Router(
+            archives,
+            config.genesisFile(),
+            health,
+            status,
+            metrics,
+            new FileResponder(config.zeroCopy()));
   }
 
   /**
@@ -134,15 +143,7 @@ public final class SnapshotHttpServer implements AutoCloseable {
                     p.addLast("http", new HttpServerCodec(decoder));
                     p.addLast("chunks", new ChunkedWriteHandler());
                     p.addLast(
-                        "requests",
-                        new RequestHandler(
-                            archives,
-                            config.genesisFile(),
-                            health,
-                            status,
-                            metrics,
-                            config.zeroCopy(),
-                            config.headerTimeout()));
+                        "requests", new HttpConnection(router, metrics, config.headerTimeout()));
                   }
                 });
     try {

@@ -25,15 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
@@ -60,29 +57,14 @@ public final class MerkleDB implements AutoCloseable {
 
   private static final byte[] HEAD_KEY = "head".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONFIG_KEY = "config".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] REV_PREFIX = "rev/".getBytes(StandardCharsets.US_ASCII);
   private static final int FORMAT_VERSION = 1;
-
-  /** Pruned roots remembered for {@link #wasPruned}. */
-  static final int PRUNED_ROOTS_REMEMBERED = 1024;
-
-  /** Past tries kept for proofs at roots behind the head, and the changed nodes they may hold. */
-  static final int PAST_TRIES_CACHED = 4;
-
-  static final long PAST_TRIES_MAX_CHANGED_NODES = 1L << 18;
 
   private final KvStore store;
   private final MerkleDBConfig config;
   private final BranchFactor bf;
   private final NodeCache cache;
   private final Object commitLock = new Object();
-  private final PrunedRoots prunedRoots = new PrunedRoots(PRUNED_ROOTS_REMEMBERED);
-  private final PastTries pastTries =
-      new PastTries(PAST_TRIES_CACHED, PAST_TRIES_MAX_CHANGED_NODES);
-
-  /** Retained revisions by height, oldest first; guarded by commitLock for writes. */
-  private volatile NavigableMap<Long, Hash> revisions;
-
+  private final History history;
   private volatile Head head;
   private volatile boolean closed;
 
@@ -97,7 +79,7 @@ public final class MerkleDB implements AutoCloseable {
       discardUnreachable();
     }
     this.head = h == null ? Head.empty() : Head.decode(h, bf);
-    this.revisions = loadRevisions();
+    this.history = new History(store, head.revision(), config.historyLength(), this::snapshot);
   }
 
   /**
@@ -162,7 +144,7 @@ public final class MerkleDB implements AutoCloseable {
       store.write(
           new WriteBatch()
               .put(Column.META, CONFIG_KEY, mine)
-              .put(Column.META, revKey(0), Hash.ZERO.toBytes()));
+              .put(Column.META, History.revKey(0), Hash.ZERO.toBytes()));
       return;
     }
     ByteBuffer b = ByteBuffer.wrap(stored);
@@ -185,21 +167,6 @@ public final class MerkleDB implements AutoCloseable {
     return stored == null
         ? Optional.empty()
         : Optional.of(BranchFactor.of(ByteBuffer.wrap(stored).getInt(4)));
-  }
-
-  private NavigableMap<Long, Hash> loadRevisions() {
-    NavigableMap<Long, Hash> out = new TreeMap<>();
-    try (StoreIterator it = store.scan(Column.META, REV_PREFIX, revKey(Long.MAX_VALUE))) {
-      while (it.next()) {
-        out.put(ByteBuffer.wrap(it.key(), REV_PREFIX.length, 8).getLong(), Hash.of(it.value()));
-      }
-    }
-    out.put(head.revision().height(), head.revision().root());
-    return Collections.unmodifiableNavigableMap(out);
-  }
-
-  private static byte[] revKey(long height) {
-    return ByteBuffer.allocate(REV_PREFIX.length + 8).put(REV_PREFIX).putLong(height).array();
   }
 
   // ---------------------------------------------------------------- reads
@@ -228,9 +195,7 @@ public final class MerkleDB implements AutoCloseable {
 
   /** The revisions that can be proven, oldest first; the last is the head. */
   public List<Revision> revisions() {
-    List<Revision> out = new ArrayList<>();
-    revisions.forEach((h, r) -> out.add(new Revision(h, r)));
-    return out;
+    return history.revisions();
   }
 
   /** The head's value at {@code key}. */
@@ -395,50 +360,21 @@ public final class MerkleDB implements AutoCloseable {
         } else {
           batch.delete(Column.VALUES, k);
         }
-        batch.put(
-            Column.HISTORY,
-            HistoryRecord.storageKey(height, e.getKey()),
-            new HistoryRecord(before, e.getValue()).encode());
+        History.record(batch, height, e.getKey(), before, e.getValue());
       }
-      NavigableMap<Long, Hash> revs = new TreeMap<>(revisions);
-      revs.put(height, next.revision().root());
-      batch.put(Column.META, revKey(height), next.revision().root().toBytes());
-      List<Hash> pruned = prune(batch, revs, height);
+      History.Next retained = history.retain(batch, height, next.revision().root());
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
-      prunedRoots.addAll(pruned);
       for (Node n : nodes.values()) {
         if (n != null && n.childCount() > 0) {
           cache.put(n); // branches only: a leaf is read about once per update, branches often
         }
       }
       head = next;
-      revisions = Collections.unmodifiableNavigableMap(revs);
-      if (!pruned.isEmpty()) {
-        pastTries.retainOnly(revs::containsValue);
-      }
+      history.advance(retained);
       log.debug("committed height {} root {} ({} keys changed)", height, view.root(), changed);
       return next.revision();
     }
-  }
-
-  /**
-   * Drops history older than the retained window from {@code revs} and the store; returns the roots
-   * dropped, oldest first.
-   */
-  private List<Hash> prune(WriteBatch batch, NavigableMap<Long, Hash> revs, long height) {
-    long oldestKept = height - config.historyLength() + 1;
-    if (oldestKept <= 0 || revs.firstKey() >= oldestKept) {
-      return List.of();
-    }
-    // Changes of heights <= oldestKept are not needed to rebuild any kept revision.
-    batch.deleteRange(
-        Column.HISTORY, HistoryRecord.heightPrefix(0), HistoryRecord.heightPrefix(oldestKept + 1));
-    batch.deleteRange(Column.META, revKey(0), revKey(oldestKept));
-    NavigableMap<Long, Hash> dropped = revs.headMap(oldestKept, false);
-    List<Hash> roots = new ArrayList<>(dropped.values());
-    dropped.clear();
-    return roots;
   }
 
   /**
@@ -472,14 +408,11 @@ public final class MerkleDB implements AutoCloseable {
       BulkLoader loader = new BulkLoader(store, bf);
       Head next = loader.load(sorted, height);
       WriteBatch batch = new WriteBatch();
-      batch.put(Column.META, revKey(height), next.revision().root().toBytes());
-      batch.deleteRange(Column.META, revKey(0), revKey(height));
+      History.Next retained = history.restart(batch, height, next.revision().root());
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
       head = next;
-      NavigableMap<Long, Hash> revs = new TreeMap<>();
-      revs.put(height, next.revision().root());
-      revisions = Collections.unmodifiableNavigableMap(revs);
+      history.advance(retained);
       log.info("bulk loaded {} keys, root {}", loader.keysLoaded(), next.revision().root());
       return next.revision();
     }
@@ -504,7 +437,7 @@ public final class MerkleDB implements AutoCloseable {
    */
   public RangeProof rangeProof(Hash root, KeyRange range, int keyLimit, int byteLimit) {
     try (StateSnapshot headSnap = snapshot();
-        PastTries.Lease trie = trieAt(headSnap, root)) {
+        PastTries.Lease trie = history.trieAt(headSnap, root)) {
       return ProofGenerator.rangeProof(trie.trie(), range, keyLimit, byteLimit);
     }
   }
@@ -533,42 +466,19 @@ public final class MerkleDB implements AutoCloseable {
       int byteLimit,
       LongConsumer historyRead) {
     try (StateSnapshot headSnap = snapshot()) {
-      long endHeight = heightOf(endRoot, headSnap.revision());
-      if (startRoot.equals(endRoot)) {
-        throw new FerryException(
-            ErrorCode.INVALID_ARGUMENT, "start and end root are the same: " + startRoot);
-      }
-      // A root can occur more than once (a change undone): start from its latest occurrence
-      // before the end root's.
-      long startHeight = latestHeightOf(startRoot, endHeight - 1);
-      if (startHeight < 0) {
-        long later = heightOf(startRoot, headSnap.revision());
-        throw new FerryException(
-            ErrorCode.INVALID_ARGUMENT,
-            "start root (height " + later + ") is not before end root (height " + endHeight + ")");
-      }
-      List<KeyChange> changes =
-          changesBetween(
-              ((RevisionReader) headSnap).snapshot(),
-              startHeight,
-              endHeight,
-              range,
-              keyLimit,
-              historyRead);
-      try (PastTries.Lease endTrie = trieAt(headSnap, endRoot)) {
-        return ProofGenerator.changeProof(endTrie.trie(), changes, range, keyLimit, byteLimit);
-      }
+      return history.changeProof(
+          headSnap, startRoot, endRoot, range, keyLimit, byteLimit, historyRead);
     }
   }
 
   /** Past tries cached now (for tests). */
   int pastTriesCached() {
-    return pastTries.size();
+    return history.pastTriesCached();
   }
 
   /** True if {@code root} is one of the retained revisions. */
   public boolean hasRoot(Hash root) {
-    return revisions.containsValue(root);
+    return history.hasRoot(root);
   }
 
   /**
@@ -577,141 +487,7 @@ public final class MerkleDB implements AutoCloseable {
    * uses it to tell a peer that a root is too old rather than unknown.
    */
   public boolean wasPruned(Hash root) {
-    return prunedRoots.contains(root) && !hasRoot(root);
-  }
-
-  private long heightOf(Hash root, Revision headRev) {
-    if (root.equals(headRev.root())) {
-      return headRev.height();
-    }
-    long h = latestHeightOf(root, headRev.height());
-    if (h >= 0) {
-      return h;
-    }
-    throw new FerryException(
-        ErrorCode.INSUFFICIENT_HISTORY,
-        "root " + root + " is not among the last " + config.historyLength() + " revisions");
-  }
-
-  /** The latest retained height at or below {@code maxHeight} with {@code root}, or -1. */
-  private long latestHeightOf(Hash root, long maxHeight) {
-    if (maxHeight < 0) {
-      return -1;
-    }
-    for (Map.Entry<Long, Hash> e : revisions.headMap(maxHeight, true).descendingMap().entrySet()) {
-      if (e.getValue().equals(root)) {
-        return e.getKey();
-      }
-    }
-    return -1;
-  }
-
-  /**
-   * The trie at {@code root}: the head snapshot itself, or a cached or new past trie. Closing the
-   * lease leaves {@code headSnap} open.
-   */
-  private PastTries.Lease trieAt(StateSnapshot headSnap, Hash root) {
-    long h = heightOf(root, headSnap.revision());
-    if (h == headSnap.revision().height()) {
-      return PastTries.Lease.of(headSnap);
-    }
-    return pastTries.acquire(root, () -> buildPast(root));
-  }
-
-  /** The head with the changes after {@code root}'s latest height undone, on its own snapshot. */
-  private PastTries.Built buildPast(Hash root) {
-    StateSnapshot headSnap = snapshot();
-    try {
-      long h = heightOf(root, headSnap.revision());
-      Batch undo = new Batch();
-      Set<Bytes> seen = new HashSet<>();
-      StoreSnapshot snap = ((RevisionReader) headSnap).snapshot();
-      try (StoreIterator it = snap.scan(Column.HISTORY, HistoryRecord.heightPrefix(h + 1), null)) {
-        while (it.next()) {
-          Bytes key = HistoryRecord.keyOf(it.key());
-          if (seen.add(key)) {
-            undo.set(key, HistoryRecord.decode(it.value()).before());
-          }
-        }
-      }
-      View past = View.of(headSnap, undo);
-      if (!past.root().equals(root)) {
-        if (!hasRoot(root)) { // pruned while we read: the records we needed went with it
-          throw new FerryException(
-              ErrorCode.INSUFFICIENT_HISTORY, "root " + root + " left the history window");
-        }
-        throw new FerryException(
-            ErrorCode.CORRUPT_DATA,
-            "history does not rebuild root "
-                + root
-                + " at height "
-                + h
-                + " (got "
-                + past.root()
-                + ")");
-      }
-      return new PastTries.Built(headSnap, past);
-    } catch (RuntimeException e) {
-      headSnap.close();
-      throw e;
-    }
-  }
-
-  /**
-   * The first {@code limit} keys of {@code range} whose values differ between the two heights, with
-   * their new values, in key order; tells {@code historyRead} how many history records it read.
-   *
-   * <p>History is keyed by height, then key, so each height between the two is read as its own
-   * cursor over the range, and the cursors are merged in key order (ties by height). A key's
-   * records therefore meet in one place, oldest first, and the merge stops at the {@code limit}-th
-   * changed key: a request reads the records of its range up to its last change, plus one per
-   * height, never the whole history.
-   */
-  private static List<KeyChange> changesBetween(
-      StoreSnapshot snap,
-      long fromHeight,
-      long toHeight,
-      KeyRange range,
-      int limit,
-      LongConsumer historyRead) {
-    PriorityQueue<HistoryCursor> heads = new PriorityQueue<>();
-    List<KeyChange> out = new ArrayList<>();
-    long[] read = {0};
-    try {
-      for (long h = fromHeight + 1; h <= toHeight; h++) {
-        HistoryCursor c = new HistoryCursor(snap, h, range, read);
-        if (c.next()) {
-          heads.add(c);
-        } else {
-          c.close();
-        }
-      }
-      while (!heads.isEmpty() && out.size() < limit) {
-        Bytes key = heads.peek().key();
-        Optional<Bytes> before = null;
-        Optional<Bytes> after = null;
-        while (!heads.isEmpty() && heads.peek().key().equals(key)) {
-          HistoryCursor c = heads.poll();
-          HistoryRecord r = c.record();
-          if (before == null) {
-            before = r.before();
-          }
-          after = r.after();
-          if (c.next()) {
-            heads.add(c);
-          } else {
-            c.close();
-          }
-        }
-        if (!before.equals(after)) {
-          out.add(new KeyChange(key, after));
-        }
-      }
-      return out;
-    } finally {
-      heads.forEach(HistoryCursor::close);
-      historyRead.accept(read[0]);
-    }
+    return history.wasPruned(root);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -727,7 +503,7 @@ public final class MerkleDB implements AutoCloseable {
     synchronized (commitLock) {
       if (!closed) {
         closed = true;
-        pastTries.close();
+        history.close();
         store.close();
       }
     }

@@ -342,9 +342,9 @@ class HistoryTest {
       for (long h = 3; h <= 9; h++) {
         assertProvable(db, m.roots.get(h), m.states.get(h));
       }
-      assertThat(db.pastTriesCached()).isEqualTo(MerkleDB.PAST_TRIES_CACHED);
+      assertThat(db.pastTriesCached()).isEqualTo(History.PAST_TRIES_CACHED);
       assertProvable(db, db.root(), m.current); // the head needs no past trie
-      assertThat(db.pastTriesCached()).isEqualTo(MerkleDB.PAST_TRIES_CACHED);
+      assertThat(db.pastTriesCached()).isEqualTo(History.PAST_TRIES_CACHED);
     }
   }
 

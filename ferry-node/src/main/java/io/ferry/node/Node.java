@@ -22,15 +22,13 @@ import io.ferry.net.peers.Backoff;
 import io.ferry.net.peers.PeerKeeper;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.node.follow.Follower;
-import io.ferry.node.follow.Head;
 import io.ferry.node.produce.Producer;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.SnapshotArchives;
 import io.ferry.sync.proof.ProofServerConfig;
+import io.ferry.sync.proof.ProofSync;
 import io.ferry.sync.proof.ProofSyncServer;
-import io.ferry.sync.proof.client.ChangeCatchUp;
 import io.ferry.sync.proof.client.SyncConfig;
-import io.ferry.sync.proof.client.SyncManager;
 import io.ferry.sync.proof.client.SyncStats;
 import io.ferry.sync.proof.client.SyncStore;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -43,7 +41,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -219,47 +216,19 @@ public final class Node implements AutoCloseable {
     closers.push(staging);
     ExecutorService verifiers =
         workers("ferry-sync-verify", Math.max(1, Runtime.getRuntime().availableProcessors()));
-    SyncConfig syncConfig =
-        SyncConfig.DEFAULT
-            .withWorkLimit(config.workLimit())
-            .withBranchFactor(store.current().branchFactor());
-    ChangeCatchUp changes =
-        new ChangeCatchUp(syncConfig, transport, syncScheduler, env.random("catch-up"), p -> true);
-    Follower.CatchUp catchUp =
-        new Follower.CatchUp() {
-          @Override
-          public CompletableFuture<Revision> catchUp(Head head) {
-            return changes.catchUp(store.current(), head.root(), head.height());
-          }
-
-          @Override
-          public boolean needsFullSync(Throwable error) {
-            return error instanceof FerryException fe
-                && fe.code() == ErrorCode.INSUFFICIENT_HISTORY;
-          }
-
-          @Override
-          public boolean peersBehind(Throwable error) {
-            return error instanceof FerryException fe && fe.code() == ErrorCode.UNAVAILABLE;
-          }
-        };
+    ProofSync proofSync =
+        new ProofSync(
+            SyncConfig.DEFAULT.withWorkLimit(config.workLimit()),
+            transport,
+            syncScheduler,
+            env.random("sync"),
+            staging,
+            verifiers,
+            store,
+            p -> true);
     Follower f =
         new Follower(
-            store,
-            staging,
-            loader ->
-                new SyncManager(
-                    syncConfig,
-                    transport,
-                    syncScheduler,
-                    env.random("sync"),
-                    staging,
-                    loader,
-                    p -> true,
-                    verifiers),
-            catchUp,
-            syncScheduler,
-            r -> store.snapshots().ifPresent(s -> s.onCommit(r)));
+            store, proofSync, syncScheduler, r -> store.snapshots().ifPresent(s -> s.onCommit(r)));
     follower = f;
     closers.push(f);
     HeadTrust trust =
@@ -275,7 +244,7 @@ public final class Node implements AutoCloseable {
             config.headInterval(),
             HEAD_REQUEST_TIMEOUT,
             h -> f.passed(h.height(), h.root()),
-            h -> f.onHead(new Head(h.height(), h.root())));
+            h -> f.onHead(new Revision(h.height(), h.root())));
   }
 
   private void startHttp(InetSocketAddress bind) {
@@ -358,7 +327,7 @@ public final class Node implements AutoCloseable {
     if (follower == null || head.isEmpty()) {
       return Health.UNKNOWN;
     }
-    Optional<Head> at = follower.at();
+    Optional<Revision> at = follower.at();
     boolean close = at.isPresent() && head.get().height() - at.get().height() <= 1;
     return close && follower.phase() != Follower.Phase.SYNCING ? Health.OK : Health.BEHIND;
   }

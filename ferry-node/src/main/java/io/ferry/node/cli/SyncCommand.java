@@ -9,21 +9,26 @@ import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.ExecutorScheduler;
 import io.ferry.core.runtime.SecureRandomSource;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.Revision;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.TransportConfig;
 import io.ferry.net.peers.Backoff;
 import io.ferry.net.peers.PeerKeeper;
 import io.ferry.net.tcp.NettyTransport;
+import io.ferry.node.NodeStores;
+import io.ferry.sync.proof.ProofSync;
+import io.ferry.sync.proof.client.ChangeCatchUp;
 import io.ferry.sync.proof.client.RocksSyncStore;
 import io.ferry.sync.proof.client.SyncConfig;
-import io.ferry.sync.proof.client.SyncManager;
 import io.ferry.sync.proof.client.SyncStats;
-import io.ferry.sync.proof.client.SyncStores;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,8 +42,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ferry sync}: syncs the store in DIR to a trusted root from peers with verified range and
- * change proofs, resuming where an earlier run stopped. Verified data waits in DIR/sync-staging
- * until every range is at the root, then the store is built from it in one bulk load.
+ * change proofs ({@link ProofSync}), resuming where an earlier run stopped. An empty store gets a
+ * full sync: verified data waits in DIR/sync-staging until every range is at the root, then the
+ * store is built from it in one bulk load. A store at an older root catches up with change proofs,
+ * or, when no peer keeps the history from its root, is staged and full-synced.
  */
 @Command(
     name = "sync",
@@ -49,6 +56,9 @@ import picocli.CommandLine.Spec;
     })
 final class SyncCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(SyncCommand.class);
+
+  /** Wait before asking again for a catch-up that no server could serve. */
+  private static final Duration RETRY = Duration.ofSeconds(1);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
   @ParentCommand FerryCommand parent;
@@ -95,12 +105,13 @@ final class SyncCommand implements Callable<Integer> {
     Logging.logToFile(store.data.resolve("logs"), parent.verbose());
     NodeKey key = KeyFile.loadOrCreate(store.data.resolve("node.key"));
     MerkleDB db = store.open();
-    config = config.withBranchFactor(db.branchFactor());
     if (db.root().equals(target)) {
       db.close();
       spec.commandLine().getOut().println(target.toHex());
       return ExitCodes.OK;
     }
+    // A root alone names no height: the state synced to counts as one commit above the store's.
+    Revision goal = new Revision(db.height() + 1, target);
     Path staging = store.data.resolve("sync-staging");
     // Staged writes skip fsync: a killed process loses nothing (the OS has the WAL), and after a
     // power cut RocksDB recovers a consistent prefix of whole proofs, so the sync resumes from an
@@ -113,92 +124,124 @@ final class SyncCommand implements Callable<Integer> {
               t.setDaemon(true);
               return t;
             });
+    StateDir live = new StateDir(db);
     try (RocksSyncStore staged = new RocksSyncStore(staging, false);
         ExecutorScheduler scheduler = new ExecutorScheduler("ferry-sync", 1);
         NettyTransport transport =
             NettyTransport.start(
                 key, new InetSocketAddress("0.0.0.0", 0), TransportConfig.DEFAULT);
         PeerKeeper keeper =
-            new PeerKeeper(transport, scheduler, new SecureRandomSource(), Backoff.DEFAULT)) {
-      boolean stale = !db.root().isZero();
-      if (stale && staged.target().isEmpty()) {
-        // A store at an older root: stage its contents, then change proofs bring it up to date.
-        log.info("store is at {}; staging it to catch up by change proofs", db.root());
-        SyncStores.seedFrom(db, staged);
-      }
-      MerkleDB[] current = {db};
-      SyncManager.Loader loader =
-          sorted -> {
-            if (!current[0].root().isZero()) {
-              current[0].close();
-              io.ferry.node.NodeStores.delete(store.stateDir());
-              current[0] = store.open();
-            }
-            return current[0].bulkLoad(sorted).root();
-          };
-      SyncManager sync =
-          new SyncManager(
-              config,
-              transport,
-              scheduler,
-              new SecureRandomSource(),
-              staged,
-              loader,
-              peer -> allowed(servers, peer),
-              verifiers);
+            new PeerKeeper(transport, scheduler, new SecureRandomSource(), Backoff.DEFAULT);
+        ProofSync sync =
+            new ProofSync(
+                config,
+                transport,
+                scheduler,
+                new SecureRandomSource(),
+                staged,
+                verifiers,
+                live,
+                peer -> allowed(servers, peer))) {
       servers.forEach(keeper::keep);
-      sync.start(target);
-      Hash root;
+      Revision reached;
       try (SyncProgress progress = new SyncProgress()) {
-        root = await(sync, progress);
-      } finally {
-        sync.close();
+        reached = await(sync, goal, progress);
       }
-      current[0].close();
-      SyncStats s = sync.stats();
-      spec.commandLine()
-          .getErr()
-          .printf(
-              "synced %,d keys (%,d bytes) in %,d proofs; %d failed requests, %d lies;"
-                  + " fetched and verified in %.2f s, store built in %.2f s%n",
-              s.keys(),
-              s.bytes(),
-              s.proofs(),
-              s.failures(),
-              s.lies(),
-              s.fetchNanos() / 1e9,
-              s.loadNanos() / 1e9);
-      spec.commandLine().getOut().println(root.toHex());
+      live.current().close();
+      report(sync);
+      spec.commandLine().getOut().println(reached.root().toHex());
       return ExitCodes.OK;
     } catch (RuntimeException | Error e) {
-      db.close();
+      live.current().close();
       throw e;
     } finally {
       verifiers.shutdownNow();
     }
   }
 
-  private Hash await(SyncManager sync, SyncProgress progress) throws Exception {
+  private void report(ProofSync sync) {
+    java.io.PrintWriter err = spec.commandLine().getErr();
+    Optional<SyncStats> full = sync.syncStats();
+    if (full.isPresent()) {
+      SyncStats s = full.get();
+      err.printf(
+          "synced %,d keys (%,d bytes) in %,d proofs; %d failed requests, %d lies;"
+              + " fetched and verified in %.2f s, store built in %.2f s%n",
+          s.keys(),
+          s.bytes(),
+          s.proofs(),
+          s.failures(),
+          s.lies(),
+          s.fetchNanos() / 1e9,
+          s.loadNanos() / 1e9);
+    } else {
+      ChangeCatchUp.Stats c = sync.catchUpStats();
+      err.printf(
+          "caught up with %,d changes in %,d change proofs; %d failed requests, %d lies%n",
+          c.changes(), c.proofs(), c.failures(), c.lies());
+    }
+  }
+
+  /**
+   * Waits for the sync, showing its progress. A catch-up that no server can serve yet (none
+   * connected, or none at the root) is asked again after {@link #RETRY}, until the timeout.
+   */
+  private Revision await(ProofSync sync, Revision goal, SyncProgress progress) throws Exception {
     long deadline =
         timeoutSeconds == null
             ? Long.MAX_VALUE
             : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+    CompletableFuture<Revision> run = sync.bringTo(goal);
     while (true) {
       try {
-        return sync.done().get(200, TimeUnit.MILLISECONDS);
+        return run.get(200, TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        progress.show(sync.stats());
+        sync.syncStats().ifPresent(progress::show);
         if (System.nanoTime() > deadline) {
           throw new FerryException(
               ErrorCode.TIMEOUT,
               "sync not done after " + timeoutSeconds + "s; run again to resume");
         }
       } catch (ExecutionException e) {
-        if (e.getCause() instanceof FerryException fe) {
+        if (e.getCause() instanceof FerryException fe && fe.code() == ErrorCode.UNAVAILABLE) {
+          log.info("{}; asking again in {} ms", fe.getMessage(), RETRY.toMillis());
+          run =
+              CompletableFuture.runAsync(
+                      () -> {},
+                      CompletableFuture.delayedExecutor(RETRY.toMillis(), TimeUnit.MILLISECONDS))
+                  .thenCompose(v -> sync.bringTo(goal));
+        } else if (e.getCause() instanceof FerryException fe) {
           throw fe;
+        } else {
+          throw e;
         }
-        throw e;
       }
+    }
+  }
+
+  /**
+   * The store in DIR/state as a proof sync sees it: a full sync of a stale store deletes it and
+   * builds a new one of the same branch factor.
+   */
+  private final class StateDir implements ProofSync.LiveStore {
+    private volatile MerkleDB db;
+
+    StateDir(MerkleDB db) {
+      this.db = db;
+    }
+
+    @Override
+    public MerkleDB current() {
+      return db;
+    }
+
+    @Override
+    public MerkleDB reset() {
+      MerkleDB old = db;
+      old.close();
+      NodeStores.delete(store.stateDir());
+      db = NodeStores.open(store.stateDir(), old.branchFactor().width());
+      return db;
     }
   }
 

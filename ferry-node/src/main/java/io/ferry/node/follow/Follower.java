@@ -6,32 +6,31 @@ import io.ferry.core.Hash;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
-import io.ferry.sync.proof.client.SyncManager;
+import io.ferry.sync.proof.ProofSync;
 import io.ferry.sync.proof.client.SyncStats;
-import io.ferry.sync.proof.client.SyncStore;
-import io.ferry.sync.proof.client.SyncStores;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings a node's store to the newest trusted head and keeps it there. A store that is empty (or
- * has a proof sync in progress) gets a full proof sync from all peers, whose target moves with each
- * newer head; a store that already holds a head follows with change proofs; when no peer can give a
- * change proof from the store's root (their history is too short), it falls back to a full sync.
+ * Keeps a node's store at the newest trusted head: the node's policy over {@link ProofSync}, which
+ * chooses how to reach a head (a full sync, a change-proof catch-up, or a full sync when no peer
+ * keeps the history for a catch-up). The follower decides which head and when: it takes the newest
+ * head it learns, paces the moves of a running full sync's target (see {@link #RETARGET_INTERVAL}),
+ * retries after a failure, and reports its {@link Phase}.
  *
  * <p>The store never goes back: a head the store has already {@link #passed} (below its height, or
  * at it with another root: a head replayed after a restart, say) is ignored, and a full sync that
- * would replace the store with a lower height fails instead.
+ * would replace the store with a lower height fails instead (the proof sync refuses it).
  *
- * <p>All state lives on the scheduler's thread; {@link #onHead} may be called from any thread.
+ * <p>All state lives on the scheduler's thread, which must be the proof sync's; {@link #onHead} may
+ * be called from any thread.
  */
 public final class Follower implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Follower.class);
@@ -67,70 +66,40 @@ public final class Follower implements AutoCloseable {
     FOLLOWING
   }
 
-  /** Applies change proofs to the live store, from its root to {@code head}. */
-  public interface CatchUp {
-    CompletableFuture<Revision> catchUp(Head head);
-
-    /** True when {@code error} means no peer can give a change proof: a full sync is needed. */
-    boolean needsFullSync(Throwable error);
-
-    /** True when {@code error} means no peer holds that head yet: an older one may do. */
-    default boolean peersBehind(Throwable error) {
-      return false;
-    }
-  }
-
   /** The live store, which a full sync of a stale store replaces. */
-  public interface Store {
-    MerkleDB current();
-
-    /** Empties the store (closing and deleting it) and returns the new, empty one. */
-    MerkleDB reset();
-  }
+  public interface Store extends ProofSync.LiveStore {}
 
   private final Store store;
-  private final SyncStore staging;
-  private final Function<SyncManager.Loader, SyncManager> newSync;
-  private final CatchUp catchUp;
+  private final ProofSync proofSync;
   private final Scheduler scheduler;
   private final Consumer<Revision> reached;
 
   private Phase phase = Phase.WAITING;
   private volatile Phase published = Phase.WAITING;
-  private Head newest;
+  private Revision newest;
   // The last heads learned, oldest first: when no peer holds the newest yet, an older one they do
   // hold is still progress (heads travel a hop ahead of the state they name).
-  private final java.util.ArrayDeque<Head> recentHeads = new java.util.ArrayDeque<>();
-  private volatile Head at;
-  private Head syncTarget;
-  // Target moves of the running sync (see RETARGET_INTERVAL).
+  private final ArrayDeque<Revision> recentHeads = new ArrayDeque<>();
+  private volatile Revision at;
+  // A proof sync is running (from the call, before it says which way it goes).
+  private boolean running;
+  private Revision syncTarget;
+  // Target moves of the running full sync (see RETARGET_INTERVAL).
   private long retargetedNanos;
   private long nextRetargetNanos;
   private double coveredAtRetarget;
   private boolean recovering;
   private boolean retargetTimer;
-  // The height of every root the running sync was sent to (scheduler's thread only).
-  private final Map<Hash, Long> targetHeights = new HashMap<>();
-  private SyncManager sync;
-  private volatile SyncStats lastStats;
   private boolean closed;
 
   /**
-   * @param staging where a full sync keeps verified data and its progress (it resumes from it)
-   * @param newSync makes a sync manager over {@code staging} that builds the store with the loader
+   * @param proofSync brings the store to a head; closed with the follower
    * @param reached told of each revision the store reaches at a head (snapshots hang off this)
    */
   public Follower(
-      Store store,
-      SyncStore staging,
-      Function<SyncManager.Loader, SyncManager> newSync,
-      CatchUp catchUp,
-      Scheduler scheduler,
-      Consumer<Revision> reached) {
+      Store store, ProofSync proofSync, Scheduler scheduler, Consumer<Revision> reached) {
     this.store = store;
-    this.staging = staging;
-    this.newSync = newSync;
-    this.catchUp = catchUp;
+    this.proofSync = proofSync;
     this.scheduler = scheduler;
     this.reached = reached;
   }
@@ -152,7 +121,7 @@ public final class Follower implements AutoCloseable {
   }
 
   /** A newer trusted head was learned; the follower moves toward it. */
-  public void onHead(Head head) {
+  public void onHead(Revision head) {
     scheduler.execute(
         () -> {
           if (closed || (newest != null && head.height() <= newest.height())) {
@@ -177,14 +146,13 @@ public final class Follower implements AutoCloseable {
   }
 
   /** The head the store is at, once it has reached one. */
-  public Optional<Head> at() {
+  public Optional<Revision> at() {
     return Optional.ofNullable(at);
   }
 
   /** The running or last full sync's figures. */
   public Optional<SyncStats> syncStats() {
-    SyncManager s = sync;
-    return s != null ? Optional.of(s.stats()) : Optional.ofNullable(lastStats);
+    return proofSync.syncStats();
   }
 
   private void setPhase(Phase p) {
@@ -201,29 +169,61 @@ public final class Follower implements AutoCloseable {
     }
     switch (phase) {
       case SYNCING -> retarget();
-      case CATCHING_UP -> {} // picks up the newest head when the current catch-up ends
+      // The catch-up ends at its own head and the follower moves on from there; a full sync it
+      // falls back to heads for the newest.
+      case CATCHING_UP -> proofSync.moveTarget(newest);
       case WAITING, FOLLOWING -> {
-        MerkleDB db = store.current();
-        if (db.root().equals(newest.root())) {
+        if (running) {
+          return; // the proof sync says which way it goes, then advance() runs again
+        }
+        if (store.current().root().equals(newest.root())) {
           at = newest;
           setPhase(Phase.FOLLOWING);
-        } else if (db.root().isZero() || staging.target().isPresent()) {
-          startFullSync();
         } else {
-          startCatchUp(newest);
+          bringToNewest();
         }
       }
     }
   }
 
-  /** Moves the running sync to the newest head when the pacing of RETARGET_INTERVAL allows. */
-  private void retarget() {
-    if (closed || phase != Phase.SYNCING || sync == null || sync.done().isDone()) {
+  private void bringToNewest() {
+    bringTo(newest);
+  }
+
+  private void bringTo(Revision target) {
+    running = true;
+    proofSync
+        .bringTo(target, this::started)
+        .whenComplete((rev, error) -> scheduler.execute(() -> ended(target, rev, error)));
+  }
+
+  /** The proof sync started a catch-up or a full sync (after a catch-up fell back, say). */
+  private void started(ProofSync.Mode mode, Revision target) {
+    if (closed) {
       return;
     }
+    if (mode == ProofSync.Mode.FULL_SYNC) {
+      setPhase(Phase.SYNCING);
+      recovering = false;
+      nextRetargetNanos = scheduler.clock().nanos() + RETARGET_INTERVAL.toNanos();
+      syncTarget = target;
+    } else {
+      setPhase(Phase.CATCHING_UP);
+    }
+    if (!newest.equals(target)) {
+      advance();
+    }
+  }
+
+  /** Moves the running sync to the newest head when the pacing of RETARGET_INTERVAL allows. */
+  private void retarget() {
+    if (closed || phase != Phase.SYNCING || proofSync.mode() != ProofSync.Mode.FULL_SYNC) {
+      return;
+    }
+    double covered = proofSync.syncStats().map(SyncStats::covered).orElse(0.0);
     long now = scheduler.clock().nanos();
     if (recovering) {
-      if (sync.stats().covered() < coveredAtRetarget - 1e-9) {
+      if (covered < coveredAtRetarget - 1e-9) {
         retargetLater(RETARGET_RECHECK.toNanos());
         return;
       }
@@ -240,12 +240,10 @@ public final class Follower implements AutoCloseable {
       return;
     }
     retargetedNanos = now;
-    coveredAtRetarget = sync.stats().covered();
+    coveredAtRetarget = covered;
     recovering = true;
     syncTarget = newest;
-    log.info("follower: sync target moves to height {} root {}", newest.height(), newest.root());
-    targetHeights.put(newest.root(), newest.height());
-    sync.updateTarget(newest.root());
+    proofSync.moveTarget(newest);
     retargetLater(RETARGET_RECHECK.toNanos());
   }
 
@@ -261,122 +259,63 @@ public final class Follower implements AutoCloseable {
     }
   }
 
-  private void startFullSync() {
-    setPhase(Phase.SYNCING);
-    recovering = false;
-    nextRetargetNanos = scheduler.clock().nanos() + RETARGET_INTERVAL.toNanos();
-    syncTarget = newest;
-    MerkleDB db = store.current();
-    if (!db.root().isZero() && staging.target().isEmpty()) {
-      // A store too far behind for change proofs: stage it, so the sync fetches only the
-      // difference.
-      log.info("follower: staging the store at {} to catch up by a full sync", db.root());
-      SyncStores.seedFrom(db, staging);
-    }
-    log.info("follower: proof sync to height {} root {}", syncTarget.height(), syncTarget.root());
-    targetHeights.clear();
-    targetHeights.put(syncTarget.root(), syncTarget.height());
-    SyncManager.Loader loader =
-        sorted -> {
-          // The loader runs on the scheduler's thread inside the sync, which may have finished
-          // at a target the follower has since moved from: build at that target's height.
-          Hash at = sync.target().orElseThrow();
-          long height = targetHeights.get(at);
-          MerkleDB target = store.current();
-          if (!isEmpty(target)) {
-            if (height < target.height()) {
-              throw new FerryException(
-                  ErrorCode.ILLEGAL_STATE,
-                  "a sync to height "
-                      + height
-                      + " would take the store back from height "
-                      + target.height());
-            }
-            target = store.reset();
-          }
-          return target.bulkLoad(sorted, height).root();
-        };
-    sync = newSync.apply(loader);
-    sync.start(syncTarget.root())
-        .whenComplete((root, error) -> scheduler.execute(() -> syncEnded(root, error)));
-  }
-
-  private void syncEnded(Hash root, Throwable error) {
-    if (sync == null) {
-      return; // closed
-    }
-    lastStats = sync.stats();
-    sync = null;
-    if (closed) {
-      return;
-    }
-    if (error != null) {
-      log.warn("follower: proof sync failed, retrying: {}", unwrap(error).getMessage());
-      setPhase(Phase.WAITING);
-      scheduler.schedule(RETRY, this::advance);
-      return;
-    }
-    Revision r = store.current().revision();
-    log.info("follower: synced to height {} root {}", r.height(), root);
-    at = new Head(r.height(), r.root());
-    reached.accept(r);
-    setPhase(Phase.FOLLOWING);
-    advance();
-  }
-
-  private void startCatchUp(Head target) {
-    setPhase(Phase.CATCHING_UP);
-    catchUp
-        .catchUp(target)
-        .whenComplete((rev, error) -> scheduler.execute(() -> catchUpEnded(target, rev, error)));
-  }
-
-  private void catchUpEnded(Head target, Revision rev, Throwable error) {
+  private void ended(Revision target, Revision rev, Throwable error) {
+    running = false;
     if (closed) {
       return;
     }
     if (error == null) {
-      at = target;
+      at = rev;
       reached.accept(rev);
       setPhase(Phase.FOLLOWING);
       advance();
       return;
     }
     Throwable cause = unwrap(error);
-    if (catchUp.needsFullSync(cause)) {
-      log.info(
-          "follower: no peer can give change proofs from here ({}); full sync", cause.getMessage());
-      setPhase(Phase.WAITING);
-      startFullSync();
-    } else {
-      Optional<Head> older =
-          catchUp.peersBehind(cause) ? olderThan(target) : Optional.<Head>empty();
-      if (older.isPresent()) {
-        log.debug(
-            "follower: no peer holds height {} yet; catching up to {} first",
-            target.height(),
-            older.get().height());
-        startCatchUp(older.get());
-        return;
+    switch (phase) {
+      case SYNCING -> {
+        log.warn("follower: proof sync failed, retrying: {}", cause.getMessage());
+        setPhase(Phase.WAITING);
       }
-      log.warn(
-          "follower: catch-up to height {} failed, retrying: {}",
-          target.height(),
-          cause.getMessage());
-      setPhase(Phase.FOLLOWING);
-      scheduler.schedule(RETRY, this::advance);
+      case CATCHING_UP -> {
+        Optional<Revision> older = peersBehind(cause) ? olderThan(target) : Optional.empty();
+        if (older.isPresent()) {
+          log.debug(
+              "follower: no peer holds height {} yet; catching up to {} first",
+              target.height(),
+              older.get().height());
+          setPhase(Phase.FOLLOWING);
+          bringTo(older.get());
+          return;
+        }
+        log.warn(
+            "follower: catch-up to height {} failed, retrying: {}",
+            target.height(),
+            cause.getMessage());
+        setPhase(Phase.FOLLOWING);
+      }
+      case WAITING, FOLLOWING ->
+          log.warn(
+              "follower: proof sync to height {} did not start, retrying: {}",
+              target.height(),
+              cause.getMessage());
     }
+    scheduler.schedule(RETRY, this::advance);
+  }
+
+  /** Whether {@code error} says no peer holds the head yet (they lag it): an older one may do. */
+  private static boolean peersBehind(Throwable error) {
+    return error instanceof FerryException fe && fe.code() == ErrorCode.UNAVAILABLE;
   }
 
   /** The newest remembered head below {@code target} that would still move the store forward. */
-  private Optional<Head> olderThan(Head target) {
-    java.util.Iterator<Head> it = recentHeads.descendingIterator();
+  private Optional<Revision> olderThan(Revision target) {
+    Iterator<Revision> it = recentHeads.descendingIterator();
     while (it.hasNext()) {
-      Head h = it.next();
+      Revision h = it.next();
       if (h.height() < target.height()) {
-        return passed(h.height(), h.root()) || h.height() == store.current().height()
-            ? Optional.empty()
-            : Optional.of(h);
+        boolean forward = !passed(h.height(), h.root()) && h.height() != store.current().height();
+        return forward ? Optional.of(h) : Optional.empty();
       }
     }
     return Optional.empty();
@@ -393,9 +332,7 @@ public final class Follower implements AutoCloseable {
     scheduler.execute(
         () -> {
           closed = true;
-          if (sync != null) {
-            sync.close();
-          }
+          proofSync.close();
           stopped.complete(null);
         });
     try {

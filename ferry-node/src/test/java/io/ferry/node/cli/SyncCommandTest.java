@@ -2,6 +2,9 @@ package io.ferry.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ferry.merkledb.Revision;
+import io.ferry.node.Node;
+import io.ferry.node.config.NodeSettings;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -181,6 +184,52 @@ class SyncCommandTest {
           .filter(f -> f.getFileName().toString().endsWith(".log"))
           .mapToLong(f -> f.toFile().length())
           .sum();
+    }
+  }
+
+  @Test
+  void aStaleStoreCatchesUpWithChangeProofs() throws Exception {
+    Path data = tmp.resolve("producer");
+    Path client = tmp.resolve("client");
+    // The same generated state in both: the client holds the producer's first root.
+    String first =
+        ferry("state", "generate", "--data", data.toString(), "--keys", "2000").lastLine();
+    assertThat(ferry("state", "generate", "--data", client.toString(), "--keys", "2000").lastLine())
+        .isEqualTo(first);
+    NodeSettings s = new NodeSettings();
+    s.data = data.toString();
+    s.p2p = "127.0.0.1:0";
+    s.http = "off";
+    s.produce = true;
+    s.producer.updatesPerCommit = 50;
+    s.producer.commitIntervalMs = 100L;
+    s.snapshots.fullInterval = 0L;
+    s.snapshots.incrementalInterval = 0L;
+    try (Node producer = Node.start(s.toConfig())) {
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(60))
+          .until(() -> producer.store().height() >= 4);
+      Revision target = producer.store().revision();
+
+      // The sync starts before its peer is connected: the catch-up is asked again until it is.
+      Result r =
+          ferry(
+              "sync",
+              "--data",
+              client.toString(),
+              "--peer",
+              producer.p2pAddress().toString(),
+              "--trust-root",
+              target.root().toHex(),
+              "--timeout",
+              "60");
+
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      assertThat(r.lastLine()).isEqualTo(target.root().toHex());
+      assertThat(r.err()).contains("caught up with").doesNotContain("synced");
+      assertThat(ferry("state", "root", "--data", client.toString()).out())
+          .contains("height 2")
+          .contains(target.root().toHex());
     }
   }
 
