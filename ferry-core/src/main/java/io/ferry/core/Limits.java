@@ -33,6 +33,9 @@ public final class Limits {
   /** Gossip messages one peer may send at once above that rate (the depth of its token bucket). */
   public static final int MAX_GOSSIP_MESSAGE_BURST = 40;
 
+  /** Bytes of one gossip message; a signed head is about 140. Larger ones are not decoded. */
+  public static final int MAX_GOSSIP_MESSAGE_BYTES = KIB;
+
   /** Subscriptions a node keeps open for its peers at once (Aranya). */
   public static final int MAX_OPEN_SUBSCRIPTIONS = 128;
 

@@ -59,9 +59,6 @@ import org.slf4j.LoggerFactory;
  * is called there too. Thread-safe.
  */
 public final class HeadExchange implements AutoCloseable {
-  /** The largest gossip payload accepted: a signed head is about 140 bytes. */
-  public static final int MAX_MESSAGE_BYTES = 1024;
-
   /** Peer and producer pairs whose refused heads are remembered as logged. */
   static final int MAX_REFUSALS_LOGGED = 256;
 
@@ -336,7 +333,7 @@ public final class HeadExchange implements AutoCloseable {
 
   /** Parses a peer's message, or reports it malformed and returns null. */
   private <M> M decode(NodeId peer, ByteString bytes, Parser<M> parser, String what) {
-    if (bytes.size() > MAX_MESSAGE_BYTES) {
+    if (bytes.size() > Limits.MAX_GOSSIP_MESSAGE_BYTES) {
       malformed(peer, what + " of " + bytes.size() + " bytes");
       return null;
     }
@@ -391,7 +388,7 @@ public final class HeadExchange implements AutoCloseable {
 
     @Override
     public void onRequest(NodeId from, ByteString payload, Responder responder) {
-      if (payload.size() > MAX_MESSAGE_BYTES) {
+      if (payload.size() > Limits.MAX_GOSSIP_MESSAGE_BYTES) {
         responder.fail(ErrorCode.INVALID_ENCODING, "gossip requests are at most 1 KiB");
         return;
       }

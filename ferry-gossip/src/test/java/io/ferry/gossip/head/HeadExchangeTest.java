@@ -203,7 +203,7 @@ class HeadExchangeTest {
         GossipMessage.newBuilder()
             .setHead(
                 SignedHead.sign(producerKey, 1, root(1)).toProto().toBuilder()
-                    .setSignature(ByteString.copyFrom(new byte[HeadExchange.MAX_MESSAGE_BYTES])))
+                    .setSignature(ByteString.copyFrom(new byte[Limits.MAX_GOSSIP_MESSAGE_BYTES])))
             .build()
             .toByteString();
     liarTransport.send(follower.transport.localId(), ProtocolId.GOSSIP, huge);
@@ -291,7 +291,7 @@ class HeadExchangeTest {
     for (ByteString bad :
         List.of(
             ByteString.copyFrom(new byte[] {(byte) 0xff, 0x7f}),
-            ByteString.copyFrom(new byte[HeadExchange.MAX_MESSAGE_BYTES + 1]))) {
+            ByteString.copyFrom(new byte[Limits.MAX_GOSSIP_MESSAGE_BYTES + 1]))) {
       try {
         client
             .request(server.transport.localId(), ProtocolId.GOSSIP, bad, TIMEOUT)

@@ -67,7 +67,10 @@ public final class TrieDelta implements NodeSource {
     return out;
   }
 
-  /** Passes each changed path and its node (null if removed) to {@code action}, without copying. */
+  /**
+   * Passes each changed path and its node (null if removed) to {@code action}, without copying, in
+   * no particular order.
+   */
   public void forEachChange(java.util.function.BiConsumer<Path, Node> action) {
     changed.forEach((p, n) -> action.accept(p, n == REMOVED ? null : n));
   }

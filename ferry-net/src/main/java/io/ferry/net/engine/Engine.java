@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -247,14 +248,16 @@ public final class Engine {
   private void end(Session s, String reason, boolean announce) {
     s.closed = true;
     NodeId remote = s.link.remote();
-    for (Map.Entry<Long, Pending> e : s.outgoing.entrySet()) {
+    // In request order, not hash order: what a failure or a cancel sets off (a retry at another
+    // peer, freed budget) must happen in the same order in every run of a simulation.
+    for (Map.Entry<Long, Pending> e : new TreeMap<>(s.outgoing).entrySet()) {
       Pending p = e.getValue();
       if (s.outgoing.remove(e.getKey(), p)) {
         p.timer.cancel();
         fail(p, TransportException.disconnected("connection to " + remote + " closed: " + reason));
       }
     }
-    for (InboundRequest r : s.incoming.values()) {
+    for (InboundRequest r : new TreeMap<>(s.incoming).values()) {
       r.cancel();
     }
     s.incoming.clear();

@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.SequencedMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +31,7 @@ public final class PeerKeeper implements PeerListener, AutoCloseable {
   private final Scheduler scheduler;
   private final RandomSource random;
   private final Backoff backoff;
-  private final Map<String, Kept> kept = new LinkedHashMap<>(); // guarded by this
+  private final SequencedMap<String, Kept> kept = new LinkedHashMap<>(); // guarded by this
   private boolean closed; // guarded by this
 
   private static final class Kept {

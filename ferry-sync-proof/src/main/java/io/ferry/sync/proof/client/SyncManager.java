@@ -26,6 +26,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -109,9 +110,9 @@ public final class SyncManager implements AutoCloseable {
   private volatile Hash target;
   private final WorkQueue queue = new WorkQueue();
   private CompletedRanges completed = new CompletedRanges();
-  private final Map<Long, InFlight> inFlight = new TreeMap<>();
+  private final SortedMap<Long, InFlight> inFlight = new TreeMap<>();
   // Failed items waiting out their backoff, in order of failure: still part of the progress.
-  private final Map<Long, WorkItem> backingOff = new TreeMap<>();
+  private final SortedMap<Long, WorkItem> backingOff = new TreeMap<>();
   private long nextBackoff;
   private final Map<NodeId, Integer> load = new TreeMap<>();
   // Requests a server takes at once, learned from its busy refusals; absent: perServerLimit.
