@@ -84,6 +84,7 @@ public final class Node implements AutoCloseable {
   private HeadExchange heads;
   private Producer producer;
   private Follower follower;
+  private RocksSyncStore staging;
   private SnapshotHttpServer httpServer;
   private InetSocketAddress httpAddress;
   private boolean closed;
@@ -204,7 +205,8 @@ public final class Node implements AutoCloseable {
 
   private void startFollower(ExecutorScheduler gossipScheduler) {
     ExecutorScheduler syncScheduler = scheduler("ferry-sync");
-    RocksSyncStore staging = new RocksSyncStore(config.stagingDir(), false);
+    RocksSyncStore staging = NodeStores.openStaging(config.stagingDir());
+    this.staging = staging;
     closers.push(staging);
     ExecutorService verifiers =
         Executors.newFixedThreadPool(
@@ -318,6 +320,11 @@ public final class Node implements AutoCloseable {
   /** The follower, on a node that follows a trusted producer or root. */
   public Optional<Follower> follower() {
     return Optional.ofNullable(follower);
+  }
+
+  /** The proof sync's staging store, on a follower. */
+  Optional<RocksSyncStore> staging() {
+    return Optional.ofNullable(staging);
   }
 
   /** The producer, on a node started with {@code --produce}. */

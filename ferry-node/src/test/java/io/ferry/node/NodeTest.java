@@ -173,6 +173,14 @@ class NodeTest {
   }
 
   @Test
+  void aFollowersStagingStoreFsyncsEveryWrite() throws Exception {
+    NodeSettings s = settings(tmp.resolve("follower"));
+    s.trustRoot = "11".repeat(32);
+    Node follower = start(s);
+    assertThat(follower.staging()).hasValueSatisfying(st -> assertThat(st.syncWrites()).isTrue());
+  }
+
+  @Test
   void headsSignedByAnotherKeyAreRefused() throws Exception {
     Node producer = producer(2_000);
     NodeKey stranger = NodeKey.generate();

@@ -103,9 +103,6 @@ final class SyncCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     Path staging = store.data.resolve("sync-staging");
-    // Staged writes skip fsync: a killed process loses nothing (the OS has the WAL), and after a
-    // power cut RocksDB recovers a consistent prefix of whole proofs, so the sync resumes from an
-    // earlier point, never from inconsistent data.
     java.util.concurrent.ExecutorService verifiers =
         java.util.concurrent.Executors.newFixedThreadPool(
             Math.max(1, Runtime.getRuntime().availableProcessors()),
@@ -114,7 +111,7 @@ final class SyncCommand implements Callable<Integer> {
               t.setDaemon(true);
               return t;
             });
-    try (RocksSyncStore staged = new RocksSyncStore(staging, false);
+    try (RocksSyncStore staged = io.ferry.node.NodeStores.openStaging(staging);
         ExecutorScheduler scheduler = new ExecutorScheduler("ferry-sync", 1);
         NettyTransport transport =
             NettyTransport.start(

@@ -88,6 +88,7 @@ public final class RocksSyncStore implements SyncStore {
   private final LRUCache blockCache;
   private final BloomFilter bloomFilter;
   private final WriteOptions writeOptions;
+  private final boolean syncWrites;
   private final int pointDeletes;
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
   private final ColumnFamilyHandle progressCf;
@@ -128,6 +129,7 @@ public final class RocksSyncStore implements SyncStore {
   RocksSyncStore(Path dir, boolean syncWrites, int pointDeletes) {
     this.dir = dir;
     this.pointDeletes = pointDeletes;
+    this.syncWrites = syncWrites;
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -196,6 +198,11 @@ public final class RocksSyncStore implements SyncStore {
 
   private static byte[] bytes(String name) {
     return name.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Whether every apply and clear is fsynced (true unless opened so for a test or benchmark). */
+  public boolean syncWrites() {
+    return syncWrites;
   }
 
   // ------------------------------------------------------------------ progress
