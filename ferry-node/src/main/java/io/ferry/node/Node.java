@@ -31,6 +31,8 @@ import io.ferry.node.follow.Head;
 import io.ferry.node.produce.Producer;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.SnapshotArchives;
+import io.ferry.snapshot.SnapshotRestorer;
+import io.ferry.snapshot.SnapshotWriter;
 import io.ferry.sync.proof.ProofServerConfig;
 import io.ferry.sync.proof.ProofSyncServer;
 import io.ferry.sync.proof.client.ChangeCatchUp;
@@ -103,6 +105,7 @@ public final class Node implements AutoCloseable {
    */
   public static Node start(NodeConfig config) {
     NodeKey key = KeyFile.loadOrCreate(config.keyFile());
+    removeLeftovers(config);
     LiveStore store = new LiveStore(config, NodeStores.open(config.stateDir(), null));
     Node node = new Node(config, key, store);
     try {
@@ -112,6 +115,16 @@ public final class Node implements AutoCloseable {
       node.close();
       throw e;
     }
+  }
+
+  /**
+   * Removes what a killed archive write or restore, or a finished sync, left in the data directory;
+   * each check leaves alone what a live process uses. Logs what it removed.
+   */
+  private static void removeLeftovers(NodeConfig config) {
+    SnapshotWriter.removeLeftovers(config.snapshotDir());
+    SnapshotRestorer.removeLeftovers(config.stateDir());
+    RocksSyncStore.deleteIfFinished(config.stagingDir());
   }
 
   private void assemble() {

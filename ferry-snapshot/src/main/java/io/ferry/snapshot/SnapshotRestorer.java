@@ -12,15 +12,21 @@ import io.ferry.merkledb.Revision;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * commit, the root after each is checked against its manifest, and the final root against the
  * trusted root when one is given. Only then is the directory renamed into place; on any failure it
  * is deleted and the target is left as it was (absent or empty).
+ *
+ * <p>A restore holds the target's {@link RestoreLock} for its whole run, so two restores into one
+ * target exclude each other, and first removes what killed restores into it left ({@link
+ * #removeLeftovers}).
  *
  * <p>The incremental's changes are held in memory for their one commit; an incremental is bounded
  * by the history a store retains. Thread-safe: it holds no state between calls.
@@ -58,6 +68,115 @@ public final class SnapshotRestorer {
    *     full}; {@link ErrorCode#ILLEGAL_STATE} if {@code target} holds files
    */
   public RestoreResult restore(
+      Path full, Optional<Path> incremental, Path target, Optional<Hash> trustedRoot) {
+    try (RestoreLock lock = lock(target)) {
+      removeLeftoversHeld(target);
+      return restoreLocked(full, incremental, target, trustedRoot);
+    }
+  }
+
+  /**
+   * Deletes the temporary directories ({@code .<name>.restore-<uuid>} next to {@code target}) that
+   * restores into {@code target} left when their process was killed, unless a restore into it is in
+   * progress (here or in another process). A node does this at start, and every restore first. Logs
+   * what it removed.
+   *
+   * @return the directories removed
+   */
+  public static List<Path> removeLeftovers(Path target) {
+    if (leftovers(target).isEmpty()) {
+      return List.of(); // nothing to do: no lock file either
+    }
+    Optional<RestoreLock> lock;
+    try {
+      lock = RestoreLock.tryAcquire(target);
+    } catch (IOException e) {
+      log.warn("cannot look for leftovers of restores into {}: {}", target, e.toString());
+      return List.of();
+    }
+    if (lock.isEmpty()) {
+      log.info("a restore into {} is in progress; its temporary directory stays", target);
+      return List.of();
+    }
+    try (RestoreLock held = lock.get()) {
+      return removeLeftoversHeld(target);
+    }
+  }
+
+  private static RestoreLock lock(Path target) {
+    try {
+      return RestoreLock.tryAcquire(target)
+          .orElseThrow(
+              () ->
+                  new FerryException(
+                      ErrorCode.ILLEGAL_STATE, "another restore into " + target + " is running"));
+    } catch (IOException e) {
+      throw new FerryException(
+          ErrorCode.IO_ERROR, "cannot lock " + target + " for the restore: " + e, e);
+    }
+  }
+
+  /**
+   * The temporary directories of restores into {@code target}: exactly {@code .<name>.restore-<a
+   * UUID>} next to it, directories, not links.
+   */
+  private static List<Path> leftovers(Path target) {
+    Path abs = target.toAbsolutePath().normalize();
+    Pattern leftover =
+        Pattern.compile(
+            "\\."
+                + Pattern.quote(abs.getFileName().toString())
+                + "\\.restore-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    List<Path> found = new ArrayList<>();
+    try (DirectoryStream<Path> siblings = Files.newDirectoryStream(abs.getParent())) {
+      for (Path p : siblings) {
+        if (leftover.matcher(p.getFileName().toString()).matches()
+            && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          found.add(p);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      log.warn("cannot look for leftovers of restores into {}: {}", target, e.toString());
+    }
+    return found;
+  }
+
+  /** Removes the target's leftover temporary directories; the caller holds its restore lock. */
+  private static List<Path> removeLeftoversHeld(Path target) {
+    List<Path> removed = new ArrayList<>();
+    long bytes = 0;
+    for (Path p : leftovers(target)) {
+      long size = sizeOf(p);
+      if (deleteQuietly(p)) {
+        removed.add(p);
+        bytes += size;
+      }
+    }
+    if (!removed.isEmpty()) {
+      log.info(
+          "removed {} temporary directories ({} bytes) of interrupted restores into {}: {}",
+          removed.size(),
+          bytes,
+          target,
+          removed.stream().map(p -> p.getFileName().toString()).toList());
+    }
+    return removed;
+  }
+
+  private static long sizeOf(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files
+          .filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
+          .mapToLong(f -> f.toFile().length())
+          .sum();
+    } catch (IOException | UncheckedIOException e) {
+      return 0;
+    }
+  }
+
+  private RestoreResult restoreLocked(
       Path full, Optional<Path> incremental, Path target, Optional<Hash> trustedRoot) {
     checkTarget(target);
     long started = System.nanoTime();
@@ -218,9 +337,10 @@ public final class SnapshotRestorer {
     }
   }
 
-  static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
+  /** Deletes a directory tree (not following links); false, with a warning, if it could not. */
+  static boolean deleteQuietly(Path dir) {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return true;
     }
     try {
       Files.walkFileTree(
@@ -239,8 +359,10 @@ public final class SnapshotRestorer {
               return FileVisitResult.CONTINUE;
             }
           });
+      return true;
     } catch (IOException e) {
       log.warn("could not delete the temporary directory {}: {}", dir, e.toString());
+      return false;
     }
   }
 }

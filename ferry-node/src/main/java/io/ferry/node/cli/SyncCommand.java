@@ -95,6 +95,8 @@ final class SyncCommand implements Callable<Integer> {
     Files.createDirectories(store.data);
     Logging.logToFile(store.data.resolve("logs"), parent.verbose());
     NodeKey key = KeyFile.loadOrCreate(store.data.resolve("node.key"));
+    Path staging = store.data.resolve("sync-staging");
+    RocksSyncStore.deleteIfFinished(staging); // a finished sync's files, if any
     MerkleDB db = store.open();
     config = config.withBranchFactor(db.branchFactor());
     if (db.root().equals(target)) {
@@ -102,7 +104,7 @@ final class SyncCommand implements Callable<Integer> {
       spec.commandLine().getOut().println(target.toHex());
       return ExitCodes.OK;
     }
-    Path staging = store.data.resolve("sync-staging");
+    boolean synced = false;
     java.util.concurrent.ExecutorService verifiers =
         java.util.concurrent.Executors.newFixedThreadPool(
             Math.max(1, Runtime.getRuntime().availableProcessors()),
@@ -167,12 +169,16 @@ final class SyncCommand implements Callable<Integer> {
               s.fetchNanos() / 1e9,
               s.loadNanos() / 1e9);
       spec.commandLine().getOut().println(root.toHex());
+      synced = true;
       return ExitCodes.OK;
     } catch (RuntimeException | Error e) {
       db.close();
       throw e;
     } finally {
       verifiers.shutdownNow();
+      if (synced) {
+        RocksSyncStore.deleteIfFinished(staging); // closed by now: the staged data is in the store
+      }
     }
   }
 
