@@ -31,6 +31,8 @@ import io.ferry.node.follow.Head;
 import io.ferry.node.produce.Producer;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.SnapshotArchives;
+import io.ferry.snapshot.SnapshotRestorer;
+import io.ferry.snapshot.SnapshotWriter;
 import io.ferry.sync.proof.ProofServerConfig;
 import io.ferry.sync.proof.ProofSyncServer;
 import io.ferry.sync.proof.client.ChangeCatchUp;
@@ -83,6 +85,7 @@ public final class Node implements AutoCloseable {
   private HeadExchange heads;
   private Producer producer;
   private Follower follower;
+  private RocksSyncStore staging;
   private SnapshotHttpServer httpServer;
   private InetSocketAddress httpAddress;
   private boolean closed;
@@ -101,6 +104,7 @@ public final class Node implements AutoCloseable {
    */
   public static Node start(NodeConfig config) {
     NodeKey key = KeyFile.loadOrCreate(config.keyFile());
+    removeLeftovers(config);
     LiveStore store = new LiveStore(config, NodeStores.open(config.stateDir(), null));
     Node node = new Node(config, key, store);
     try {
@@ -110,6 +114,16 @@ public final class Node implements AutoCloseable {
       node.close();
       throw e;
     }
+  }
+
+  /**
+   * Removes what a killed archive write or restore, or a finished sync, left in the data directory;
+   * each check leaves alone what a live process uses. Logs what it removed.
+   */
+  private static void removeLeftovers(NodeConfig config) {
+    SnapshotWriter.removeLeftovers(config.snapshotDir());
+    SnapshotRestorer.removeLeftovers(config.stateDir());
+    RocksSyncStore.deleteIfFinished(config.stagingDir());
   }
 
   private void assemble() {
@@ -203,7 +217,8 @@ public final class Node implements AutoCloseable {
 
   private void startFollower(ExecutorScheduler gossipScheduler) {
     ExecutorScheduler syncScheduler = scheduler("ferry-sync");
-    RocksSyncStore staging = new RocksSyncStore(config.stagingDir(), false);
+    RocksSyncStore staging = NodeStores.openStaging(config.stagingDir());
+    this.staging = staging;
     closers.push(staging);
     ExecutorService verifiers =
         Executors.newFixedThreadPool(
@@ -314,6 +329,11 @@ public final class Node implements AutoCloseable {
   /** The follower, on a node that follows a trusted producer or root. */
   public Optional<Follower> follower() {
     return Optional.ofNullable(follower);
+  }
+
+  /** The proof sync's staging store, on a follower. */
+  Optional<RocksSyncStore> staging() {
+    return Optional.ofNullable(staging);
   }
 
   /** The producer, on a node started with {@code --produce}. */

@@ -94,6 +94,8 @@ final class SyncCommand implements Callable<Integer> {
     FileChecks.directory(store.data);
     Logging.logToFile(store.data.resolve("logs"), parent.verbose());
     NodeKey key = KeyFile.loadOrCreate(store.data.resolve("node.key"));
+    Path staging = store.data.resolve("sync-staging");
+    RocksSyncStore.deleteIfFinished(staging); // a finished sync's files, if any
     MerkleDB db = store.open();
     config = config.withBranchFactor(db.branchFactor());
     if (db.root().equals(target)) {
@@ -101,10 +103,7 @@ final class SyncCommand implements Callable<Integer> {
       spec.commandLine().getOut().println(target.toHex());
       return ExitCodes.OK;
     }
-    Path staging = store.data.resolve("sync-staging");
-    // Staged writes skip fsync: a killed process loses nothing (the OS has the WAL), and after a
-    // power cut RocksDB recovers a consistent prefix of whole proofs, so the sync resumes from an
-    // earlier point, never from inconsistent data.
+    boolean synced = false;
     java.util.concurrent.ExecutorService verifiers =
         java.util.concurrent.Executors.newFixedThreadPool(
             Math.max(1, Runtime.getRuntime().availableProcessors()),
@@ -113,7 +112,7 @@ final class SyncCommand implements Callable<Integer> {
               t.setDaemon(true);
               return t;
             });
-    try (RocksSyncStore staged = new RocksSyncStore(staging, false);
+    try (RocksSyncStore staged = io.ferry.node.NodeStores.openStaging(staging);
         ExecutorScheduler scheduler = new ExecutorScheduler("ferry-sync", 1);
         NettyTransport transport =
             NettyTransport.start(
@@ -169,12 +168,16 @@ final class SyncCommand implements Callable<Integer> {
               s.fetchNanos() / 1e9,
               s.loadNanos() / 1e9);
       spec.commandLine().getOut().println(root.toHex());
+      synced = true;
       return ExitCodes.OK;
     } catch (RuntimeException | Error e) {
       db.close();
       throw e;
     } finally {
       verifiers.shutdownNow();
+      if (synced) {
+        RocksSyncStore.deleteIfFinished(staging); // closed by now: the staged data is in the store
+      }
     }
   }
 
