@@ -2,6 +2,7 @@ package io.ferry.node.fetch;
 
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
+import io.ferry.core.IoErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -232,8 +233,10 @@ public final class Downloader implements AutoCloseable {
       try {
         servers.add(new Server(resolve(u, options.followAnyRedirect())));
       } catch (IOException | FerryException e) {
-        log.warn("source {} unusable: {}", u, e.getMessage());
-        dropped.add(u + ": " + e.getMessage());
+        // A refused connect carries its reason only in its cause: say it, never "null".
+        String why = e instanceof FerryException ? e.getMessage() : IoErrors.reason(e);
+        log.warn("source {} unusable: {}", u, why);
+        dropped.add(u + ": " + why);
       }
     }
     if (servers.isEmpty()) {

@@ -252,4 +252,22 @@ class DownloaderTest {
       assertThat(Files.readAllBytes(out)).isEqualTo(file);
     }
   }
+
+  @Test
+  void anUnreachableSourceIsNamedWithItsReasonNotNull() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    java.net.URI url = java.net.URI.create("http://127.0.0.1:" + closedPort + "/file.bin");
+    assertThatThrownBy(
+            () ->
+                new Downloader()
+                    .download(List.of(url), Output.file(tmp.resolve("x.bin")), SMALL, (p, s) -> {}))
+        .isInstanceOfSatisfying(
+            FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
+        .hasMessageContaining(url.toString())
+        .hasMessageNotContaining("null");
+  }
 }
