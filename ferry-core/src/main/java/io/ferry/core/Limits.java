@@ -21,6 +21,16 @@ public final class Limits {
   /** Bytes of one snapshot chunk (CometBFT's chunkMsgSize). */
   public static final int MAX_CHUNK_BYTES = 16 * MIB;
 
+  /**
+   * Decompressed bytes of tar framing an archive may hold around one entry's payload (its header,
+   * padding, an extended header) beyond the size its manifest gives. A reader refuses an archive
+   * that decompresses to more, so well-compressing filler cannot make it decompress without bound.
+   */
+  public static final int MAX_ARCHIVE_ENTRY_OVERHEAD_BYTES = 4 * KIB;
+
+  /** Decompressed bytes an archive may hold after its last entry (the tar's end and padding). */
+  public static final int MAX_ARCHIVE_END_BYTES = 64 * KIB;
+
   /** Heads returned in one sample (Aranya's poll). */
   public static final int MAX_HEADS_PER_SAMPLE = 100;
 

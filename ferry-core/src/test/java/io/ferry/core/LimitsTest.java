@@ -32,6 +32,15 @@ class LimitsTest {
   }
 
   @Test
+  void archiveFramingAllowsATarHeaderAndPaddingButNoFiller() {
+    // A 512-byte header and up to 511 bytes of padding fit; a chunk's worth of filler does not.
+    assertThat(Limits.MAX_ARCHIVE_ENTRY_OVERHEAD_BYTES).isEqualTo(4 * KIB).isGreaterThan(1024);
+    // The end: two 512-byte records and padding to a 10,240-byte block.
+    assertThat(Limits.MAX_ARCHIVE_END_BYTES).isEqualTo(64 * KIB).isGreaterThan(1024 + 10240);
+    assertThat(Limits.MAX_ARCHIVE_END_BYTES).isLessThan(Limits.MAX_CHUNK_BYTES);
+  }
+
+  @Test
   void oneKeyValueFitsInADefaultProof() {
     assertThat(Limits.MAX_VALUE_BYTES).isLessThan(Limits.DEFAULT_PROOF_BYTE_LIMIT);
     assertThat(Limits.MAX_KEY_BYTES + Limits.MAX_VALUE_BYTES)

@@ -75,6 +75,7 @@ public final class Node implements AutoCloseable {
   private HeadExchange heads;
   private Producer producer;
   private Follower follower;
+  private SyncStore staging;
   private SnapshotHttpServer httpServer;
   private InetSocketAddress httpAddress;
   private boolean closed;
@@ -104,6 +105,7 @@ public final class Node implements AutoCloseable {
    */
   public static Node start(NodeConfig config, NodeEnvironment env) {
     NodeKey key = env.key(config);
+    env.removeLeftovers(config);
     LiveStore store = new LiveStore(config, env, env.openStore(config.stateDir(), null));
     Node node = new Node(config, env, key, store);
     try {
@@ -213,6 +215,7 @@ public final class Node implements AutoCloseable {
   private void startFollower(Scheduler gossipScheduler) {
     Scheduler syncScheduler = scheduler("ferry-sync");
     SyncStore staging = env.openStaging(config.stagingDir());
+    this.staging = staging;
     closers.push(staging);
     ExecutorService verifiers =
         workers("ferry-sync-verify", Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -292,6 +295,11 @@ public final class Node implements AutoCloseable {
   /** The follower, on a node that follows a trusted producer or root. */
   public Optional<Follower> follower() {
     return Optional.ofNullable(follower);
+  }
+
+  /** The proof sync's staging store, on a follower. */
+  Optional<SyncStore> staging() {
+    return Optional.ofNullable(staging);
   }
 
   /** The producer, on a node started with {@code --produce}. */

@@ -52,6 +52,12 @@ public interface NodeEnvironment {
   /** Deletes the store in {@code dir}, if there is one. */
   void deleteStore(Path dir);
 
+  /**
+   * Removes what a killed archive write or restore, or a finished sync, left in the node's data;
+   * leaves alone what a live process uses, and logs what it removed.
+   */
+  void removeLeftovers(NodeConfig config);
+
   /** Opens the staging store a full sync keeps its verified data and progress in. */
   SyncStore openStaging(Path dir);
 

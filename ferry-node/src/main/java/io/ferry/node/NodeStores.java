@@ -7,13 +7,14 @@ import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.merkledb.store.KvStore;
 import io.ferry.merkledb.store.RocksStore;
+import io.ferry.sync.proof.client.RocksSyncStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Opening and deleting a node's MerkleDB on RocksDB. */
+/** Opening and deleting a node's MerkleDB on RocksDB, and opening its sync staging store. */
 public final class NodeStores {
   private NodeStores() {}
 
@@ -56,6 +57,14 @@ public final class NodeStores {
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * Opens the staging store of a proof sync in {@code dir} (creating it), as the node and {@code
+   * ferry sync} keep it: every write fsynced, so verified data and progress survive a power cut.
+   */
+  public static RocksSyncStore openStaging(Path dir) {
+    return new RocksSyncStore(dir, true);
   }
 
   /** Deletes a store directory and everything in it; nothing when it does not exist. */

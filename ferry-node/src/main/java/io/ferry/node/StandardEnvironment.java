@@ -13,6 +13,8 @@ import io.ferry.net.metrics.TransportMetrics;
 import io.ferry.net.peers.PeerManager;
 import io.ferry.net.tcp.NettyTransport;
 import io.ferry.node.config.NodeConfig;
+import io.ferry.snapshot.SnapshotRestorer;
+import io.ferry.snapshot.SnapshotWriter;
 import io.ferry.sync.proof.client.RocksSyncStore;
 import io.ferry.sync.proof.client.SyncStore;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -71,8 +73,14 @@ final class StandardEnvironment implements NodeEnvironment {
   }
 
   @Override
+  public void removeLeftovers(NodeConfig config) {
+    SnapshotWriter.removeLeftovers(config.snapshotDir());
+    SnapshotRestorer.removeLeftovers(config.stateDir());
+    RocksSyncStore.deleteIfFinished(config.stagingDir());
+  }
+
+  @Override
   public SyncStore openStaging(Path dir) {
-    // Verified data a restart must not lose: every write is synced.
-    return new RocksSyncStore(dir, true);
+    return NodeStores.openStaging(dir);
   }
 }

@@ -26,6 +26,7 @@ import io.ferry.node.config.NodeSettings;
 import io.ferry.node.follow.Follower;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.SnapshotArchives;
+import io.ferry.sync.proof.client.RocksSyncStore;
 import io.ferry.wire.v1.HeadResponse;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -208,6 +209,50 @@ class NodeTest {
             () ->
                 newcomer.follower().orElseThrow().phase() == Follower.Phase.FOLLOWING
                     && atProducersState(newcomer, producer));
+  }
+
+  @Test
+  void aStartingNodeRemovesWhatKilledWritesAndRestoresAndAFinishedSyncLeft() throws Exception {
+    Path dir = tmp.resolve("server");
+    Path archives = java.nio.file.Files.createDirectories(dir.resolve("snapshots"));
+    byte[] bytes = new byte[100_000];
+    new Random(5).nextBytes(bytes);
+    Path archive =
+        java.nio.file.Files.write(
+            archives.resolve(
+                "snapshot-5-" + io.ferry.core.Hash.wrap(new byte[32]).toBase58() + ".tar.zst"),
+            bytes);
+    Path spool = java.nio.file.Files.write(archives.resolve(".snapshot-11.spool"), bytes);
+    Path tar = java.nio.file.Files.write(archives.resolve(".snapshot-12.tmp"), bytes);
+    Path restore = dir.resolve(".state.restore-" + java.util.UUID.randomUUID());
+    java.nio.file.Files.createDirectories(restore);
+    java.nio.file.Files.write(restore.resolve("000009.sst"), bytes);
+    Path staging = dir.resolve("sync-staging");
+    try (var finished = NodeStores.openStaging(staging)) {
+      finished.apply(
+          Optional.empty(),
+          List.of(io.ferry.merkledb.KeyChange.put(Bytes.wrap(new byte[] {1}), Bytes.wrap(bytes))),
+          io.ferry.core.Hash.wrap(new byte[32]),
+          List.of());
+      finished.clear();
+    }
+
+    start(settings(dir));
+
+    assertThat(spool).doesNotExist();
+    assertThat(tar).doesNotExist();
+    assertThat(restore).doesNotExist();
+    assertThat(staging).doesNotExist();
+    assertThat(java.nio.file.Files.readAllBytes(archive)).isEqualTo(bytes);
+  }
+
+  @Test
+  void aFollowersStagingStoreFsyncsEveryWrite() throws Exception {
+    NodeSettings s = settings(tmp.resolve("follower"));
+    s.trustRoot = "11".repeat(32);
+    Node follower = start(s);
+    assertThat(follower.staging())
+        .hasValueSatisfying(st -> assertThat(((RocksSyncStore) st).syncWrites()).isTrue());
   }
 
   @Test

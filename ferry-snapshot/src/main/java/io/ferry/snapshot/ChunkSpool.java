@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +20,7 @@ import java.util.List;
  * one chunk in memory. Records must come in strictly increasing key order. Not thread-safe.
  */
 final class ChunkSpool implements AutoCloseable {
-  private final Path file;
+  private final ArchiveTempFile file;
   private final OutputStream out;
   private final byte[] buf;
   private final List<Manifest.ChunkInfo> chunks = new ArrayList<>();
@@ -31,8 +30,8 @@ final class ChunkSpool implements AutoCloseable {
   private KeyChange last;
 
   ChunkSpool(Path dir, int chunkSize) throws IOException {
-    this.file = Files.createTempFile(dir, ".snapshot-", ".spool");
-    this.out = Files.newOutputStream(file);
+    this.file = ArchiveTempFile.create(dir, ".spool");
+    this.out = file.output();
     this.buf = new byte[chunkSize];
   }
 
@@ -76,10 +75,9 @@ final class ChunkSpool implements AutoCloseable {
     chunkEntries = 0;
   }
 
-  /** Ends the last chunk and closes the spool for writing; returns every chunk. */
+  /** Ends the last chunk; returns every chunk. */
   List<Manifest.ChunkInfo> finish() throws IOException {
     flush();
-    out.close();
     return List.copyOf(chunks);
   }
 
@@ -89,15 +87,11 @@ final class ChunkSpool implements AutoCloseable {
 
   /** The spooled payloads, in chunk order, after {@link #finish()}. */
   InputStream read() throws IOException {
-    return new BufferedInputStream(Files.newInputStream(file), 1 << 20);
+    return new BufferedInputStream(file.input(), 1 << 20);
   }
 
   @Override
   public void close() throws IOException {
-    try {
-      out.close();
-    } finally {
-      Files.deleteIfExists(file);
-    }
+    file.close();
   }
 }

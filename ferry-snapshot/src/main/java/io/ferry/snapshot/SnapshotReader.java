@@ -27,12 +27,28 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * records is handed out; keys must strictly increase across the whole archive; after the last chunk
  * nothing but the end of the tar and of the zstd frame (whose checksum zstd checks) may follow. Any
  * failure is a {@link FerryException} with {@link ErrorCode#CORRUPT_DATA} that names the archive
- * and the chunk. Holds one chunk in memory. Not thread-safe.
+ * and the chunk.
+ *
+ * <p>Decompression is bounded by the manifest: before the manifest at most {@link
+ * Limits#MAX_SNAPSHOT_METADATA_BYTES}, for each chunk its size, and after the last one {@link
+ * Limits#MAX_ARCHIVE_END_BYTES}, each entry with {@link Limits#MAX_ARCHIVE_ENTRY_OVERHEAD_BYTES} of
+ * tar framing; an archive that decompresses to more fails with {@link ErrorCode#LIMIT_EXCEEDED} at
+ * the first byte over (a "zip bomb" costs at most that). Holds one chunk in memory. Not
+ * thread-safe.
  */
 public final class SnapshotReader implements AutoCloseable {
+  /** Told of each chunk as its bytes are read (decompressed), before they are checked. */
+  @FunctionalInterface
+  public interface ChunkListener {
+    ChunkListener NONE = (archive, index, bytes) -> {};
+
+    void chunkRead(Path archive, int index, int bytes);
+  }
+
   private final Path path;
   private final String label;
-  private final InputStream raw;
+  private final ChunkListener listener;
+  private final DecompressionBudget budget;
   private final TarArchiveInputStream tar;
   private final Manifest manifest;
   private final Hash hash;
@@ -45,13 +61,18 @@ public final class SnapshotReader implements AutoCloseable {
   private Bytes lastKey;
   private boolean finished;
 
-  private SnapshotReader(Path path) throws IOException {
+  private SnapshotReader(Path path, ChunkListener listener) throws IOException {
     this.path = path;
     this.label = String.valueOf(path.getFileName());
+    this.listener = listener;
     InputStream file = new BufferedInputStream(Files.newInputStream(path), 1 << 17);
     try {
-      this.raw = new BufferedInputStream(new ZstdInputStream(file), 1 << 20);
-      this.tar = new TarArchiveInputStream(raw);
+      this.budget =
+          new DecompressionBudget(new BufferedInputStream(new ZstdInputStream(file), 1 << 20));
+      this.tar = new TarArchiveInputStream(budget);
+      budget.allow(
+          Limits.MAX_SNAPSHOT_METADATA_BYTES + Limits.MAX_ARCHIVE_ENTRY_OVERHEAD_BYTES,
+          () -> label + " " + current);
       TarArchiveEntry first = tar.getNextEntry();
       if (first == null || !first.getName().equals(ArchiveLayout.MANIFEST)) {
         throw corrupt("the first entry is not the manifest");
@@ -80,8 +101,13 @@ public final class SnapshotReader implements AutoCloseable {
    *     commits to
    */
   public static SnapshotReader open(Path archive) {
+    return open(archive, ChunkListener.NONE);
+  }
+
+  /** As {@link #open(Path)}, telling {@code listener} of each chunk as it is read. */
+  public static SnapshotReader open(Path archive, ChunkListener listener) {
     try {
-      return new SnapshotReader(archive);
+      return new SnapshotReader(archive, listener);
     } catch (NoSuchFileException e) {
       throw new FerryException(ErrorCode.NOT_FOUND, "no archive " + archive, e);
     } catch (IOException e) {
@@ -102,6 +128,11 @@ public final class SnapshotReader implements AutoCloseable {
 
   public Manifest manifest() {
     return manifest;
+  }
+
+  /** Bytes decompressed so far (tar framing included). */
+  public long decompressedBytes() {
+    return budget.consumed();
   }
 
   /** The snapshot hash: SHA-256 of the manifest bytes as stored. */
@@ -166,6 +197,8 @@ public final class SnapshotReader implements AutoCloseable {
     chunkIndex++;
     current = ArchiveLayout.chunkName(chunkIndex);
     Manifest.ChunkInfo info = manifest.chunks().get(chunkIndex);
+    budget.allow(
+        (long) info.size() + Limits.MAX_ARCHIVE_ENTRY_OVERHEAD_BYTES, () -> label + " " + current);
     TarArchiveEntry entry = tar.getNextEntry();
     if (entry == null) {
       throw corrupt("the archive ends before this chunk (truncated)");
@@ -182,6 +215,7 @@ public final class SnapshotReader implements AutoCloseable {
     if (tar.readNBytes(buf, 0, info.size()) != info.size()) {
       throw corrupt("the archive ends inside this chunk (truncated)");
     }
+    listener.chunkRead(path, chunkIndex, info.size());
     Hash actual = Sha256Hasher.INSTANCE.hash(buf, 0, info.size());
     if (!actual.equals(info.sha256())) {
       throw corrupt("its SHA-256 is " + actual + ", the manifest says " + info.sha256());
@@ -202,12 +236,13 @@ public final class SnapshotReader implements AutoCloseable {
       return;
     }
     current = "the end of the archive";
+    budget.allow(Limits.MAX_ARCHIVE_END_BYTES, () -> label + " " + current);
     TarArchiveEntry extra = tar.getNextEntry();
     if (extra != null) {
       throw corrupt("unexpected entry '" + extra.getName() + "'");
     }
     // Read the zstd frame to its end, so that a truncated or altered tail is noticed.
-    raw.transferTo(java.io.OutputStream.nullOutputStream());
+    budget.transferTo(java.io.OutputStream.nullOutputStream());
     finished = true;
   }
 

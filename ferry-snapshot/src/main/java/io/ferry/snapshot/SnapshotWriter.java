@@ -13,7 +13,6 @@ import io.ferry.merkledb.Revision;
 import io.ferry.merkledb.StateSnapshot;
 import io.ferry.merkledb.proof.ChangeProof;
 import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,6 +60,17 @@ public final class SnapshotWriter {
 
   public SnapshotConfig config() {
     return config;
+  }
+
+  /**
+   * Deletes what interrupted writes left in {@code dir}: their {@code .snapshot-<n>.spool} and
+   * {@code .snapshot-<n>.tmp} files, unless a live write (in this process or another) holds them.
+   * Every write does this first; a node does it at start. Logs what it removed.
+   *
+   * @return the files removed
+   */
+  public static List<Path> removeLeftovers(Path dir) {
+    return ArchiveTempFile.removeLeftovers(dir);
   }
 
   /** A full archive of {@code db}'s head. */
@@ -189,6 +199,7 @@ public final class SnapshotWriter {
   private SnapshotArchive write(Path dir, Source source, long started) {
     try {
       Files.createDirectories(dir);
+      removeLeftovers(dir);
       try (ChunkSpool spool = new ChunkSpool(dir, config.chunkSize())) {
         Manifest partial = source.fill(spool);
         List<Manifest.ChunkInfo> chunks = spool.finish();
@@ -220,11 +231,11 @@ public final class SnapshotWriter {
                 ? SnapshotName.full(manifest.height(), hash)
                 : SnapshotName.incremental(
                     manifest.base().orElseThrow().height(), manifest.height(), hash);
-        Path tmp = Files.createTempFile(dir, ".snapshot-", ".tmp");
-        try {
+        try (ArchiveTempFile tmp = ArchiveTempFile.create(dir, ".tmp")) {
           writeTar(tmp, manifestBytes, chunks, spool);
           Path target = dir.resolve(name.fileName());
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+          // Renamed while still locked, so no cleanup elsewhere takes it for a leftover.
+          Files.move(tmp.path(), target, StandardCopyOption.ATOMIC_MOVE);
           syncDirectory(dir);
           long bytes = Files.size(target);
           double seconds = (System.nanoTime() - started) / 1e9;
@@ -238,8 +249,6 @@ public final class SnapshotWriter {
               manifest.payloadBytes(),
               String.format(java.util.Locale.ROOT, "%.2f", seconds));
           return new SnapshotArchive(target, name, manifest, bytes);
-        } finally {
-          Files.deleteIfExists(tmp);
         }
       }
     } catch (UncheckedIOException e) {
@@ -255,11 +264,10 @@ public final class SnapshotWriter {
   }
 
   private void writeTar(
-      Path tmp, byte[] manifestBytes, List<Manifest.ChunkInfo> chunks, ChunkSpool spool)
+      ArchiveTempFile tmp, byte[] manifestBytes, List<Manifest.ChunkInfo> chunks, ChunkSpool spool)
       throws IOException {
-    FileOutputStream file = new FileOutputStream(tmp.toFile());
     OutputStream synced =
-        new FilterOutputStream(file) {
+        new FilterOutputStream(tmp.output()) {
           @Override
           public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
@@ -267,12 +275,8 @@ public final class SnapshotWriter {
 
           @Override
           public void close() throws IOException {
-            try {
-              flush();
-              file.getFD().sync();
-            } finally {
-              file.close();
-            }
+            flush();
+            tmp.force(); // the file stays open (and locked) until it has its name
           }
         };
     ZstdOutputStream zstd =

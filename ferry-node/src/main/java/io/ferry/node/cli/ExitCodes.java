@@ -26,6 +26,9 @@ public final class ExitCodes {
   /** Peers or a feature are unavailable: nobody could serve, or this build lacks it. */
   public static final int UNAVAILABLE = 6;
 
+  /** The output file exists and replacing it was not asked for ({@code fetch} without --force). */
+  public static final int EXISTS = 7;
+
   /** The exit code for a typed Ferry error. */
   public static int of(ErrorCode code) {
     return switch (code) {

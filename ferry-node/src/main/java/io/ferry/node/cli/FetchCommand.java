@@ -3,12 +3,13 @@ package io.ferry.node.cli;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.node.fetch.Downloader;
+import io.ferry.node.fetch.Output;
+import io.ferry.node.fetch.OutputExistsException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -28,7 +29,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Download a file from one or several servers that hold it, in parallel and resumable.",
-      "URLs may redirect (e.g. http://HOST:8899/snapshot.tar.zst); the file's path is printed last."
+      "URLs may redirect within their server (e.g. http://HOST:8899/snapshot.tar.zst); the file's"
+          + " path is printed last. An existing file is replaced only with --force (exit 7"
+          + " otherwise)."
     })
 final class FetchCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -36,8 +39,21 @@ final class FetchCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "URL", description = "Servers holding the same file.")
   List<String> urls;
 
-  @Option(names = "--out", paramLabel = "FILE", description = "Where to write (default: its name).")
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      description =
+          "Where to write (default: the first URL's file name in the current directory, or, when"
+              + " it redirects to a snapshot archive, the archive's name).")
   Path out;
+
+  @Option(names = "--force", description = "Replace the file if it exists.")
+  boolean force;
+
+  @Option(
+      names = "--follow-any-redirect",
+      description = "Follow redirects to other servers too (default: only within a URL's origin).")
+  boolean followAnyRedirect;
 
   @Option(names = "--sha256", paramLabel = "HEX", description = "Expected SHA-256 of the file.")
   String sha256;
@@ -76,7 +92,9 @@ final class FetchCommand implements Callable<Integer> {
     Downloader.Options options =
         Downloader.Options.DEFAULT
             .withConnections(connections)
-            .withMinSpeed((long) (minSpeed * (1 << 20)), Duration.ofSeconds(10));
+            .withMinSpeed((long) (minSpeed * (1 << 20)), Duration.ofSeconds(10))
+            .withReplace(force)
+            .withFollowAnyRedirect(followAnyRedirect);
     if (sha256 != null) {
       if (!sha256.matches("[0-9a-fA-F]{64}")) {
         throw new FerryException(ErrorCode.INVALID_ARGUMENT, "--sha256 takes 64 hex digits");
@@ -90,7 +108,7 @@ final class FetchCommand implements Callable<Integer> {
       result =
           downloader.download(
               uris,
-              Optional.ofNullable(out),
+              out == null ? Output.namedIn(Path.of("")) : Output.file(out),
               options,
               (present, size) -> {
                 if (!Progress.interactive()) {
@@ -112,6 +130,9 @@ final class FetchCommand implements Callable<Integer> {
                   bar[0].stepTo(present);
                 }
               });
+    } catch (OutputExistsException e) {
+      spec.commandLine().getErr().println("ferry: " + e.getMessage() + "; --force replaces it");
+      return ExitCodes.EXISTS;
     } finally {
       synchronized (bar) {
         if (bar[0] != null) {

@@ -104,6 +104,8 @@ final class SyncCommand implements Callable<Integer> {
     FileChecks.directory(store.data);
     Logging.logToFile(store.data.resolve("logs"), parent.verbose());
     NodeKey key = KeyFile.loadOrCreate(store.data.resolve("node.key"));
+    Path staging = store.data.resolve("sync-staging");
+    RocksSyncStore.deleteIfFinished(staging); // a finished sync's files, if any
     MerkleDB db = store.open();
     if (db.root().equals(target)) {
       db.close();
@@ -112,10 +114,7 @@ final class SyncCommand implements Callable<Integer> {
     }
     // A root alone names no height: the state synced to counts as one commit above the store's.
     Revision goal = new Revision(db.height() + 1, target);
-    Path staging = store.data.resolve("sync-staging");
-    // Staged writes skip fsync: a killed process loses nothing (the OS has the WAL), and after a
-    // power cut RocksDB recovers a consistent prefix of whole proofs, so the sync resumes from an
-    // earlier point, never from inconsistent data.
+    boolean synced = false;
     java.util.concurrent.ExecutorService verifiers =
         java.util.concurrent.Executors.newFixedThreadPool(
             Math.max(1, Runtime.getRuntime().availableProcessors()),
@@ -125,7 +124,7 @@ final class SyncCommand implements Callable<Integer> {
               return t;
             });
     StateDir live = new StateDir(db);
-    try (RocksSyncStore staged = new RocksSyncStore(staging, false);
+    try (RocksSyncStore staged = io.ferry.node.NodeStores.openStaging(staging);
         ExecutorScheduler scheduler = new ExecutorScheduler("ferry-sync", 1);
         NettyTransport transport =
             NettyTransport.start(
@@ -150,12 +149,16 @@ final class SyncCommand implements Callable<Integer> {
       live.current().close();
       report(sync);
       spec.commandLine().getOut().println(reached.root().toHex());
+      synced = true;
       return ExitCodes.OK;
     } catch (RuntimeException | Error e) {
       live.current().close();
       throw e;
     } finally {
       verifiers.shutdownNow();
+      if (synced) {
+        RocksSyncStore.deleteIfFinished(staging); // closed by now: the staged data is in the store
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import io.ferry.core.identity.KeyFile;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.node.fetch.Downloader;
+import io.ferry.node.fetch.Output;
 import io.ferry.snapshot.RestoreResult;
 import io.ferry.snapshot.SnapshotRestorer;
 import java.io.IOException;
@@ -186,7 +187,7 @@ public final class Demo {
       got =
           d.download(
               urls,
-              Optional.of(downloads.resolve(archive)),
+              Output.file(downloads.resolve(archive)),
               Downloader.Options.DEFAULT.withConnections(6),
               (present, size) -> bar.show("fetch", present, size, "MiB", 1 << 20));
     }

@@ -2,6 +2,7 @@ package io.ferry.node.fetch;
 
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
+import io.ferry.core.IoErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -9,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,10 +28,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Downloads one file from one or several HTTP servers that hold it, as {@code ferry fetch} does:
- * follows redirects, splits the file into segments fetched with parallel Range requests spread over
- * the servers, resumes an interrupted download from its partial file, drops a server that stays
- * under a minimum speed after a grace period or stalls (its segments go to the others), and checks
- * the size and, when given, the SHA-256 before the file takes its name.
+ * follows redirects within the origin the caller gave (others only when allowed), splits the file
+ * into segments fetched with parallel Range requests spread over the servers, resumes an
+ * interrupted download from its partial file, drops a server that stays under a minimum speed after
+ * a grace period or stalls (its segments go to the others), and checks the size and, when given,
+ * the SHA-256 before the file takes its name. It never replaces a file unless told to, and a server
+ * never chooses where the file lands: without a file name it is named after the URL the caller
+ * gave.
  *
  * <p>One download per instance at a time; the work runs on its own threads. Close it to release its
  * HTTP client, whose selector thread would otherwise delay the JVM's exit.
@@ -46,6 +52,10 @@ public final class Downloader implements AutoCloseable {
    * @param grace how long a server may be slow before it is judged
    * @param stallTimeout a request that receives nothing for this long is abandoned
    * @param sha256 the expected SHA-256 of the whole file, hex
+   * @param followAnyRedirect follow a redirect to another origin (scheme, host and port) too; off,
+   *     such a server is unusable
+   * @param replace replace a file already at the output path; off, that is an {@link
+   *     OutputExistsException} before anything is fetched
    */
   public record Options(
       int connections,
@@ -54,7 +64,9 @@ public final class Downloader implements AutoCloseable {
       long minBytesPerSecond,
       Duration grace,
       Duration stallTimeout,
-      Optional<String> sha256) {
+      Optional<String> sha256,
+      boolean followAnyRedirect,
+      boolean replace) {
     public static final Options DEFAULT =
         new Options(
             8,
@@ -63,7 +75,9 @@ public final class Downloader implements AutoCloseable {
             10L << 20,
             Duration.ofSeconds(10),
             Duration.ofSeconds(15),
-            Optional.empty());
+            Optional.empty(),
+            false,
+            false);
 
     public Options {
       if (connections < 1 || segmentBytes < 4096 || maxRequestBytes < segmentBytes) {
@@ -75,7 +89,15 @@ public final class Downloader implements AutoCloseable {
 
     public Options withConnections(int n) {
       return new Options(
-          n, segmentBytes, maxRequestBytes, minBytesPerSecond, grace, stallTimeout, sha256);
+          n,
+          segmentBytes,
+          maxRequestBytes,
+          minBytesPerSecond,
+          grace,
+          stallTimeout,
+          sha256,
+          followAnyRedirect,
+          replace);
     }
 
     public Options withSha256(String hex) {
@@ -86,17 +108,35 @@ public final class Downloader implements AutoCloseable {
           minBytesPerSecond,
           grace,
           stallTimeout,
-          Optional.of(hex.toLowerCase(Locale.ROOT)));
+          Optional.of(hex.toLowerCase(Locale.ROOT)),
+          followAnyRedirect,
+          replace);
     }
 
     public Options withMinSpeed(long bytesPerSecond, Duration grace) {
       return new Options(
-          connections, segmentBytes, maxRequestBytes, bytesPerSecond, grace, stallTimeout, sha256);
+          connections,
+          segmentBytes,
+          maxRequestBytes,
+          bytesPerSecond,
+          grace,
+          stallTimeout,
+          sha256,
+          followAnyRedirect,
+          replace);
     }
 
     public Options withStallTimeout(Duration d) {
       return new Options(
-          connections, segmentBytes, maxRequestBytes, minBytesPerSecond, grace, d, sha256);
+          connections,
+          segmentBytes,
+          maxRequestBytes,
+          minBytesPerSecond,
+          grace,
+          d,
+          sha256,
+          followAnyRedirect,
+          replace);
     }
 
     /** Segments of {@code n} bytes, and requests of up to 16 segments. */
@@ -108,7 +148,35 @@ public final class Downloader implements AutoCloseable {
           minBytesPerSecond,
           grace,
           stallTimeout,
-          sha256);
+          sha256,
+          followAnyRedirect,
+          replace);
+    }
+
+    public Options withFollowAnyRedirect(boolean follow) {
+      return new Options(
+          connections,
+          segmentBytes,
+          maxRequestBytes,
+          minBytesPerSecond,
+          grace,
+          stallTimeout,
+          sha256,
+          follow,
+          replace);
+    }
+
+    public Options withReplace(boolean replaceExisting) {
+      return new Options(
+          connections,
+          segmentBytes,
+          maxRequestBytes,
+          minBytesPerSecond,
+          grace,
+          stallTimeout,
+          sha256,
+          followAnyRedirect,
+          replaceExisting);
     }
   }
 
@@ -148,21 +216,27 @@ public final class Downloader implements AutoCloseable {
   }
 
   /**
-   * Downloads the file the URLs name into {@code out} (or, when absent, the current directory under
-   * the name of the first URL after redirects).
+   * Downloads the file the URLs name into {@code out}.
    *
    * @param progress told the total bytes present after each write
+   * @throws OutputExistsException if a file is at the output path and {@link Options#replace()} is
+   *     off (checked before anything is fetched, and again when the file takes its name)
+   * @throws FerryException {@link ErrorCode#UNAVAILABLE} if no source could be used or all failed,
+   *     {@link ErrorCode#VERIFICATION_FAILED} for a wrong SHA-256, {@link
+   *     ErrorCode#INVALID_ARGUMENT} if the file needs a name and its URL gives none
    */
-  public Result download(List<URI> urls, Optional<Path> out, Options options, Progress progress)
+  public Result download(List<URI> urls, Output out, Options options, Progress progress)
       throws IOException, InterruptedException {
     List<Server> servers = new ArrayList<>();
     List<String> dropped = new CopyOnWriteArrayList<>();
     for (URI u : urls) {
       try {
-        servers.add(new Server(resolve(u)));
+        servers.add(new Server(resolve(u, options.followAnyRedirect())));
       } catch (IOException | FerryException e) {
-        log.warn("source {} unusable: {}", u, e.getMessage());
-        dropped.add(u + ": " + e.getMessage());
+        // A refused connect carries its reason only in its cause: say it, never "null".
+        String why = e instanceof FerryException ? e.getMessage() : IoErrors.reason(e);
+        log.warn("source {} unusable: {}", u, why);
+        dropped.add(u + ": " + why);
       }
     }
     if (servers.isEmpty()) {
@@ -187,8 +261,15 @@ public final class Downloader implements AutoCloseable {
           }
           return false;
         });
-    String name = Path.of(first.uri().getPath()).getFileName().toString();
-    Path target = out.orElse(Path.of(name));
+    Path target =
+        switch (out) {
+          case Output.File f -> f.path();
+          case Output.NamedIn d ->
+              d.dir().resolve(FileNames.choose(first.requested(), first.uri()));
+        };
+    if (!options.replace() && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new OutputExistsException(target);
+    }
     boolean parallel = servers.stream().allMatch(s -> s.source.ranges());
     int segmentBytes =
         parallel
@@ -225,10 +306,15 @@ public final class Downloader implements AutoCloseable {
           part.discard();
           throw new FerryException(
               ErrorCode.VERIFICATION_FAILED,
-              "SHA-256 of " + name + " is " + actual + ", expected " + options.sha256().get());
+              "SHA-256 of "
+                  + target.getFileName()
+                  + " is "
+                  + actual
+                  + ", expected "
+                  + options.sha256().get());
         }
       }
-      part.finish();
+      part.finish(options.replace());
       return new Result(target, first.size(), first.size() - before, List.copyOf(dropped));
     }
   }
@@ -456,8 +542,12 @@ public final class Downloader implements AutoCloseable {
     http.shutdownNow();
   }
 
-  /** Follows redirects with HEAD requests to the file; returns what the final server says. */
-  Source resolve(URI url) throws IOException, InterruptedException {
+  /**
+   * Follows redirects with HEAD requests to the file; returns what the final server says. A
+   * redirect to another origin is refused unless {@code followAnyRedirect}: the user chose the
+   * server, and a server must not send the download elsewhere by itself.
+   */
+  Source resolve(URI url, boolean followAnyRedirect) throws IOException, InterruptedException {
     URI at = url;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       HttpResponse<Void> r =
@@ -473,7 +563,25 @@ public final class Downloader implements AutoCloseable {
             r.headers()
                 .firstValue("Location")
                 .orElseThrow(() -> new IOException("redirect without a Location"));
-        at = at.resolve(location);
+        URI next;
+        try {
+          next = at.resolve(location);
+        } catch (IllegalArgumentException e) {
+          throw new IOException("bad redirect Location '" + location + "' from " + at);
+        }
+        if (!"http".equalsIgnoreCase(next.getScheme())
+            && !"https".equalsIgnoreCase(next.getScheme())) {
+          throw new IOException("redirect from " + at + " to " + next + " is not to http(s)");
+        }
+        if (!followAnyRedirect && !sameOrigin(url, next)) {
+          throw new IOException(
+              "redirect from "
+                  + at
+                  + " to "
+                  + next
+                  + " leads to another origin; not followed unless any redirect is allowed");
+        }
+        at = next;
         continue;
       }
       if (code != 200) {
@@ -490,5 +598,20 @@ public final class Downloader implements AutoCloseable {
       return new Source(url, at, size, etag, ranges);
     }
     throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
+  }
+
+  /** Same scheme, host and port (a missing port is the scheme's default). */
+  static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme())
+        && a.getHost() != null
+        && a.getHost().equalsIgnoreCase(b.getHost())
+        && port(a) == port(b);
+  }
+
+  private static int port(URI u) {
+    if (u.getPort() != -1) {
+      return u.getPort();
+    }
+    return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
   }
 }

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -205,16 +207,45 @@ final class PartFile implements AutoCloseable {
     return java.util.HexFormat.of().formatHex(md.digest());
   }
 
-  /** Moves the finished download into place and removes the state file. */
-  void finish() throws IOException {
+  /**
+   * Moves the finished download into place and removes the state file.
+   *
+   * @param replace replace a file at the target; otherwise one that appeared there meanwhile is an
+   *     {@link OutputExistsException} and the finished part file stays for a later run
+   */
+  void finish(boolean replace) throws IOException {
     channel.force(true);
     channel.close();
     if (Files.size(part) != size) {
       throw new FerryException(
           ErrorCode.CORRUPT_DATA, part + " has " + Files.size(part) + " bytes, expected " + size);
     }
-    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    if (replace) {
+      Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } else {
+      moveWithoutReplacing();
+    }
     Files.deleteIfExists(state);
+  }
+
+  /**
+   * A rename replaces what is at the target, so the file takes its name through a hard link, which
+   * fails if the name is taken; where links are not supported, a check just before the move.
+   */
+  private void moveWithoutReplacing() throws IOException {
+    try {
+      Files.createLink(target, part);
+      Files.delete(part);
+      return;
+    } catch (FileAlreadyExistsException e) {
+      throw new OutputExistsException(target);
+    } catch (IOException | UnsupportedOperationException e) {
+      // no hard links here (another file system, or a file system without them)
+    }
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new OutputExistsException(target);
+    }
+    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Discards the download (bad hash): the next run starts over. */

@@ -92,6 +92,39 @@ class FetchCommandTest {
     }
   }
 
+  @Test
+  void anExistingFileIsReplacedOnlyWithForce() throws Exception {
+    Path archives = Files.createDirectories(tmp.resolve("archives"));
+    byte[] file = new byte[200_000];
+    new Random(8).nextBytes(file);
+    String name = "snapshot-5-3yZe7d.tar.zst";
+    Files.write(archives.resolve(name), file);
+    HttpServerConfig config =
+        HttpServerConfig.defaults(archives).withBind(new InetSocketAddress("127.0.0.1", 0));
+    try (SnapshotHttpServer server =
+        new SnapshotHttpServer(config, () -> Health.OK, HttpMetrics.standalone())) {
+      String url = "http://127.0.0.1:" + server.start().getPort() + "/snapshot.tar.zst";
+      Path out = Files.writeString(tmp.resolve(name), "precious");
+
+      StringWriter stderr = new StringWriter();
+      CommandLine cli = Main.commandLine();
+      cli.setOut(new PrintWriter(new StringWriter(), true));
+      cli.setErr(new PrintWriter(stderr, true));
+      int code = cli.execute("fetch", "--out", out.toString(), url);
+      assertThat(code).as(stderr.toString()).isEqualTo(ExitCodes.EXISTS).isEqualTo(7);
+      assertThat(stderr.toString().strip().lines())
+          .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+          .contains(out.toString(), "exists", "--force");
+      assertThat(Files.readString(out)).isEqualTo("precious");
+
+      cli = Main.commandLine();
+      cli.setOut(new PrintWriter(new StringWriter(), true));
+      cli.setErr(new PrintWriter(new StringWriter(), true));
+      assertThat(cli.execute("fetch", "--force", "--out", out.toString(), url)).isZero();
+      assertThat(Files.readAllBytes(out)).isEqualTo(file);
+    }
+  }
+
   /** True when the state file marks at least one segment complete. */
   private static boolean recordsProgress(Path state) {
     try {

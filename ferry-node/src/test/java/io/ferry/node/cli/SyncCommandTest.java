@@ -120,6 +120,8 @@ class SyncCommandTest {
     assertThat(r.lastLine()).isEqualTo(root);
     assertThat(r.err()).contains("synced 100,000 keys");
     assertThat(ferry("state", "root", "--data", client.toString()).lastLine()).isEqualTo(root);
+    // The staged copy is in the store now: its files go.
+    assertThat(client.resolve("sync-staging")).doesNotExist();
     // Already there: a second run is a no-op.
     Result again = ferry("sync", "--data", client.toString(), "--peer", a1, "--trust-root", root);
     assertThat(again.exitCode()).isZero();

@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,7 +47,7 @@ class DownloaderTest {
           new Downloader()
               .download(
                   List.of(a.uri("/latest"), b.uri("/file.bin"), c.uri("/file.bin")),
-                  Optional.of(out),
+                  Output.file(out),
                   SMALL.withSha256(sha(file)),
                   (p, s) -> {});
       assertThat(Files.readAllBytes(out)).isEqualTo(file);
@@ -70,7 +69,7 @@ class DownloaderTest {
               () ->
                   new Downloader()
                       .download(
-                          List.of(dying.uri("/file.bin")), Optional.of(out), SMALL, (p, s) -> {}))
+                          List.of(dying.uri("/file.bin")), Output.file(out), SMALL, (p, s) -> {}))
           .isInstanceOfSatisfying(
               FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
           .hasMessageContaining("run again to resume");
@@ -79,7 +78,7 @@ class DownloaderTest {
     try (RangeFileServer healthy = new RangeFileServer(file)) {
       Downloader.Result r =
           new Downloader()
-              .download(List.of(healthy.uri("/file.bin")), Optional.of(out), SMALL, (p, s) -> {});
+              .download(List.of(healthy.uri("/file.bin")), Output.file(out), SMALL, (p, s) -> {});
       assertThat(Files.readAllBytes(out)).isEqualTo(file);
       assertThat(r.fetched()).isLessThan(file.length);
       assertThat(healthy.served.get()).isLessThan(file.length);
@@ -97,7 +96,7 @@ class DownloaderTest {
           new Downloader()
               .download(
                   List.of(flaky.uri("/file.bin"), good.uri("/file.bin")),
-                  Optional.of(out),
+                  Output.file(out),
                   SMALL,
                   (p, s) -> {});
       assertThat(Files.readAllBytes(out)).isEqualTo(file);
@@ -116,7 +115,7 @@ class DownloaderTest {
           new Downloader()
               .download(
                   List.of(slow.uri("/file.bin"), fast.uri("/file.bin")),
-                  Optional.of(out),
+                  Output.file(out),
                   SMALL.withMinSpeed(512 << 10, Duration.ofMillis(500)),
                   (p, s) -> {});
       assertThat(Files.readAllBytes(out)).isEqualTo(file);
@@ -137,7 +136,7 @@ class DownloaderTest {
           new Downloader()
               .download(
                   List.of(a.uri("/file.bin"), b.uri("/file.bin")),
-                  Optional.of(out),
+                  Output.file(out),
                   SMALL,
                   (p, s) -> {});
       assertThat(Files.readAllBytes(out)).isEqualTo(file);
@@ -156,7 +155,7 @@ class DownloaderTest {
                   new Downloader()
                       .download(
                           List.of(a.uri("/file.bin")),
-                          Optional.of(out),
+                          Output.file(out),
                           SMALL.withSha256("00".repeat(32)),
                           (p, s) -> {}))
           .isInstanceOfSatisfying(
@@ -165,5 +164,110 @@ class DownloaderTest {
       assertThat(out).doesNotExist();
       assertThat(tmp.resolve("bad.bin.part")).doesNotExist();
     }
+  }
+
+  @Test
+  void withoutAFileNameTheTypedUrlNamesItWhenTheRedirectTargetIsNoArchiveName() throws Exception {
+    byte[] file = data(300_000);
+    try (RangeFileServer a = new RangeFileServer(file)) {
+      a.serveAt("/.profile").redirect("/snapshot.tar.zst", "/.profile");
+      Path dir = Files.createDirectories(tmp.resolve("named"));
+      Downloader.Result r =
+          new Downloader()
+              .download(
+                  List.of(a.uri("/snapshot.tar.zst")), Output.namedIn(dir), SMALL, (p, s) -> {});
+      assertThat(r.file()).isEqualTo(dir.resolve("snapshot.tar.zst"));
+      assertThat(Files.readAllBytes(r.file())).isEqualTo(file);
+      try (var files = Files.list(dir)) {
+        assertThat(files.map(f -> f.getFileName().toString())).containsExactly("snapshot.tar.zst");
+      }
+    }
+  }
+
+  @Test
+  void withoutAFileNameARedirectToAnArchiveNameNamesIt() throws Exception {
+    byte[] file = data(300_000);
+    String archive = "snapshot-5-3yZe7d.tar.zst";
+    try (RangeFileServer a = new RangeFileServer(file)) {
+      a.serveAt("/" + archive).redirect("/snapshot.tar.zst", "/" + archive);
+      Path dir = Files.createDirectories(tmp.resolve("named"));
+      Downloader.Result r =
+          new Downloader()
+              .download(
+                  List.of(a.uri("/snapshot.tar.zst")), Output.namedIn(dir), SMALL, (p, s) -> {});
+      assertThat(r.file()).isEqualTo(dir.resolve(archive));
+      assertThat(Files.readAllBytes(r.file())).isEqualTo(file);
+    }
+  }
+
+  @Test
+  void aRedirectToAnotherOriginIsNotFollowedUnlessAllowed() throws Exception {
+    byte[] file = data(300_000);
+    try (RangeFileServer a = new RangeFileServer(file);
+        RangeFileServer elsewhere = new RangeFileServer(file)) {
+      a.redirect("/snapshot.tar.zst", elsewhere.uri("/file.bin").toString());
+      Path out = tmp.resolve("out.bin");
+      assertThatThrownBy(
+              () ->
+                  new Downloader()
+                      .download(
+                          List.of(a.uri("/snapshot.tar.zst")),
+                          Output.file(out),
+                          SMALL,
+                          (p, s) -> {}))
+          .isInstanceOfSatisfying(
+              FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
+          .hasMessageContaining("another origin");
+      assertThat(elsewhere.requests.get()).isZero();
+      assertThat(out).doesNotExist();
+
+      new Downloader()
+          .download(
+              List.of(a.uri("/snapshot.tar.zst")),
+              Output.file(out),
+              SMALL.withFollowAnyRedirect(true),
+              (p, s) -> {});
+      assertThat(Files.readAllBytes(out)).isEqualTo(file);
+    }
+  }
+
+  @Test
+  void anExistingFileIsReplacedOnlyWhenAsked() throws Exception {
+    byte[] file = data(300_000);
+    try (RangeFileServer a = new RangeFileServer(file)) {
+      Path out = Files.writeString(tmp.resolve("kept.bin"), "precious");
+      assertThatThrownBy(
+              () ->
+                  new Downloader()
+                      .download(List.of(a.uri("/file.bin")), Output.file(out), SMALL, (p, s) -> {}))
+          .isInstanceOf(OutputExistsException.class)
+          .hasMessageContaining(out.toString());
+      assertThat(Files.readString(out)).isEqualTo("precious");
+      assertThat(a.served.get()).as("nothing is fetched").isZero();
+      assertThat(tmp.resolve("kept.bin.part")).doesNotExist();
+
+      new Downloader()
+          .download(
+              List.of(a.uri("/file.bin")), Output.file(out), SMALL.withReplace(true), (p, s) -> {});
+      assertThat(Files.readAllBytes(out)).isEqualTo(file);
+    }
+  }
+
+  @Test
+  void anUnreachableSourceIsNamedWithItsReasonNotNull() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    java.net.URI url = java.net.URI.create("http://127.0.0.1:" + closedPort + "/file.bin");
+    assertThatThrownBy(
+            () ->
+                new Downloader()
+                    .download(List.of(url), Output.file(tmp.resolve("x.bin")), SMALL, (p, s) -> {}))
+        .isInstanceOfSatisfying(
+            FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
+        .hasMessageContaining(url.toString())
+        .hasMessageNotContaining("null");
   }
 }

@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
 
 /**
  * A small HTTP file server for downloader tests, on loopback: serves one byte array at {@code
- * /file.bin} with ETag and single Range support, redirects {@code /latest} there (303), and can be
- * made slow (bytes per second) or to cut connections after a byte budget.
+ * /file.bin} (and at any path given to {@link #serveAt}) with ETag and single Range support,
+ * redirects {@code /latest} there (303) and any path given to {@link #redirect} where told, counts
+ * the requests it gets, and can be made slow (bytes per second) or to cut connections after a byte
+ * budget.
  */
 final class RangeFileServer implements AutoCloseable {
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)");
@@ -26,6 +28,7 @@ final class RangeFileServer implements AutoCloseable {
   volatile String etag = "\"v1\"";
   final AtomicLong budget = new AtomicLong(Long.MAX_VALUE);
   final AtomicLong served = new AtomicLong();
+  final AtomicLong requests = new AtomicLong();
 
   RangeFileServer(byte[] data) throws IOException {
     this.data = data;
@@ -48,6 +51,25 @@ final class RangeFileServer implements AutoCloseable {
     server.start();
   }
 
+  /** Serves the file at {@code path} too. */
+  RangeFileServer serveAt(String path) {
+    server.createContext(path, this::serve);
+    return this;
+  }
+
+  /** Answers {@code path} with a 302 to {@code location}, sent as given. */
+  RangeFileServer redirect(String path, String location) {
+    server.createContext(
+        path,
+        ex -> {
+          requests.incrementAndGet();
+          ex.getResponseHeaders().add("Location", location);
+          ex.sendResponseHeaders(302, -1);
+          ex.close();
+        });
+    return this;
+  }
+
   URI uri(String path) {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
   }
@@ -57,6 +79,7 @@ final class RangeFileServer implements AutoCloseable {
   }
 
   private void serve(HttpExchange ex) throws IOException {
+    requests.incrementAndGet();
     ex.getResponseHeaders().add("ETag", etag);
     ex.getResponseHeaders().add("Accept-Ranges", "bytes");
     long start = 0;

@@ -70,6 +70,11 @@ public final class SimEnvironment implements NodeEnvironment {
   }
 
   @Override
+  public void removeLeftovers(NodeConfig config) {
+    // Archives are off and staging lives on the SimDisk, where a crash leaves no stray files.
+  }
+
+  @Override
   public SyncStore openStaging(Path dir) {
     return new SimDiskSyncStore(context.disk(), "staging/" + dir + "/");
   }

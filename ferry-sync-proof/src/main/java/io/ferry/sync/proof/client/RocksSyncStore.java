@@ -8,11 +8,14 @@ import io.ferry.core.KeyRange;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.KeyValue;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -22,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -29,6 +33,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -37,6 +42,8 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link SyncStore} on disk: one RocksDB database with a column family {@value #STAGED} (staged
@@ -58,6 +65,8 @@ import org.rocksdb.WriteOptions;
  * way.
  */
 public final class RocksSyncStore implements SyncStore {
+  private static final Logger log = LoggerFactory.getLogger(RocksSyncStore.class);
+
   static {
     RocksDB.loadLibrary();
   }
@@ -88,6 +97,7 @@ public final class RocksSyncStore implements SyncStore {
   private final LRUCache blockCache;
   private final BloomFilter bloomFilter;
   private final WriteOptions writeOptions;
+  private final boolean syncWrites;
   private final int pointDeletes;
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
   private final ColumnFamilyHandle progressCf;
@@ -128,6 +138,7 @@ public final class RocksSyncStore implements SyncStore {
   RocksSyncStore(Path dir, boolean syncWrites, int pointDeletes) {
     this.dir = dir;
     this.pointDeletes = pointDeletes;
+    this.syncWrites = syncWrites;
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -194,8 +205,54 @@ public final class RocksSyncStore implements SyncStore {
     }
   }
 
+  /**
+   * Deletes the staging store in {@code dir} when it holds no sync in progress (no progress record:
+   * its sync finished, or never staged anything), so that its files do not outlive the sync. A
+   * store with progress stays (a sync resumes from it), and so does one that is open here or in
+   * another process (RocksDB's lock refuses the check), or that cannot be read.
+   *
+   * @return true if the directory was deleted
+   */
+  public static boolean deleteIfFinished(Path dir) {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (RocksSyncStore store = new RocksSyncStore(dir, true)) {
+      if (store.target().isPresent()) {
+        return false;
+      }
+    } catch (FerryException e) {
+      log.info("leaving the sync staging store in {}: {}", dir, e.getMessage());
+      return false;
+    }
+    long[] filesAndBytes = new long[2];
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          filesAndBytes[0]++;
+          filesAndBytes[1] += Files.size(p);
+        }
+        Files.delete(p);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      log.warn("cannot delete the finished sync's staging store in {}: {}", dir, e.toString());
+      return false;
+    }
+    log.info(
+        "removed the staging store of a finished sync in {} ({} files, {} bytes)",
+        dir,
+        filesAndBytes[0],
+        filesAndBytes[1]);
+    return true;
+  }
+
   private static byte[] bytes(String name) {
     return name.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Whether every apply and clear is fsynced (true unless opened so for a test or benchmark). */
+  public boolean syncWrites() {
+    return syncWrites;
   }
 
   // ------------------------------------------------------------------ progress
@@ -305,8 +362,8 @@ public final class RocksSyncStore implements SyncStore {
 
   /**
    * Deletes every staged key and the progress in one write, then drops and recreates the staged
-   * column family, which frees its files at once and zeroes {@link #keyCount}. Open iterators are
-   * invalidated.
+   * column family and flushes the others, which frees the data's files and write-ahead log at once
+   * and zeroes {@link #keyCount}. Open iterators are invalidated.
    */
   @Override
   public void clear() {
@@ -328,6 +385,12 @@ public final class RocksSyncStore implements SyncStore {
         old.close();
         stagedCf = db.createColumnFamily(new ColumnFamilyDescriptor(bytes(STAGED), stagedOptions));
         handles.add(stagedCf);
+        // The write-ahead log still holds every staged write, kept alive by the progress
+        // family's memtable; flushing it makes the log obsolete, so RocksDB deletes it and a
+        // finished sync leaves no copy of its data behind.
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+          db.flush(flush, List.of(db.getDefaultColumnFamily(), progressCf));
+        }
       } catch (RocksDBException e) {
         throw ioError("clear", e);
       }

@@ -94,6 +94,73 @@ class RocksSyncStoreTest {
     }
   }
 
+  /** Bytes of the files under {@code dir}. */
+  private static long bytesIn(Path dir) throws java.io.IOException {
+    try (var files = java.nio.file.Files.walk(dir)) {
+      return files
+          .filter(java.nio.file.Files::isRegularFile)
+          .mapToLong(f -> f.toFile().length())
+          .sum();
+    }
+  }
+
+  /** Stages {@code keys} keys of 32 bytes with 100-byte values, 2,048 a write. */
+  private static void stage(RocksSyncStore store, int keys) {
+    java.util.Random r = new java.util.Random(keys);
+    for (int done = 0; done < keys; done += 2048) {
+      java.util.TreeMap<Bytes, Bytes> batch = new java.util.TreeMap<>();
+      for (int i = 0; i < 2048; i++) {
+        byte[] k = new byte[32];
+        byte[] v = new byte[100];
+        r.nextBytes(k);
+        r.nextBytes(v);
+        batch.put(Bytes.wrap(k), Bytes.wrap(v));
+      }
+      List<KeyChange> changes = new ArrayList<>();
+      batch.forEach((k, v) -> changes.add(KeyChange.put(k, v)));
+      store.apply(Optional.empty(), changes, T1, List.of());
+    }
+  }
+
+  @Test
+  void clearingFreesTheStagedDataAndItsWriteAheadLog() throws Exception {
+    Path dir = tmp.resolve("cleared");
+    try (RocksSyncStore store = new RocksSyncStore(dir, false)) {
+      stage(store, 100_000); // about 13 MB
+      assertThat(bytesIn(dir)).isGreaterThan(10_000_000);
+      store.clear();
+      assertThat(bytesIn(dir)).as("bytes left after clear").isLessThan(1_000_000);
+    }
+  }
+
+  @Test
+  void aFinishedSyncsStoreIsDeletedAndOneInProgressOrOpenIsKept() throws Exception {
+    Path finished = tmp.resolve("finished");
+    try (RocksSyncStore store = new RocksSyncStore(finished, false)) {
+      stage(store, 4096);
+      store.clear();
+    }
+    Path inProgress = tmp.resolve("in-progress");
+    try (RocksSyncStore store = new RocksSyncStore(inProgress, false)) {
+      stage(store, 4096);
+    }
+    assertThat(RocksSyncStore.deleteIfFinished(finished)).isTrue();
+    assertThat(finished).doesNotExist();
+    assertThat(RocksSyncStore.deleteIfFinished(inProgress)).isFalse();
+    try (RocksSyncStore store = new RocksSyncStore(inProgress, false)) {
+      assertThat(store.target()).contains(T1);
+      assertThat(store.keyCount()).isEqualTo(4096);
+      // Open (here as in another process): never deleted under its user.
+      store.clear();
+      assertThat(RocksSyncStore.deleteIfFinished(inProgress)).isFalse();
+      assertThat(inProgress).isDirectory();
+      store.apply(Optional.empty(), puts("a"), T2, List.of());
+      assertThat(keysOf(all(store))).containsExactly("a");
+    }
+    assertThat(RocksSyncStore.deleteIfFinished(tmp.resolve("absent"))).isFalse();
+    assertThat(tmp.resolve("absent")).doesNotExist();
+  }
+
   @Test
   void reopeningKeepsDataAndProgress() {
     Path dir = tmp.resolve("staging");

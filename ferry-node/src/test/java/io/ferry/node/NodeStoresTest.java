@@ -1,0 +1,20 @@
+package io.ferry.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.sync.proof.client.RocksSyncStore;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How the node and the CLI open their stores. */
+class NodeStoresTest {
+  @TempDir Path tmp;
+
+  @Test
+  void theSyncStagingStoreFsyncsEveryWrite() {
+    try (RocksSyncStore staging = NodeStores.openStaging(tmp.resolve("sync-staging"))) {
+      assertThat(staging.syncWrites()).isTrue();
+    }
+  }
+}
