@@ -7,6 +7,7 @@ import io.ferry.sim.node.NodeSimulation.Report;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -51,7 +52,7 @@ public final class SimCommand implements Callable<Integer> {
       names = "--faults",
       split = ",",
       description = "Any of crash, partition, loss, liars (default none).")
-  Set<String> faults = Set.of();
+  List<String> faults = List.of();
 
   @Override
   public Integer call() {

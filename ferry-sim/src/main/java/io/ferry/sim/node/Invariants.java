@@ -22,7 +22,7 @@ import java.util.TreeMap;
  *       and restart.
  *   <li><b>No stall.</b> Once the faults have healed and {@link #RECOVERY} has passed, every honest
  *       node behind the producer moves forward between two checks; at the end every honest node is
- *       up and within {@link #MAX_LAG} commits of the producer.
+ *       up and within {@link #ALLOWED_LAG} commits of the producer.
  *   <li><b>Liars banned, honest ones not.</b> At the end every liar is banned by some honest node,
  *       and no honest node is banned by another.
  * </ul>
@@ -34,7 +34,7 @@ final class Invariants {
    * Commits an honest node may be behind the producer at the end of a run. Followers chase the
    * newest head, which their peers lag behind by a hop each; push sync (step 11) closes the gap.
    */
-  static final long MAX_LAG = 30;
+  static final long ALLOWED_LAG = 30;
 
   /** Time after the faults stop in which nodes restart, reconnect and resync unchecked. */
   static final java.time.Duration RECOVERY = java.time.Duration.ofSeconds(30);
@@ -44,7 +44,7 @@ final class Invariants {
   private final Map<String, Long> heightAtCrash = new TreeMap<>();
   private final List<String> violations = new ArrayList<>();
   // States nodes were seen at before the checker saw the producer at that height.
-  private final Map<String, Claim> unconfirmed = new TreeMap<>();
+  private final TreeMap<String, Claim> unconfirmed = new TreeMap<>();
 
   private record Claim(String at, String name, Revision revision) {}
 
@@ -97,7 +97,7 @@ final class Invariants {
       }
       if (end) {
         maxLag = Math.max(maxLag, producerHeight - r.height());
-        if (producerHeight - r.height() > MAX_LAG) {
+        if (producerHeight - r.height() > ALLOWED_LAG) {
           violate(
               at
                   + n.name()

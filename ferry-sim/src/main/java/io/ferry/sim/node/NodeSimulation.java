@@ -125,7 +125,7 @@ public final class NodeSimulation {
   private final Random random;
   private final List<SimNode<Node>> honest = new ArrayList<>();
   private final List<SimNode<Node>> liars = new ArrayList<>();
-  private final Set<NodeId> liarIds = new LinkedHashSet<>();
+  private final LinkedHashSet<NodeId> liarIds = new LinkedHashSet<>();
   private final NodeKey stranger;
   private final Invariants invariants;
   private SimNode<Node> producer;
@@ -363,7 +363,7 @@ public final class NodeSimulation {
     return honest;
   }
 
-  Set<NodeId> liarIds() {
+  java.util.SequencedSet<NodeId> liarIds() {
     return liarIds;
   }
 
