@@ -12,13 +12,22 @@ public final class Limits {
   private static final int KIB = 1024;
   private static final int MIB = 1024 * KIB;
 
-  /** Snapshots a peer lists in one answer (CometBFT's recentSnapshots). */
+  /**
+   * Snapshots a peer lists in one answer (CometBFT's recentSnapshots). Reserved for the snapshot
+   * state sync of step 10 (its snapshot listings); nothing uses it yet.
+   */
   public static final int MAX_SNAPSHOTS_PER_LISTING = 10;
 
-  /** Bytes of one snapshot's metadata, its manifest included (CometBFT's snapshotMsgSize). */
+  /**
+   * Bytes of one snapshot's metadata, its manifest included (CometBFT's snapshotMsgSize). Bounds
+   * the archives' manifests now, and the metadata of step 10's snapshot listings.
+   */
   public static final int MAX_SNAPSHOT_METADATA_BYTES = 4 * MIB;
 
-  /** Bytes of one snapshot chunk (CometBFT's chunkMsgSize). */
+  /**
+   * Bytes of one snapshot chunk (CometBFT's chunkMsgSize). Bounds the archives' chunks now, and the
+   * chunks step 10's snapshot state sync sends.
+   */
   public static final int MAX_CHUNK_BYTES = 16 * MIB;
 
   /**
@@ -31,7 +40,10 @@ public final class Limits {
   /** Decompressed bytes an archive may hold after its last entry (the tar's end and padding). */
   public static final int MAX_ARCHIVE_END_BYTES = 64 * KIB;
 
-  /** Heads returned in one sample (Aranya's poll). */
+  /**
+   * Heads returned in one sample (Aranya's poll). Reserved for push sync (step 11), whose
+   * subscriptions carry a sample of the heads a subscriber knows; nothing uses it yet.
+   */
   public static final int MAX_HEADS_PER_SAMPLE = 100;
 
   /**
@@ -46,7 +58,10 @@ public final class Limits {
   /** Bytes of one gossip message; a signed head is about 140. Larger ones are not decoded. */
   public static final int MAX_GOSSIP_MESSAGE_BYTES = KIB;
 
-  /** Subscriptions a node keeps open for its peers at once (Aranya). */
+  /**
+   * Subscriptions a node keeps open for its peers at once (Aranya). Reserved for push sync (step
+   * 11), which refuses a subscription beyond it; nothing uses it yet.
+   */
   public static final int MAX_OPEN_SUBSCRIPTIONS = 128;
 
   /** Bytes of one key in the state. */
@@ -66,12 +81,6 @@ public final class Limits {
 
   /** Upper bound of a proof response; always fits a frame. */
   public static final int MAX_PROOF_BYTES = 16 * MIB;
-
-  /**
-   * Nodes in one path proof: at most one per token of the longest key, plus the root, at the
-   * smallest branch factor (2, one token per bit).
-   */
-  public static final int MAX_PROOF_PATH_NODES = MAX_KEY_BYTES * 8 + 1;
 
   /**
    * Bytes of one transport frame: the largest chunk plus room for the envelope around it. A frame

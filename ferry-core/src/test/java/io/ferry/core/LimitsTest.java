@@ -52,8 +52,6 @@ class LimitsTest {
   void proofKeyLimits() {
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isPositive();
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isLessThanOrEqualTo(Limits.MAX_PROOF_KEY_LIMIT);
-    // A path has at most one node per bit of the longest key (branch factor 2), plus the root.
-    assertThat(Limits.MAX_PROOF_PATH_NODES).isEqualTo(8 * Limits.MAX_KEY_BYTES + 1);
   }
 
   @Test
@@ -73,7 +71,6 @@ class LimitsTest {
       Limits.MAX_PROOF_KEY_LIMIT,
       Limits.DEFAULT_PROOF_BYTE_LIMIT,
       Limits.MAX_PROOF_BYTES,
-      Limits.MAX_PROOF_PATH_NODES,
       Limits.MAX_FRAME_BYTES
     };
     for (int v : all) {

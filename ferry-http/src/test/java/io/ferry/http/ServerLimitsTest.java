@@ -23,9 +23,11 @@ import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Connection limits, timeouts and egress limits, over real loopback sockets. */
+@Timeout(120)
 class ServerLimitsTest {
   static final String ARCHIVE = "snapshot-1-" + HASH + ".tar.zst";
 
@@ -135,9 +137,12 @@ class ServerLimitsTest {
 
   @Test
   void slowlorisIsCutOffAfterTheHeaderTimeout() throws Exception {
-    start(c -> c.withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(30)));
+    Duration headerTimeout = Duration.ofMillis(500);
+    start(c -> c.withTimeouts(headerTimeout, Duration.ofSeconds(30)));
+    long startNanos = System.nanoTime(); // before the connection, so before the server's timer
     Socket s = connect();
-    long startNanos = System.nanoTime();
+    // A byte every 20 ms until the server hangs up: had each byte restarted the timer, the read
+    // below would time out (the socket's 10 s) instead of getting the 408.
     Thread dribbler =
         Thread.ofVirtual()
             .start(
@@ -145,7 +150,7 @@ class ServerLimitsTest {
                   byte[] head = "GET /health HTTP/1.1\r\nHost: x\r\n".getBytes();
                   try {
                     OutputStream out = s.getOutputStream();
-                    for (int i = 0; i < 200 && !Thread.currentThread().isInterrupted(); i++) {
+                    for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
                       out.write(i < head.length ? head[i] : 'a'); // never ends the head
                       out.flush();
                       Thread.sleep(20);
@@ -156,10 +161,10 @@ class ServerLimitsTest {
                 });
     InputStream in = s.getInputStream();
     String response = new String(ServerFixture.readAll(in), StandardCharsets.US_ASCII);
-    long elapsedMillis = (System.nanoTime() - startNanos) / 1_000_000;
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
     dribbler.interrupt();
     assertThat(response).startsWith("HTTP/1.1 408");
-    assertThat(elapsedMillis).isBetween(400L, 3000L);
+    assertThat(elapsed).isGreaterThanOrEqualTo(headerTimeout);
     assertThat(f.metrics.timeoutCount("header")).isEqualTo(1);
 
     // A connection that sends nothing at all is cut off the same way.
@@ -192,8 +197,9 @@ class ServerLimitsTest {
     HttpResponse<byte[]> r = f.get("/" + ARCHIVE);
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     assertThat(r.body()).isEqualTo(data);
-    // 1.5 MiB at 1 MiB/s: the shaper lets the first interval's worth through at once.
-    assertThat(seconds).isBetween(0.9, 5.0);
+    // 1.5 MiB at 1 MiB/s: the shaper lets the first interval's worth through at once. Only the
+    // lower bound is the limit; a slow machine takes longer, bounded by the class's timeout.
+    assertThat(seconds).isGreaterThanOrEqualTo(0.9);
   }
 
   @Test
@@ -212,6 +218,6 @@ class ServerLimitsTest {
     }
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     // 4.5 MiB at 2 MiB/s in total.
-    assertThat(seconds).isBetween(1.5, 8.0);
+    assertThat(seconds).isGreaterThanOrEqualTo(1.5);
   }
 }

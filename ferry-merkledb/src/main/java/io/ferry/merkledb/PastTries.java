@@ -207,6 +207,16 @@ final class PastTries implements AutoCloseable {
     return entries.size();
   }
 
+  /** Proofs holding or waiting for the cached trie of {@code root} now; 0 if none is cached. */
+  synchronized int leases(Hash root) {
+    for (Entry e : entries.values()) { // not get(): that would count as a use of the entry
+      if (e.root.equals(root)) {
+        return e.leases;
+      }
+    }
+    return 0;
+  }
+
   /** Drops every entry; snapshots still lent are released when their proofs finish. */
   @Override
   public void close() {

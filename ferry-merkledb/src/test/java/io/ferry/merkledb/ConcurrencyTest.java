@@ -26,6 +26,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +78,11 @@ class ConcurrencyTest {
       ConcurrentLinkedQueue<Revision> seen = new ConcurrentLinkedQueue<>();
       AtomicBoolean writing = new AtomicBoolean(true);
       AtomicInteger[] iterations = new AtomicInteger[READERS];
+      // The height each reader last finished a pass at. The writer commits the next block only
+      // when every reader has read the last one whole, so readers run during every commit however
+      // the threads are scheduled, instead of a pause that is long enough on a fast machine only.
+      AtomicLongArray readAt = new AtomicLongArray(READERS);
+      Object progress = new Object();
       CyclicBarrier start = new CyclicBarrier(READERS + 1);
 
       Thread writer =
@@ -87,10 +93,14 @@ class ConcurrencyTest {
                     try {
                       start.await();
                       Random r = new Random(22);
-                      for (int i = 0; i < COMMITS; i++) {
+                      for (int i = 0; i < COMMITS && errors.isEmpty(); i++) {
                         Revision rev = db.commit(randomBatch(r));
                         committed.put(rev.height(), rev.root());
-                        Thread.sleep(2); // a steady stream of blocks, not a bulk load
+                        synchronized (progress) {
+                          while (!allReadAt(readAt, rev.height()) && errors.isEmpty()) {
+                            progress.wait();
+                          }
+                        }
                       }
                     } catch (Throwable t) {
                       errors.add(t);
@@ -100,6 +110,7 @@ class ConcurrencyTest {
                   });
       List<Thread> readers = new ArrayList<>();
       for (int n = 0; n < READERS; n++) {
+        int id = n;
         AtomicInteger count = iterations[n] = new AtomicInteger();
         Random r = new Random(100 + n);
         readers.add(
@@ -111,12 +122,19 @@ class ConcurrencyTest {
                         start.await();
                         // passes while the writer commits, and one after
                         while (writing.get()) {
-                          readOnce(db, r, seen);
+                          Revision read = readOnce(db, r, seen);
                           count.incrementAndGet();
+                          readAt.set(id, read.height());
+                          synchronized (progress) {
+                            progress.notifyAll();
+                          }
                         }
                         readOnce(db, r, seen);
                       } catch (Throwable t) {
                         errors.add(t);
+                        synchronized (progress) {
+                          progress.notifyAll(); // the writer stops waiting for this reader
+                        }
                       }
                     }));
       }
@@ -132,20 +150,36 @@ class ConcurrencyTest {
           Arrays.toString(iterations),
           seen.stream().map(Revision::height).distinct().count());
       for (AtomicInteger c : iterations) {
-        assertThat(c.get()).as("passes of a reader during the commits").isGreaterThanOrEqualTo(20);
+        assertThat(c.get())
+            .as("passes of a reader during the commits")
+            .isGreaterThanOrEqualTo(COMMITS);
       }
       // every snapshot a reader took was a committed revision
       for (Revision r : seen) {
         assertThat(r.root()).as("root at %d", r.height()).isEqualTo(committed.get(r.height()));
       }
+      // and every revision committed during the run was read by some reader
       assertThat(seen.stream().map(Revision::height).distinct().count())
           .as("distinct revisions read")
-          .isGreaterThan(20);
+          .isGreaterThanOrEqualTo(COMMITS);
     }
   }
 
-  /** One reader pass: a snapshot scanned whole must hash to its root and prove a range. */
-  private static void readOnce(MerkleDB db, Random r, ConcurrentLinkedQueue<Revision> seen) {
+  private static boolean allReadAt(AtomicLongArray readAt, long height) {
+    for (int i = 0; i < readAt.length(); i++) {
+      if (readAt.get(i) < height) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * One reader pass: a snapshot scanned whole must hash to its root and prove a range.
+   *
+   * @return the revision read
+   */
+  private static Revision readOnce(MerkleDB db, Random r, ConcurrentLinkedQueue<Revision> seen) {
     try (StateSnapshot snap = db.snapshot()) {
       List<KeyValue> all = Stores.scanAll(snap);
       Hash root = snap.root();
@@ -170,6 +204,7 @@ class ConcurrencyTest {
         KeyValue kv = all.get(r.nextInt(all.size()));
         ProofVerifier.verifyProof(ProofGenerator.proof(snap, kv.key()), root, BranchFactor.BF16);
       }
+      return snap.revision();
     }
   }
 

@@ -22,8 +22,10 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The cache of past tries: built once per root, bounded, snapshots released after the last use. */
+@Timeout(60)
 class PastTriesTest {
   private final MerkleDB db = MerkleDB.inMemory(MerkleDBConfig.defaults().withSyncWrites(false));
 
@@ -93,7 +95,7 @@ class PastTriesTest {
         () -> {
           builds.incrementAndGet();
           try {
-            allAsked.await(5, TimeUnit.SECONDS);
+            allAsked.await();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
@@ -111,7 +113,10 @@ class PastTriesTest {
                   }
                 }));
       }
-      Thread.sleep(100); // let every thread reach the cache
+      // The build finishes only once every request holds a lease on the entry being built.
+      while (cache.leases(root(1)) < roots.size()) {
+        Thread.yield();
+      }
       allAsked.countDown();
       for (Future<Hash> f : roots) {
         assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo(roots.get(0).get());

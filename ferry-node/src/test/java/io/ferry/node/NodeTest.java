@@ -3,6 +3,10 @@ package io.ferry.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
@@ -10,6 +14,7 @@ import io.ferry.core.Bytes;
 import io.ferry.core.identity.KeyFile;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
+import io.ferry.gossip.head.HeadExchange;
 import io.ferry.gossip.head.SignedHead;
 import io.ferry.http.Health;
 import io.ferry.merkledb.KeyValue;
@@ -44,6 +49,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Nodes in one JVM over real loopback sockets: a producer and followers. */
 @Timeout(180)
@@ -120,6 +126,34 @@ class NodeTest {
     Node n = Node.start(c);
     nodes.add(n);
     return n;
+  }
+
+  /** Collects the head exchange's refusals, which it logs at INFO (once per peer and producer). */
+  private static final class HeadRefusals implements AutoCloseable {
+    private final Logger logger = (Logger) LoggerFactory.getLogger(HeadExchange.class);
+    private final Level level = logger.getLevel();
+    private final ListAppender<ILoggingEvent> events = new ListAppender<>();
+
+    HeadRefusals() {
+      events.start();
+      logger.setLevel(Level.INFO);
+      logger.addAppender(events);
+    }
+
+    /** True once a head signed by {@code producer} was refused. */
+    boolean heard(NodeId producer) {
+      synchronized (events) { // AppenderBase appends holding the appender's lock
+        return events.list.stream()
+            .map(ILoggingEvent::getFormattedMessage)
+            .anyMatch(m -> m.startsWith("refused") && m.contains(producer.shortString()));
+      }
+    }
+
+    @Override
+    public void close() {
+      logger.detachAppender(events);
+      logger.setLevel(level);
+    }
   }
 
   /** The revision a stopped node's store is at. */
@@ -259,12 +293,13 @@ class NodeTest {
   void headsSignedByAnotherKeyAreRefused() throws Exception {
     Node producer = producer(2_000);
     NodeKey stranger = NodeKey.generate();
-    Node follower = follower("misled", stranger.id().toString(), producer);
-    // Over many poll rounds it hears the producer's heads and takes none.
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> follower.newestHead().isEmpty() && follower.p2pAddress() != null);
+    Node follower;
+    try (HeadRefusals refusals = new HeadRefusals()) {
+      follower = follower("misled", stranger.id().toString(), producer);
+      // It hears the producer's heads and refuses them.
+      await().atMost(Duration.ofSeconds(30)).until(() -> refusals.heard(producer.id()));
+    }
+    assertThat(follower.newestHead()).isEmpty();
     assertThat(follower.status().peers()).contains(producer.id().toString());
     assertThat(follower.follower().orElseThrow().phase()).isEqualTo(Follower.Phase.WAITING);
     assertThat(follower.store().root().isZero()).isTrue();

@@ -49,14 +49,18 @@ class ExecutorSchedulerTest {
   @Test
   void cancelPreventsRunning() throws Exception {
     try (ExecutorScheduler scheduler = new ExecutorScheduler("ferry-test", 1)) {
+      // The only thread is held, so the task cannot run before it is cancelled.
+      CountDownLatch gate = new CountDownLatch(1);
+      scheduler.execute(() -> awaitQuietly(gate));
       AtomicBoolean cancelledRan = new AtomicBoolean();
-      Cancellable handle = scheduler.schedule(Duration.ofMillis(100), () -> cancelledRan.set(true));
+      Cancellable handle = scheduler.execute(() -> cancelledRan.set(true));
       assertThat(handle.cancel()).isTrue();
       assertThat(handle.cancel()).isFalse();
-      // One thread runs tasks in deadline order: once the later marker ran, the cancelled task
-      // would have run before it.
+      // One thread runs tasks in deadline order, ties in submission order: once the later marker
+      // ran, the cancelled task would have run before it.
       CountDownLatch marker = new CountDownLatch(1);
-      scheduler.schedule(Duration.ofMillis(150), marker::countDown);
+      scheduler.execute(marker::countDown);
+      gate.countDown();
       assertThat(marker.await(AWAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
       assertThat(cancelledRan).isFalse();
     }
@@ -90,12 +94,30 @@ class ExecutorSchedulerTest {
   }
 
   @Test
-  void closeDropsTasksNotYetRun() throws Exception {
+  void closeDropsTasksNotYetRunAndEndsItsThread() throws Exception {
     AtomicBoolean ran = new AtomicBoolean();
     ExecutorScheduler scheduler = new ExecutorScheduler("ferry-test", 1);
-    scheduler.schedule(Duration.ofMillis(50), () -> ran.set(true));
+    AtomicReference<Thread> worker = new AtomicReference<>();
+    CountDownLatch started = new CountDownLatch(1);
+    scheduler.execute(
+        () -> {
+          worker.set(Thread.currentThread());
+          started.countDown();
+        });
+    assertThat(started.await(AWAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    scheduler.schedule(Duration.ofHours(1), () -> ran.set(true));
     scheduler.close();
-    Thread.sleep(150);
+    // Once its only thread has ended, nothing it held can run any more.
+    worker.get().join(TimeUnit.SECONDS.toMillis(AWAIT_SECONDS));
+    assertThat(worker.get().isAlive()).as("the scheduler's thread ends on close").isFalse();
     assertThat(ran).isFalse();
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

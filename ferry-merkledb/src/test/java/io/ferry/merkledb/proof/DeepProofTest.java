@@ -87,6 +87,13 @@ class DeepProofTest {
   }
 
   @Test
+  void theLongestPathHasOneNodePerTokenOfTheLongestKeyPlusTheRoot() {
+    assertThat(BranchFactor.BF2.maxPathNodes()).isEqualTo(8 * Limits.MAX_KEY_BYTES + 1);
+    assertThat(BranchFactor.BF16.maxPathNodes()).isEqualTo(2 * Limits.MAX_KEY_BYTES + 1);
+    assertThat(BranchFactor.BF256.maxPathNodes()).isEqualTo(Limits.MAX_KEY_BYTES + 1);
+  }
+
+  @Test
   void aPathLongerThanTheLongestKeyAllowsIsRefusedBeforeAnyWork() {
     int tooMany = Limits.MAX_KEY_BYTES * 8 / BF.tokenBits() + 2;
     // One node repeated: the length alone decides, before any node is looked at.

@@ -62,10 +62,10 @@ class RocksStoreTest {
     RocksStore store = filled(dir, 100);
     StoreIterator it = store.scan(Column.VALUES, null, null);
     assertThat(it.next()).isTrue();
-    CompletableFuture<Void> closing = CompletableFuture.runAsync(store::close);
-    // The close cannot finish while the iterator is open, and new users are already refused.
-    Thread.sleep(200);
-    assertThat(closing).isNotDone();
+    Thread closing = Thread.ofPlatform().name("closing").start(store::close);
+    // The close parks waiting for the iterator (its only timed wait), and new users are refused.
+    awaitTimedWaiting(closing);
+    assertThat(closing.isAlive()).isTrue();
     assertClosedError(() -> store.get(Column.VALUES, b("k000001")));
     int seen = 1;
     while (it.next()) {
@@ -74,8 +74,19 @@ class RocksStoreTest {
     }
     assertThat(seen).isEqualTo(100);
     it.close();
-    closing.get(10, TimeUnit.SECONDS);
+    closing.join(10_000);
+    assertThat(closing.isAlive()).as("the close finished once the iterator closed").isFalse();
     assertClosedError(it::next);
+  }
+
+  /**
+   * Waits until {@code t} is parked in a timed wait, which a close reaches only to wait for users.
+   */
+  private static void awaitTimedWaiting(Thread t) {
+    while (t.getState() != Thread.State.TIMED_WAITING) {
+      assertThat(t.isAlive()).as("the close returned without waiting").isTrue();
+      Thread.yield();
+    }
   }
 
   @Test

@@ -19,7 +19,7 @@ final class LogCapture implements AutoCloseable {
   }
 
   List<String> lines() {
-    synchronized (appender.list) {
+    synchronized (appender) { // AppenderBase appends holding the appender's lock
       return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
   }

@@ -1,6 +1,7 @@
 package io.ferry.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.ferry.http.Health;
 import io.ferry.http.HttpMetrics;
@@ -12,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -64,10 +66,10 @@ class FetchCommandTest {
               .start();
       // SIGKILL once the state file records some progress: nothing gets to clean up.
       Path state = out.resolveSibling(name + ".part.state");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!recordsProgress(state) && first.isAlive() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      await("progress in " + state)
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> recordsProgress(state) || !first.isAlive());
       assertThat(first.isAlive()).as("the first fetch must still be running when killed").isTrue();
       first.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
       assertThat(out).doesNotExist();

@@ -1,6 +1,7 @@
 package io.ferry.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.ferry.merkledb.Revision;
 import io.ferry.node.Node;
@@ -11,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -157,10 +159,10 @@ class SyncCommandTest {
             .start();
     // Kill it (SIGKILL) once it has staged some verified data.
     Path staging = client.resolve("sync-staging");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (stagedBytes(staging) < 2_000_000 && first.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    await("2 MB staged")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> stagedBytes(staging) >= 2_000_000 || !first.isAlive());
     assertThat(first.isAlive()).as("the first sync must still be running when killed").isTrue();
     first.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
 

@@ -189,7 +189,9 @@ class RocksSyncStoreCrashTest {
 
     /** Kills the child (SIGKILL) and returns every line it printed. */
     List<String> killAndDrain() throws InterruptedException {
-      process.destroyForcibly();
+      // Through the handle: Process.destroyForcibly also closes our end of the child's stdout,
+      // dropping the lines the reader had not read yet (the store then looked ahead of them).
+      process.toHandle().destroyForcibly();
       assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the writer died").isTrue();
       reader.join(TimeUnit.SECONDS.toMillis(30));
       String line;
