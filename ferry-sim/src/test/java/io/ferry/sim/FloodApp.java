@@ -16,13 +16,14 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
- * A small gossip protocol for the simulator's scale test, written only against {@link NodeContext}
- * as real protocol code would be. Each node publishes numbered messages, pushes every new message
- * to a few random peers, and every few seconds pulls what it lacks from a random node of the
- * directory (dialling it if needed, which is also how the network re-knits after a partition).
- * Messages are kept on the node's disk, so a restarted node starts with what it had.
+ * A toy flood protocol (not Ferry's gossip) for the simulator kernel's scale test, written only
+ * against {@link NodeContext} as real protocol code would be. Each node publishes numbered
+ * messages, pushes every new message to a few random peers, and every few seconds pulls what it
+ * lacks from a random node of the directory (dialling it if needed, which is also how the network
+ * re-knits after a partition). Messages are kept on the node's disk, so a restarted node starts
+ * with what it had.
  */
-final class GossipApp {
+final class FloodApp {
   static final ProtocolId GOSSIP = new ProtocolId(ProtocolId.FIRST_APPLICATION_VALUE + 1);
   private static final int FANOUT = 3;
   private static final int MAX_PEERS = 8;
@@ -40,7 +41,7 @@ final class GossipApp {
    * @param publish how many messages it publishes: the first in the first 6 s of its first
    *     incarnation, the others between 10 s and 20 s
    */
-  GossipApp(NodeContext ctx, int index, int publish, Supplier<List<PeerAddress>> directory) {
+  FloodApp(NodeContext ctx, int index, int publish, Supplier<List<PeerAddress>> directory) {
     this.ctx = ctx;
     this.directory = directory;
     for (Map.Entry<String, ByteString> e : ctx.disk().list("msg/").entrySet()) {

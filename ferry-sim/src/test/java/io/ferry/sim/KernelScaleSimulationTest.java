@@ -14,12 +14,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The simulator at scale: 200 nodes gossip under 10% loss, a partition that heals and two crashes
- * with restarts, and the same seed gives the same run, event for event.
+ * The simulator kernel at scale, on a toy flood protocol ({@link FloodApp}; whole Ferry nodes are
+ * {@code node.NodeSimulationTest}): 200 nodes flood under 10% loss, a partition that heals and two
+ * crashes with restarts, and the same seed gives the same run, event for event.
  */
 @ExtendWith(SimSeedExtension.class)
-class GossipSimulationTest {
-  private static final Logger log = LoggerFactory.getLogger(GossipSimulationTest.class);
+class KernelScaleSimulationTest {
+  private static final Logger log = LoggerFactory.getLogger(KernelScaleSimulationTest.class);
   private static final int NODES = 200;
   private static final int PUBLISH = 2;
 
@@ -50,13 +51,12 @@ class GossipSimulationTest {
                 .withBandwidth(1_000_000)
                 .withLoss(0.10));
     List<PeerAddress> directory = new ArrayList<>();
-    List<SimNode<GossipApp>> nodes = new ArrayList<>();
+    List<SimNode<FloodApp>> nodes = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
       int index = i;
-      SimNode<GossipApp> n =
+      SimNode<FloodApp> n =
           sim.addNode(
-              String.format("n%03d", i),
-              ctx -> new GossipApp(ctx, index, PUBLISH, () -> directory));
+              String.format("n%03d", i), ctx -> new FloodApp(ctx, index, PUBLISH, () -> directory));
       nodes.add(n);
       directory.add(n.address());
     }
@@ -71,7 +71,7 @@ class GossipSimulationTest {
 
     sim.run(Duration.ofSeconds(29));
     // The partition held: no message published during it crossed it.
-    for (SimNode<GossipApp> n : nodes) {
+    for (SimNode<FloodApp> n : nodes) {
       boolean left = nodes.indexOf(n) < NODES / 2;
       assertThat(n.app().ids())
           .filteredOn(id -> (id & 0xffffffffL) > 0)
