@@ -52,7 +52,10 @@ public final class NodeSimulation {
     PARTITION,
     /** Links drop 2% of frames and reorder 5%, with latency from 5 to 80 ms. */
     LOSS,
-    /** A tenth of the nodes lie: tampered proofs, forged and stranger-signed heads, garbage. */
+    /**
+     * A tenth of the nodes lie: tampered proofs; heads forged in the producer's name, signed by a
+     * stranger, or replayed from long ago; garbage gossip.
+     */
     LIARS
   }
 
@@ -130,6 +133,8 @@ public final class NodeSimulation {
   private final Invariants invariants;
   private SimNode<Node> producer;
   private int crashes;
+  private SignedHead oldHead;
+  private long headLies;
 
   NodeSimulation(Options options) {
     this.options = options;
@@ -309,7 +314,13 @@ public final class NodeSimulation {
    * garbage. Requests it sends and everything honest nodes send pass unchanged.
    */
   private Envelope lie(NodeId from, NodeId to, Envelope env) {
-    if (!liarIds.contains(from) || liarIds.contains(to)) {
+    if (!liarIds.contains(from)) {
+      if (oldHead == null && env.getKind() == Kind.KIND_RESPONSE) {
+        oldHead = headIn(env); // the first real head on the wire: replayed by liars later
+      }
+      return env;
+    }
+    if (liarIds.contains(to)) {
       return env;
     }
     ProtocolId protocol = new ProtocolId(env.getProtocolValue());
@@ -322,16 +333,37 @@ public final class NodeSimulation {
       return env.toBuilder().setPayload(ByteString.copyFrom(payload)).build();
     }
     if (env.getKind() == Kind.KIND_RESPONSE && protocol.equals(ProtocolId.GOSSIP)) {
-      SignedHead real = SignedHead.sign(stranger, 1L << 40, Hash.ZERO);
-      SignedHead forged = new SignedHead(producer.id(), 1L << 40, Hash.ZERO, real.signature());
+      // In turn: a head forged in the producer's name (a lie that costs a ban), one a stranger
+      // signed at a height far ahead (not the producer's: refused, no penalty), and the
+      // producer's real first head replayed (old: ignored, and it must not take anyone back).
+      SignedHead strangers = SignedHead.sign(stranger, 1L << 40, Hash.ZERO);
+      SignedHead head =
+          switch ((int) (headLies++ % 3)) {
+            case 0 -> new SignedHead(producer.id(), 1L << 40, Hash.ZERO, strangers.signature());
+            case 1 -> strangers;
+            default -> oldHead != null ? oldHead : strangers;
+          };
       return env.toBuilder()
-          .setPayload(HeadResponse.newBuilder().setHead(forged.toProto()).build().toByteString())
+          .setPayload(HeadResponse.newBuilder().setHead(head.toProto()).build().toByteString())
           .build();
     }
     if (env.getKind() == Kind.KIND_MESSAGE && protocol.equals(ProtocolId.GOSSIP)) {
       return env.toBuilder().setPayload(ByteString.copyFrom(new byte[] {(byte) 0xff, 1})).build();
     }
     return env;
+  }
+
+  /** The signed head a gossip response carries, or null. */
+  private static SignedHead headIn(Envelope env) {
+    if (env.getProtocolValue() != ProtocolId.GOSSIP.value()) {
+      return null;
+    }
+    try {
+      HeadResponse r = HeadResponse.parseFrom(env.getPayload());
+      return r.hasHead() ? SignedHead.fromProto(r.getHead()) : null;
+    } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException e) {
+      return null;
+    }
   }
 
   private boolean bannedByAnyHonest(NodeId liar) {
