@@ -1,6 +1,7 @@
 package io.ferry.sync.proof.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.ferry.core.Bytes;
 import io.ferry.core.Hash;
@@ -17,10 +18,13 @@ import io.ferry.net.memory.MemoryNetwork;
 import io.ferry.net.memory.MemoryTransport;
 import io.ferry.sync.proof.ProofServerConfig;
 import io.ferry.sync.proof.ProofSyncServer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -83,6 +87,11 @@ class SyncManagerMemoryTest {
     ExecutorScheduler scheduler = new ExecutorScheduler("sync", 1);
     closers.add(scheduler);
     MemorySyncStore store = new MemorySyncStore();
+    // The servers are offered again only once the targets have moved: the filter runs on the
+    // sync's own thread before each request, so after its first proof the sync sends nothing new
+    // and cannot finish at the first root, however the threads are scheduled.
+    AtomicReference<SyncManager> self = new AtomicReference<>();
+    AtomicBoolean moved = new AtomicBoolean();
     SyncManager sync =
         new SyncManager(
             SyncConfig.DEFAULT.withLimits(256, 1 << 20),
@@ -91,8 +100,11 @@ class SyncManagerMemoryTest {
             new SeededRandomSource(7),
             store,
             sorted -> local.bulkLoad(sorted).root(),
-            p -> true);
+            p -> moved.get() || self.get().stats().proofs() == 0);
+    self.set(sync);
     sync.start(first);
+    await().atMost(Duration.ofSeconds(30)).until(() -> sync.stats().proofs() > 0);
+    assertThat(sync.done()).isNotDone();
     // Move the target twice while the sync runs: every server commits the same changes.
     Random r = new Random(2);
     Hash last = first;
@@ -111,6 +123,7 @@ class SyncManagerMemoryTest {
       }
       sync.updateTarget(last);
     }
+    moved.set(true);
     assertThat(sync.done().get(60, TimeUnit.SECONDS)).isEqualTo(last);
     assertThat(local.root()).isEqualTo(last);
     assertThat(sync.stats().lies()).isZero();
