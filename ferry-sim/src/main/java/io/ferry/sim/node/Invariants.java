@@ -221,8 +221,4 @@ final class Invariants {
   long producerHeight() {
     return producerHeight;
   }
-
-  TreeMap<Long, Hash> producerRoots() {
-    return producerRoots;
-  }
 }

@@ -19,12 +19,10 @@ import io.ferry.wire.v1.HeadResponse;
 import io.ferry.wire.v1.Kind;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Whole Ferry nodes, the same {@link Node} assembly a real node runs, in the simulator: a producer
@@ -406,20 +404,5 @@ public final class NodeSimulation {
   static Revision revisionOf(Node node) {
     MerkleDB db = node.store();
     return db.revision();
-  }
-
-  /** The producer's roots by height, as the checker has seen them. */
-  TreeMap<Long, Hash> producerRoots() {
-    return invariants.producerRoots();
-  }
-
-  static Set<Fault> faults(String list) {
-    Set<Fault> out = EnumSet.noneOf(Fault.class);
-    for (String f : list.split(",")) {
-      if (!f.isBlank()) {
-        out.add(Fault.valueOf(f.strip().toUpperCase(java.util.Locale.ROOT)));
-      }
-    }
-    return out;
   }
 }
