@@ -7,6 +7,7 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.Sha256Hasher;
+import io.ferry.core.archive.ArchiveName;
 import io.ferry.merkledb.MerkleDB;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -149,7 +150,7 @@ class SnapshotCorruptionTest {
             m.chunkSizeLimit(),
             m.base(),
             m.chunks());
-    Path bad = tmp.resolve(SnapshotName.full(m.height(), forged.hash()).fileName());
+    Path bad = tmp.resolve(ArchiveName.full(m.height(), forged.hash()).fileName());
     TestStates.repack(
         entries, bad, (name, data) -> name.equals("manifest") ? forged.encode() : data);
     assertFails(

@@ -7,6 +7,7 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.KeyRange;
 import io.ferry.core.Limits;
+import io.ferry.core.archive.ArchiveName;
 import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
@@ -34,7 +35,7 @@ class SnapshotRoundTripTest {
       TestStates.fill(db, new Random(1), 5_000, 1_000);
       SnapshotArchive a = new SnapshotWriter(SMALL_CHUNKS).writeFull(db, tmp.resolve("arch"));
 
-      assertThat(a.name()).isEqualTo(SnapshotName.full(db.height(), a.manifest().hash()));
+      assertThat(a.name()).isEqualTo(ArchiveName.full(db.height(), a.manifest().hash()));
       assertThat(a.path().getFileName().toString()).isEqualTo(a.name().fileName());
       assertThat(a.manifest().entries()).isEqualTo(5_000);
       assertThat(a.manifest().chunks()).hasSizeGreaterThan(5);
@@ -79,7 +80,7 @@ class SnapshotRoundTripTest {
 
       assertThat(inc.name())
           .isEqualTo(
-              SnapshotName.incremental(
+              ArchiveName.incremental(
                   full.manifest().height(), db.height(), inc.manifest().hash()));
       assertThat(inc.manifest().base().orElseThrow().snapshotHash())
           .isEqualTo(full.manifest().hash());
