@@ -47,6 +47,8 @@ class SnapshotRetentionTest {
     inc(200, 400); // on an older full: not what /incremental-snapshot redirects to
     Files.writeString(dir.resolve(".snapshot-123.tmp"), "partial");
     Files.writeString(dir.resolve("notes.txt"), "x");
+    // An Agave archive of another compression: a valid name, but not one Ferry reads or deletes.
+    Files.writeString(dir.resolve("snapshot-900-" + hash(900).toBase58() + ".tar.bz2"), "x");
 
     List<ArchiveFile> all = SnapshotArchives.list(dir);
     assertThat(all)
