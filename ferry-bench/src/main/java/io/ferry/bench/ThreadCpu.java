@@ -64,23 +64,23 @@ final class ThreadCpu {
 
     Sampler(Process process) {
       thread =
-          new Thread(
-              () -> {
-                while (process.isAlive()) {
-                  threads(process.pid())
-                      .forEach(
-                          (tid, r) ->
-                              seen.merge(tid, r, (a, b) -> a.millis() >= b.millis() ? a : b));
-                  try {
-                    Thread.sleep(200);
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                }
-              },
-              "thread-cpu-sampler");
-      thread.setDaemon(true);
-      thread.start();
+          Thread.ofPlatform()
+              .name("thread-cpu-sampler")
+              .daemon()
+              .start(
+                  () -> {
+                    while (process.isAlive()) {
+                      threads(process.pid())
+                          .forEach(
+                              (tid, r) ->
+                                  seen.merge(tid, r, (a, b) -> a.millis() >= b.millis() ? a : b));
+                      try {
+                        Thread.sleep(200);
+                      } catch (InterruptedException e) {
+                        return;
+                      }
+                    }
+                  });
     }
 
     /** CPU in ms by thread name, up to the last reading before the process exited. */

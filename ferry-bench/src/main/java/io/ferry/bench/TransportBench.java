@@ -84,9 +84,7 @@ public final class TransportBench {
           }
         });
     ServerSocket plain = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
-    Thread plainServer = new Thread(() -> servePlain(plain), "plain-server");
-    plainServer.setDaemon(true);
-    plainServer.start();
+    Thread.ofPlatform().name("plain-server").daemon().start(() -> servePlain(plain));
     System.out.println(
         "READY "
             + t.address()

@@ -1,5 +1,7 @@
 package io.ferry.http;
 
+import io.ferry.core.archive.ArchiveName;
+import io.ferry.core.archive.NewestArchives;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -7,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ArchiveDirectory {
   private static final Logger log = LoggerFactory.getLogger(ArchiveDirectory.class);
-
-  /** Newest first: highest height, then name, so the choice is deterministic. */
-  private static final Comparator<ArchiveName> NEWEST_FIRST =
-      Comparator.comparingLong(ArchiveName::height).thenComparing(ArchiveName::fileName).reversed();
 
   private final Path dir;
 
@@ -51,32 +49,21 @@ public final class ArchiveDirectory {
       log.warn("cannot list archive directory {}: {}", dir, e.toString());
       return List.of();
     }
-    names.sort(NEWEST_FIRST);
+    names.sort(ArchiveName.NEWEST_FIRST);
     return names;
   }
 
-  /** The full archive with the highest height. */
+  /** The full archive with the highest height ({@link NewestArchives#full}). */
   public Optional<ArchiveName> newestFull() {
-    return list().stream().filter(n -> !n.isIncremental()).findFirst();
+    return NewestArchives.full(list(), Function.identity());
   }
 
   /**
-   * The newest incremental archive, preferring those built on the newest full archive; when none
-   * is, the newest incremental of all.
+   * The incremental of the highest height among those built on the newest full archive; empty when
+   * none is ({@link NewestArchives#incremental}).
    */
   public Optional<ArchiveName> newestIncremental() {
-    List<ArchiveName> all = list();
-    List<ArchiveName> incrementals = all.stream().filter(ArchiveName::isIncremental).toList();
-    Optional<ArchiveName> full = all.stream().filter(n -> !n.isIncremental()).findFirst();
-    if (full.isPresent()) {
-      long base = full.get().height();
-      Optional<ArchiveName> onNewest =
-          incrementals.stream().filter(n -> n.baseHeight() == base).findFirst();
-      if (onNewest.isPresent()) {
-        return onNewest;
-      }
-    }
-    return incrementals.stream().findFirst();
+    return NewestArchives.incremental(list(), Function.identity());
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.ferry.http;
 
+import io.ferry.core.archive.ArchiveName;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
@@ -100,7 +101,7 @@ final class Router {
           if (file.isEmpty()) {
             ex.respond(archive.isPresent() ? "archive" : "other", Responses.notFound());
           } else {
-            files.serve(ex, "archive", file.get(), Optional.of(archive.get().hash()));
+            files.serve(ex, "archive", file.get(), Optional.of(archive.get().hash().toBase58()));
           }
         }
       }

@@ -22,7 +22,7 @@ import java.util.function.UnaryOperator;
  * directory, and the clients the tests talk to it with.
  */
 final class ServerFixture implements AutoCloseable {
-  static final String HASH = ArchiveNameTest.HASH;
+  static final String HASH = "7GsLmPq8xVbW3zYkR2nJcT5dFhA9uE4sQ1wXyZpN6mK";
 
   final Path root;
   final Path dir;

@@ -53,11 +53,13 @@ class SnapshotHttpServerTest {
     }
     f.archive(FULL_OLD, 10);
     f.archive(INC_ON_OLD, 10);
-    // Only an incremental on an older full: it is still the newest incremental.
     assertThat(location(f.get("/snapshot.tar.bz2"))).isEqualTo("/" + FULL_OLD);
     assertThat(location(f.get("/incremental-snapshot.tar.zst"))).isEqualTo("/" + INC_ON_OLD);
 
     f.archive(FULL_NEW, 10);
+    // The only incremental builds on an older full: none is offered (Agave's rule), since it
+    // cannot be applied to the full archive a peer downloads.
+    assertThat(f.get("/incremental-snapshot.tar.zst").statusCode()).isEqualTo(404);
     f.archive(INC_ON_NEW, 10);
     f.archive("snapshot-900-" + HASH + ".tar.zst.tmp", 10); // a writer's temporary file
     Files.createDirectory(f.dir.resolve("snapshot-999-" + HASH + ".tar.zst")); // not a file

@@ -83,11 +83,7 @@ final class BulkLoader {
     private final BlockingQueue<List<KeyValue>> queue = new ArrayBlockingQueue<>(64);
     private final ExecutorService thread =
         Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "ferry-bulk-values");
-              t.setDaemon(true);
-              return t;
-            });
+            Thread.ofPlatform().name("ferry-bulk-values").daemon().factory());
     private final Future<?> done;
 
     ValueWriter(SortedWriter values) {

@@ -3,17 +3,24 @@ package io.ferry.merkledb;
 import io.ferry.core.Bytes;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.Tuple;
 
-/** Generators and model helpers shared by the MerkleDB property and attack tests. */
+/**
+ * The MerkleDB test fixtures: generators and model helpers for the property and attack tests, and
+ * stores filled with random data for the tests of the modules above (shipped in ferry-merkledb's
+ * test-jar, with {@link StateModel}). Stateless.
+ */
 public final class MerkleTestSupport {
   private MerkleTestSupport() {}
 
@@ -128,6 +135,67 @@ public final class MerkleTestSupport {
   /** The smallest key after {@code key} (the tests' keys are short, so there is one). */
   public static Bytes successor(Bytes key) {
     return KeyRange.successor(key).orElseThrow();
+  }
+
+  /** The key of index {@code i}: {@code k00042}, so keys sort as their indexes do. */
+  public static Bytes indexKey(int i) {
+    return Bytes.wrap(String.format("k%05d", i).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** A random 32-byte key. */
+  public static Bytes randomKey(Random r) {
+    byte[] k = new byte[32];
+    r.nextBytes(k);
+    return Bytes.wrap(k);
+  }
+
+  public static Bytes randomValue(Random r, int length) {
+    byte[] v = new byte[length];
+    r.nextBytes(v);
+    return Bytes.wrap(v);
+  }
+
+  /** A store's configuration for tests on disk: no fsync, a small node cache. */
+  public static MerkleDBConfig diskConfig() {
+    return MerkleDBConfig.defaults().withSyncWrites(false).withNodeCacheEntries(10_000);
+  }
+
+  public static MerkleDB openDb(Path dir) {
+    return MerkleDB.open(dir, diskConfig());
+  }
+
+  /** Commits {@code keys} random key-values in batches of {@code batchSize}. */
+  public static void fillRandom(MerkleDB db, Random r, int keys, int batchSize) {
+    for (int done = 0; done < keys; ) {
+      Batch b = new Batch();
+      for (int i = 0; i < batchSize && done < keys; i++, done++) {
+        b.put(randomKey(r), randomValue(r, 20 + r.nextInt(100)));
+      }
+      db.commit(b);
+    }
+  }
+
+  /** One commit that updates or deletes about {@code changes / 2} keys and adds as many. */
+  public static void churnRandom(MerkleDB db, Random r, int changes) {
+    Batch b = new Batch();
+    int[] changed = {0};
+    db.scan(
+        KeyRange.ALL,
+        kv -> {
+          if (r.nextInt(8) == 0) {
+            if (r.nextBoolean()) {
+              b.delete(kv.key());
+            } else {
+              b.put(kv.key(), randomValue(r, 50));
+            }
+            changed[0]++;
+          }
+          return changed[0] < changes / 2;
+        });
+    for (int k = 0; k < changes / 2; k++) {
+      b.put(randomKey(r), randomValue(r, 40));
+    }
+    db.commit(b);
   }
 
   public static MerkleDB memoryDb(BranchFactor bf, int historyLength) {

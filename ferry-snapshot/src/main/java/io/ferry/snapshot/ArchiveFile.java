@@ -1,6 +1,7 @@
 package io.ferry.snapshot;
 
 import io.ferry.core.Hash;
+import io.ferry.core.archive.ArchiveName;
 import java.nio.file.Path;
 
 /**
@@ -8,9 +9,9 @@ import java.nio.file.Path;
  *
  * @param bytes file size when listed
  */
-public record ArchiveFile(Path path, SnapshotName name, long bytes) {
+public record ArchiveFile(Path path, ArchiveName name, long bytes) {
   public SnapshotKind kind() {
-    return name.kind();
+    return name.isFull() ? SnapshotKind.FULL : SnapshotKind.INCREMENTAL;
   }
 
   public long height() {

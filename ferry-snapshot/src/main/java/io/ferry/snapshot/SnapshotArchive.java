@@ -1,5 +1,6 @@
 package io.ferry.snapshot;
 
+import io.ferry.core.archive.ArchiveName;
 import java.nio.file.Path;
 
 /**
@@ -7,4 +8,4 @@ import java.nio.file.Path;
  *
  * @param bytes size of the archive file (compressed)
  */
-public record SnapshotArchive(Path path, SnapshotName name, Manifest manifest, long bytes) {}
+public record SnapshotArchive(Path path, ArchiveName name, Manifest manifest, long bytes) {}

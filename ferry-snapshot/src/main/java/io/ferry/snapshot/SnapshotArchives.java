@@ -2,6 +2,8 @@ package io.ferry.snapshot;
 
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
+import io.ferry.core.archive.ArchiveName;
+import io.ferry.core.archive.NewestArchives;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,12 +20,9 @@ import java.util.stream.Stream;
  * moment's view of a directory that others may change.
  */
 public final class SnapshotArchives {
-  /** Newest first: by height, then full before incremental, then by name. */
+  /** Newest first, by {@link ArchiveName#NEWEST_FIRST}. */
   public static final Comparator<ArchiveFile> NEWEST_FIRST =
-      Comparator.comparingLong(ArchiveFile::height)
-          .reversed()
-          .thenComparing(ArchiveFile::kind)
-          .thenComparing(a -> a.name().fileName());
+      Comparator.comparing(ArchiveFile::name, ArchiveName.NEWEST_FIRST);
 
   private SnapshotArchives() {}
 
@@ -32,7 +31,10 @@ public final class SnapshotArchives {
     List<ArchiveFile> out = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path p : (Iterable<Path>) files::iterator) {
-        Optional<SnapshotName> name = SnapshotName.parse(p.getFileName().toString());
+        // Only the archives Ferry can read: another extension is someone else's file to keep.
+        Optional<ArchiveName> name =
+            ArchiveName.parse(p.getFileName().toString())
+                .filter(n -> n.extension().equals(ArchiveName.ZSTD));
         if (name.isEmpty() || !Files.isRegularFile(p)) {
           continue;
         }
@@ -51,27 +53,17 @@ public final class SnapshotArchives {
     return out;
   }
 
-  /** The full archive of the greatest height. */
+  /** The full archive of the greatest height ({@link NewestArchives#full}). */
   public static Optional<ArchiveFile> newestFull(Path dir) {
-    return list(dir).stream().filter(a -> a.kind() == SnapshotKind.FULL).findFirst();
+    return NewestArchives.full(list(dir), ArchiveFile::name);
   }
 
   /**
    * The incremental archive of the greatest height among those based on the newest full archive (as
-   * Agave serves {@code /incremental-snapshot.tar.bz2}); empty if there is none.
+   * Agave serves {@code /incremental-snapshot.tar.bz2}); empty if there is none ({@link
+   * NewestArchives#incremental}).
    */
   public static Optional<ArchiveFile> newestIncremental(Path dir) {
-    List<ArchiveFile> all = list(dir);
-    Optional<ArchiveFile> full =
-        all.stream().filter(a -> a.kind() == SnapshotKind.FULL).findFirst();
-    return full.flatMap(
-        f ->
-            all.stream()
-                .filter(
-                    a ->
-                        a.kind() == SnapshotKind.INCREMENTAL
-                            && a.name().baseHeight() == f.height()
-                            && a.height() > f.height())
-                .findFirst());
+    return NewestArchives.incremental(list(dir), ArchiveFile::name);
   }
 }

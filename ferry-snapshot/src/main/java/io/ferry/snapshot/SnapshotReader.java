@@ -7,6 +7,7 @@ import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.Limits;
 import io.ferry.core.Sha256Hasher;
+import io.ferry.core.archive.ArchiveName;
 import io.ferry.merkledb.KeyChange;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -83,7 +84,7 @@ public final class SnapshotReader implements AutoCloseable {
       byte[] bytes = readFully((int) first.getSize());
       this.manifest = Manifest.decode(bytes, label);
       this.hash = Sha256Hasher.INSTANCE.hash(bytes);
-      Optional<SnapshotName> name = SnapshotName.parse(label);
+      Optional<ArchiveName> name = ArchiveName.parse(label);
       if (name.isPresent()) {
         checkName(name.get());
       }
@@ -254,10 +255,10 @@ public final class SnapshotReader implements AutoCloseable {
     return out;
   }
 
-  private void checkName(SnapshotName name) {
+  private void checkName(ArchiveName name) {
     boolean consistent =
         name.hash().equals(hash)
-            && name.kind() == manifest.kind()
+            && name.isFull() == (manifest.kind() == SnapshotKind.FULL)
             && name.height() == manifest.height()
             && name.baseHeight() == manifest.base().map(Manifest.Base::height).orElse(-1L);
     if (!consistent) {

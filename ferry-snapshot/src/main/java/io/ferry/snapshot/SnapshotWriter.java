@@ -7,6 +7,7 @@ import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.core.Limits;
+import io.ferry.core.archive.ArchiveName;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
@@ -226,10 +227,10 @@ public final class SnapshotWriter {
                   + "; use larger chunks");
         }
         Hash hash = manifest.hash();
-        SnapshotName name =
+        ArchiveName name =
             manifest.kind() == SnapshotKind.FULL
-                ? SnapshotName.full(manifest.height(), hash)
-                : SnapshotName.incremental(
+                ? ArchiveName.full(manifest.height(), hash)
+                : ArchiveName.incremental(
                     manifest.base().orElseThrow().height(), manifest.height(), hash);
         try (ArchiveTempFile tmp = ArchiveTempFile.create(dir, ".tmp")) {
           writeTar(tmp, manifestBytes, chunks, spool);

@@ -11,6 +11,7 @@ import io.ferry.core.Hash;
 import io.ferry.core.Sha256Hasher;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleTestSupport;
 import io.ferry.merkledb.Revision;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
@@ -52,14 +53,14 @@ class HostileArchiveTest {
 
   @BeforeEach
   void archives() {
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
       Random r = new Random(11);
-      TestStates.fill(db, r, 3_000, 1_000);
+      MerkleTestSupport.fillRandom(db, r, 3_000, 1_000);
       SnapshotWriter w = new SnapshotWriter(SnapshotConfig.defaults().withChunkSize(8 << 10));
       full = w.writeFull(db, tmp.resolve("arch"));
       fullHeight = db.height();
       for (int i = 0; i < 20; i++) { // an incremental spanning 20 heights
-        TestStates.churn(db, r, 40);
+        MerkleTestSupport.churnRandom(db, r, 40);
       }
       inc = w.writeIncremental(db, db.revision(), full.path(), tmp.resolve("arch"));
       headRoot = db.root();
@@ -68,7 +69,7 @@ class HostileArchiveTest {
   }
 
   private SnapshotRestorer restorer() {
-    return new SnapshotRestorer(TestStates.config())
+    return new SnapshotRestorer(MerkleTestSupport.diskConfig())
         .withChunkListener((archive, index, bytes) -> chunksRead.incrementAndGet());
   }
 
@@ -110,7 +111,7 @@ class HostileArchiveTest {
   /** The full archive again, with {@code edit} applied to each entry before it is written. */
   private Path repack(String name, Consumer<TarArchiveEntry> edit, byte[] trailer)
       throws IOException {
-    Map<String, byte[]> entries = TestStates.entries(full.path());
+    Map<String, byte[]> entries = TestArchives.entries(full.path());
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZstdOutputStream z = new ZstdOutputStream(bytes, 3)) {
       OutputStream keepOpen =
@@ -224,7 +225,7 @@ class HostileArchiveTest {
     int expected = expectedBatches(inc.path(), batchBytes, fullHeight, inc.manifest().height());
     assertThat(expected).isGreaterThan(3);
     assertThat(r.batches()).isEqualTo(expected);
-    try (MerkleDB db = TestStates.open(target)) {
+    try (MerkleDB db = MerkleTestSupport.openDb(target)) {
       assertThat(db.root()).isEqualTo(headRoot);
       assertThat(db.height()).isEqualTo(inc.manifest().height());
       List<Long> heights = db.revisions().stream().map(Revision::height).toList();
@@ -239,7 +240,7 @@ class HostileArchiveTest {
     // With the default batch size it is one commit, as before.
     Path other = tmp.resolve("other").resolve("state");
     assertThat(
-            new SnapshotRestorer(TestStates.config())
+            new SnapshotRestorer(MerkleTestSupport.diskConfig())
                 .restore(full.path(), Optional.of(inc.path()), other, Optional.of(headRoot))
                 .batches())
         .isEqualTo(1);
@@ -262,7 +263,7 @@ class HostileArchiveTest {
   void aForgedIncrementalFailsAfterItsBatchesAndLeavesTheTargetAsItWas() throws Exception {
     // The last chunk with one value changed, its hash and the manifest made to match: only the
     // root after the last batch can tell.
-    Map<String, byte[]> entries = TestStates.entries(inc.path());
+    Map<String, byte[]> entries = TestArchives.entries(inc.path());
     Manifest m = inc.manifest();
     int last = m.chunks().size() - 1;
     String lastName = ArchiveLayout.chunkName(last);
@@ -307,7 +308,7 @@ class HostileArchiveTest {
     edited.put(ArchiveLayout.MANIFEST, forged.encode());
     edited.put(lastName, forgedChunk);
     Path bad = tmp.resolve("forged.tar.zst");
-    TestStates.repack(edited, bad, (name, data) -> data);
+    TestArchives.repack(edited, bad, (name, data) -> data);
     Files.createDirectories(target); // an empty target directory stays as it is
 
     assertThatThrownBy(

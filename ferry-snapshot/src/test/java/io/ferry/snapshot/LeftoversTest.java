@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleTestSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,8 +34,8 @@ class LeftoversTest {
   @BeforeEach
   void anArchive() {
     archives = tmp.resolve("archives");
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
-      TestStates.fill(db, new Random(3), 2_000, 1_000);
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
+      MerkleTestSupport.fillRandom(db, new Random(3), 2_000, 1_000);
       archive =
           new SnapshotWriter(SnapshotConfig.defaults().withChunkSize(16 << 10))
               .writeFull(db, archives);
@@ -91,7 +92,7 @@ class LeftoversTest {
   @Test
   void theNextArchiveWriteRemovesThem() throws Exception {
     Path spool = file(archives.resolve(".snapshot-5.spool"), 1 << 16);
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
       new SnapshotWriter(SnapshotConfig.defaults()).writeFull(db, archives);
     }
     assertThat(spool).doesNotExist();
@@ -130,7 +131,7 @@ class LeftoversTest {
     Path fileNotDir = file(data.resolve(".state.restore-" + UUID.randomUUID()), 10);
 
     RestoreResult r =
-        new SnapshotRestorer(TestStates.config())
+        new SnapshotRestorer(MerkleTestSupport.diskConfig())
             .restore(archive.path(), Optional.empty(), data.resolve("state"), Optional.empty());
 
     assertThat(r.root()).isEqualTo(archive.manifest().root());
@@ -146,7 +147,7 @@ class LeftoversTest {
     Path data = tmp.resolve("data");
     Path target = data.resolve("state");
     Path live = Files.createDirectories(data.resolve(".state.restore-" + UUID.randomUUID()));
-    SnapshotRestorer restorer = new SnapshotRestorer(TestStates.config());
+    SnapshotRestorer restorer = new SnapshotRestorer(MerkleTestSupport.diskConfig());
 
     // In this process.
     try (RestoreLock held = RestoreLock.tryAcquire(target).orElseThrow()) {

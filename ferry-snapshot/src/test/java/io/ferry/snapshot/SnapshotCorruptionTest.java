@@ -7,7 +7,9 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.Sha256Hasher;
+import io.ferry.core.archive.ArchiveName;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleTestSupport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,12 +33,12 @@ class SnapshotCorruptionTest {
 
   @BeforeEach
   void archives() {
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
       Random r = new Random(7);
-      TestStates.fill(db, r, 3_000, 1_000);
+      MerkleTestSupport.fillRandom(db, r, 3_000, 1_000);
       SnapshotWriter w = new SnapshotWriter(SnapshotConfig.defaults().withChunkSize(32 << 10));
       full = w.writeFull(db, tmp.resolve("arch"));
-      TestStates.churn(db, r, 300);
+      MerkleTestSupport.churnRandom(db, r, 300);
       inc = w.writeIncremental(db, db.revision(), full.path(), tmp.resolve("arch"));
       headRoot = db.root();
     }
@@ -44,7 +46,8 @@ class SnapshotCorruptionTest {
   }
 
   private RestoreResult restore(Path fullPath, Optional<Path> incPath, Optional<Hash> trusted) {
-    return new SnapshotRestorer(TestStates.config()).restore(fullPath, incPath, target, trusted);
+    return new SnapshotRestorer(MerkleTestSupport.diskConfig())
+        .restore(fullPath, incPath, target, trusted);
   }
 
   private void assertFails(ThrowingCallable call, ErrorCode code, String messagePart) {
@@ -69,9 +72,9 @@ class SnapshotCorruptionTest {
 
   @Test
   void aFlippedPayloadByteIsCaughtByTheChunkHashAndNamed() throws Exception {
-    Map<String, byte[]> entries = TestStates.entries(full.path());
+    Map<String, byte[]> entries = TestArchives.entries(full.path());
     Path bad = tmp.resolve(full.name().fileName()); // same name, outside the archive dir
-    TestStates.repack(
+    TestArchives.repack(
         entries,
         bad,
         (name, data) -> {
@@ -114,7 +117,7 @@ class SnapshotCorruptionTest {
 
   @Test
   void aManifestThatIsNotTheOneTheNameCommitsToIsCorruptData() throws Exception {
-    Map<String, byte[]> entries = TestStates.entries(full.path());
+    Map<String, byte[]> entries = TestArchives.entries(full.path());
     Manifest m = full.manifest();
     Manifest forged =
         new Manifest(
@@ -127,7 +130,7 @@ class SnapshotCorruptionTest {
             m.base(),
             m.chunks());
     Path bad = tmp.resolve(full.name().fileName());
-    TestStates.repack(
+    TestArchives.repack(
         entries, bad, (name, data) -> name.equals("manifest") ? forged.encode() : data);
     assertFails(
         () -> restore(bad, Optional.empty(), Optional.empty()),
@@ -137,7 +140,7 @@ class SnapshotCorruptionTest {
 
   @Test
   void aManifestWithAWrongRootUnderItsOwnNameFailsVerification() throws Exception {
-    Map<String, byte[]> entries = TestStates.entries(full.path());
+    Map<String, byte[]> entries = TestArchives.entries(full.path());
     Manifest m = full.manifest();
     Manifest forged =
         new Manifest(
@@ -149,8 +152,8 @@ class SnapshotCorruptionTest {
             m.chunkSizeLimit(),
             m.base(),
             m.chunks());
-    Path bad = tmp.resolve(SnapshotName.full(m.height(), forged.hash()).fileName());
-    TestStates.repack(
+    Path bad = tmp.resolve(ArchiveName.full(m.height(), forged.hash()).fileName());
+    TestArchives.repack(
         entries, bad, (name, data) -> name.equals("manifest") ? forged.encode() : data);
     assertFails(
         () -> restore(bad, Optional.empty(), Optional.empty()),
@@ -160,9 +163,9 @@ class SnapshotCorruptionTest {
 
   @Test
   void aManifestThatDoesNotDecodeIsCorruptData() throws Exception {
-    Map<String, byte[]> entries = TestStates.entries(full.path());
+    Map<String, byte[]> entries = TestArchives.entries(full.path());
     Path bad = tmp.resolve("renamed.tar.zst");
-    TestStates.repack(
+    TestArchives.repack(
         entries, bad, (name, data) -> name.equals("manifest") ? new byte[] {(byte) 0xff} : data);
     assertFails(
         () -> restore(bad, Optional.empty(), Optional.empty()), ErrorCode.CORRUPT_DATA, "manifest");
@@ -170,11 +173,11 @@ class SnapshotCorruptionTest {
 
   @Test
   void aChunkMissingOrAddedIsCorruptData() throws Exception {
-    Map<String, byte[]> entries = TestStates.entries(full.path());
+    Map<String, byte[]> entries = TestArchives.entries(full.path());
     Path bad = tmp.resolve("renamed.tar.zst");
     Map<String, byte[]> fewer = new java.util.LinkedHashMap<>(entries);
     fewer.remove("chunks/000003");
-    TestStates.repack(fewer, bad, (name, data) -> data);
+    TestArchives.repack(fewer, bad, (name, data) -> data);
     assertFails(
         () -> restore(bad, Optional.empty(), Optional.empty()),
         ErrorCode.CORRUPT_DATA,
@@ -182,7 +185,7 @@ class SnapshotCorruptionTest {
 
     Map<String, byte[]> more = new java.util.LinkedHashMap<>(entries);
     more.put("extra", new byte[] {1});
-    TestStates.repack(more, bad, (name, data) -> data);
+    TestArchives.repack(more, bad, (name, data) -> data);
     assertFails(
         () -> restore(bad, Optional.empty(), Optional.empty()),
         ErrorCode.CORRUPT_DATA,
@@ -206,9 +209,9 @@ class SnapshotCorruptionTest {
 
   @Test
   void aCorruptIncrementalLeavesNoStore() throws Exception {
-    Map<String, byte[]> entries = TestStates.entries(inc.path());
+    Map<String, byte[]> entries = TestArchives.entries(inc.path());
     Path bad = tmp.resolve(inc.name().fileName());
-    TestStates.repack(
+    TestArchives.repack(
         entries,
         bad,
         (name, data) -> {

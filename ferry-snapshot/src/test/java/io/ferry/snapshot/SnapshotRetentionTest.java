@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.core.Hash;
 import io.ferry.core.Sha256Hasher;
+import io.ferry.core.archive.ArchiveName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +23,12 @@ class SnapshotRetentionTest {
   }
 
   private Path full(long h) throws IOException {
-    return Files.write(dir.resolve(SnapshotName.full(h, hash(h)).fileName()), new byte[(int) h]);
+    return Files.write(dir.resolve(ArchiveName.full(h, hash(h)).fileName()), new byte[(int) h]);
   }
 
   private Path inc(long base, long h) throws IOException {
     return Files.write(
-        dir.resolve(SnapshotName.incremental(base, h, hash(h)).fileName()), new byte[] {1});
+        dir.resolve(ArchiveName.incremental(base, h, hash(h)).fileName()), new byte[] {1});
   }
 
   private Set<String> names() {
@@ -46,6 +47,8 @@ class SnapshotRetentionTest {
     inc(200, 400); // on an older full: not what /incremental-snapshot redirects to
     Files.writeString(dir.resolve(".snapshot-123.tmp"), "partial");
     Files.writeString(dir.resolve("notes.txt"), "x");
+    // An Agave archive of another compression: a valid name, but not one Ferry reads or deletes.
+    Files.writeString(dir.resolve("snapshot-900-" + hash(900).toBase58() + ".tar.bz2"), "x");
 
     List<ArchiveFile> all = SnapshotArchives.list(dir);
     assertThat(all)
@@ -70,12 +73,12 @@ class SnapshotRetentionTest {
 
     assertThat(names())
         .containsExactlyInAnyOrder(
-            SnapshotName.full(500, hash(500)).fileName(),
-            SnapshotName.full(400, hash(400)).fileName(),
-            SnapshotName.incremental(500, 550, hash(550)).fileName(),
-            SnapshotName.incremental(500, 540, hash(540)).fileName(),
-            SnapshotName.incremental(500, 530, hash(530)).fileName(),
-            SnapshotName.incremental(500, 520, hash(520)).fileName());
+            ArchiveName.full(500, hash(500)).fileName(),
+            ArchiveName.full(400, hash(400)).fileName(),
+            ArchiveName.incremental(500, 550, hash(550)).fileName(),
+            ArchiveName.incremental(500, 540, hash(540)).fileName(),
+            ArchiveName.incremental(500, 530, hash(530)).fileName(),
+            ArchiveName.incremental(500, 520, hash(520)).fileName());
     assertThat(deleted).hasSize(25 + 5 - 6);
     assertThat(new SnapshotRetention(2, 4).apply(dir)).isEmpty();
   }
@@ -91,9 +94,9 @@ class SnapshotRetentionTest {
     new SnapshotRetention(2, 4).apply(dir);
     assertThat(names())
         .containsExactlyInAnyOrder(
-            SnapshotName.full(300, hash(300)).fileName(),
-            SnapshotName.full(200, hash(200)).fileName(),
-            SnapshotName.incremental(200, 250, hash(250)).fileName());
+            ArchiveName.full(300, hash(300)).fileName(),
+            ArchiveName.full(200, hash(200)).fileName(),
+            ArchiveName.incremental(200, 250, hash(250)).fileName());
   }
 
   @Test

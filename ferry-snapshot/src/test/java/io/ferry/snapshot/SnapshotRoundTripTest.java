@@ -7,9 +7,11 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.KeyRange;
 import io.ferry.core.Limits;
+import io.ferry.core.archive.ArchiveName;
 import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleTestSupport;
 import io.ferry.merkledb.Revision;
 import io.ferry.merkledb.StateSnapshot;
 import java.nio.file.Files;
@@ -30,32 +32,32 @@ class SnapshotRoundTripTest {
 
   @Test
   void fullArchiveRestoresTheSameRoot() throws Exception {
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
-      TestStates.fill(db, new Random(1), 5_000, 1_000);
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
+      MerkleTestSupport.fillRandom(db, new Random(1), 5_000, 1_000);
       SnapshotArchive a = new SnapshotWriter(SMALL_CHUNKS).writeFull(db, tmp.resolve("arch"));
 
-      assertThat(a.name()).isEqualTo(SnapshotName.full(db.height(), a.manifest().hash()));
+      assertThat(a.name()).isEqualTo(ArchiveName.full(db.height(), a.manifest().hash()));
       assertThat(a.path().getFileName().toString()).isEqualTo(a.name().fileName());
       assertThat(a.manifest().entries()).isEqualTo(5_000);
       assertThat(a.manifest().chunks()).hasSizeGreaterThan(5);
       assertThat(a.manifest().chunks())
           .allSatisfy(c -> assertThat(c.size()).isLessThanOrEqualTo(64 << 10));
-      assertThat(TestStates.entries(a.path()).keySet())
+      assertThat(TestArchives.entries(a.path()).keySet())
           .first()
           .isEqualTo("manifest"); // the manifest comes first
-      assertThat(TestStates.entries(a.path()).values())
+      assertThat(TestArchives.entries(a.path()).values())
           .allSatisfy(b -> assertThat(b.length).isLessThanOrEqualTo(64 << 10));
       assertThat(Files.list(tmp.resolve("arch")).toList())
           .containsExactly(a.path()); // no temp left
 
       Path target = tmp.resolve("restored");
       RestoreResult r =
-          new SnapshotRestorer(TestStates.config())
+          new SnapshotRestorer(MerkleTestSupport.diskConfig())
               .restore(a.path(), Optional.empty(), target, Optional.of(db.root()));
       assertThat(r.root()).isEqualTo(db.root());
       assertThat(r.height()).isEqualTo(db.height());
       assertThat(r.keys()).isEqualTo(5_000);
-      try (MerkleDB restored = TestStates.open(target)) {
+      try (MerkleDB restored = MerkleTestSupport.openDb(target)) {
         assertThat(restored.root()).isEqualTo(db.root());
         assertThat(restored.height())
             .as("the store keeps the archive's height")
@@ -67,19 +69,19 @@ class SnapshotRoundTripTest {
 
   @Test
   void fullPlusIncrementalRestoresTheLaterRoot() {
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
       Random r = new Random(2);
-      TestStates.fill(db, r, 3_000, 500);
+      MerkleTestSupport.fillRandom(db, r, 3_000, 500);
       SnapshotWriter w = new SnapshotWriter(SMALL_CHUNKS);
       SnapshotArchive full = w.writeFull(db, tmp.resolve("arch"));
       for (int i = 0; i < 5; i++) {
-        TestStates.churn(db, r, 400);
+        MerkleTestSupport.churnRandom(db, r, 400);
       }
       SnapshotArchive inc = w.writeIncremental(db, db.revision(), full.path(), tmp.resolve("arch"));
 
       assertThat(inc.name())
           .isEqualTo(
-              SnapshotName.incremental(
+              ArchiveName.incremental(
                   full.manifest().height(), db.height(), inc.manifest().hash()));
       assertThat(inc.manifest().base().orElseThrow().snapshotHash())
           .isEqualTo(full.manifest().hash());
@@ -87,11 +89,11 @@ class SnapshotRoundTripTest {
 
       Path target = tmp.resolve("restored");
       RestoreResult res =
-          new SnapshotRestorer(TestStates.config())
+          new SnapshotRestorer(MerkleTestSupport.diskConfig())
               .restore(full.path(), Optional.of(inc.path()), target, Optional.of(db.root()));
       assertThat(res.root()).isEqualTo(db.root());
       assertThat(res.height()).isEqualTo(db.height());
-      try (MerkleDB restored = TestStates.open(target)) {
+      try (MerkleDB restored = MerkleTestSupport.openDb(target)) {
         assertThat(restored.root()).isEqualTo(db.root());
         assertThat(restored.height())
             .as("the store keeps the archive's height")
@@ -107,10 +109,10 @@ class SnapshotRoundTripTest {
     byte[] second;
     SnapshotArchive a;
     SnapshotArchive b;
-    try (MerkleDB db1 = TestStates.open(tmp.resolve("one"));
-        MerkleDB db2 = TestStates.open(tmp.resolve("two"))) {
-      TestStates.fill(db1, new Random(3), 2_000, 2_000);
-      TestStates.fill(db2, new Random(3), 2_000, 2_000);
+    try (MerkleDB db1 = MerkleTestSupport.openDb(tmp.resolve("one"));
+        MerkleDB db2 = MerkleTestSupport.openDb(tmp.resolve("two"))) {
+      MerkleTestSupport.fillRandom(db1, new Random(3), 2_000, 2_000);
+      MerkleTestSupport.fillRandom(db2, new Random(3), 2_000, 2_000);
       a = new SnapshotWriter(SMALL_CHUNKS).writeFull(db1, tmp.resolve("a"));
       b = new SnapshotWriter(SMALL_CHUNKS).writeFull(db2, tmp.resolve("b"));
       first = Files.readAllBytes(a.path());
@@ -123,23 +125,23 @@ class SnapshotRoundTripTest {
 
   @Test
   void archiveIsOfTheHeightItStartedAtWhileCommitsContinue() {
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
       Random r = new Random(4);
-      TestStates.fill(db, r, 2_000, 1_000);
+      MerkleTestSupport.fillRandom(db, r, 2_000, 1_000);
       Revision at = db.revision();
       SnapshotArchive a;
       try (StateSnapshot snap = db.snapshot()) {
         for (int i = 0; i < 3; i++) {
-          TestStates.churn(db, r, 200); // commits land after the snapshot was taken
+          MerkleTestSupport.churnRandom(db, r, 200); // commits land after the snapshot was taken
         }
         a = new SnapshotWriter(SMALL_CHUNKS).writeFull(snap, tmp.resolve("arch"));
-        TestStates.churn(db, r, 200);
+        MerkleTestSupport.churnRandom(db, r, 200);
       }
       assertThat(a.manifest().height()).isEqualTo(at.height());
       assertThat(a.manifest().root()).isEqualTo(at.root());
       assertThat(db.height()).isEqualTo(at.height() + 4);
       RestoreResult res =
-          new SnapshotRestorer(TestStates.config())
+          new SnapshotRestorer(MerkleTestSupport.diskConfig())
               .restore(a.path(), Optional.empty(), tmp.resolve("restored"), Optional.of(at.root()));
       assertThat(res.root()).isEqualTo(at.root());
     }
@@ -147,18 +149,18 @@ class SnapshotRoundTripTest {
 
   @Test
   void incrementalToALaterRevisionThanItsBaseButBehindTheHead() {
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
       Random r = new Random(5);
-      TestStates.fill(db, r, 1_000, 500);
+      MerkleTestSupport.fillRandom(db, r, 1_000, 500);
       SnapshotWriter w = new SnapshotWriter(SMALL_CHUNKS);
       SnapshotArchive full = w.writeFull(db, tmp.resolve("arch"));
-      TestStates.churn(db, r, 100);
+      MerkleTestSupport.churnRandom(db, r, 100);
       Revision target = db.revision();
-      TestStates.churn(db, r, 100);
+      MerkleTestSupport.churnRandom(db, r, 100);
       SnapshotArchive inc = w.writeIncremental(db, target, full.path(), tmp.resolve("arch"));
       assertThat(inc.manifest().root()).isEqualTo(target.root());
       RestoreResult res =
-          new SnapshotRestorer(TestStates.config())
+          new SnapshotRestorer(MerkleTestSupport.diskConfig())
               .restore(full.path(), Optional.of(inc.path()), tmp.resolve("r"), Optional.empty());
       assertThat(res.root()).isEqualTo(target.root());
     }
@@ -167,13 +169,13 @@ class SnapshotRoundTripTest {
   @Test
   void incrementalAgainstABaseOlderThanTheHistoryIsInsufficientHistory() {
     try (MerkleDB db =
-        MerkleDB.open(tmp.resolve("src"), TestStates.config().withHistoryLength(3))) {
+        MerkleDB.open(tmp.resolve("src"), MerkleTestSupport.diskConfig().withHistoryLength(3))) {
       Random r = new Random(6);
-      TestStates.fill(db, r, 500, 500);
+      MerkleTestSupport.fillRandom(db, r, 500, 500);
       SnapshotWriter w = new SnapshotWriter(SMALL_CHUNKS);
       SnapshotArchive full = w.writeFull(db, tmp.resolve("arch"));
       for (int i = 0; i < 4; i++) {
-        TestStates.churn(db, r, 20);
+        MerkleTestSupport.churnRandom(db, r, 20);
       }
       assertThatThrownBy(
               () -> w.writeIncremental(db, db.revision(), full.path(), tmp.resolve("arch")))
@@ -185,14 +187,14 @@ class SnapshotRoundTripTest {
 
   @Test
   void emptyStateRoundTrips() {
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
       db.commit(
           new Batch().put(io.ferry.core.Bytes.fromHex("01"), io.ferry.core.Bytes.fromHex("02")));
       db.commit(new Batch().delete(io.ferry.core.Bytes.fromHex("01")));
       SnapshotArchive a = new SnapshotWriter(SMALL_CHUNKS).writeFull(db, tmp.resolve("arch"));
       assertThat(a.manifest().chunks()).isEmpty();
       RestoreResult res =
-          new SnapshotRestorer(TestStates.config())
+          new SnapshotRestorer(MerkleTestSupport.diskConfig())
               .restore(a.path(), Optional.empty(), tmp.resolve("r"), Optional.of(db.root()));
       assertThat(res.root()).isEqualTo(db.root());
     }
@@ -200,7 +202,7 @@ class SnapshotRoundTripTest {
 
   @Test
   void aRecordLargerThanTheChunkSizeIsRefused() {
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
       db.commit(
           new Batch()
               .put(io.ferry.core.Bytes.fromHex("01"), io.ferry.core.Bytes.wrap(new byte[4096])));

@@ -3,6 +3,7 @@ package io.ferry.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleTestSupport;
 import io.ferry.merkledb.Revision;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -38,7 +39,7 @@ class SnapshotSchedulerTest {
   void makesFullAndIncrementalArchivesOnScheduleOneAtATimeWithRetention() {
     Path dir = tmp.resolve("arch");
     ManualExecutor exec = new ManualExecutor();
-    try (MerkleDB db = TestStates.open(tmp.resolve("src"))) {
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
       SnapshotScheduler s =
           new SnapshotScheduler(
               db,
@@ -48,12 +49,13 @@ class SnapshotSchedulerTest {
               new SnapshotScheduler.Policy(10, 5),
               exec);
       Random r = new Random(8);
-      TestStates.fill(db, r, 500, 500);
+      MerkleTestSupport.fillRandom(db, r, 500, 500);
       Revision atTen = null;
       for (int i = 2; i <= 10; i++) {
         Revision rev =
             db.commit(
-                new io.ferry.merkledb.Batch().put(TestStates.key(r), TestStates.value(r, 30)));
+                new io.ferry.merkledb.Batch()
+                    .put(MerkleTestSupport.randomKey(r), MerkleTestSupport.randomValue(r, 30)));
         assertThat(s.onCommit(rev)).isEqualTo(i == 5 || i == 10);
         if (i == 5) {
           exec.runAll(); // no full yet: the incremental at 5 becomes a full
@@ -65,7 +67,9 @@ class SnapshotSchedulerTest {
       }
       // Commits go on before the job runs: the archive is still of height 10.
       Revision eleven =
-          db.commit(new io.ferry.merkledb.Batch().put(TestStates.key(r), TestStates.value(r, 30)));
+          db.commit(
+              new io.ferry.merkledb.Batch()
+                  .put(MerkleTestSupport.randomKey(r), MerkleTestSupport.randomValue(r, 30)));
       assertThat(s.onCommit(eleven)).isFalse();
       assertThat(s.isRunning()).isTrue();
       exec.runAll();
@@ -78,7 +82,8 @@ class SnapshotSchedulerTest {
       for (long h = 12; h <= 35; h++) {
         Revision rev =
             db.commit(
-                new io.ferry.merkledb.Batch().put(TestStates.key(r), TestStates.value(r, 30)));
+                new io.ferry.merkledb.Batch()
+                    .put(MerkleTestSupport.randomKey(r), MerkleTestSupport.randomValue(r, 30)));
         boolean started = s.onCommit(rev);
         assertThat(started).isEqualTo(h == 15 || h == 25 || h == 30 || h == 35);
         if (h < 15 || h > 20) {
@@ -100,7 +105,7 @@ class SnapshotSchedulerTest {
       ArchiveFile inc = SnapshotArchives.newestIncremental(dir).orElseThrow();
       ArchiveFile full = SnapshotArchives.newestFull(dir).orElseThrow();
       RestoreResult res =
-          new SnapshotRestorer(TestStates.config())
+          new SnapshotRestorer(MerkleTestSupport.diskConfig())
               .restore(full.path(), Optional.of(inc.path()), tmp.resolve("r"), Optional.empty());
       assertThat(res.height()).isEqualTo(35);
     }

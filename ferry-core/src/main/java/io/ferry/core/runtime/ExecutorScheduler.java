@@ -1,7 +1,6 @@
 package io.ferry.core.runtime;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -23,13 +22,7 @@ public final class ExecutorScheduler implements Scheduler, AutoCloseable {
   public ExecutorScheduler(String name, int threads) {
     this.executor =
         new ScheduledThreadPoolExecutor(
-            threads,
-            r -> {
-              Thread t = Executors.defaultThreadFactory().newThread(r);
-              t.setName(name + "-" + t.getName());
-              t.setDaemon(true);
-              return t;
-            });
+            threads, Thread.ofPlatform().name(name + "-thread-", 1).daemon().factory());
     executor.setRemoveOnCancelPolicy(true);
   }
 

@@ -49,11 +49,7 @@ public final class MemoryTransport extends EngineTransport {
     this.scheduler = new ExecutorScheduler("ferry-mem-timer-" + id.shortString(), 1);
     this.inbox =
         Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "ferry-mem-inbox-" + id.shortString());
-              t.setDaemon(true);
-              return t;
-            });
+            Thread.ofPlatform().name("ferry-mem-inbox-" + id.shortString()).daemon().factory());
     this.engine =
         new Engine(
             id,

@@ -118,11 +118,7 @@ final class SyncCommand implements Callable<Integer> {
     java.util.concurrent.ExecutorService verifiers =
         java.util.concurrent.Executors.newFixedThreadPool(
             Math.max(1, Runtime.getRuntime().availableProcessors()),
-            r -> {
-              Thread t = new Thread(r, "ferry-sync-verify");
-              t.setDaemon(true);
-              return t;
-            });
+            Thread.ofPlatform().name("ferry-sync-verify").daemon().factory());
     StateDir live = new StateDir(db);
     try (RocksSyncStore staged = io.ferry.node.NodeStores.openStaging(staging);
         ExecutorScheduler scheduler = new ExecutorScheduler("ferry-sync", 1);

@@ -94,18 +94,17 @@ final class NodeProcess implements AutoCloseable {
           "node " + name + " exited before listening; see " + data.resolve("stderr.txt"));
     }
     // Drain the rest so the child never blocks on a full pipe.
-    Thread drain =
-        new Thread(
+    Thread.ofPlatform()
+        .name("demo-drain-" + name)
+        .daemon()
+        .start(
             () -> {
               try {
                 out.transferTo(Writer.nullWriter());
               } catch (IOException e) {
                 // the process ended
               }
-            },
-            "demo-drain-" + name);
-    drain.setDaemon(true);
-    drain.start();
+            });
     return new NodeProcess(name, data, p, http, p2p, URI.create(httpUrl), id);
   }
 

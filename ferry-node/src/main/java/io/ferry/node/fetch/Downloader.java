@@ -330,12 +330,7 @@ public final class Downloader implements AutoCloseable {
       throws InterruptedException {
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            connections,
-            r -> {
-              Thread t = new Thread(r, "ferry-fetch");
-              t.setDaemon(true);
-              return t;
-            });
+            connections, Thread.ofPlatform().name("ferry-fetch").daemon().factory());
     AtomicLong present = new AtomicLong(part.bytesDone());
     AtomicLong inFlight = new AtomicLong();
     try {

@@ -2,7 +2,7 @@ package io.ferry.node.fetch;
 
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
-import io.ferry.http.ArchiveName;
+import io.ferry.core.archive.ArchiveName;
 import java.net.URI;
 import java.util.Optional;
 import java.util.regex.Pattern;

@@ -15,11 +15,7 @@ import java.util.concurrent.TimeUnit;
 final class Watchdog {
   private static final ScheduledExecutorService TIMER =
       Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "ferry-fetch-watchdog");
-            t.setDaemon(true);
-            return t;
-          });
+          Thread.ofPlatform().name("ferry-fetch-watchdog").daemon().factory());
 
   private final Closeable stream;
   private final long timeoutNanos;

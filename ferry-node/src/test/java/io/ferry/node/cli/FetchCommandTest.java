@@ -34,7 +34,7 @@ class FetchCommandTest {
     Path archives = Files.createDirectories(tmp.resolve("archives"));
     byte[] file = new byte[12 << 20];
     new Random(7).nextBytes(file);
-    String name = "snapshot-5-3yZe7d.tar.zst";
+    String name = "snapshot-5-3yZe7dXWyKEMSbd6Ru7qJ4hEosb1vYzz4kvwqPQ8BHAu.tar.zst";
     Files.write(archives.resolve(name), file);
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(file));
     // 2 MiB/s: the first process is still downloading when it is killed.
@@ -99,7 +99,7 @@ class FetchCommandTest {
     Path archives = Files.createDirectories(tmp.resolve("archives"));
     byte[] file = new byte[200_000];
     new Random(8).nextBytes(file);
-    String name = "snapshot-5-3yZe7d.tar.zst";
+    String name = "snapshot-5-3yZe7dXWyKEMSbd6Ru7qJ4hEosb1vYzz4kvwqPQ8BHAu.tar.zst";
     Files.write(archives.resolve(name), file);
     HttpServerConfig config =
         HttpServerConfig.defaults(archives).withBind(new InetSocketAddress("127.0.0.1", 0));

@@ -187,7 +187,7 @@ class DownloaderTest {
   @Test
   void withoutAFileNameARedirectToAnArchiveNameNamesIt() throws Exception {
     byte[] file = data(300_000);
-    String archive = "snapshot-5-3yZe7d.tar.zst";
+    String archive = "snapshot-5-3yZe7dXWyKEMSbd6Ru7qJ4hEosb1vYzz4kvwqPQ8BHAu.tar.zst";
     try (RangeFileServer a = new RangeFileServer(file)) {
       a.serveAt("/" + archive).redirect("/snapshot.tar.zst", "/" + archive);
       Path dir = Files.createDirectories(tmp.resolve("named"));

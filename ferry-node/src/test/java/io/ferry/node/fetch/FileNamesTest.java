@@ -20,15 +20,18 @@ class FileNamesTest {
     // typed path, final path, name
     "/file.bin, /file.bin, file.bin",
     "/snapshot.tar.zst, /" + ARCHIVE + ", " + ARCHIVE,
-    "/incremental-snapshot.tar.zst, /incremental-snapshot-1-2-3yZe7d.tar.zst,"
-        + " incremental-snapshot-1-2-3yZe7d.tar.zst",
+    "/incremental-snapshot.tar.zst, /incremental-snapshot-1-2-3yZe7dXWyKEMSbd6Ru7qJ4hEosb1vYzz4kvwqPQ8BHAu.tar.zst,"
+        + " incremental-snapshot-1-2-3yZe7dXWyKEMSbd6Ru7qJ4hEosb1vYzz4kvwqPQ8BHAu.tar.zst",
     // a redirect to anything but an archive name leaves the typed name
     "/snapshot.tar.zst, /.bashrc, snapshot.tar.zst",
     "/snapshot.tar.zst, /etc/passwd, snapshot.tar.zst",
     "/snapshot.tar.zst, /a/..%2F..%2Fnode.key, snapshot.tar.zst",
-    "/snapshot.tar.zst, /snapshot-5-3yZe7d.tar.zst%2F, snapshot.tar.zst",
+    "/snapshot.tar.zst, /snapshot-5-3yZe7dXWyKEMSbd6Ru7qJ4hEosb1vYzz4kvwqPQ8BHAu.tar.zst%2F, snapshot.tar.zst",
     // a typed archive name is kept even if it redirects to another one
-    "/" + ARCHIVE + ", /snapshot-6-3yZe7d.tar.zst, " + ARCHIVE,
+    "/"
+        + ARCHIVE
+        + ", /snapshot-6-3yZe7dXWyKEMSbd6Ru7qJ4hEosb1vYzz4kvwqPQ8BHAu.tar.zst, "
+        + ARCHIVE,
   })
   void choosesTheTypedNameOrARedirectsArchiveName(String typed, String resolved, String name) {
     assertThat(FileNames.choose(uri(typed), uri(resolved))).isEqualTo(name);

@@ -120,18 +120,13 @@ public final class ProofSyncServer implements ProtocolHandler, AutoCloseable {
   }
 
   private static ExecutorService newPool(int threads) {
-    AtomicInteger n = new AtomicInteger();
     return new ThreadPoolExecutor(
         threads,
         threads,
         0,
         TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(), // bounded by the WorkLimiter's admission
-        r -> {
-          Thread t = new Thread(r, "ferry-proof-sync-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+        Thread.ofPlatform().name("ferry-proof-sync-", 1).daemon().factory());
   }
 
   /**

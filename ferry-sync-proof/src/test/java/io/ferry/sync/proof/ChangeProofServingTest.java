@@ -10,6 +10,7 @@ import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.merkledb.BranchFactor;
 import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.StateModel;
 import io.ferry.merkledb.View;
 import io.ferry.merkledb.proof.ProofCodec;
 import io.ferry.merkledb.proof.ProofVerifier;
@@ -42,17 +43,16 @@ class ChangeProofServingTest {
       for (long from = 1; from <= 4; from++) {
         for (long to = from + 1; to <= 5; to++) {
           for (KeyRange range : ranges) {
-            Hash end = m.roots.get(to);
+            Hash end = m.root(to);
             ByteString bytes =
                 Harness.await(
-                    h.send(
-                        client, Requests.change(m.roots.get(from), end, range, 2048, UNLIMITED)));
+                    h.send(client, Requests.change(m.root(from), end, range, 2048, UNLIMITED)));
             View applied =
                 Proofs.verifiedChange(
                     Proofs.changeResponse(bytes), range, 2048, end, m.trieAt(from, bf));
             assertThat(contents(applied, range))
                 .as("%d -> %d over %s", from, to, range)
-                .isEqualTo(Proofs.firstInRange(m.states.get(to), range, Integer.MAX_VALUE));
+                .isEqualTo(Proofs.firstInRange(m.state(to), range, Integer.MAX_VALUE));
           }
         }
       }
@@ -65,8 +65,8 @@ class ChangeProofServingTest {
       StateModel m = new StateModel(7);
       m.fill(h.db, 400, 8);
       m.churn(h.db, 400, 300);
-      Hash start = m.roots.get(1L);
-      Hash end = m.roots.get(2L);
+      Hash start = m.root(1L);
+      Hash end = m.root(2L);
       MemoryTransport client = h.client();
       BranchFactor bf = h.db.branchFactor();
 
@@ -101,7 +101,7 @@ class ChangeProofServingTest {
       for (int i = 0; i < 4; i++) {
         m.churn(h.db, 300, 40);
       }
-      Hash pruned = m.roots.get(1L);
+      Hash pruned = m.root(1L);
       assertThat(h.db.hasRoot(pruned)).isFalse();
       Hash neverSeen =
           Hash.of(
@@ -119,8 +119,7 @@ class ChangeProofServingTest {
         assertThat(response.hasRangeProof()).as("a range proof").isTrue();
         RangeProof p = ProofCodec.decode(response.getRangeProof(), h.db.branchFactor());
         ProofVerifier.verifyRangeProof(p, range, 50, end, h.db.branchFactor());
-        assertThat(p.keyValues())
-            .isEqualTo(Proofs.firstInRange(m.states.get(h.db.height()), range, 50));
+        assertThat(p.keyValues()).isEqualTo(Proofs.firstInRange(m.state(h.db.height()), range, 50));
       }
     }
   }
@@ -135,15 +134,13 @@ class ChangeProofServingTest {
       for (int limit : new int[] {1200, 3000, 10_000}) {
         ByteString bytes =
             Harness.await(
-                h.send(
-                    client,
-                    Requests.change(m.roots.get(1L), m.roots.get(2L), KeyRange.ALL, 2048, limit)));
+                h.send(client, Requests.change(m.root(1L), m.root(2L), KeyRange.ALL, 2048, limit)));
         assertThat(bytes.size()).isLessThanOrEqualTo(limit);
         Proofs.verifiedChange(
             Proofs.changeResponse(bytes),
             KeyRange.ALL,
             2048,
-            m.roots.get(2L),
+            m.root(2L),
             m.trieAt(1, h.db.branchFactor()));
       }
     }

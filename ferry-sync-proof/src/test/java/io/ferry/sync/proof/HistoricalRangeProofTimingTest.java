@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
+import io.ferry.merkledb.StateModel;
 import io.ferry.net.memory.MemoryTransport;
 import java.util.ArrayList;
 import java.util.List;

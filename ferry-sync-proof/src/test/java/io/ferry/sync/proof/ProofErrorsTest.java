@@ -9,6 +9,7 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.core.Limits;
+import io.ferry.merkledb.StateModel;
 import io.ferry.merkledb.proof.ProofCodec;
 import io.ferry.net.memory.MemoryTransport;
 import io.ferry.wire.v1.GetChangeProofRequest;
@@ -45,7 +46,7 @@ class ProofErrorsTest {
       m.churn(h.db, 200, 20);
     }
     head = h.db.root();
-    pruned = m.roots.get(1L);
+    pruned = m.root(1L);
     assertThat(h.db.hasRoot(pruned)).isFalse();
     client = h.client();
   }
@@ -86,7 +87,7 @@ class ProofErrorsTest {
   void zeroLimitsAreInvalidArguments() {
     expect(Requests.range(head, KeyRange.ALL, 0, UNLIMITED), ErrorCode.INVALID_ARGUMENT);
     expect(Requests.range(head, KeyRange.ALL, 10, 0), ErrorCode.INVALID_ARGUMENT);
-    Hash previous = m.roots.get(h.db.height() - 1);
+    Hash previous = m.root(h.db.height() - 1);
     expect(Requests.change(previous, head, KeyRange.ALL, 0, UNLIMITED), ErrorCode.INVALID_ARGUMENT);
     expect(Requests.change(previous, head, KeyRange.ALL, 10, 0), ErrorCode.INVALID_ARGUMENT);
   }
@@ -98,7 +99,7 @@ class ProofErrorsTest {
     r.setStartKey(ProofCodec.maybe(key(9))).setEndKey(ProofCodec.maybe(key(8)));
     expect(Request.newBuilder().setRangeProofRequest(r).build(), ErrorCode.INVALID_ARGUMENT);
 
-    Hash previous = m.roots.get(h.db.height() - 1);
+    Hash previous = m.root(h.db.height() - 1);
     GetChangeProofRequest.Builder c =
         Requests.change(previous, head, KeyRange.ALL, 10, UNLIMITED)
             .getChangeProofRequest()
@@ -165,7 +166,7 @@ class ProofErrorsTest {
 
   @Test
   void changeProofEndRootsAreCheckedLikeRangeProofRoots() {
-    Hash previous = m.roots.get(h.db.height() - 1);
+    Hash previous = m.root(h.db.height() - 1);
     expect(Requests.change(previous, unknown, KeyRange.ALL, 10, UNLIMITED), ErrorCode.NOT_FOUND);
     expect(
         Requests.change(previous, pruned, KeyRange.ALL, 10, UNLIMITED),
@@ -182,7 +183,7 @@ class ProofErrorsTest {
   @Test
   void aByteLimitTooSmallForOneKeyValueIsLimitExceeded() {
     expect(Requests.range(head, KeyRange.ALL, 10, 16), ErrorCode.LIMIT_EXCEEDED);
-    Hash previous = m.roots.get(h.db.height() - 1);
+    Hash previous = m.root(h.db.height() - 1);
     expect(Requests.change(previous, head, KeyRange.ALL, 10, 16), ErrorCode.LIMIT_EXCEEDED);
   }
 

@@ -14,6 +14,7 @@ import io.ferry.merkledb.BranchFactor;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
+import io.ferry.merkledb.StateModel;
 import io.ferry.merkledb.View;
 import io.ferry.merkledb.proof.RangeProof;
 import io.ferry.wire.v1.GetChangeProofResponse;
@@ -76,7 +77,7 @@ class ProofServiceProperties {
       @ForAll("branchFactors") BranchFactor bf) {
     Fixture f = fixture(seed, bf);
     try (MerkleDB db = f.db()) {
-      Hash root = f.model().roots.get((long) height);
+      Hash root = f.model().root((long) height);
       KeyRange range = range(a, b, bounded);
       ByteString response;
       try {
@@ -91,14 +92,14 @@ class ProofServiceProperties {
       int n = p.keyValues().size();
       assertThat(n).isLessThanOrEqualTo(Math.min(keyLimit, CONFIG.maxKeyLimit()));
       assertThat(p.keyValues())
-          .isEqualTo(Proofs.firstInRange(f.model().states.get((long) height), range, n));
+          .isEqualTo(Proofs.firstInRange(f.model().state((long) height), range, n));
       if (byteLimit >= CONFIG.maxByteLimit()) {
         // small values and a generous byte limit: only the key limit or the range's end can cut
         assertThat((long) n)
             .isEqualTo(
                 Math.min(
                     Math.min(keyLimit, CONFIG.maxKeyLimit()),
-                    Proofs.countInRange(f.model().states.get((long) height), range)));
+                    Proofs.countInRange(f.model().state((long) height), range)));
       }
     }
   }
@@ -115,8 +116,8 @@ class ProofServiceProperties {
     Fixture f = fixture(seed, BranchFactor.BF16);
     try (MerkleDB db = f.db()) {
       StateModel m = f.model();
-      Hash start = m.roots.get((long) from);
-      Hash end = m.roots.get((long) to);
+      Hash start = m.root((long) from);
+      Hash end = m.root((long) to);
       KeyRange range = range(a, b, bounded);
       Request request = Requests.change(start, end, range, keyLimit, Requests.UNLIMITED);
       if (start.equals(end) || from > to) {
@@ -142,8 +143,7 @@ class ProofServiceProperties {
                           response.getChangeProof().getKeyChanges(n - 1).getKey().toByteArray())));
       List<KeyValue> got = new ArrayList<>();
       applied.scan(done, got::add);
-      assertThat(got)
-          .isEqualTo(Proofs.firstInRange(m.states.get((long) to), done, Integer.MAX_VALUE));
+      assertThat(got).isEqualTo(Proofs.firstInRange(m.state((long) to), done, Integer.MAX_VALUE));
     }
   }
 

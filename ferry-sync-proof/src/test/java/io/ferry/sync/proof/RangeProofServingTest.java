@@ -9,6 +9,7 @@ import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.core.Limits;
 import io.ferry.merkledb.BranchFactor;
+import io.ferry.merkledb.StateModel;
 import io.ferry.merkledb.proof.RangeProof;
 import io.ferry.net.memory.MemoryTransport;
 import java.util.List;
@@ -34,14 +35,14 @@ class RangeProofServingTest {
               KeyRange.upTo(key(3)),
               KeyRange.of(key(9999), null)); // after every key: an empty proof of absence
       for (long height = 1; height <= 3; height++) {
-        Hash root = m.roots.get(height);
+        Hash root = m.root(height);
         for (KeyRange range : ranges) {
           ByteString response =
               Harness.await(h.send(client, Requests.range(root, range, 300, UNLIMITED)));
           RangeProof p = Proofs.verifiedRange(response, range, 300, root, bf);
           assertThat(p.keyValues())
               .as("height %d, range %s", height, range)
-              .isEqualTo(Proofs.firstInRange(m.states.get(height), range, 300));
+              .isEqualTo(Proofs.firstInRange(m.state(height), range, 300));
         }
       }
     }
@@ -64,7 +65,7 @@ class RangeProofServingTest {
           Harness.await(h.send(client, Requests.range(fresh, KeyRange.ALL, 50, UNLIMITED)));
       RangeProof p =
           Proofs.verifiedRange(response, KeyRange.ALL, 50, fresh, rebuilt.branchFactor());
-      assertThat(p.keyValues()).isEqualTo(Proofs.firstInRange(m.states.get(1L), KeyRange.ALL, 50));
+      assertThat(p.keyValues()).isEqualTo(Proofs.firstInRange(m.state(1L), KeyRange.ALL, 50));
       h.assertRemoteError(
           client,
           Requests.range(old, KeyRange.ALL, 50, UNLIMITED).toByteString(),
@@ -84,8 +85,7 @@ class RangeProofServingTest {
           Harness.await(h.send(client, Requests.range(root, KeyRange.ALL, UNLIMITED, UNLIMITED)));
       RangeProof first = Proofs.verifiedRange(all, KeyRange.ALL, Integer.MAX_VALUE, root, bf);
       assertThat(first.keyValues()).hasSize(Limits.DEFAULT_PROOF_KEY_LIMIT);
-      assertThat(first.keyValues())
-          .isEqualTo(Proofs.firstInRange(m.states.get(1L), KeyRange.ALL, 2048));
+      assertThat(first.keyValues()).isEqualTo(Proofs.firstInRange(m.state(1L), KeyRange.ALL, 2048));
 
       // the client asks for the rest from the key after the last one it got
       KeyRange rest = KeyRange.from(key(2048));
@@ -114,7 +114,7 @@ class RangeProofServingTest {
       RangeProof p = Proofs.verifiedRange(response, range, 2048, root, h.db.branchFactor());
       assertThat(p.keyValues()).isNotEmpty().hasSizeLessThan(1490);
       assertThat(p.keyValues())
-          .isEqualTo(Proofs.firstInRange(m.states.get(1L), range, p.keyValues().size()));
+          .isEqualTo(Proofs.firstInRange(m.state(1L), range, p.keyValues().size()));
     }
   }
 
@@ -134,7 +134,7 @@ class RangeProofServingTest {
       RangeProof p = Proofs.verifiedRange(clampedKeys, KeyRange.ALL, 1000, root, bf);
       assertThat(p.keyValues()).hasSizeBetween(1, 100);
       assertThat(p.keyValues())
-          .isEqualTo(Proofs.firstInRange(m.states.get(1L), KeyRange.ALL, p.keyValues().size()));
+          .isEqualTo(Proofs.firstInRange(m.state(1L), KeyRange.ALL, p.keyValues().size()));
 
       ByteString fewer =
           Harness.await(h.send(client, Requests.range(root, KeyRange.ALL, 20, UNLIMITED)));

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.ferry.core.Bytes;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
+import io.ferry.merkledb.MerkleTestSupport;
+import io.ferry.merkledb.StateModel;
 import io.ferry.merkledb.proof.ProofCodec;
 import io.ferry.wire.v1.GetChangeProofRequest;
 import io.ferry.wire.v1.GetRangeProofRequest;
@@ -43,8 +45,8 @@ final class Requests {
     return Request.newBuilder().setChangeProofRequest(r).build();
   }
 
+  /** The keys {@link StateModel} commits. */
   static Bytes key(int i) {
-    return Bytes.wrap(
-        String.format("k%05d", i).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return MerkleTestSupport.indexKey(i);
   }
 }

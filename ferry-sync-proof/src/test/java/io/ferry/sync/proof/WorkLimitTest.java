@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
+import io.ferry.merkledb.StateModel;
 import io.ferry.net.TransportException;
 import io.ferry.net.memory.MemoryTransport;
 import io.ferry.wire.v1.Request;
