@@ -16,6 +16,10 @@ public final class NodeId implements Comparable<NodeId> {
   public static final int LENGTH = 32;
 
   private final byte[] publicKey;
+  // Base58 of the key, made on first use: log lines and error messages name peers all the time,
+  // and encoding is a big-number division per character. A benign race: every thread computes the
+  // same string.
+  private String text;
 
   private NodeId(byte[] publicKey) {
     this.publicKey = publicKey;
@@ -90,6 +94,11 @@ public final class NodeId implements Comparable<NodeId> {
   /** The base58 form. */
   @Override
   public String toString() {
-    return Base58.encode(publicKey);
+    String t = text;
+    if (t == null) {
+      t = Base58.encode(publicKey);
+      text = t;
+    }
+    return t;
   }
 }

@@ -26,6 +26,14 @@ class NodeIdTest {
   }
 
   @Test
+  void itsTextIsEncodedOnceAndStaysTheSame() {
+    NodeId id = NodeId.of(Hex.decode(NodeKeyTest.RFC_PUBLIC_1));
+    String first = id.toString();
+    assertThat(id.toString()).isSameAs(first).isEqualTo(NodeKeyTest.RFC_ID_1);
+    assertThat(id.shortString()).isEqualTo(NodeKeyTest.RFC_ID_1.substring(0, 8));
+  }
+
+  @Test
   void publicKeyIsACopy() {
     byte[] pk = RFC_ID.publicKey();
     pk[0] ^= 1;
