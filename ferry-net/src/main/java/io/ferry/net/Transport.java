@@ -37,6 +37,9 @@ public interface Transport extends AutoCloseable {
   /** Tells {@code listener} of every peer connected and disconnected from now on. */
   void addListener(PeerListener listener);
 
+  /** Stops telling {@code listener} of connections; nothing if it was not added. */
+  void removeListener(PeerListener listener);
+
   /**
    * Connects to a peer, or returns the existing connection to it. Completes with the peer's id as
    * proved by the handshake; fails with {@link TransportException} ({@link

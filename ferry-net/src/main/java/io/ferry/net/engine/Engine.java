@@ -104,6 +104,10 @@ public final class Engine {
     listeners.add(listener);
   }
 
+  public void removeListener(PeerListener listener) {
+    listeners.remove(listener);
+  }
+
   /** The connected peers, sorted by id. */
   public synchronized java.util.SortedSet<NodeId> peers() {
     return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(sessions.keySet()));

@@ -42,6 +42,11 @@ public abstract class EngineTransport implements Transport {
   }
 
   @Override
+  public void removeListener(PeerListener listener) {
+    engine().removeListener(listener);
+  }
+
+  @Override
   public SortedSet<NodeId> peers() {
     return engine().peers();
   }

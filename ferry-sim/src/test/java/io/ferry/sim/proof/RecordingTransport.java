@@ -71,6 +71,11 @@ final class RecordingTransport implements Transport {
   }
 
   @Override
+  public void removeListener(PeerListener listener) {
+    delegate.removeListener(listener);
+  }
+
+  @Override
   public CompletableFuture<NodeId> connect(PeerAddress address) {
     return delegate.connect(address);
   }

@@ -178,17 +178,21 @@ public final class SyncManager implements AutoCloseable {
     this.loader = loader;
     this.serverFilter = serverFilter;
     this.client = new ProofClient(transport, config.branchFactor(), config.requestTimeout());
-    // A server that connects gets work at once rather than at the next idle poll.
-    transport.addListener(
-        new io.ferry.net.PeerListener() {
-          @Override
-          public void onConnected(NodeId peer, boolean outbound) {
-            if (serverFilter.test(peer)) {
-              scheduler.execute(SyncManager.this::pumpIfStarted);
-            }
-          }
-        });
+    // A server that connects gets work at once rather than at the next idle poll. The listener
+    // goes when the sync ends, so a node that syncs many times does not collect them.
+    transport.addListener(connections);
+    done.whenComplete((root, error) -> transport.removeListener(connections));
   }
+
+  private final io.ferry.net.PeerListener connections =
+      new io.ferry.net.PeerListener() {
+        @Override
+        public void onConnected(NodeId peer, boolean outbound) {
+          if (serverFilter.test(peer)) {
+            scheduler.execute(SyncManager.this::pumpIfStarted);
+          }
+        }
+      };
 
   private void pumpIfStarted() {
     if (started) {

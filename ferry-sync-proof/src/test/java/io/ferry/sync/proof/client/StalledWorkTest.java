@@ -104,6 +104,7 @@ class StalledWorkTest {
             new MemorySyncStore(),
             sorted -> local.bulkLoad(sorted).root(),
             p -> true);
+    assertThat(stalling.listeners()).as("it listens for servers while it runs").isEqualTo(1);
     sync.start(root);
     runUntil(() -> stalling.stalled() == 1);
     scheduler.advance(DEADLINE.minusSeconds(1));
@@ -117,6 +118,7 @@ class StalledWorkTest {
     assertThat(local.root()).isEqualTo(root);
     assertThat(sync.stats().failures()).isEqualTo(1);
     assertThat(sync.stats().lies()).isZero();
+    assertThat(stalling.listeners()).as("a finished sync leaves no listener behind").isZero();
   }
 
   @Test

@@ -22,10 +22,16 @@ final class StallingTransport implements Transport {
   private final Transport delegate;
   private final AtomicInteger toStall;
   private final AtomicInteger stalled = new AtomicInteger();
+  private final AtomicInteger listeners = new AtomicInteger();
 
   StallingTransport(Transport delegate, int n) {
     this.delegate = delegate;
     this.toStall = new AtomicInteger(n);
+  }
+
+  /** Peer listeners added through this transport and not removed. */
+  int listeners() {
+    return listeners.get();
   }
 
   /** Proof requests swallowed so far. */
@@ -60,7 +66,14 @@ final class StallingTransport implements Transport {
 
   @Override
   public void addListener(PeerListener listener) {
+    listeners.incrementAndGet();
     delegate.addListener(listener);
+  }
+
+  @Override
+  public void removeListener(PeerListener listener) {
+    listeners.decrementAndGet();
+    delegate.removeListener(listener);
   }
 
   @Override
