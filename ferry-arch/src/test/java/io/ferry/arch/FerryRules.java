@@ -59,8 +59,9 @@ final class FerryRules {
           List.of(
               Exemption.of(
                   "io.ferry.sync.proof.ProofSyncServer#newPool",
-                  "the real node's start(transport, db, config) builds its proof workers here; the"
-                      + " simulator uses the start that takes the caller's Executor and Clock"),
+                  "start(transport, db, config), for tests and tools, builds its own proof"
+                      + " workers here; the node takes its workers from its NodeEnvironment and"
+                      + " the simulator runs them inline"),
               Exemption.of(
                   "io.ferry.merkledb.BulkLoader$ValueWriter",
                   "bulk restore writes values on a second thread while the caller builds the"

@@ -81,7 +81,7 @@ final class Invariants {
         }
         continue;
       }
-      Revision r = NodeSimulation.revisionOf(n.app());
+      Revision r = n.app().store().revision();
       seen(at, n.name(), r);
       Long before = heightAtLastCheck.put(n.name(), r.height());
       if (progressDue && before != null && r.height() == before && r.height() < producerHeight) {
@@ -183,13 +183,13 @@ final class Invariants {
   }
 
   void beforeCrash(SimNode<Node> node) {
-    heightAtCrash.put(node.name(), NodeSimulation.revisionOf(node.app()).height());
+    heightAtCrash.put(node.name(), node.app().store().height());
   }
 
   /** A restarted node's store holds at least what it held when it crashed: commits are synced. */
   void afterRestart(SimNode<Node> node) {
     Long before = heightAtCrash.get(node.name());
-    long now = NodeSimulation.revisionOf(node.app()).height();
+    long now = node.app().store().height();
     if (before != null && now < before) {
       violate(node.name() + " restarted at height " + now + " after crashing at " + before);
     }

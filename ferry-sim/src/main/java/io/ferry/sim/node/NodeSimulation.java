@@ -5,8 +5,6 @@ import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.gossip.head.SignedHead;
-import io.ferry.merkledb.MerkleDB;
-import io.ferry.merkledb.Revision;
 import io.ferry.net.ProtocolId;
 import io.ferry.node.Node;
 import io.ferry.node.config.NodeSettings;
@@ -399,10 +397,5 @@ public final class NodeSimulation {
 
   long producerHeight() {
     return producer.isUp() ? producer.app().store().height() : invariants.producerHeight();
-  }
-
-  static Revision revisionOf(Node node) {
-    MerkleDB db = node.store();
-    return db.revision();
   }
 }

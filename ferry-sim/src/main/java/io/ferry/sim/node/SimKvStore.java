@@ -94,11 +94,9 @@ public final class SimKvStore implements KvStore {
     checkOpen();
     String key = prefix + "log/" + String.format("%019d", nextRecord++);
     ByteString record = encode(batch);
+    disk.write(key, record);
     if (syncWrites) {
-      disk.write(key, record);
       disk.sync();
-    } else {
-      disk.write(key, record);
     }
     memory.write(batch);
     if (++sinceCheckpoint >= CHECKPOINT_EVERY) {
