@@ -114,11 +114,7 @@ final class Invariants {
     if (end) {
       confirm(true);
       for (NodeId liar : s.liarIds()) {
-        boolean banned = false;
-        for (SimNode<Node> n : s.honest()) {
-          banned |= n.isUp() && n.transport().peerManager().isBanned(liar);
-        }
-        if (!banned) {
+        if (!s.bannedByAnyHonest(liar)) {
           violate(at + "liar " + liar.shortString() + " is banned by no honest node");
         }
       }

@@ -362,7 +362,8 @@ public final class NodeSimulation {
     }
   }
 
-  private boolean bannedByAnyHonest(NodeId liar) {
+  /** Whether some honest node that is up has {@code liar} banned now. */
+  boolean bannedByAnyHonest(NodeId liar) {
     for (SimNode<Node> n : honest) {
       if (n.isUp() && n.transport().peerManager().isBanned(liar)) {
         return true;
