@@ -15,9 +15,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The simulated wires between nodes: per-link {@link LinkModel}s (latency, bandwidth, loss,
- * reordering), partitions and healing, an {@link Interceptor} for lying peers, and the routing of
- * every packet to its receiver, each step recorded in the {@link Trace}.
+ * The simulated wires between nodes: per-link {@link LinkModel}s (latency, bandwidth, and the
+ * packet faults beneath a stream: loss, duplication, reordering, resets), partitions and healing,
+ * an {@link Interceptor} for lying peers, and the routing of every packet to its receiver, each
+ * step recorded in the {@link Trace}.
  *
  * <p>Keepalives are not sent frame by frame. Instead the network, which knows the truth, closes a
  * connection end the way a transport's idle timeout would: when its peer end is gone (crashed, or
@@ -42,6 +43,8 @@ public final class SimNetwork {
   private final RandomSource lossRandom;
   private final RandomSource latencyRandom;
   private final RandomSource reorderRandom;
+  private final RandomSource duplicateRandom;
+  private final RandomSource resetRandom;
   private final Map<Pair, LinkModel> models = new HashMap<>();
   private final Map<Pair, Wire> wires = new HashMap<>();
   private final Map<String, NodeId> hosts = new HashMap<>();
@@ -57,6 +60,8 @@ public final class SimNetwork {
     this.lossRandom = random.fork();
     this.latencyRandom = random.fork();
     this.reorderRandom = random.fork();
+    this.duplicateRandom = random.fork();
+    this.resetRandom = random.fork();
   }
 
   // ---- configuration ----
@@ -210,39 +215,92 @@ public final class SimNetwork {
 
   // ---- packets ----
 
+  /** What becomes of one packet. */
+  private enum Fate {
+    ARRIVE,
+    /** A reset packet that was lost: TCP does not retransmit those. */
+    LOST,
+    /** The connection breaks: a reset on the path, or too many retransmissions. */
+    RESET
+  }
+
   /**
    * Puts {@code packet} on the wire from {@code from} to {@code to}: it waits for the frames before
-   * it, takes its serialization time and a latency sample, and arrives (or is found lost) then.
+   * it, takes its serialization time, any retransmission timeouts and a latency sample, and arrives
+   * then (see {@link LinkModel} for what the faults become above a stream).
    */
   void send(NodeId from, NodeId to, Packet packet, int bytes) {
     LinkModel model = link(from, to);
     Wire wire = wires.computeIfAbsent(new Pair(from, to), p -> new Wire());
-    // Draw every random value for every packet, so one packet's fate never shifts another's.
-    boolean lost = lossRandom.nextDouble() < model.lossProbability();
+    // Draw the same random values for every packet, so one packet's fate never shifts another's.
+    int losses = losses(model.lossProbability(), 1 - lossRandom.nextDouble());
     long latency = model.latency().sampleNanos(latencyRandom);
     boolean held = reorderRandom.nextDouble() < model.reorderProbability();
     long extra = Math.floorMod(reorderRandom.nextLong(), model.reorderDelay().toNanos() + 1);
+    boolean duplicated = duplicateRandom.nextDouble() < model.duplicateProbability();
+    boolean reset = resetRandom.nextDouble() < model.resetProbability();
     long now = sim.nanos();
-    wire.busyUntil = Math.max(now, wire.busyUntil) + model.serializationNanos(bytes);
-    long arrival = Math.max(wire.busyUntil + latency, wire.lastArrival);
-    if (held && packet instanceof Packet.Frame) {
-      arrival += extra; // later frames may overtake this one
+    long serialization = model.serializationNanos(bytes);
+    wire.busyUntil = Math.max(now, wire.busyUntil) + serialization * (duplicated ? 2 : 1);
+    long arrival = wire.busyUntil + latency + retransmissionNanos(packet, latency, losses);
+    if (held) {
+      arrival += extra;
+    }
+    arrival = Math.max(arrival, wire.lastArrival); // in order: nothing overtakes in a stream
+    wire.lastArrival = arrival;
+    Fate fate;
+    if (packet instanceof Packet.Reset) {
+      fate = losses > 0 ? Fate.LOST : Fate.ARRIVE;
+    } else if (packet instanceof Packet.Frame
+        && (reset || losses > LinkModel.MAX_RETRANSMISSIONS)) {
+      fate = Fate.RESET;
     } else {
-      wire.lastArrival = arrival; // FIFO: nothing sent later arrives earlier
+      fate = Fate.ARRIVE;
     }
     Envelope env = packet instanceof Packet.Frame f ? f.envelope() : null;
     sim.trace().record(now, Trace.Kind.SEND, name(from), name(to), env, packet.label());
-    sim.schedule(Duration.ofNanos(arrival - now), () -> arrive(from, to, packet, lost));
+    sim.schedule(Duration.ofNanos(arrival - now), () -> arrive(from, to, packet, fate));
   }
 
-  private void arrive(NodeId from, NodeId to, Packet packet, boolean lost) {
+  /**
+   * Losses in a row before a transmission gets through, from one uniform draw {@code u} in {@code
+   * (0, 1]}: {@code P(losses >= k) = p^k}, capped one past the retransmission limit.
+   */
+  private static int losses(double p, double u) {
+    if (p <= 0) {
+      return 0;
+    }
+    if (p >= 1) {
+      return LinkModel.MAX_RETRANSMISSIONS + 1;
+    }
+    double k = Math.floor(Math.log(u) / Math.log(p));
+    return (int) Math.min(k, LinkModel.MAX_RETRANSMISSIONS + 1);
+  }
+
+  /** The timeouts a sender waits through for {@code losses} lost transmissions. */
+  private static long retransmissionNanos(Packet packet, long latency, int losses) {
+    if (losses == 0 || packet instanceof Packet.Reset) {
+      return 0;
+    }
+    // A SYN's first timeout is a second; a segment's is a few round trips, at least MIN_RTO.
+    long rto =
+        packet instanceof Packet.Syn
+            ? Duration.ofSeconds(1).toNanos()
+            : Math.max(LinkModel.MIN_RTO.toNanos(), 4 * latency);
+    int doublings = Math.min(losses, LinkModel.MAX_RETRANSMISSIONS);
+    return rto * ((1L << doublings) - 1);
+  }
+
+  private void arrive(NodeId from, NodeId to, Packet packet, Fate fate) {
     if (packet instanceof Packet.Frame f) {
       f.from().released(f.size());
     }
-    if (lost) {
+    if (fate == Fate.LOST) {
       drop(from, to, packet, "loss");
     } else if (partitions.separated(from, to)) {
       drop(from, to, packet, "partition");
+    } else if (fate == Fate.RESET && packet instanceof Packet.Frame f) {
+      breakConnection(from, to, f);
     } else {
       switch (packet) {
         case Packet.Frame f -> arriveFrame(from, to, f);
@@ -252,6 +310,18 @@ public final class SimNetwork {
         case Packet.Reset r -> arriveReset(from, to, r);
       }
     }
+  }
+
+  /** The path lost the connection {@code f} travelled on: both ends learn it by a reset. */
+  private void breakConnection(NodeId from, NodeId to, Packet.Frame f) {
+    drop(from, to, f, "connection reset");
+    sim.trace().record(sim.nanos(), Trace.Kind.RESET, name(from), name(to), "path");
+    SimLink sender = f.from();
+    SimLink receiver = sender.peer;
+    if (receiver != null) {
+      receiver.closeWithoutGoodbye("connection reset");
+    }
+    sender.closeWithoutGoodbye("connection reset");
   }
 
   private void arriveFrame(NodeId from, NodeId to, Packet.Frame f) {

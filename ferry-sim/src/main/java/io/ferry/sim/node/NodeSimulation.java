@@ -153,7 +153,9 @@ public final class NodeSimulation {
           .setDefaultLink(
               LinkModel.of(Latency.uniform(Duration.ofMillis(5), Duration.ofMillis(80)))
                   .withLoss(0.02)
-                  .withReordering(0.05, Duration.ofMillis(50)));
+                  .withDuplication(0.01)
+                  .withReordering(0.05, Duration.ofMillis(50))
+                  .withResets(0.0005));
     }
     sim.network().setInterceptor(this::lie);
     startNodes();
