@@ -55,8 +55,43 @@ public final class Limits {
   /** Gossip messages one peer may send at once above that rate (the depth of its token bucket). */
   public static final int MAX_GOSSIP_MESSAGE_BURST = 40;
 
-  /** Bytes of one gossip message; a signed head is about 140. Larger ones are not decoded. */
-  public static final int MAX_GOSSIP_MESSAGE_BYTES = KIB;
+  /**
+   * Bytes of one gossip message (a push, a prune, a pull request or its answer). Larger ones are
+   * not decoded.
+   */
+  public static final int MAX_GOSSIP_MESSAGE_BYTES = 64 * KIB;
+
+  /** Bytes of one gossip value's payload; a contact info or a signed head is about 150. */
+  public static final int MAX_GOSSIP_PAYLOAD_BYTES = 2 * KIB;
+
+  /** Bytes of one gossip value's index (a provider record's key, step 12). */
+  public static final int MAX_GOSSIP_INDEX_BYTES = 128;
+
+  /** Values in one push or pull answer. */
+  public static final int MAX_GOSSIP_VALUES_PER_MESSAGE = 256;
+
+  /**
+   * Values one node's gossip store holds; past it, values of origins it does not hold are refused.
+   */
+  public static final int MAX_GOSSIP_VALUES = 65_536;
+
+  /** Bytes of a pull request's Bloom filter (Agave's is about the same, 1 KiB per UDP packet). */
+  public static final int MAX_BLOOM_FILTER_BYTES = 8 * KIB;
+
+  /** Hash functions of a pull request's Bloom filter. */
+  public static final int MAX_BLOOM_HASHES = 16;
+
+  /** Bytes of a network name (`ferry node --network`), UTF-8. */
+  public static final int MAX_NETWORK_NAME_BYTES = 64;
+
+  /** Characters of each text field of a contact info (an address, a network name, a version). */
+  public static final int MAX_CONTACT_FIELD_CHARS = 255;
+
+  /**
+   * Incremental snapshots one node advertises on its full (Agave's
+   * MAX_INCREMENTAL_SNAPSHOT_HASHES).
+   */
+  public static final int MAX_INCREMENTAL_SNAPSHOT_HASHES = 25;
 
   /**
    * Subscriptions a node keeps open for its peers at once (Aranya). Reserved for push sync (step

@@ -10,6 +10,11 @@ import io.ferry.core.runtime.Scheduler;
 import io.ferry.gossip.head.HeadExchange;
 import io.ferry.gossip.head.HeadTrust;
 import io.ferry.gossip.head.SignedHead;
+import io.ferry.gossip.plane.GossipConfig;
+import io.ferry.gossip.plane.GossipPlane;
+import io.ferry.gossip.value.ContactInfo;
+import io.ferry.gossip.value.ValueKind;
+import io.ferry.gossip.value.ValueRules;
 import io.ferry.http.Health;
 import io.ferry.http.HttpMetrics;
 import io.ferry.http.HttpServerConfig;
@@ -34,7 +39,6 @@ import io.ferry.sync.proof.client.SyncStore;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -61,7 +65,6 @@ import org.slf4j.LoggerFactory;
 public final class Node implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration HEAD_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
   private final NodeConfig config;
   private final NodeKey key;
@@ -72,6 +75,7 @@ public final class Node implements AutoCloseable {
   private final NodeEnvironment env;
   private Transport transport;
   private ProofSyncServer proofServer;
+  private GossipPlane gossip;
   private HeadExchange heads;
   private Producer producer;
   private Follower follower;
@@ -134,19 +138,24 @@ public final class Node implements AutoCloseable {
     closers.push(proofServer);
     store.onSwitch(proofServer::switchTo);
 
+    ValueRules rules =
+        new ValueRules(config.network(), GossipConfig.DEFAULT_TTL, GossipConfig.DEFAULT_MAX_DRIFT)
+            .with(ValueKind.SIGNED_HEAD, HeadExchange.PAYLOAD_RULE);
+    gossip =
+        GossipPlane.start(
+            transport,
+            gossipScheduler,
+            env.random("gossip"),
+            key,
+            GossipConfig.defaults(config.network()).withPullInterval(config.headInterval()),
+            rules);
+    closers.push(gossip);
     if (config.follows()) {
       startFollower(gossipScheduler);
     } else {
-      // A producer judges no one's heads but its own; a server knows no producer: both answer
-      // head requests with what they hold and accept none from peers.
-      heads =
-          HeadExchange.start(
-              transport,
-              gossipScheduler,
-              HeadTrust.none(),
-              Duration.ZERO,
-              HEAD_REQUEST_TIMEOUT,
-              h -> {});
+      // A producer judges no one's heads but its own; a server knows no producer: both relay
+      // heads and accept none.
+      heads = HeadExchange.start(gossip, gossipScheduler, HeadTrust.none(), h -> false, h -> {});
       if (config.produces()) {
         startProducer();
       }
@@ -161,7 +170,31 @@ public final class Node implements AutoCloseable {
     }
     registerGauges();
     config.http().ifPresent(this::startHttp);
+    gossip.publish(ValueKind.CONTACT_INFO, contactInfo().encode());
     log.info("node {} listening at {}", key.id(), transport.address());
+  }
+
+  /** What this node tells the network about itself. */
+  private ContactInfo contactInfo() {
+    PeerAddress p2p = transport.address();
+    String http =
+        httpAddress == null ? "" : hostPort(httpAddress.getHostString(), httpAddress.getPort());
+    return new ContactInfo(hostPort(p2p.host(), p2p.port()), http, config.network(), version());
+  }
+
+  private static String hostPort(String host, int port) {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** The software version, from the jar's manifest; "dev" when run from classes. */
+  public static String version() {
+    String v = Node.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  /** The gossip plane: its values and counters. */
+  public GossipPlane gossip() {
+    return gossip;
   }
 
   private Scheduler scheduler(String name) {
@@ -241,11 +274,9 @@ public final class Node implements AutoCloseable {
             .orElseGet(() -> HeadTrust.root(config.trustRoot().orElseThrow()));
     heads =
         HeadExchange.start(
-            transport,
+            gossip,
             gossipScheduler,
             trust,
-            config.headInterval(),
-            HEAD_REQUEST_TIMEOUT,
             h -> f.passed(h.height(), h.root()),
             h -> f.onHead(new Revision(h.height(), h.root())));
   }

@@ -1,28 +1,15 @@
 package io.ferry.gossip.head;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Parser;
-import io.ferry.core.ErrorCode;
+import io.ferry.core.Bytes;
 import io.ferry.core.FerryException;
-import io.ferry.core.Limits;
 import io.ferry.core.identity.NodeId;
-import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.Scheduler;
-import io.ferry.gossip.PeerRateLimit;
-import io.ferry.net.PeerListener;
-import io.ferry.net.ProtocolHandler;
-import io.ferry.net.ProtocolId;
-import io.ferry.net.Responder;
-import io.ferry.net.Transport;
-import io.ferry.net.peers.Offence;
-import io.ferry.wire.v1.GossipMessage;
-import io.ferry.wire.v1.GossipRequest;
-import io.ferry.wire.v1.HeadRequest;
-import io.ferry.wire.v1.HeadResponse;
-import java.time.Duration;
+import io.ferry.gossip.plane.GossipPlane;
+import io.ferry.gossip.value.PayloadRule;
+import io.ferry.gossip.value.SignedValue;
+import io.ferry.gossip.value.ValueKind;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -35,147 +22,100 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves signed heads between peers on {@link ProtocolId#GOSSIP}. Every node answers a head request
- * with the newest head it holds; a node that trusts a producer or a root also asks its peers every
- * poll interval (and as soon as one connects), accepts the newer heads its {@link HeadTrust}
- * allows, and announces each accepted head to its peers, so heads relay through followers.
+ * Signed heads over the {@link GossipPlane}: a producer publishes each head it signs as its {@link
+ * ValueKind#SIGNED_HEAD} value, the plane spreads it to every node (push, then pull to repair), and
+ * each node judges the heads it takes by its {@link HeadTrust}.
  *
- * <p>A peer that sends a trusted-looking head with a bad signature is reported for {@link
- * Offence#INVALID_PROOF}; bytes that do not decode cost {@link Offence#MALFORMED_MESSAGE}; a head
- * from a producer this node does not trust is refused and logged once per peer and producer (for
- * the last {@link #MAX_REFUSALS_LOGGED} such pairs), with no penalty (the peer may trust it). Heads
- * no newer than the newest held, and heads the local store has already passed (the {@code passed}
- * test: below its height, or at it with another root), are ignored before their signature is
- * checked, so replaying old heads costs us nothing and moves nothing back, after a restart too.
- * Each peer may announce at most {@link Limits#MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND} messages a
- * second (a burst of {@link Limits#MAX_GOSSIP_MESSAGE_BURST}); the rest are dropped undecoded and
- * counted.
+ * <p>The plane checks each value's signature by its origin and the {@link #PAYLOAD_RULE} (a well
+ * formed head whose producer is the origin) before storing or relaying it, so it relays every head
+ * that is honestly signed, trusted here or not: trust decides what a node follows, not what it
+ * passes on. Here, a head is ignored when the local store has already passed it (the {@code passed}
+ * test: below its height, or at it with another root) or when it is no newer than the newest held,
+ * so replaying old heads moves nothing back, after a restart too. A trusted head whose own
+ * signature does not verify (its producer signed the value, not the head) is refused and counted as
+ * forged; a head from a producer this node does not trust is counted and logged once per producer
+ * (for the last {@link #MAX_REFUSALS_LOGGED}). A node trusting a root accepts one head naming that
+ * root, whoever signed it.
  *
- * <p>A node trusting a producer relays the heads it accepts. A node trusting a root accepts one
- * head naming that root, whoever signed it, and never relays it: its signer is a stranger, and the
- * height it claims is the signer's word, not something to spread.
- *
- * <p>All decisions run on the given {@link Scheduler}, so the simulator can run it; {@code onNewer}
- * is called there too. Thread-safe.
+ * <p>All decisions run on the plane's {@link Scheduler}; {@code onNewer} is called there.
+ * Thread-safe.
  */
 public final class HeadExchange implements AutoCloseable {
-  /** Peer and producer pairs whose refused heads are remembered as logged. */
+  /** Producers whose refused heads are remembered as logged. */
   static final int MAX_REFUSALS_LOGGED = 256;
 
-  /** Peers whose announcement rate is tracked; more than a node ever connects to. */
-  private static final int MAX_RATE_TRACKED_PEERS = 4096;
+  /** What the plane checks of a {@link ValueKind#SIGNED_HEAD} value before it stores it. */
+  public static final PayloadRule PAYLOAD_RULE =
+      value -> {
+        SignedHead head;
+        try {
+          head = decode(value);
+        } catch (InvalidProtocolBufferException | FerryException e) {
+          return Optional.of("a signed head that does not decode: " + e.getMessage());
+        }
+        return head.producer().equals(value.origin())
+            ? Optional.empty()
+            : Optional.of("a head of producer " + head.producer() + " published by another node");
+      };
 
   private static final Logger log = LoggerFactory.getLogger(HeadExchange.class);
-  private static final ByteString HEAD_REQUEST =
-      GossipRequest.newBuilder()
-          .setHeadRequest(HeadRequest.getDefaultInstance())
-          .build()
-          .toByteString();
 
   /** Counts of heads judged since start. */
-  public record Stats(long accepted, long foreign, long forged, long malformed, long dropped) {}
+  public record Stats(long accepted, long foreign, long forged) {}
 
-  private final Transport transport;
+  private final GossipPlane plane;
   private final Scheduler scheduler;
   private final HeadTrust trust;
-  private final Duration pollInterval;
-  private final Duration requestTimeout;
   private final Consumer<SignedHead> onNewer;
+  private final Predicate<SignedHead> passed;
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong foreign = new AtomicLong();
   private final AtomicLong forged = new AtomicLong();
-  private final AtomicLong malformed = new AtomicLong();
-  private final AtomicLong dropped = new AtomicLong();
-  private final Predicate<SignedHead> passed;
   // Touched on the scheduler only.
-  private final Set<NodeId> polling = new HashSet<>();
-  private final Set<String> refusalsLogged =
+  private final Set<NodeId> refusalsLogged =
       Collections.newSetFromMap(
           new LinkedHashMap<>() {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<NodeId, Boolean> eldest) {
               return size() > MAX_REFUSALS_LOGGED;
             }
           });
-  private final PeerRateLimit announcements;
-  private Cancellable nextPoll;
   private volatile SignedHead newest;
   private volatile boolean closed;
 
   private HeadExchange(
-      Transport transport,
+      GossipPlane plane,
       Scheduler scheduler,
       HeadTrust trust,
-      Duration pollInterval,
-      Duration requestTimeout,
       Predicate<SignedHead> passed,
       Consumer<SignedHead> onNewer) {
-    this.transport = transport;
+    this.plane = plane;
     this.scheduler = scheduler;
     this.trust = trust;
-    this.pollInterval = pollInterval;
-    this.requestTimeout = requestTimeout;
     this.passed = passed;
     this.onNewer = onNewer;
-    this.announcements =
-        new PeerRateLimit(
-            scheduler.clock(),
-            Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND,
-            Limits.MAX_GOSSIP_MESSAGE_BURST,
-            MAX_RATE_TRACKED_PEERS);
   }
 
   /**
-   * Starts an exchange that judges heads by the newest held only: for a node that accepts none from
-   * peers, or whose store holds nothing it could be taken back from.
+   * Starts judging the heads {@code plane} takes. The plane's rules must hold {@link #PAYLOAD_RULE}
+   * for {@link ValueKind#SIGNED_HEAD}.
    *
-   * @see #start(Transport, Scheduler, HeadTrust, Duration, Duration, Predicate, Consumer)
-   */
-  public static HeadExchange start(
-      Transport transport,
-      Scheduler scheduler,
-      HeadTrust trust,
-      Duration pollInterval,
-      Duration requestTimeout,
-      Consumer<SignedHead> onNewer) {
-    return start(transport, scheduler, trust, pollInterval, requestTimeout, h -> false, onNewer);
-  }
-
-  /**
-   * Registers the gossip protocol on {@code transport} and, when {@code pollInterval} is positive
-   * and {@code trust} accepts any head, starts asking peers for theirs.
-   *
+   * @param scheduler the plane's scheduler
    * @param passed true for a head the local store has already passed, asked of each head: those are
    *     ignored, so a replayed old head never sends the store backwards
-   * @param onNewer told of each newer head accepted from a peer, on the scheduler
+   * @param onNewer told of each newer trusted head, on the scheduler
    */
   public static HeadExchange start(
-      Transport transport,
+      GossipPlane plane,
       Scheduler scheduler,
       HeadTrust trust,
-      Duration pollInterval,
-      Duration requestTimeout,
       Predicate<SignedHead> passed,
       Consumer<SignedHead> onNewer) {
-    HeadExchange exchange =
-        new HeadExchange(
-            transport, scheduler, trust, pollInterval, requestTimeout, passed, onNewer);
-    transport.register(ProtocolId.GOSSIP, exchange.new Handler());
-    if (exchange.polls()) {
-      transport.addListener(
-          new PeerListener() {
-            @Override
-            public void onConnected(NodeId peer, boolean outbound) {
-              scheduler.execute(() -> exchange.poll(peer));
-            }
-          });
-      scheduler.execute(exchange::pollAll);
+    HeadExchange exchange = new HeadExchange(plane, scheduler, trust, passed, onNewer);
+    if (trust.acceptsAny()) {
+      plane.subscribe(ValueKind.SIGNED_HEAD, (value, from) -> exchange.consider(value));
     }
     return exchange;
-  }
-
-  private boolean polls() {
-    return pollInterval.isPositive() && trust.acceptsAny();
   }
 
   /** The newest head accepted or published. */
@@ -187,7 +127,7 @@ public final class HeadExchange implements AutoCloseable {
     return trust;
   }
 
-  /** Peer and producer pairs remembered as logged; at most {@link #MAX_REFUSALS_LOGGED}. */
+  /** Producers remembered as logged; at most {@link #MAX_REFUSALS_LOGGED}. */
   int refusalsRemembered() {
     CompletableFuture<Integer> size = new CompletableFuture<>();
     scheduler.execute(() -> size.complete(refusalsLogged.size()));
@@ -195,93 +135,38 @@ public final class HeadExchange implements AutoCloseable {
   }
 
   public Stats stats() {
-    return new Stats(accepted.get(), foreign.get(), forged.get(), malformed.get(), dropped.get());
+    return new Stats(accepted.get(), foreign.get(), forged.get());
   }
 
   /**
-   * Makes {@code own} this node's newest head and announces it: how a producer hands out the head
+   * Makes {@code own} this node's newest head and publishes it: how a producer hands out the head
    * it just committed and signed. {@code onNewer} is not called.
    */
   public void publish(SignedHead own) {
     scheduler.execute(
         () -> {
           SignedHead current = newest;
-          if (current == null || own.height() > current.height()) {
+          if (!closed && (current == null || own.height() > current.height())) {
             newest = own;
-            announce(own, null);
+            plane.publish(ValueKind.SIGNED_HEAD, Bytes.wrap(own.toProto().toByteArray()));
           }
         });
   }
 
-  // ------------------------------------------------------------------ polling
-
-  private void pollAll() {
-    if (closed) {
-      return;
-    }
-    for (NodeId peer : transport.peers()) {
-      poll(peer);
-    }
-    nextPoll = scheduler.schedule(pollInterval, this::pollAll);
+  private static SignedHead decode(SignedValue value) throws InvalidProtocolBufferException {
+    return SignedHead.fromProto(
+        io.ferry.wire.v1.SignedHead.parseFrom(value.payload().unsafeArray()));
   }
 
-  private void poll(NodeId peer) {
-    if (closed || !polling.add(peer)) {
-      return;
-    }
-    transport
-        .request(peer, ProtocolId.GOSSIP, HEAD_REQUEST, requestTimeout)
-        .whenComplete(
-            (answer, error) ->
-                scheduler.execute(
-                    () -> {
-                      polling.remove(peer);
-                      if (error != null) {
-                        log.debug(
-                            "head request to {} failed: {}", peer.shortString(), error.toString());
-                      } else {
-                        onAnswer(peer, answer);
-                      }
-                    }));
-  }
-
-  private void onAnswer(NodeId peer, ByteString answer) {
-    HeadResponse response = decode(peer, answer, HeadResponse.parser(), "a head response");
-    if (response != null && response.hasHead()) {
-      consider(peer, response.getHead());
-    }
-  }
-
-  private void onAnnouncement(NodeId peer, ByteString payload) {
-    if (!announcements.tryTake(peer)) {
-      if (dropped.incrementAndGet() % 1000 == 1) {
-        log.debug("dropping gossip from {}: over its rate", peer.shortString());
-      }
-      return;
-    }
-    GossipMessage message = decode(peer, payload, GossipMessage.parser(), "a gossip message");
-    if (message == null) {
-      return;
-    }
-    switch (message.getMessageCase()) {
-      case HEAD -> consider(peer, message.getHead());
-      case MESSAGE_NOT_SET ->
-          log.debug("ignoring a gossip message kind we do not know from {}", peer);
-    }
-  }
-
-  // ------------------------------------------------------------------ judging
-
-  private void consider(NodeId peer, io.ferry.wire.v1.SignedHead proto) {
+  private void consider(SignedValue value) {
     if (closed) {
       return;
     }
     SignedHead head;
     try {
-      head = SignedHead.fromProto(proto);
-    } catch (FerryException e) {
-      malformed(peer, "a malformed signed head: " + e.getMessage());
-      return;
+      head = decode(value);
+    } catch (InvalidProtocolBufferException | FerryException e) {
+      return; // the plane's rule refuses these before they are stored
     }
     if (passed.test(head)) {
       return; // the store is past it already: an old head, perhaps replayed after a restart
@@ -293,11 +178,10 @@ public final class HeadExchange implements AutoCloseable {
           && head.producer().equals(current.producer())
           && trust.judge(head) == HeadTrust.Verdict.ACCEPT) {
         log.warn(
-            "producer {} signed two roots at height {}: kept {}, {} relayed {}",
+            "producer {} signed two roots at height {}: kept {}, then saw {}",
             head.producer(),
             head.height(),
             current.root().toHex(),
-            peer.shortString(),
             head.root().toHex());
       }
       return;
@@ -309,61 +193,19 @@ public final class HeadExchange implements AutoCloseable {
         }
         accepted.incrementAndGet();
         newest = head;
-        log.debug("accepted {} from {}", head, peer.shortString());
-        if (trust.producer().isPresent()) {
-          announce(head, peer);
-        }
+        log.debug("accepted {}", head);
         onNewer.accept(head);
       }
       case FOREIGN -> {
         foreign.incrementAndGet();
-        if (refusalsLogged.add(peer + "/" + head.producer())) {
-          log.info("refused {} from peer {}: this node trusts {}", head, peer.shortString(), trust);
+        if (refusalsLogged.add(head.producer())) {
+          log.info("ignoring heads of {}: this node trusts {}", head.producer(), trust);
         }
       }
       case FORGED -> {
         forged.incrementAndGet();
-        log.warn("peer {} sent a forged {}: its signature does not verify", peer, head);
-        transport
-            .peerManager()
-            .report(peer, Offence.INVALID_PROOF, "forged signed head at height " + head.height());
-      }
-    }
-  }
-
-  /** Parses a peer's message, or reports it malformed and returns null. */
-  private <M> M decode(NodeId peer, ByteString bytes, Parser<M> parser, String what) {
-    if (bytes.size() > Limits.MAX_GOSSIP_MESSAGE_BYTES) {
-      malformed(peer, what + " of " + bytes.size() + " bytes");
-      return null;
-    }
-    try {
-      return parser.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      malformed(peer, what + " that does not decode: " + e.getMessage());
-      return null;
-    }
-  }
-
-  private void malformed(NodeId peer, String what) {
-    malformed.incrementAndGet();
-    log.warn("peer {} sent {}", peer, what);
-    transport.peerManager().report(peer, Offence.MALFORMED_MESSAGE, what);
-  }
-
-  /** Tells every peer but {@code from} of {@code head}; a full outbound buffer drops the news. */
-  private void announce(SignedHead head, NodeId from) {
-    ByteString message = GossipMessage.newBuilder().setHead(head.toProto()).build().toByteString();
-    for (NodeId peer : transport.peers()) {
-      if (!peer.equals(from)) {
-        transport
-            .send(peer, ProtocolId.GOSSIP, message)
-            .exceptionally(
-                e -> {
-                  log.debug(
-                      "could not announce {} to {}: {}", head, peer.shortString(), e.toString());
-                  return null;
-                });
+        log.warn(
+            "producer {} signed a value holding a {} that does not verify", head.producer(), head);
       }
     }
   }
@@ -371,46 +213,5 @@ public final class HeadExchange implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    scheduler.execute(
-        () -> {
-          if (nextPoll != null) {
-            nextPoll.cancel();
-          }
-        });
-  }
-
-  /** The transport's side: answers head requests and takes announcements. */
-  private final class Handler implements ProtocolHandler {
-    @Override
-    public void onMessage(NodeId from, ByteString payload) {
-      scheduler.execute(() -> onAnnouncement(from, payload));
-    }
-
-    @Override
-    public void onRequest(NodeId from, ByteString payload, Responder responder) {
-      if (payload.size() > Limits.MAX_GOSSIP_MESSAGE_BYTES) {
-        responder.fail(ErrorCode.INVALID_ENCODING, "gossip requests are at most 1 KiB");
-        return;
-      }
-      GossipRequest request;
-      try {
-        request = GossipRequest.parseFrom(payload);
-      } catch (InvalidProtocolBufferException e) {
-        responder.fail(ErrorCode.INVALID_ENCODING, "not a gossip request: " + e.getMessage());
-        return;
-      }
-      switch (request.getMessageCase()) {
-        case HEAD_REQUEST -> {
-          HeadResponse.Builder answer = HeadResponse.newBuilder();
-          SignedHead head = newest;
-          if (head != null) {
-            answer.setHead(head.toProto());
-          }
-          responder.respond(answer.build().toByteString());
-        }
-        case MESSAGE_NOT_SET ->
-            responder.fail(ErrorCode.UNSUPPORTED, "a gossip request kind this node does not know");
-      }
-    }
   }
 }

@@ -112,7 +112,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(
       names = "--head-interval",
       paramLabel = "MS",
-      description = "Follower: how often to ask peers for their newest head (default 1000).")
+      description =
+          "How often to pull gossip (heads, contacts, snapshots) from a random peer (default"
+              + " 1000); new values are pushed at once anyway.")
   Long headIntervalMs;
 
   @Option(
@@ -133,6 +135,12 @@ final class NodeCommand implements Callable<Integer> {
       description = "HTTP: limit on all downloads together (default none).")
   Double egressMib;
 
+  @Option(
+      names = "--network",
+      paramLabel = "NAME",
+      description = "Network name; nodes gossip only within theirs (default ferry).")
+  String network;
+
   @Override
   public Integer call() throws Exception {
     NodeSettings s = configFile != null ? NodeSettings.read(configFile) : new NodeSettings();
@@ -149,6 +157,7 @@ final class NodeCommand implements Callable<Integer> {
     s.workLimit = workLimit != null ? workLimit : s.workLimit;
     s.headIntervalMs = headIntervalMs != null ? headIntervalMs : s.headIntervalMs;
     s.egressMib = egressMib != null ? egressMib : s.egressMib;
+    s.network = network != null ? network : s.network;
     if (updatesPerCommit != null) {
       s.producer.updatesPerCommit = updatesPerCommit;
     }

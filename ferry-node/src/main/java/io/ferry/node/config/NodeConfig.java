@@ -25,9 +25,10 @@ import java.util.Optional;
  * @param trustProducer the producer whose signed heads a follower accepts
  * @param trustRoot a root a follower accepts whoever signs a head naming it
  * @param workLimit proof requests in flight at once while syncing
- * @param headInterval how often a follower asks its peers for their newest head
+ * @param headInterval how often a node pulls gossip (heads included) from a random peer
  * @param snapshots when archives are made and how many are kept
  * @param egressBytesPerSecond HTTP egress limit over all downloads; 0 for none
+ * @param network the network name; nodes gossip only with nodes of the same one
  */
 public record NodeConfig(
     Path data,
@@ -41,7 +42,8 @@ public record NodeConfig(
     int workLimit,
     Duration headInterval,
     Snapshots snapshots,
-    long egressBytesPerSecond) {
+    long egressBytesPerSecond,
+    String network) {
 
   /** The default peer port. */
   public static final int DEFAULT_P2P_PORT = 8900;

@@ -11,7 +11,9 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.IoErrors;
+import io.ferry.core.Limits;
 import io.ferry.core.identity.NodeId;
+import io.ferry.gossip.plane.GossipConfig;
 import io.ferry.net.PeerAddress;
 import io.ferry.snapshot.SnapshotConfig;
 import io.ferry.snapshot.SnapshotRetention;
@@ -68,6 +70,9 @@ public final class NodeSettings {
 
   @JsonProperty("egress-mib")
   public Double egressMib;
+
+  /** The network name: nodes gossip only with nodes of the same one. */
+  public String network;
 
   public ProducerSettings producer = new ProducerSettings();
   public SnapshotSettings snapshots = new SnapshotSettings();
@@ -215,6 +220,13 @@ public final class NodeSettings {
             or(snapshots.keepIncremental, SnapshotRetention.DEFAULT_KEEP_INCREMENTAL),
             or(snapshots.zstdLevel, SnapshotConfig.DEFAULT_ZSTD_LEVEL),
             or(snapshots.chunkSize, SnapshotConfig.DEFAULT_CHUNK_SIZE));
+    String net = or(network, GossipConfig.DEFAULT_NETWORK);
+    int netBytes = net.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (netBytes == 0 || netBytes > Limits.MAX_NETWORK_NAME_BYTES) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "a network name is 1 to " + Limits.MAX_NETWORK_NAME_BYTES + " bytes: '" + net + "'");
+    }
     return new NodeConfig(
         dir,
         p2pBind,
@@ -227,7 +239,8 @@ public final class NodeSettings {
         or(workLimit, 8),
         Duration.ofMillis(or(headIntervalMs, DEFAULT_HEAD_INTERVAL_MS)),
         snaps,
-        egressMib == null ? 0 : (long) (egressMib * (1 << 20)));
+        egressMib == null ? 0 : (long) (egressMib * (1 << 20)),
+        net);
   }
 
   private static <T> T or(T value, T otherwise) {
