@@ -67,6 +67,13 @@ public final class Limits {
   /** Bytes of one gossip value's index (a provider record's key, step 12). */
   public static final int MAX_GOSSIP_INDEX_BYTES = 128;
 
+  /**
+   * New values of one origin a node takes by push per second, on average (a burst of twice that):
+   * past it, pushed values of that origin are dropped before their signature is checked and come
+   * later by pull, so a chatty origin cannot make every node verify and relay without bound.
+   */
+  public static final int MAX_GOSSIP_VALUES_PER_ORIGIN_PER_SECOND = 20;
+
   /** Values in one push or pull answer. */
   public static final int MAX_GOSSIP_VALUES_PER_MESSAGE = 256;
 

@@ -61,7 +61,7 @@ public final class HeadExchange implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HeadExchange.class);
 
   /** Counts of heads judged since start. */
-  public record Stats(long accepted, long foreign, long forged) {}
+  public record Stats(long accepted, long foreign) {}
 
   private final GossipPlane plane;
   private final Scheduler scheduler;
@@ -70,7 +70,6 @@ public final class HeadExchange implements AutoCloseable {
   private final Predicate<SignedHead> passed;
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong foreign = new AtomicLong();
-  private final AtomicLong forged = new AtomicLong();
   // Touched on the scheduler only.
   private final Set<NodeId> refusalsLogged =
       Collections.newSetFromMap(
@@ -135,7 +134,7 @@ public final class HeadExchange implements AutoCloseable {
   }
 
   public Stats stats() {
-    return new Stats(accepted.get(), foreign.get(), forged.get());
+    return new Stats(accepted.get(), foreign.get());
   }
 
   /**
@@ -176,7 +175,7 @@ public final class HeadExchange implements AutoCloseable {
       if (head.height() == current.height()
           && !head.root().equals(current.root())
           && head.producer().equals(current.producer())
-          && trust.judge(head) == HeadTrust.Verdict.ACCEPT) {
+          && trust.trusts(head)) {
         log.warn(
             "producer {} signed two roots at height {}: kept {}, then saw {}",
             head.producer(),
@@ -186,26 +185,18 @@ public final class HeadExchange implements AutoCloseable {
       }
       return;
     }
-    switch (trust.judge(head)) {
-      case ACCEPT -> {
-        if (current != null && trust.root().isPresent()) {
-          return; // a trusted root is reached once; a stranger's later heights move nothing
-        }
-        accepted.incrementAndGet();
-        newest = head;
-        log.debug("accepted {}", head);
-        onNewer.accept(head);
+    if (trust.trusts(head)) {
+      if (current != null && trust.root().isPresent()) {
+        return; // a trusted root is reached once; a stranger's later heights move nothing
       }
-      case FOREIGN -> {
-        foreign.incrementAndGet();
-        if (refusalsLogged.add(head.producer())) {
-          log.info("ignoring heads of {}: this node trusts {}", head.producer(), trust);
-        }
-      }
-      case FORGED -> {
-        forged.incrementAndGet();
-        log.warn(
-            "producer {} signed a value holding a {} that does not verify", head.producer(), head);
+      accepted.incrementAndGet();
+      newest = head;
+      log.debug("accepted {}", head);
+      onNewer.accept(head);
+    } else {
+      foreign.incrementAndGet();
+      if (refusalsLogged.add(head.producer())) {
+        log.info("ignoring heads of {}: this node trusts {}", head.producer(), trust);
       }
     }
   }

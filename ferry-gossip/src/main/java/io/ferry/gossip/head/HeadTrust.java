@@ -49,13 +49,19 @@ public record HeadTrust(Optional<NodeId> producer, Optional<Hash> root) {
   }
 
   public Verdict judge(SignedHead head) {
-    boolean trusted =
-        producer.map(head.producer()::equals).orElse(false)
-            || root.map(head.root()::equals).orElse(false);
-    if (!trusted) {
+    if (!trusts(head)) {
       return Verdict.FOREIGN;
     }
     return head.verifies() ? Verdict.ACCEPT : Verdict.FORGED;
+  }
+
+  /**
+   * Whether {@code head} is one this node follows, its signature aside: for a head whose signer is
+   * already authenticated (it came in a gossip value its producer signed).
+   */
+  public boolean trusts(SignedHead head) {
+    return producer.map(head.producer()::equals).orElse(false)
+        || root.map(head.root()::equals).orElse(false);
   }
 
   @Override

@@ -100,7 +100,8 @@ public final class GossipPlane implements AutoCloseable {
       long messagesSent,
       long bytesSent,
       long pulls,
-      long pruned) {}
+      long pruned,
+      long throttled) {}
 
   private record Queued(SignedValue value, NodeId from) {}
 
@@ -115,6 +116,7 @@ public final class GossipPlane implements AutoCloseable {
   private final ValueStore store = new ValueStore(Limits.MAX_GOSSIP_VALUES);
   private final Map<ValueKind, List<ValueListener>> subscribers = new EnumMap<>(ValueKind.class);
   private final PeerRateLimit rate;
+  private final PeerRateLimit originRate;
 
   private final AtomicLong taken = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
@@ -124,6 +126,7 @@ public final class GossipPlane implements AutoCloseable {
   private final AtomicLong bytesSent = new AtomicLong();
   private final AtomicLong pulls = new AtomicLong();
   private final AtomicLong pruned = new AtomicLong();
+  private final AtomicLong throttled = new AtomicLong();
 
   // Touched on the scheduler only; ordered collections, so what is sent replays.
   private final Map<ValueKey, Own> own = new LinkedHashMap<>();
@@ -154,6 +157,12 @@ public final class GossipPlane implements AutoCloseable {
             scheduler.clock(),
             Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND,
             Limits.MAX_GOSSIP_MESSAGE_BURST,
+            MAX_RATE_TRACKED_PEERS);
+    this.originRate =
+        new PeerRateLimit(
+            scheduler.clock(),
+            Limits.MAX_GOSSIP_VALUES_PER_ORIGIN_PER_SECOND,
+            2 * Limits.MAX_GOSSIP_VALUES_PER_ORIGIN_PER_SECOND,
             MAX_RATE_TRACKED_PEERS);
   }
 
@@ -281,7 +290,8 @@ public final class GossipPlane implements AutoCloseable {
         messagesSent.get(),
         bytesSent.get(),
         pulls.get(),
-        pruned.get());
+        pruned.get(),
+        throttled.get());
   }
 
   // ------------------------------------------------------------------ taking values
@@ -308,6 +318,10 @@ public final class GossipPlane implements AutoCloseable {
           notePrune(from, v.origin());
         }
         continue;
+      }
+      if (pushed && !originRate.tryTake(v.origin())) {
+        throttled.incrementAndGet();
+        continue; // comes by pull, if it is still the newest then
       }
       Optional<ValueRules.Refusal> refusal = rules.judge(v, now);
       if (refusal.isPresent()) {

@@ -1,10 +1,14 @@
 package io.ferry.sim.node;
 
 import com.google.protobuf.ByteString;
+import io.ferry.core.Bytes;
 import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.gossip.head.SignedHead;
+import io.ferry.gossip.plane.GossipConfig;
+import io.ferry.gossip.value.SignedValue;
+import io.ferry.gossip.value.ValueKind;
 import io.ferry.net.ProtocolId;
 import io.ferry.node.Node;
 import io.ferry.node.config.NodeSettings;
@@ -13,8 +17,10 @@ import io.ferry.sim.LinkModel;
 import io.ferry.sim.SimNode;
 import io.ferry.sim.Simulation;
 import io.ferry.wire.v1.Envelope;
-import io.ferry.wire.v1.HeadResponse;
+import io.ferry.wire.v1.GossipMessage;
 import io.ferry.wire.v1.Kind;
+import io.ferry.wire.v1.PullResponse;
+import io.ferry.wire.v1.Push;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -125,11 +131,17 @@ public final class NodeSimulation {
   private final List<SimNode<Node>> honest = new ArrayList<>();
   private final List<SimNode<Node>> liars = new ArrayList<>();
   private final LinkedHashSet<NodeId> liarIds = new LinkedHashSet<>();
+
+  /** The network simulated nodes run in (the default). */
+  private static final String NETWORK = GossipConfig.DEFAULT_NETWORK;
+
   private final NodeKey stranger;
   private final Invariants invariants;
   private SimNode<Node> producer;
   private int crashes;
-  private SignedHead oldHead;
+  private SignedValue oldHead;
+  private SignedValue strangersHead;
+  private Bytes forgedPayload;
   private long headLies;
 
   NodeSimulation(Options options) {
@@ -307,14 +319,18 @@ public final class NodeSimulation {
   // ------------------------------------------------------------------ liars
 
   /**
-   * What a liar puts on the wire instead of the truth: proofs with a byte flipped, head answers
-   * with a head that claims the producer but is signed by a stranger, and gossip messages of
-   * garbage. Requests it sends and everything honest nodes send pass unchanged.
+   * What a liar puts on the wire instead of the truth: proofs with a byte flipped, and in place of
+   * the gossip values it pushes or answers a pull with, in turn: a head value in the producer's
+   * name signed by a stranger (a lie that costs a ban), a stranger's own head far ahead (honestly
+   * signed: stored and relayed, never followed), the producer's first head value replayed (old:
+   * ignored, and it must not take anyone back), and a stranger's value from the future (refused,
+   * costs the sender). Other gossip messages become garbage. Requests it sends and everything
+   * honest nodes send pass unchanged.
    */
   private Envelope lie(NodeId from, NodeId to, Envelope env) {
     if (!liarIds.contains(from)) {
-      if (oldHead == null && env.getKind() == Kind.KIND_RESPONSE) {
-        oldHead = headIn(env); // the first real head on the wire: replayed by liars later
+      if (oldHead == null && env.getProtocolValue() == ProtocolId.GOSSIP.value()) {
+        oldHead = producerHeadIn(env); // the first real head on the wire: replayed by liars later
       }
       return env;
     }
@@ -330,38 +346,82 @@ public final class NodeSimulation {
       payload[payload.length / 2] ^= 0x5a;
       return env.toBuilder().setPayload(ByteString.copyFrom(payload)).build();
     }
-    if (env.getKind() == Kind.KIND_RESPONSE && protocol.equals(ProtocolId.GOSSIP)) {
-      // In turn: a head forged in the producer's name (a lie that costs a ban), one a stranger
-      // signed at a height far ahead (not the producer's: refused, no penalty), and the
-      // producer's real first head replayed (old: ignored, and it must not take anyone back).
-      SignedHead strangers = SignedHead.sign(stranger, 1L << 40, Hash.ZERO);
-      SignedHead head =
-          switch ((int) (headLies++ % 3)) {
-            case 0 -> new SignedHead(producer.id(), 1L << 40, Hash.ZERO, strangers.signature());
-            case 1 -> strangers;
-            default -> oldHead != null ? oldHead : strangers;
-          };
-      return env.toBuilder()
-          .setPayload(HeadResponse.newBuilder().setHead(head.toProto()).build().toByteString())
-          .build();
+    if (!protocol.equals(ProtocolId.GOSSIP)) {
+      return env;
     }
-    if (env.getKind() == Kind.KIND_MESSAGE && protocol.equals(ProtocolId.GOSSIP)) {
-      return env.toBuilder().setPayload(ByteString.copyFrom(new byte[] {(byte) 0xff, 1})).build();
+    if (env.getKind() == Kind.KIND_RESPONSE) {
+      PullResponse lies = PullResponse.newBuilder().addValues(nextLie()).build();
+      return env.toBuilder().setPayload(lies.toByteString()).build();
+    }
+    if (env.getKind() == Kind.KIND_MESSAGE) {
+      ByteString payload =
+          headLies % 2 == 0
+              ? GossipMessage.newBuilder()
+                  .setPush(Push.newBuilder().setNetwork(NETWORK).addValues(nextLie()))
+                  .build()
+                  .toByteString()
+              : ByteString.copyFrom(new byte[] {(byte) 0xff, 1});
+      headLies++;
+      return env.toBuilder().setPayload(payload).build();
     }
     return env;
   }
 
-  /** The signed head a gossip response carries, or null. */
-  private static SignedHead headIn(Envelope env) {
-    if (env.getProtocolValue() != ProtocolId.GOSSIP.value()) {
-      return null;
+  private io.ferry.wire.v1.SignedValue nextLie() {
+    long now = sim.nanos() / 1_000_000;
+    if (strangersHead == null) {
+      // Signed once: a stranger's head is one value, however often liars repeat it.
+      SignedHead far = SignedHead.sign(stranger, 1L << 40, Hash.ZERO);
+      Bytes payload = Bytes.wrap(far.toProto().toByteArray());
+      strangersHead =
+          SignedValue.sign(stranger, NETWORK, ValueKind.SIGNED_HEAD, now, Bytes.EMPTY, payload);
+      SignedHead claimed = new SignedHead(producer.id(), 1L << 40, Hash.ZERO, far.signature());
+      forgedPayload = Bytes.wrap(claimed.toProto().toByteArray());
     }
+    SignedValue value =
+        switch ((int) (headLies++ % 4)) {
+          case 0 ->
+              new SignedValue(
+                  producer.id(),
+                  ValueKind.SIGNED_HEAD,
+                  now,
+                  Bytes.EMPTY,
+                  forgedPayload,
+                  strangersHead.signature());
+          case 1 -> strangersHead;
+          case 2 -> oldHead != null ? oldHead : strangersHead;
+          default ->
+              new SignedValue(
+                  stranger.id(),
+                  ValueKind.SIGNED_HEAD,
+                  now + 3_600_000,
+                  Bytes.EMPTY,
+                  strangersHead.payload(),
+                  strangersHead.signature());
+        };
+    return value.toProto();
+  }
+
+  /** The producer's head value a gossip push or pull answer carries, or null. */
+  private SignedValue producerHeadIn(Envelope env) {
     try {
-      HeadResponse r = HeadResponse.parseFrom(env.getPayload());
-      return r.hasHead() ? SignedHead.fromProto(r.getHead()) : null;
+      List<io.ferry.wire.v1.SignedValue> values =
+          switch (env.getKind()) {
+            case KIND_MESSAGE ->
+                GossipMessage.parseFrom(env.getPayload()).getPush().getValuesList();
+            case KIND_RESPONSE -> PullResponse.parseFrom(env.getPayload()).getValuesList();
+            default -> List.of();
+          };
+      for (io.ferry.wire.v1.SignedValue v : values) {
+        SignedValue value = SignedValue.fromProto(v);
+        if (value.kind() == ValueKind.SIGNED_HEAD && value.origin().equals(producer.id())) {
+          return value;
+        }
+      }
     } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException e) {
       return null;
     }
+    return null;
   }
 
   /** Whether some honest node that is up has {@code liar} banned now. */
