@@ -7,6 +7,7 @@ import io.ferry.core.FerryException;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.Scheduler;
+import io.ferry.gossip.cluster.ClusterView;
 import io.ferry.gossip.head.HeadExchange;
 import io.ferry.gossip.head.HeadTrust;
 import io.ferry.gossip.head.SignedHead;
@@ -414,7 +415,9 @@ public final class Node implements AutoCloseable {
         sync,
         snaps,
         transport.address().toString(),
-        httpAddress == null ? null : httpAddress.getHostString() + ":" + httpAddress.getPort());
+        httpAddress == null ? null : httpAddress.getHostString() + ":" + httpAddress.getPort(),
+        config.network(),
+        ClusterView.of(gossip).stream().map(NodeStatus.ClusterStatus::of).toList());
   }
 
   private static List<NodeStatus.RevisionStatus> recent(MerkleDB db) {

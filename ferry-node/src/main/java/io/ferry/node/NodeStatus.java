@@ -2,6 +2,8 @@ package io.ferry.node;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.ferry.gossip.cluster.ClusterNode;
+import io.ferry.gossip.value.SnapshotHashes;
 import java.util.List;
 
 /**
@@ -10,6 +12,7 @@ import java.util.List;
  *
  * @param recent the store's newest revisions, newest first (at most {@link #RECENT}): a client
  *     polling now and then still sees the root of every height, even between two polls
+ * @param cluster every node this node's gossip table holds a contact info of, sorted by id
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeStatus(
@@ -24,7 +27,9 @@ public record NodeStatus(
     @JsonProperty("sync") SyncStatus sync,
     List<SnapshotStatus> snapshots,
     String p2p,
-    String http) {
+    String http,
+    String network,
+    List<ClusterStatus> cluster) {
 
   /** Revisions listed in {@link #recent}. */
   public static final int RECENT = 16;
@@ -45,6 +50,43 @@ public record NodeStatus(
       @JsonProperty("target_updates") int targetUpdates,
       long failures,
       long lies) {}
+
+  /** One node of the network, as this node's gossip table shows it. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ClusterStatus(
+      String id,
+      String p2p,
+      String http,
+      String network,
+      String version,
+      @JsonProperty("head_height") Long headHeight,
+      SlotStatus full,
+      List<SlotStatus> incrementals,
+      long wallclock) {
+
+    /** The row {@code node} makes. */
+    public static ClusterStatus of(ClusterNode node) {
+      return new ClusterStatus(
+          node.id().toString(),
+          node.contact().p2p(),
+          node.contact().http().isEmpty() ? null : node.contact().http(),
+          node.contact().network(),
+          node.contact().version(),
+          node.headHeight().isPresent() ? node.headHeight().getAsLong() : null,
+          node.snapshots().map(s -> SlotStatus.of(s.full())).orElse(null),
+          node.snapshots()
+              .map(s -> s.incrementals().stream().map(SlotStatus::of).toList())
+              .orElse(List.of()),
+          node.wallclock());
+    }
+  }
+
+  /** One advertised archive: its height and hash. */
+  public record SlotStatus(long height, String hash) {
+    static SlotStatus of(SnapshotHashes.Slot slot) {
+      return new SlotStatus(slot.height(), slot.hash().toHex());
+    }
+  }
 
   /** One archive the node serves. */
   public record SnapshotStatus(String name, String kind, long height, long bytes) {}

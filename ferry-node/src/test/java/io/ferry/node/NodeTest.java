@@ -16,6 +16,9 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.gossip.head.HeadExchange;
 import io.ferry.gossip.head.SignedHead;
+import io.ferry.gossip.plane.GossipConfig;
+import io.ferry.gossip.value.SignedValue;
+import io.ferry.gossip.value.ValueKind;
 import io.ferry.http.Health;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
@@ -32,7 +35,7 @@ import io.ferry.node.follow.Follower;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.SnapshotArchives;
 import io.ferry.sync.proof.client.RocksSyncStore;
-import io.ferry.wire.v1.HeadResponse;
+import io.ferry.wire.v1.PullResponse;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -145,7 +148,7 @@ class NodeTest {
       synchronized (events) { // AppenderBase appends holding the appender's lock
         return events.list.stream()
             .map(ILoggingEvent::getFormattedMessage)
-            .anyMatch(m -> m.startsWith("refused") && m.contains(producer.shortString()));
+            .anyMatch(m -> m.startsWith("ignoring heads of") && m.contains(producer.shortString()));
       }
     }
 
@@ -341,9 +344,19 @@ class NodeTest {
           new ProtocolHandler() {
             @Override
             public void onRequest(NodeId from, ByteString payload, Responder responder) {
+              // Every pull is answered with the producer's real head of the old state, in a value
+              // the producer signed now: fresh to the gossip plane, old to the store.
               asked.incrementAndGet();
+              SignedValue value =
+                  SignedValue.sign(
+                      producerKey,
+                      GossipConfig.DEFAULT_NETWORK,
+                      ValueKind.SIGNED_HEAD,
+                      System.currentTimeMillis(),
+                      Bytes.EMPTY,
+                      Bytes.wrap(replayed.toProto().toByteArray()));
               responder.respond(
-                  HeadResponse.newBuilder().setHead(replayed.toProto()).build().toByteString());
+                  PullResponse.newBuilder().addValues(value.toProto()).build().toByteString());
             }
           });
       Node restarted =

@@ -258,13 +258,18 @@ public final class GossipPlane implements AutoCloseable {
 
   private void signAndQueue(ValueKey k, Own o) {
     // Strictly increasing per key, so a value published twice in one millisecond still replaces.
-    long wallclock = Math.max(scheduler.clock().millis(), lastWallclock.getOrDefault(k, -1L) + 1);
+    long wallclock = Math.max(wallclock(), lastWallclock.getOrDefault(k, -1L) + 1);
     lastWallclock.put(k, wallclock);
     SignedValue v =
         SignedValue.sign(key, config.network(), o.kind(), wallclock, o.index(), o.payload());
     if (store.offer(v, v.hash()).taken()) {
       pushQueue.add(new Queued(v, null));
     }
+  }
+
+  /** Calendar milliseconds: values carry them to other nodes, whose clocks are not ours. */
+  private long wallclock() {
+    return scheduler.clock().instant().toEpochMilli();
   }
 
   /** The values of {@code kind} held now, in the order they were first stored. */
@@ -301,7 +306,7 @@ public final class GossipPlane implements AutoCloseable {
    * rest are then dropped).
    */
   private boolean take(NodeId from, List<io.ferry.wire.v1.SignedValue> values, boolean pushed) {
-    long now = scheduler.clock().millis();
+    long now = wallclock();
     for (io.ferry.wire.v1.SignedValue proto : values) {
       SignedValue v;
       try {
@@ -409,7 +414,7 @@ public final class GossipPlane implements AutoCloseable {
       send(e.getKey(), GossipMessage.newBuilder().setPrune(prune).build().toByteString());
     }
     prunesToSend.clear();
-    long now = scheduler.clock().millis();
+    long now = wallclock();
     store.removeIf(v -> !v.origin().equals(key.id()) && rules.expired(v, now));
   }
 

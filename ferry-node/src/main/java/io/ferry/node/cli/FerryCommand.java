@@ -21,7 +21,8 @@ import picocli.CommandLine.ScopeType;
       StateCommand.class,
       SnapshotCommand.class,
       SyncCommand.class,
-      FetchCommand.class
+      FetchCommand.class,
+      GossipCommand.class
     },
     footer = {
       "",

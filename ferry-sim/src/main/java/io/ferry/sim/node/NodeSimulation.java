@@ -5,6 +5,7 @@ import io.ferry.core.Bytes;
 import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
+import io.ferry.core.runtime.ManualClock;
 import io.ferry.gossip.head.SignedHead;
 import io.ferry.gossip.plane.GossipConfig;
 import io.ferry.gossip.value.SignedValue;
@@ -368,7 +369,7 @@ public final class NodeSimulation {
   }
 
   private io.ferry.wire.v1.SignedValue nextLie() {
-    long now = sim.nanos() / 1_000_000;
+    long now = ManualClock.EPOCH.toEpochMilli() + sim.nanos() / 1_000_000;
     if (strangersHead == null) {
       // Signed once: a stranger's head is one value, however often liars repeat it.
       SignedHead far = SignedHead.sign(stranger, 1L << 40, Hash.ZERO);
