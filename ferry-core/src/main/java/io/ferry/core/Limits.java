@@ -55,6 +55,13 @@ public final class Limits {
   /** Gossip messages one peer may send at once above that rate (the depth of its token bucket). */
   public static final int MAX_GOSSIP_MESSAGE_BURST = 40;
 
+  /**
+   * Incremental snapshot hashes in one {@code SnapshotHashes} value, all on its one full snapshot
+   * (Agave's MAX_INCREMENTAL_SNAPSHOT_HASHES). A node advertises only its newest incremental today;
+   * a value from a peer with more is refused.
+   */
+  public static final int MAX_INCREMENTAL_SNAPSHOT_HASHES = 25;
+
   /** Bytes of one gossip message; a signed head is about 140. Larger ones are not decoded. */
   public static final int MAX_GOSSIP_MESSAGE_BYTES = KIB;
 
