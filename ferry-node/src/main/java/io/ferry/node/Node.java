@@ -24,6 +24,7 @@ import io.ferry.node.config.NodeConfig;
 import io.ferry.node.follow.Follower;
 import io.ferry.node.produce.Producer;
 import io.ferry.snapshot.ArchiveFile;
+import io.ferry.snapshot.LatestSnapshots;
 import io.ferry.snapshot.SnapshotArchives;
 import io.ferry.sync.proof.ProofServerConfig;
 import io.ferry.sync.proof.ProofSync;
@@ -152,6 +153,7 @@ public final class Node implements AutoCloseable {
       }
     }
     closers.push(heads);
+    advertiseSnapshots();
 
     PeerKeeper keeper =
         new PeerKeeper(transport, gossipScheduler, env.random("peers"), Backoff.DEFAULT);
@@ -162,6 +164,17 @@ public final class Node implements AutoCloseable {
     registerGauges();
     config.http().ifPresent(this::startHttp);
     log.info("node {} listening at {}", key.id(), transport.address());
+  }
+
+  /**
+   * Where the snapshots this node offers leave it: each view of {@link LatestSnapshots} (the newest
+   * full archive and the newest incremental on it, as the scheduler makes them) is to become a
+   * signed {@code SnapshotHashes} gossip value. Until the gossip plane takes it here, it is logged.
+   */
+  private void advertiseSnapshots() {
+    store
+        .latestSnapshots()
+        .ifPresent(l -> l.addListener(v -> log.debug("snapshots to advertise: {}", v)));
   }
 
   private Scheduler scheduler(String name) {
@@ -300,6 +313,14 @@ public final class Node implements AutoCloseable {
   /** The proof sync's staging store, on a follower. */
   Optional<SyncStore> staging() {
     return Optional.ofNullable(staging);
+  }
+
+  /**
+   * The snapshots this node advertises (its newest full archive and the newest incremental on it),
+   * when it makes archives.
+   */
+  public Optional<LatestSnapshots> latestSnapshots() {
+    return store.latestSnapshots();
   }
 
   /** The producer, on a node started with {@code --produce}. */
