@@ -95,8 +95,9 @@ public final class Limits {
   public static final int MAX_CONTACT_FIELD_CHARS = 255;
 
   /**
-   * Incremental snapshots one node advertises on its full (Agave's
-   * MAX_INCREMENTAL_SNAPSHOT_HASHES).
+   * Incremental snapshot hashes in one {@code SnapshotHashes} value, all on its one full snapshot
+   * (Agave's MAX_INCREMENTAL_SNAPSHOT_HASHES). A node advertises only its newest incremental today;
+   * a value from a peer with more is refused.
    */
   public static final int MAX_INCREMENTAL_SNAPSHOT_HASHES = 25;
 

@@ -19,6 +19,7 @@ class LimitsTest {
     assertThat(Limits.MAX_GOSSIP_MESSAGE_BURST)
         .isGreaterThanOrEqualTo(Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND);
     assertThat(Limits.MAX_GOSSIP_MESSAGE_BYTES).isEqualTo(KIB);
+    assertThat(Limits.MAX_INCREMENTAL_SNAPSHOT_HASHES).isEqualTo(25);
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isEqualTo(2048);
     assertThat(Limits.DEFAULT_PROOF_BYTE_LIMIT).isEqualTo(2 * MIB - 4 * KIB);
   }
@@ -65,6 +66,7 @@ class LimitsTest {
       Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND,
       Limits.MAX_GOSSIP_MESSAGE_BURST,
       Limits.MAX_GOSSIP_MESSAGE_BYTES,
+      Limits.MAX_INCREMENTAL_SNAPSHOT_HASHES,
       Limits.MAX_KEY_BYTES,
       Limits.MAX_VALUE_BYTES,
       Limits.DEFAULT_PROOF_KEY_LIMIT,

@@ -5,6 +5,7 @@ import io.ferry.core.FerryException;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.node.follow.Follower;
+import io.ferry.snapshot.LatestSnapshots;
 import io.ferry.snapshot.SnapshotConfig;
 import io.ferry.snapshot.SnapshotRetention;
 import io.ferry.snapshot.SnapshotScheduler;
@@ -17,9 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's current MerkleDB and the snapshot scheduler over it. A follower that must rebuild a
- * stale store {@link #reset}s it: the old store is closed and deleted, a new empty one opened, and
- * whoever serves the store (the proof server) is told to switch.
+ * A node's current MerkleDB, the snapshot scheduler over it, and the snapshots the node advertises
+ * ({@link LatestSnapshots}: started from the archive directory, fed by each scheduler). A follower
+ * that must rebuild a stale store {@link #reset}s it: the old store is closed and deleted, a new
+ * empty one opened, and whoever serves the store (the proof server) is told to switch.
  *
  * <p>Thread-safe: {@link #current} is a volatile read; {@link #reset} and {@link #close} are
  * serialised.
@@ -31,6 +33,8 @@ final class LiveStore implements Follower.Store, AutoCloseable {
   private final NodeConfig config;
   private final NodeEnvironment env;
   private final ExecutorService archiver;
+  // One for the node, not per store: it describes the archive directory, which a reset keeps.
+  private final Optional<LatestSnapshots> latest;
   private volatile MerkleDB db;
   private volatile Optional<SnapshotScheduler> snapshots;
   private Consumer<MerkleDB> onSwitch = db -> {};
@@ -42,6 +46,10 @@ final class LiveStore implements Follower.Store, AutoCloseable {
     // One worker: archives are written one at a time, and waitForArchive relies on it.
     this.archiver = env.workers("ferry-snapshot", 1);
     this.db = db;
+    this.latest =
+        config.snapshots().enabled()
+            ? Optional.of(LatestSnapshots.fromDirectory(config.snapshotDir()))
+            : Optional.empty();
     this.snapshots = schedulerFor(db);
   }
 
@@ -57,7 +65,8 @@ final class LiveStore implements Follower.Store, AutoCloseable {
             new SnapshotWriter(new SnapshotConfig(s.chunkSize(), s.zstdLevel())),
             new SnapshotRetention(s.keepFull(), s.keepIncremental()),
             new SnapshotScheduler.Policy(s.fullInterval(), s.incrementalInterval()),
-            archiver));
+            archiver,
+            archive -> latest.orElseThrow().push(archive.name())));
   }
 
   /** Told of each new store after a reset. */
@@ -68,6 +77,11 @@ final class LiveStore implements Follower.Store, AutoCloseable {
   @Override
   public MerkleDB current() {
     return db;
+  }
+
+  /** The snapshots the node advertises, when archives are on. */
+  Optional<LatestSnapshots> latestSnapshots() {
+    return latest;
   }
 
   /** The scheduler that makes archives of the current store, when archives are on. */

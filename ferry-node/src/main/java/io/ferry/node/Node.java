@@ -14,6 +14,7 @@ import io.ferry.gossip.head.SignedHead;
 import io.ferry.gossip.plane.GossipConfig;
 import io.ferry.gossip.plane.GossipPlane;
 import io.ferry.gossip.value.ContactInfo;
+import io.ferry.gossip.value.SnapshotHashesCodec;
 import io.ferry.gossip.value.ValueKind;
 import io.ferry.gossip.value.ValueRules;
 import io.ferry.http.Health;
@@ -30,6 +31,7 @@ import io.ferry.node.config.NodeConfig;
 import io.ferry.node.follow.Follower;
 import io.ferry.node.produce.Producer;
 import io.ferry.snapshot.ArchiveFile;
+import io.ferry.snapshot.LatestSnapshots;
 import io.ferry.snapshot.SnapshotArchives;
 import io.ferry.sync.proof.ProofServerConfig;
 import io.ferry.sync.proof.ProofSync;
@@ -162,6 +164,7 @@ public final class Node implements AutoCloseable {
       }
     }
     closers.push(heads);
+    advertiseSnapshots();
 
     PeerKeeper keeper =
         new PeerKeeper(transport, gossipScheduler, env.random("peers"), Backoff.DEFAULT);
@@ -196,6 +199,21 @@ public final class Node implements AutoCloseable {
   /** The gossip plane: its values and counters. */
   public GossipPlane gossip() {
     return gossip;
+  }
+
+  /**
+   * Where the snapshots this node offers leave it: each view of {@link LatestSnapshots} (the newest
+   * full archive and the newest incremental on it, as the scheduler makes them, and at start the
+   * newest on disk) becomes this node's signed {@code SNAPSHOT_HASHES} gossip value (Agave's
+   * push_snapshot_hash).
+   */
+  private void advertiseSnapshots() {
+    store
+        .latestSnapshots()
+        .ifPresent(
+            l ->
+                l.addListener(
+                    v -> gossip.publish(ValueKind.SNAPSHOT_HASHES, SnapshotHashesCodec.encode(v))));
   }
 
   private Scheduler scheduler(String name) {
@@ -332,6 +350,14 @@ public final class Node implements AutoCloseable {
   /** The proof sync's staging store, on a follower. */
   Optional<SyncStore> staging() {
     return Optional.ofNullable(staging);
+  }
+
+  /**
+   * The snapshots this node advertises (its newest full archive and the newest incremental on it),
+   * when it makes archives.
+   */
+  public Optional<LatestSnapshots> latestSnapshots() {
+    return store.latestSnapshots();
   }
 
   /** The producer, on a node started with {@code --produce}. */

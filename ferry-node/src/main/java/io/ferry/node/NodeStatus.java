@@ -2,8 +2,8 @@ package io.ferry.node;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.ferry.core.archive.SnapshotHashes;
 import io.ferry.gossip.cluster.ClusterNode;
-import io.ferry.gossip.value.SnapshotHashes;
 import java.util.List;
 
 /**

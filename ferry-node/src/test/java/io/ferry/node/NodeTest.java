@@ -11,6 +11,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.ferry.core.Bytes;
+import io.ferry.core.archive.ArchiveName;
+import io.ferry.core.archive.SnapshotHashes;
+import io.ferry.core.archive.SnapshotHashes.Slot;
 import io.ferry.core.identity.KeyFile;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
@@ -211,6 +214,21 @@ class NodeTest {
                       .anyMatch(a -> a.name().equals(p.get().name()));
             });
 
+    // Each advertises the newest full archive it has made.
+    for (Node n : List.of(producer, follower)) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  n.latestSnapshots()
+                      .orElseThrow()
+                      .current()
+                      .map(SnapshotHashes::full)
+                      .equals(
+                          SnapshotArchives.newestFull(n.config().snapshotDir())
+                              .map(a -> Slot.of(a.name()))));
+    }
+
     // GET /status reports it.
     URI status =
         URI.create(
@@ -281,6 +299,32 @@ class NodeTest {
     assertThat(restore).doesNotExist();
     assertThat(staging).doesNotExist();
     assertThat(java.nio.file.Files.readAllBytes(archive)).isEqualTo(bytes);
+  }
+
+  @Test
+  void aStartingNodeAdvertisesTheNewestArchivesItHas() throws Exception {
+    Path dir = tmp.resolve("server");
+    Path archives = java.nio.file.Files.createDirectories(dir.resolve("snapshots"));
+    ArchiveName full = ArchiveName.full(20, hash(20));
+    ArchiveName onFull = ArchiveName.incremental(20, 25, hash(25));
+    for (ArchiveName n :
+        List.of(
+            ArchiveName.full(10, hash(10)),
+            ArchiveName.incremental(10, 30, hash(30)), // higher, but on the older full
+            full,
+            ArchiveName.incremental(20, 22, hash(22)),
+            onFull)) {
+      java.nio.file.Files.write(archives.resolve(n.fileName()), new byte[] {1});
+    }
+    Node server = start(settings(dir));
+    assertThat(server.latestSnapshots().orElseThrow().current())
+        .contains(SnapshotHashes.of(Slot.of(full), Slot.of(onFull)));
+  }
+
+  private static io.ferry.core.Hash hash(int seed) {
+    byte[] b = new byte[32];
+    b[0] = (byte) seed;
+    return io.ferry.core.Hash.wrap(b);
   }
 
   @Test

@@ -6,10 +6,12 @@ import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
 import io.ferry.merkledb.StateSnapshot;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * caller's thread, which is cheap); the archive is written on the injected executor, so commits go
  * on meanwhile, and the archive is of the height the snapshot was taken at. One archive is written
  * at a time: a trigger that arrives while one is being written is skipped. An incremental whose
- * base is missing or older than the store's history becomes a full archive.
+ * base is missing or older than the store's history becomes a full archive. Each archive made and
+ * kept by retention goes to the {@code onArchive} callback, on the executor's thread (a node hands
+ * it to {@link LatestSnapshots}, which advertises it).
  *
  * <p>Thread-safe. Tests pass an executor they run by hand, so they decide when work happens.
  */
@@ -51,6 +55,7 @@ public final class SnapshotScheduler {
   private final SnapshotRetention retention;
   private final Policy policy;
   private final Executor executor;
+  private final Consumer<SnapshotArchive> onArchive;
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile SnapshotArchive last;
 
@@ -61,12 +66,28 @@ public final class SnapshotScheduler {
       SnapshotRetention retention,
       Policy policy,
       Executor executor) {
+    this(db, dir, writer, retention, policy, executor, archive -> {});
+  }
+
+  /**
+   * A scheduler that hands each archive it makes to {@code onArchive}, after retention and unless
+   * retention deleted it at once (a policy that keeps no incrementals).
+   */
+  public SnapshotScheduler(
+      MerkleDB db,
+      Path dir,
+      SnapshotWriter writer,
+      SnapshotRetention retention,
+      Policy policy,
+      Executor executor,
+      Consumer<SnapshotArchive> onArchive) {
     this.db = db;
     this.dir = dir;
     this.writer = writer;
     this.retention = retention;
     this.policy = policy;
     this.executor = executor;
+    this.onArchive = onArchive;
   }
 
   /**
@@ -107,7 +128,10 @@ public final class SnapshotScheduler {
     try (snap) {
       SnapshotArchive archive = full ? writer.writeFull(snap, dir) : incrementalOrFull(snap);
       last = archive;
-      retention.apply(dir);
+      List<ArchiveFile> deleted = retention.apply(dir);
+      if (deleted.stream().noneMatch(d -> d.name().equals(archive.name()))) {
+        onArchive.accept(archive);
+      }
     } catch (RuntimeException e) {
       log.error("snapshot at height {} failed: {}", snap.revision().height(), e.toString(), e);
     } finally {

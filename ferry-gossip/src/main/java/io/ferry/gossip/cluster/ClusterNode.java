@@ -1,8 +1,8 @@
 package io.ferry.gossip.cluster;
 
+import io.ferry.core.archive.SnapshotHashes;
 import io.ferry.core.identity.NodeId;
 import io.ferry.gossip.value.ContactInfo;
-import io.ferry.gossip.value.SnapshotHashes;
 import java.util.Optional;
 import java.util.OptionalLong;
 

@@ -1,13 +1,14 @@
 package io.ferry.gossip.cluster;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.ferry.core.archive.SnapshotHashes;
 import io.ferry.core.identity.NodeId;
 import io.ferry.gossip.head.SignedHead;
 import io.ferry.gossip.plane.GossipPlane;
 import io.ferry.gossip.value.ContactInfo;
 import io.ferry.gossip.value.Result;
 import io.ferry.gossip.value.SignedValue;
-import io.ferry.gossip.value.SnapshotHashes;
+import io.ferry.gossip.value.SnapshotHashesCodec;
 import io.ferry.gossip.value.ValueKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class ClusterView {
       Optional<SnapshotHashes> snapshots = Optional.empty();
       Optional<SignedValue> snapValue = plane.get(id, ValueKind.SNAPSHOT_HASHES);
       if (snapValue.isPresent()
-          && SnapshotHashes.decode(snapValue.get().payload())
+          && SnapshotHashesCodec.decode(snapValue.get().payload())
               instanceof Result.Ok<SnapshotHashes> ok) {
         wallclock = Math.max(wallclock, snapValue.get().wallclock());
         snapshots = Optional.of(ok.value());

@@ -56,7 +56,7 @@ public final class ValueRules {
   public ValueRules(String network, Duration ttl, Duration maxDrift) {
     this(network, ttl.toMillis(), maxDrift.toMillis(), new EnumMap<>(ValueKind.class));
     rules.put(ValueKind.CONTACT_INFO, this::contactInfoRule);
-    rules.put(ValueKind.SNAPSHOT_HASHES, v -> refusal(SnapshotHashes.decode(v.payload())));
+    rules.put(ValueKind.SNAPSHOT_HASHES, v -> refusal(SnapshotHashesCodec.decode(v.payload())));
   }
 
   private ValueRules(

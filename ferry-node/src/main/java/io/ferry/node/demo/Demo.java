@@ -182,7 +182,9 @@ public final class Demo {
     try (Downloader d = new Downloader()) {
       List<URI> urls = new ArrayList<>();
       for (NodeProcess p : List.of(producer, peer1, peer2)) {
-        urls.add(p.base.resolve("/snapshot.tar.zst"));
+        // By name, not /snapshot.tar.zst: the nodes keep making archives, and the redirect may
+        // already lead to a newer one than the archive this file is named and checked after.
+        urls.add(p.base.resolve("/" + archive));
       }
       got =
           d.download(
