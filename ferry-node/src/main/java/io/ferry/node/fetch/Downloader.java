@@ -185,8 +185,29 @@ public final class Downloader implements AutoCloseable {
    * @param size its length
    * @param fetched bytes fetched by this run (less than size when it resumed)
    * @param dropped servers dropped as too slow, stalled or failing, with why
+   * @param served the bytes each usable server sent in this run, by the URL as given, in the order
+   *     given
    */
-  public record Result(Path file, long size, long fetched, List<String> dropped) {}
+  public record Result(
+      Path file, long size, long fetched, List<String> dropped, List<Served> served) {
+    public Result {
+      dropped = List.copyOf(dropped);
+      served = List.copyOf(served);
+    }
+  }
+
+  /**
+   * What one server sent in this run: {@code url} as the caller gave it, its bytes, and where in
+   * the file they went (so a caller that finds the file corrupt can tell whose bytes were wrong).
+   */
+  public record Served(URI url, long bytes, List<Span> spans) {
+    public Served {
+      spans = List.copyOf(spans);
+    }
+  }
+
+  /** Bytes {@code [start, end)} of the file. */
+  public record Span(long start, long end) {}
 
   private final HttpClient http =
       HttpClient.newBuilder()
@@ -200,6 +221,7 @@ public final class Downloader implements AutoCloseable {
     final Source source;
     final AtomicLong bytes = new AtomicLong();
     final AtomicLong active = new AtomicLong();
+    final List<Span> spans = java.util.Collections.synchronizedList(new ArrayList<>());
     volatile long firstNanos;
     volatile boolean dropped;
     volatile int failures;
@@ -242,7 +264,7 @@ public final class Downloader implements AutoCloseable {
     if (servers.isEmpty()) {
       throw new FerryException(ErrorCode.UNAVAILABLE, "no source could be reached: " + dropped);
     }
-    Source first = servers.get(0).source;
+    Source first = mostAgreed(servers);
     servers.removeIf(
         s -> {
           if (s.source.size() != first.size()) {
@@ -315,7 +337,11 @@ public final class Downloader implements AutoCloseable {
         }
       }
       part.finish(options.replace());
-      return new Result(target, first.size(), first.size() - before, List.copyOf(dropped));
+      List<Served> served = new ArrayList<>();
+      for (Server s : servers) {
+        served.add(new Served(s.source.requested(), s.bytes.get(), s.spans));
+      }
+      return new Result(target, first.size(), first.size() - before, dropped, served);
     }
   }
 
@@ -383,6 +409,29 @@ public final class Downloader implements AutoCloseable {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * The source whose size and entity tag most servers share (the first such, on a tie): a server
+   * that describes another file is outvoted instead of making every honest one look wrong.
+   */
+  private static Source mostAgreed(List<Server> servers) {
+    Source best = servers.get(0).source;
+    int bestCount = 0;
+    for (Server candidate : servers) {
+      int count = 0;
+      for (Server s : servers) {
+        if (s.source.size() == candidate.source.size()
+            && java.util.Objects.equals(s.source.etag(), candidate.source.etag())) {
+          count++;
+        }
+      }
+      if (count > bestCount) {
+        best = candidate.source;
+        bestCount = count;
+      }
+    }
+    return best;
   }
 
   private static List<Server> live(List<Server> servers) {
@@ -498,6 +547,11 @@ public final class Downloader implements AutoCloseable {
         complete++;
       }
       part.markDone(run.first(), complete);
+      // Only completed segments stay: the rest of a partial one is fetched again, maybe elsewhere.
+      long kept = complete < run.end() ? part.segmentStart(complete) : offset;
+      if (kept > start) {
+        s.spans.add(new Span(start, kept));
+      }
       if (complete < run.end()) {
         present.addAndGet(-(offset - part.segmentStart(complete)));
         todo.giveBack(complete, run.end());

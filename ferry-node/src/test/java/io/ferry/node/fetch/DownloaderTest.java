@@ -60,6 +60,44 @@ class DownloaderTest {
   }
 
   @Test
+  void aServerDescribingAnotherFileIsOutvotedAndEachServersSpansAreReported() throws Exception {
+    byte[] file = data(1_500_000);
+    try (RangeFileServer other = new RangeFileServer(data(1_000_000));
+        RangeFileServer a = new RangeFileServer(file);
+        RangeFileServer b = new RangeFileServer(file)) {
+      other.etag = "\"v2\"";
+      Path out = tmp.resolve("voted.bin");
+      // The odd one out is listed first; the two that agree decide what the file is.
+      Downloader.Result r =
+          new Downloader()
+              .download(
+                  List.of(other.uri("/file.bin"), a.uri("/file.bin"), b.uri("/file.bin")),
+                  Output.file(out),
+                  SMALL.withSha256(sha(file)),
+                  (p, s) -> {});
+      assertThat(Files.readAllBytes(out)).isEqualTo(file);
+      assertThat(r.dropped()).singleElement().asString().startsWith(other.uri("/file.bin") + ":");
+      assertThat(r.served())
+          .extracting(Downloader.Served::url)
+          .containsExactly(a.uri("/file.bin"), b.uri("/file.bin"));
+      // The spans tile the file: every byte came from exactly one server.
+      List<Downloader.Span> spans = new java.util.ArrayList<>();
+      r.served().forEach(x -> spans.addAll(x.spans()));
+      spans.sort(java.util.Comparator.comparingLong(Downloader.Span::start));
+      long at = 0;
+      for (Downloader.Span span : spans) {
+        assertThat(span.start()).isEqualTo(at);
+        at = span.end();
+      }
+      assertThat(at).isEqualTo(file.length);
+      for (Downloader.Served x : r.served()) {
+        long inSpans = x.spans().stream().mapToLong(sp -> sp.end() - sp.start()).sum();
+        assertThat(x.bytes()).isGreaterThanOrEqualTo(inSpans);
+      }
+    }
+  }
+
+  @Test
   void anInterruptedDownloadResumesFromItsPartialFile() throws Exception {
     byte[] file = data(2_000_000);
     Path out = tmp.resolve("resume.bin");
