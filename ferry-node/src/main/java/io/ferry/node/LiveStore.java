@@ -10,6 +10,10 @@ import io.ferry.snapshot.SnapshotConfig;
 import io.ferry.snapshot.SnapshotRetention;
 import io.ferry.snapshot.SnapshotScheduler;
 import io.ferry.snapshot.SnapshotWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +107,45 @@ final class LiveStore implements Follower.Store, AutoCloseable {
     db = fresh;
     snapshots = schedulerFor(fresh);
     onSwitch.accept(fresh);
+    return fresh;
+  }
+
+  /**
+   * Replaces the empty store with the one a snapshot bootstrap restored in {@code restored}: the
+   * empty store is closed and deleted, the restored directory moved into its place and opened, and
+   * whoever serves the store is told to switch.
+   *
+   * @throws FerryException {@link ErrorCode#ILLEGAL_STATE} if the store is no longer empty (it must
+   *     not be thrown away) or the node is stopping
+   */
+  synchronized MerkleDB adopt(Path restored) {
+    if (closed) {
+      throw new FerryException(ErrorCode.ILLEGAL_STATE, "the node is stopping");
+    }
+    MerkleDB old = db;
+    if (old.height() != 0 || !old.root().isZero()) {
+      throw new FerryException(
+          ErrorCode.ILLEGAL_STATE,
+          "the store is at height " + old.height() + " now; the restored snapshot is not used");
+    }
+    waitForArchive();
+    old.close();
+    env.deleteStore(config.stateDir());
+    try {
+      Files.move(restored, config.stateDir(), StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      // Without a store the node cannot go on; an empty one lets it proof-sync instead.
+      db = env.openStore(config.stateDir(), old.branchFactor().width());
+      snapshots = schedulerFor(db);
+      onSwitch.accept(db);
+      throw new FerryException(
+          ErrorCode.IO_ERROR, "cannot move the restored store into place: " + e.getMessage(), e);
+    }
+    MerkleDB fresh = env.openStore(config.stateDir(), null);
+    db = fresh;
+    snapshots = schedulerFor(fresh);
+    onSwitch.accept(fresh);
+    log.info("the store is the restored snapshot at height {}", fresh.height());
     return fresh;
   }
 

@@ -91,6 +91,9 @@ public final class Follower implements AutoCloseable {
   private boolean recovering;
   private boolean retargetTimer;
   private boolean closed;
+  // Held while something else fills the empty store (a snapshot bootstrap): heads are remembered
+  // but no proof sync starts, so nothing competes with it.
+  private volatile boolean held;
 
   /**
    * @param proofSync brings the store to a head; closed with the follower
@@ -118,6 +121,32 @@ public final class Follower implements AutoCloseable {
 
   private static boolean isEmpty(MerkleDB db) {
     return db.height() == 0 && db.root().isZero();
+  }
+
+  /**
+   * Keeps the follower from syncing until {@link #release}: heads are still learned. Call before
+   * the first head arrives, while another way fills the empty store.
+   */
+  public void hold() {
+    held = true;
+  }
+
+  /**
+   * Lets the follower move again, from whatever store it now has: a head the store has passed
+   * meanwhile (a snapshot restored above it) is forgotten, and a newer one is caught up to.
+   */
+  public void release() {
+    scheduler.execute(
+        () -> {
+          held = false;
+          if (newest != null && passed(newest.height(), newest.root())) {
+            log.debug(
+                "follower: the store at {} has passed {}", store.current().revision(), newest);
+            newest = null;
+            recentHeads.clear();
+          }
+          advance();
+        });
   }
 
   /** A newer trusted head was learned; the follower moves toward it. */
@@ -164,7 +193,7 @@ public final class Follower implements AutoCloseable {
   }
 
   private void advance() {
-    if (closed || newest == null) {
+    if (closed || held || newest == null) {
       return;
     }
     switch (phase) {
