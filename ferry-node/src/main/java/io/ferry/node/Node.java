@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
+import io.ferry.core.archive.ArchiveName;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.Scheduler;
@@ -27,7 +29,11 @@ import io.ferry.net.PeerAddress;
 import io.ferry.net.Transport;
 import io.ferry.net.peers.Backoff;
 import io.ferry.net.peers.PeerKeeper;
+import io.ferry.node.bootstrap.Bootstrap;
+import io.ferry.node.bootstrap.PlaneGossip;
+import io.ferry.node.bootstrap.SnapshotTrust;
 import io.ferry.node.config.NodeConfig;
+import io.ferry.node.fetch.Downloader;
 import io.ferry.node.follow.Follower;
 import io.ferry.node.produce.Producer;
 import io.ferry.snapshot.ArchiveFile;
@@ -41,7 +47,12 @@ import io.ferry.sync.proof.client.SyncStats;
 import io.ferry.sync.proof.client.SyncStore;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -68,6 +79,8 @@ import org.slf4j.LoggerFactory;
 public final class Node implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  // How often a bootstrap looks at the gossip table: cheap, and the table fills within a pull.
+  private static final Duration BOOTSTRAP_POLL = Duration.ofMillis(100);
 
   private final NodeConfig config;
   private final NodeKey key;
@@ -83,6 +96,7 @@ public final class Node implements AutoCloseable {
   private Producer producer;
   private Follower follower;
   private SyncStore staging;
+  private Bootstrap bootstrap;
   private SnapshotHttpServer httpServer;
   private InetSocketAddress httpAddress;
   private boolean closed;
@@ -175,6 +189,9 @@ public final class Node implements AutoCloseable {
     registerGauges();
     config.http().ifPresent(this::startHttp);
     gossip.publish(ValueKind.CONTACT_INFO, contactInfo().encode());
+    if (bootstrap != null) {
+      bootstrap.start();
+    }
     log.info("node {} listening at {}", key.id(), transport.address());
   }
 
@@ -291,6 +308,7 @@ public final class Node implements AutoCloseable {
             .trustProducer()
             .map(HeadTrust::producer)
             .orElseGet(() -> HeadTrust.root(config.trustRoot().orElseThrow()));
+    prepareBootstrap(f, staging, gossipScheduler);
     heads =
         HeadExchange.start(
             gossip,
@@ -298,6 +316,109 @@ public final class Node implements AutoCloseable {
             trust,
             h -> f.passed(h.height(), h.root()),
             h -> f.onHead(new Revision(h.height(), h.root())));
+  }
+
+  /**
+   * Whose snapshot advertisements an empty follower believes: its known validators (k of n), or
+   * else the producer it trusts, whose own signed advertisement names a snapshot of a state it
+   * signed (one validator, k = 1). None with only {@code --trust-root}.
+   */
+  private Optional<SnapshotTrust> snapshotTrust() {
+    NodeConfig.Bootstrap b = config.bootstrap();
+    if (!b.knownValidators().isEmpty()) {
+      return Optional.of(SnapshotTrust.validators(b.knownValidators(), b.minAgreement()));
+    }
+    return config.trustProducer().map(SnapshotTrust::producer);
+  }
+
+  /**
+   * An empty follower with a snapshot trust restores a snapshot chosen from gossip before it syncs:
+   * the follower is held (it learns heads but starts no proof sync) until the bootstrap ends, and
+   * then catches up from whatever store there is, restored or still empty.
+   */
+  private void prepareBootstrap(Follower f, SyncStore staging, Scheduler gossipScheduler) {
+    Optional<SnapshotTrust> trust = snapshotTrust();
+    MerkleDB db = store.current();
+    boolean empty = db.height() == 0 && db.root().isZero();
+    String skip = null;
+    if (!config.bootstrap().enabled()) {
+      skip = "bootstrapping is off";
+    } else if (trust.isEmpty()) {
+      skip = "no snapshot trust (--trust-producer or --known-validator)";
+    } else if (!empty) {
+      skip = "the store is not empty";
+    } else if (staging.target().isPresent()) {
+      skip = "a proof sync is in progress";
+    }
+    if (skip != null) {
+      if (empty) {
+        log.info("no snapshot bootstrap: {}", skip);
+      }
+      NodeStores.delete(config.bootstrapDir()); // what an earlier bootstrap left
+      return;
+    }
+    // The first pull from a peer brings the table; one more pull interval lets a second peer's
+    // answer add advertisers before the download starts.
+    Duration pull = config.headInterval();
+    Bootstrap.Settings settings =
+        new Bootstrap.Settings(
+            trust.get(),
+            config.bootstrap().maxWait(),
+            pull.compareTo(BOOTSTRAP_POLL) < 0 ? pull : BOOTSTRAP_POLL,
+            pull,
+            config.bootstrapDir(),
+            Downloader.Options.DEFAULT);
+    Bootstrap b =
+        new Bootstrap(
+            settings,
+            new PlaneGossip(gossip, this::trustedRootAt),
+            this::adoptSnapshot,
+            gossipScheduler,
+            workers("ferry-bootstrap", 1));
+    bootstrap = b;
+    closers.push(b);
+    f.hold();
+    b.done()
+        .whenComplete(
+            (outcome, error) -> {
+              if (outcome == null || !outcome.reason().equals("stopped")) {
+                try {
+                  NodeStores.delete(config.bootstrapDir());
+                } catch (FerryException e) {
+                  log.warn("cannot remove {}: {}", config.bootstrapDir(), e.getMessage());
+                }
+              }
+              f.release();
+            });
+  }
+
+  /** The root of the trusted head at {@code height}, when it is the newest this node knows. */
+  private Optional<Hash> trustedRootAt(long height) {
+    return newestHead().filter(h -> h.height() == height).map(SignedHead::root);
+  }
+
+  /**
+   * Takes the restored store in, and keeps the archives it came from among this node's own, so it
+   * serves and advertises them at once (they are verified and named after their hashes).
+   */
+  private void adoptSnapshot(Path restored, List<Path> archives) {
+    store.adopt(restored);
+    Optional<LatestSnapshots> latest = store.latestSnapshots();
+    for (Path a : archives) {
+      try {
+        Optional<ArchiveName> name = ArchiveName.parse(a.getFileName().toString());
+        Path dest = config.snapshotDir().resolve(a.getFileName());
+        if (latest.isEmpty() || name.isEmpty() || Files.exists(dest)) {
+          Files.deleteIfExists(a);
+          continue;
+        }
+        Files.createDirectories(config.snapshotDir());
+        Files.move(a, dest, StandardCopyOption.ATOMIC_MOVE);
+        latest.get().push(name.get());
+      } catch (IOException e) {
+        log.warn("cannot keep {}: {}", a.getFileName(), e.toString());
+      }
+    }
   }
 
   private void startHttp(InetSocketAddress bind) {
@@ -345,6 +466,11 @@ public final class Node implements AutoCloseable {
   /** The follower, on a node that follows a trusted producer or root. */
   public Optional<Follower> follower() {
     return Optional.ofNullable(follower);
+  }
+
+  /** The snapshot bootstrap, on an empty follower that trusts a producer or known validators. */
+  public Optional<Bootstrap> bootstrap() {
+    return Optional.ofNullable(bootstrap);
   }
 
   /** The proof sync's staging store, on a follower. */
@@ -409,7 +535,9 @@ public final class Node implements AutoCloseable {
     String phase =
         config.produces()
             ? "producing"
-            : follower != null ? follower.phase().name().toLowerCase(Locale.ROOT) : "serving";
+            : bootstrap != null && bootstrap.running()
+                ? "bootstrapping"
+                : follower != null ? follower.phase().name().toLowerCase(Locale.ROOT) : "serving";
     NodeStatus.HeadStatus head =
         newestHead()
             .map(
@@ -443,7 +571,8 @@ public final class Node implements AutoCloseable {
         transport.address().toString(),
         httpAddress == null ? null : httpAddress.getHostString() + ":" + httpAddress.getPort(),
         config.network(),
-        ClusterView.of(gossip).stream().map(NodeStatus.ClusterStatus::of).toList());
+        ClusterView.of(gossip).stream().map(NodeStatus.ClusterStatus::of).toList(),
+        bootstrap == null ? null : NodeStatus.BootstrapStatus.of(bootstrap.report()));
   }
 
   private static List<NodeStatus.RevisionStatus> recent(MerkleDB db) {

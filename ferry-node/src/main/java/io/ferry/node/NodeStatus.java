@@ -3,8 +3,13 @@ package io.ferry.node;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.ferry.core.archive.SnapshotHashes;
+import io.ferry.core.identity.NodeId;
 import io.ferry.gossip.cluster.ClusterNode;
+import io.ferry.node.bootstrap.Bootstrap;
+import io.ferry.node.bootstrap.SnapshotChoice;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What {@code GET /status} answers, as JSON: who the node is, where its store is, its peers, its
@@ -13,6 +18,7 @@ import java.util.List;
  * @param recent the store's newest revisions, newest first (at most {@link #RECENT}): a client
  *     polling now and then still sees the root of every height, even between two polls
  * @param cluster every node this node's gossip table holds a contact info of, sorted by id
+ * @param bootstrap the snapshot bootstrap of an empty follower, when one ran
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeStatus(
@@ -29,7 +35,8 @@ public record NodeStatus(
     String p2p,
     String http,
     String network,
-    List<ClusterStatus> cluster) {
+    List<ClusterStatus> cluster,
+    BootstrapStatus bootstrap) {
 
   /** Revisions listed in {@link #recent}. */
   public static final int RECENT = 16;
@@ -87,6 +94,88 @@ public record NodeStatus(
       return new SlotStatus(slot.height(), slot.hash().toHex());
     }
   }
+
+  /**
+   * The snapshot bootstrap: which snapshot was chosen, who advertised it, why the others were
+   * rejected, and how the download went.
+   *
+   * @param phase {@code waiting}, {@code downloading}, {@code restoring}, {@code done} or {@code
+   *     fallback} (the node proof-syncs instead; {@code reason} says why)
+   * @param chosen the snapshot chosen (the last choice while waiting)
+   * @param advertisers the nodes that serve it, by id
+   * @param rejected every other advertised (full, incremental) pair, with why
+   * @param servers each server downloaded from: bytes it sent, and why it was dropped if it was
+   * @param bytes archive bytes downloaded
+   * @param seconds since the bootstrap started, until it ended
+   * @param reason what was restored, or why nothing was
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record BootstrapStatus(
+      String phase,
+      ChosenStatus chosen,
+      List<String> advertisers,
+      List<RejectedStatus> rejected,
+      List<ServerStatus> servers,
+      long bytes,
+      double seconds,
+      String reason) {
+
+    /** Rejected pairs listed at most: the rest are counted in the last entry's reason. */
+    public static final int REJECTED_SHOWN = 32;
+
+    /** The status a bootstrap's report makes. */
+    public static BootstrapStatus of(Bootstrap.Report r) {
+      SnapshotChoice.Chosen chosen = r.choice().flatMap(SnapshotChoice::chosen).orElse(null);
+      List<SnapshotChoice.Rejected> all =
+          r.choice().map(SnapshotChoice::rejected).orElse(List.of());
+      List<RejectedStatus> rejected = new ArrayList<>();
+      for (SnapshotChoice.Rejected x : all.subList(0, Math.min(all.size(), REJECTED_SHOWN))) {
+        rejected.add(
+            new RejectedStatus(
+                SlotStatus.of(x.full()),
+                x.incremental().map(SlotStatus::of).orElse(null),
+                x.reason()));
+      }
+      if (all.size() > REJECTED_SHOWN) {
+        rejected.add(
+            new RejectedStatus(
+                null, null, (all.size() - REJECTED_SHOWN) + " more rejected, not listed"));
+      }
+      return new BootstrapStatus(
+          r.phase().name().toLowerCase(Locale.ROOT),
+          chosen == null
+              ? null
+              : new ChosenStatus(
+                  SlotStatus.of(chosen.full()),
+                  chosen.incremental().map(SlotStatus::of).orElse(null),
+                  chosen.votes(),
+                  chosen.incremental().isPresent() ? chosen.incrementalVotes() : null),
+          chosen == null ? List.of() : chosen.advertisers().stream().map(NodeId::toString).toList(),
+          rejected,
+          r.servers().stream()
+              .map(s -> new ServerStatus(s.id().toString(), s.bytes(), s.dropped()))
+              .toList(),
+          r.bytes(),
+          Math.round(r.seconds() * 1000) / 1000.0,
+          r.reason());
+    }
+  }
+
+  /** The snapshot a bootstrap chose, and how many validators vouched for each part. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ChosenStatus(
+      SlotStatus full,
+      SlotStatus incremental,
+      int votes,
+      @JsonProperty("incremental_votes") Integer incrementalVotes) {}
+
+  /** An advertised snapshot a bootstrap did not choose. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record RejectedStatus(SlotStatus full, SlotStatus incremental, String reason) {}
+
+  /** A server a bootstrap downloaded from. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ServerStatus(String id, long bytes, String dropped) {}
 
   /** One archive the node serves. */
   public record SnapshotStatus(String name, String kind, long height, long bytes) {}

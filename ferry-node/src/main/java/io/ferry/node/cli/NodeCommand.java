@@ -141,6 +141,30 @@ final class NodeCommand implements Callable<Integer> {
       description = "Network name; nodes gossip only within theirs (default ferry).")
   String network;
 
+  @Option(
+      names = "--known-validator",
+      paramLabel = "ID",
+      description =
+          "Follower: a node whose snapshot advertisements count as a vote when the empty node"
+              + " chooses a snapshot to restore (repeatable). Without any, the trusted producer's"
+              + " advertisement is enough.")
+  List<String> knownValidators = new ArrayList<>();
+
+  @Option(
+      names = "--min-agreement",
+      paramLabel = "K",
+      description =
+          "Follower: how many known validators must advertise the same snapshot (default 1).")
+  Integer minAgreement;
+
+  @Option(
+      names = "--bootstrap-wait",
+      paramLabel = "S",
+      description =
+          "Follower: seconds an empty node waits for a trusted snapshot in gossip before it"
+              + " proof-syncs instead (default 30; 0: never bootstrap from a snapshot).")
+  Long bootstrapWait;
+
   @Override
   public Integer call() throws Exception {
     NodeSettings s = configFile != null ? NodeSettings.read(configFile) : new NodeSettings();
@@ -158,6 +182,11 @@ final class NodeCommand implements Callable<Integer> {
     s.headIntervalMs = headIntervalMs != null ? headIntervalMs : s.headIntervalMs;
     s.egressMib = egressMib != null ? egressMib : s.egressMib;
     s.network = network != null ? network : s.network;
+    if (!knownValidators.isEmpty()) {
+      s.knownValidators = knownValidators;
+    }
+    s.minAgreement = minAgreement != null ? minAgreement : s.minAgreement;
+    s.bootstrapWait = bootstrapWait != null ? bootstrapWait : s.bootstrapWait;
     if (updatesPerCommit != null) {
       s.producer.updatesPerCommit = updatesPerCommit;
     }

@@ -29,6 +29,7 @@ import java.util.Optional;
  * @param snapshots when archives are made and how many are kept
  * @param egressBytesPerSecond HTTP egress limit over all downloads; 0 for none
  * @param network the network name; nodes gossip only with nodes of the same one
+ * @param bootstrap how an empty follower restores a snapshot chosen from gossip first
  */
 public record NodeConfig(
     Path data,
@@ -43,7 +44,8 @@ public record NodeConfig(
     Duration headInterval,
     Snapshots snapshots,
     long egressBytesPerSecond,
-    String network) {
+    String network,
+    Bootstrap bootstrap) {
 
   /** The default peer port. */
   public static final int DEFAULT_P2P_PORT = 8900;
@@ -92,6 +94,49 @@ public record NodeConfig(
     }
   }
 
+  /**
+   * How an empty follower bootstraps: it chooses a snapshot from gossip, downloads it from every
+   * advertiser and restores it before it follows (see docs/gossip.md).
+   *
+   * @param knownValidators whose snapshot advertisements count as votes; empty: the trusted
+   *     producer's advertisement alone (with {@code --trust-root} and none, no bootstrap)
+   * @param minAgreement how many known validators must advertise the same snapshot
+   * @param maxWait the longest wait for a snapshot to qualify; zero turns bootstrapping off
+   */
+  public record Bootstrap(List<NodeId> knownValidators, int minAgreement, Duration maxWait) {
+    /** Seconds a node waits by default for a snapshot to qualify. */
+    public static final long DEFAULT_WAIT_SECONDS = 30;
+
+    /** The default: the trusted producer's snapshot, waited for 30 s. */
+    public static final Bootstrap DEFAULT =
+        new Bootstrap(List.of(), 1, Duration.ofSeconds(DEFAULT_WAIT_SECONDS));
+
+    public Bootstrap {
+      knownValidators = List.copyOf(new java.util.TreeSet<>(knownValidators));
+      if (maxWait.isNegative()) {
+        throw new FerryException(ErrorCode.INVALID_ARGUMENT, "bootstrap-wait must be >= 0");
+      }
+      int n = knownValidators.size();
+      if (minAgreement < 1 || (n > 0 && minAgreement > n)) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "min-agreement must be 1 to the number of known validators ("
+                + n
+                + "), got "
+                + minAgreement);
+      }
+      if (n == 0 && minAgreement != 1) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT, "min-agreement counts known validators: add them");
+      }
+    }
+
+    /** Whether an empty follower bootstraps at all. */
+    public boolean enabled() {
+      return !maxWait.isZero();
+    }
+  }
+
   public NodeConfig {
     peers = List.copyOf(peers);
     if (workLimit < 1) {
@@ -101,6 +146,12 @@ public record NodeConfig(
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT,
           "a producer trusts itself: --trust-producer and --trust-root are for followers");
+    }
+    if (!bootstrap.knownValidators().isEmpty() && trustProducer.isEmpty() && trustRoot.isEmpty()) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "known validators choose a follower's snapshot: add --trust-producer or --trust-root,"
+              + " which says what heads to follow");
     }
   }
 
@@ -126,6 +177,11 @@ public record NodeConfig(
 
   public Path stagingDir() {
     return data.resolve("sync-staging");
+  }
+
+  /** Where an empty follower downloads and restores the snapshot it bootstraps from. */
+  public Path bootstrapDir() {
+    return data.resolve("bootstrap");
   }
 
   public Path logDir() {

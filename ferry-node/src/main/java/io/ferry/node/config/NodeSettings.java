@@ -74,6 +74,18 @@ public final class NodeSettings {
   /** The network name: nodes gossip only with nodes of the same one. */
   public String network;
 
+  /** Nodes whose snapshot advertisements count as votes when an empty follower bootstraps. */
+  @JsonProperty("known-validators")
+  public List<String> knownValidators;
+
+  /** How many known validators must advertise the same snapshot (default 1). */
+  @JsonProperty("min-agreement")
+  public Integer minAgreement;
+
+  /** Seconds an empty follower waits for a snapshot to qualify; 0 turns bootstrapping off. */
+  @JsonProperty("bootstrap-wait")
+  public Long bootstrapWait;
+
   public ProducerSettings producer = new ProducerSettings();
   public SnapshotSettings snapshots = new SnapshotSettings();
 
@@ -227,6 +239,20 @@ public final class NodeSettings {
           ErrorCode.INVALID_ARGUMENT,
           "a network name is 1 to " + Limits.MAX_NETWORK_NAME_BYTES + " bytes: '" + net + "'");
     }
+    List<NodeId> validators = new ArrayList<>();
+    for (String v : knownValidators == null ? List.<String>of() : knownValidators) {
+      try {
+        validators.add(NodeId.parse(v.strip()));
+      } catch (RuntimeException e) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT, "bad known-validator '" + v + "': " + e.getMessage());
+      }
+    }
+    NodeConfig.Bootstrap boot =
+        new NodeConfig.Bootstrap(
+            validators,
+            or(minAgreement, 1),
+            Duration.ofSeconds(or(bootstrapWait, NodeConfig.Bootstrap.DEFAULT_WAIT_SECONDS)));
     return new NodeConfig(
         dir,
         p2pBind,
@@ -240,7 +266,8 @@ public final class NodeSettings {
         Duration.ofMillis(or(headIntervalMs, DEFAULT_HEAD_INTERVAL_MS)),
         snaps,
         egressMib == null ? 0 : (long) (egressMib * (1 << 20)),
-        net);
+        net,
+        boot);
   }
 
   private static <T> T or(T value, T otherwise) {

@@ -77,6 +77,60 @@ class NodeSettingsTest {
   }
 
   @Test
+  void bootstrapSettingsAreReadAndChecked() throws Exception {
+    String producer = NodeKey.generate().id().toString();
+    String v1 = NodeKey.generate().id().toString();
+    String v2 = NodeKey.generate().id().toString();
+    Path f = tmp.resolve("node.toml");
+    Files.writeString(
+        f,
+        """
+        data = "/srv/ferry"
+        trust-producer = "%s"
+        known-validators = ["%s", "%s"]
+        min-agreement = 2
+        bootstrap-wait = 12
+        """
+            .formatted(producer, v1, v2));
+    NodeConfig c = NodeSettings.read(f).toConfig();
+    assertThat(c.bootstrap().knownValidators())
+        .extracting(Object::toString)
+        .containsExactlyInAnyOrder(v1, v2);
+    assertThat(c.bootstrap().minAgreement()).isEqualTo(2);
+    assertThat(c.bootstrap().maxWait()).isEqualTo(Duration.ofSeconds(12));
+    assertThat(c.bootstrap().enabled()).isTrue();
+    assertThat(c.bootstrapDir()).isEqualTo(Path.of("/srv/ferry/bootstrap"));
+
+    NodeSettings s = new NodeSettings();
+    s.data = tmp.toString();
+    s.trustProducer = producer;
+    NodeConfig d = s.toConfig();
+    assertThat(d.bootstrap()).isEqualTo(NodeConfig.Bootstrap.DEFAULT);
+    s.bootstrapWait = 0L;
+    assertThat(s.toConfig().bootstrap().enabled()).isFalse();
+
+    s.knownValidators = java.util.List.of(v1, v2);
+    s.minAgreement = 3;
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "min-agreement must be 1 to");
+    s.minAgreement = 0;
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "min-agreement must be 1 to");
+    s.knownValidators = java.util.List.of("not-an-id");
+    s.minAgreement = null;
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "known-validator");
+    s.knownValidators = null;
+    s.minAgreement = 2;
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "counts known validators");
+    s.minAgreement = null;
+    s.bootstrapWait = -1L;
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "bootstrap-wait");
+    // Known validators choose a follower's snapshot: a node that follows nothing has none.
+    s.bootstrapWait = null;
+    s.trustProducer = null;
+    s.knownValidators = java.util.List.of(v1);
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "--trust-producer or --trust-root");
+  }
+
+  @Test
   void anUnknownKeyIsNamed() throws Exception {
     Path f = tmp.resolve("bad.toml");
     Files.writeString(f, "data = \"x\"\n[snapshots]\nfull-intervall = 3\n");

@@ -253,6 +253,7 @@ public final class NodeSimulation {
     s.http = "off";
     s.headIntervalMs = 1000L;
     s.snapshots.fullInterval = 0L; // archives are files; see docs/development.md
+    s.bootstrapWait = 0L; // so nothing to bootstrap from: followers proof-sync at once
     s.snapshots.incrementalInterval = 0L;
     return s;
   }
