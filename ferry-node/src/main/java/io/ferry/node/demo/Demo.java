@@ -125,10 +125,14 @@ public final class Demo {
                 "--incremental-interval",
                 "0"));
     out.printf("   p2p %s, http %s%n", producer.p2p, producer.base);
+    // These followers proof-sync (steps 3 and 4): a newcomer would otherwise restore the snapshot
+    // the producer advertises, which step 6 fetches and restores by hand.
     List<String> follow =
         List.of(
             "--trust-producer",
             producerKey.id().toString(),
+            "--bootstrap-wait",
+            "0",
             "--head-interval",
             "250",
             "--snapshot-interval",
