@@ -1,6 +1,7 @@
 package io.ferry.arch;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -9,6 +10,7 @@ import com.tngtech.archunit.core.domain.JavaField;
 import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.lang.ArchRule;
 import io.ferry.core.Limits;
+import io.ferry.merkledb.store.RocksStore;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -161,6 +163,21 @@ final class FerryRules {
               "the simulator is a test harness, and a real node must have no code path that"
                   + " exists only for it: put what both need in the product module and let the"
                   + " simulator depend on it");
+
+  // ---- One RocksDB wrapper ------------------------------------------------------------------
+
+  static final ArchRule ONLY_THE_ROCKS_STORE_USES_ROCKSDB =
+      noClasses()
+          .that(not(belongToAnyOf(RocksStore.class)))
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.rocksdb..")
+          .because(
+              "one class opens, configures and closes RocksDB, with one place for its write"
+                  + " options and fsync: io.ferry.merkledb.store.RocksStore. A store on disk is a"
+                  + " KvStore user that declares its own Columns (as the MerkleDB and the proof"
+                  + " sync's staging store do), so the simulator runs the same code over its own"
+                  + " KvStore");
 
   // ---- Limits in one place ------------------------------------------------------------------
 
