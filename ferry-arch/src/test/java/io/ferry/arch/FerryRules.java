@@ -235,6 +235,10 @@ final class FerryRules {
               Exemption.of(
                   "io.ferry.node.fetch.Downloader#MAX_REDIRECTS", "HTTP client policy of fetch"),
               Exemption.of(
+                  "io.ferry.sim.LinkModel#MAX_RETRANSMISSIONS",
+                  "how often the simulated TCP retransmits before it resets the connection: a"
+                      + " parameter of the link model, which no peer sees"),
+              Exemption.of(
                   "io.ferry.snapshot.SnapshotRestorer#MAX_INCREMENTAL_BATCH_BYTES",
                   "memory a restore may spend on one commit of an incremental archive"),
               Exemption.of(
