@@ -30,8 +30,8 @@ public interface KvStore extends StoreReader, AutoCloseable {
    * Empties {@code column} for good and frees its space now, not at a later compaction: its files
    * and the write-ahead log that still held its writes. It is no write batch: callers that need the
    * keys gone atomically with other changes delete them in a {@link #write} first ({@link
-   * WriteBatch#deleteFrom}), and truncate after. Writes to the column must not run meanwhile;
-   * iterators and snapshots opened before may still see the old keys.
+   * WriteBatch#deleteFrom}), and truncate after. Writes wait for it; iterators and snapshots opened
+   * before may still see the old keys.
    */
   void truncate(Column column);
 

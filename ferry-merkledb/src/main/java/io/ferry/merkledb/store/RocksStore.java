@@ -355,11 +355,8 @@ public final class RocksStore implements KvStore {
 
   @Override
   public void write(WriteBatch batch) {
-    boolean toTheEnd =
-        batch.ops().stream()
-            .anyMatch(op -> op instanceof WriteBatch.DeleteRange d && d.to() == null);
     // A delete to a column's end must see its last key as the batch lands: nothing writes between.
-    Lock order = toTheEnd ? writeOrder.writeLock() : writeOrder.readLock();
+    Lock order = batch.deletesToTheEnd() ? writeOrder.writeLock() : writeOrder.readLock();
     acquire();
     order.lock();
     try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch()) {

@@ -23,6 +23,7 @@ public final class WriteBatch {
   public record DeleteRange(Column column, byte[] from, byte[] to) implements Op {}
 
   private final List<Op> ops = new ArrayList<>();
+  private boolean deletesToTheEnd;
 
   public WriteBatch put(Column column, byte[] key, byte[] value) {
     ops.add(new Put(column, key, value));
@@ -49,7 +50,13 @@ public final class WriteBatch {
    */
   public WriteBatch deleteFrom(Column column, byte[] from) {
     ops.add(new DeleteRange(column, from, null));
+    deletesToTheEnd = true;
     return this;
+  }
+
+  /** Whether the batch holds a {@link #deleteFrom}, which a store applies alone. */
+  public boolean deletesToTheEnd() {
+    return deletesToTheEnd;
   }
 
   public List<Op> ops() {
