@@ -37,7 +37,7 @@ import io.ferry.node.config.NodeSettings;
 import io.ferry.node.follow.Follower;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.SnapshotArchives;
-import io.ferry.sync.proof.client.RocksSyncStore;
+import io.ferry.sync.proof.client.KvSyncStore;
 import io.ferry.wire.v1.PullResponse;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -333,7 +333,7 @@ class NodeTest {
     s.trustRoot = "11".repeat(32);
     Node follower = start(s);
     assertThat(follower.staging())
-        .hasValueSatisfying(st -> assertThat(((RocksSyncStore) st).syncWrites()).isTrue());
+        .hasValueSatisfying(st -> assertThat(((KvSyncStore) st).syncWrites()).isTrue());
   }
 
   @Test
