@@ -249,13 +249,22 @@ public final class GossipPlane implements AutoCloseable {
 
   private void signAndQueue(ValueKey k, Own o) {
     // Strictly increasing per key, so a value published twice in one millisecond still replaces.
-    long wallclock = Math.max(scheduler.clock().millis(), lastWallclock.getOrDefault(k, -1L) + 1);
+    long wallclock = Math.max(wallclockNow(), lastWallclock.getOrDefault(k, -1L) + 1);
     lastWallclock.put(k, wallclock);
     SignedValue v =
         SignedValue.sign(key, config.network(), o.kind(), wallclock, o.index(), o.payload());
     if (store.offer(v, v.hash()).taken()) {
       pushQueue.add(new Queued(v, null));
     }
+  }
+
+  /**
+   * Calendar milliseconds, as values carry them: nodes compare each other's wallclocks, so they
+   * must share an epoch ({@link io.ferry.core.runtime.Clock#millis} is monotonic time, whose origin
+   * differs from one machine to the next).
+   */
+  private long wallclockNow() {
+    return scheduler.clock().instant().toEpochMilli();
   }
 
   /** The values of {@code kind} held now, in the order they were first stored. */
@@ -291,7 +300,7 @@ public final class GossipPlane implements AutoCloseable {
    * rest are then dropped).
    */
   private boolean take(NodeId from, List<io.ferry.wire.v1.SignedValue> values, boolean pushed) {
-    long now = scheduler.clock().millis();
+    long now = wallclockNow();
     for (io.ferry.wire.v1.SignedValue proto : values) {
       SignedValue v;
       try {
@@ -395,7 +404,7 @@ public final class GossipPlane implements AutoCloseable {
       send(e.getKey(), GossipMessage.newBuilder().setPrune(prune).build().toByteString());
     }
     prunesToSend.clear();
-    long now = scheduler.clock().millis();
+    long now = wallclockNow();
     store.removeIf(v -> !v.origin().equals(key.id()) && rules.expired(v, now));
   }
 
