@@ -302,6 +302,12 @@ public final class GossipPlane implements AutoCloseable {
   private boolean take(NodeId from, List<io.ferry.wire.v1.SignedValue> values, boolean pushed) {
     long now = wallclockNow();
     for (io.ferry.wire.v1.SignedValue proto : values) {
+      if (proto.getKind() == io.ferry.wire.v1.ValueKind.UNRECOGNIZED) {
+        // A kind a newer node added: not stored or relayed here, and no fault of the sender.
+        refused.incrementAndGet();
+        log.debug("ignored a value of unknown kind {} from {}", proto.getKindValue(), from);
+        continue;
+      }
       SignedValue v;
       try {
         v = SignedValue.fromProto(proto);

@@ -656,6 +656,24 @@ class GossipPlaneTest {
   }
 
   @Test
+  void aValueOfAKindThisNodeDoesNotKnowCostsNothing() {
+    Node a = node(0, pushOnly());
+    TestNet.Wire newer = raw(9, new ArrayList<>());
+    net.connect(newer, a.wire());
+    // A kind a newer node may add: its number means nothing here.
+    SignedValue known = signed(TestNet.key(9), now(), contact(9, NET));
+    io.ferry.wire.v1.SignedValue unknown = known.toProto().toBuilder().setKindValue(99).build();
+    Push push =
+        Push.newBuilder().setNetwork(NET).addValues(unknown).addValues(known.toProto()).build();
+    newer.send(
+        a.id(), ProtocolId.GOSSIP, GossipMessage.newBuilder().setPush(push).build().toByteString());
+    net.settle();
+    assertThat(a.holds(known)).isTrue();
+    assertThat(a.plane().size()).isEqualTo(1);
+    assertThat(score(a, newer)).isZero();
+  }
+
+  @Test
   void aPeerSendingFasterThanItsRateIsCutOff() {
     Node a = node(0, pushOnly());
     TestNet.Wire flooder = raw(9, new ArrayList<>());
