@@ -574,8 +574,12 @@ public final class GossipPlane implements AutoCloseable {
       responder.fail(e.code(), e.getMessage());
       return;
     }
-    if (request.getMaskBits() > 32) {
-      offend(from, Offence.MALFORMED_MESSAGE, "a pull request of mask " + request.getMaskBits());
+    // A uint32 on the wire: above 2^31 - 1 it arrives negative.
+    if (Integer.compareUnsigned(request.getMaskBits(), 32) > 0) {
+      offend(
+          from,
+          Offence.MALFORMED_MESSAGE,
+          "a pull request of mask " + Integer.toUnsignedString(request.getMaskBits()));
       responder.fail(ErrorCode.LIMIT_EXCEEDED, "a mask is at most 32 bits");
       return;
     }

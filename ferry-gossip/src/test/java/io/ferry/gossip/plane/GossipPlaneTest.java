@@ -593,10 +593,12 @@ class GossipPlaneTest {
     BloomFilter filter = io.ferry.gossip.store.BloomFilter.forItems(1, 0.1, 1).toProto();
     BloomFilter tooBig =
         filter.toBuilder().setNumBits(Limits.MAX_BLOOM_FILTER_BYTES * 8 + 64).build();
-    // Each request from a peer of its own, since each costs its sender.
+    // mask_bits is a uint32: 2^32 - 1 arrives as -1. Each request from a peer of its own, since
+    // each costs its sender.
     List<PullRequest.Builder> bad =
         List.of(
             PullRequest.newBuilder().setFilter(filter).setMaskBits(33),
+            PullRequest.newBuilder().setFilter(filter).setMaskBits(-1),
             PullRequest.newBuilder().setFilter(tooBig));
     int seed = 10;
     for (PullRequest.Builder request : bad) {
