@@ -411,7 +411,9 @@ public final class GossipPlane implements AutoCloseable {
     }
     prunesToSend.clear();
     long now = wallclockNow();
-    store.removeIf(v -> !v.origin().equals(key.id()) && rules.expired(v, now));
+    // Values this node signs again are exempt; any other of its key (one it published before a
+    // restart and has not published since, pulled back from a peer) expires like a stranger's.
+    store.removeIf(v -> !own.containsKey(v.key()) && rules.expired(v, now));
   }
 
   /** Sends {@code values} in as many push messages as the size limits need. */

@@ -703,4 +703,36 @@ class GossipPlaneTest {
             Limits.MAX_GOSSIP_MESSAGE_BURST + Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND);
     assertThat(score(a, flooder)).isZero();
   }
+
+  @Test
+  void aStaleValueOfItsOwnKeyFromBeforeARestartExpiresLikeAnyOther() throws Exception {
+    GossipConfig config = pushOnly().withLifetime(Duration.ofSeconds(60), Duration.ofSeconds(20));
+    Node a = node(0, config);
+    Node b = node(1, config);
+    net.connect(a.wire(), b.wire());
+    a.plane().publish(ValueKind.CONTACT_INFO, contact(0, NET));
+    a.plane().publish(ValueKind.SNAPSHOT_HASHES, snapshots(1));
+    net.advance(Duration.ofSeconds(1));
+    assertThat(b.plane().size()).isEqualTo(2);
+
+    // A restarts, and no longer has snapshots to advertise.
+    a.plane().close();
+    a.wire().close();
+    await().until(() -> b.wire().peers().isEmpty());
+    TestNet.Wire again = net.transport(a.key());
+    GossipPlane restarted =
+        GossipPlane.start(
+            again, net.scheduler(), new SeededRandomSource(10), a.key(), config, rules(config));
+    net.closeLater(restarted);
+    restarted.publish(ValueKind.CONTACT_INFO, contact(0, NET));
+    net.connect(again, b.wire());
+    // It pulled its old snapshot hashes back from b.
+    assertThat(restarted.get(a.id(), ValueKind.SNAPSHOT_HASHES)).isPresent();
+
+    net.advance(Duration.ofSeconds(90));
+    assertThat(restarted.get(a.id(), ValueKind.SNAPSHOT_HASHES)).isEmpty();
+    assertThat(b.plane().get(a.id(), ValueKind.SNAPSHOT_HASHES)).isEmpty();
+    assertThat(restarted.get(a.id(), ValueKind.CONTACT_INFO)).isPresent();
+    assertThat(b.plane().get(a.id(), ValueKind.CONTACT_INFO)).isPresent();
+  }
 }
