@@ -80,9 +80,6 @@ public final class GossipPlane implements AutoCloseable {
   /** Peers per origin kept as push paths in a rotation; later redundant senders are pruned. */
   static final int FRESH_SENDERS_KEPT = 2;
 
-  /** Origins named in one prune message. */
-  static final int MAX_ORIGINS_PER_PRUNE = 64;
-
   /** Peers whose message rate is tracked; more than a node ever connects to. */
   private static final int MAX_RATE_TRACKED_PEERS = 4096;
 
@@ -381,7 +378,7 @@ public final class GossipPlane implements AutoCloseable {
       return;
     }
     Set<NodeId> origins = prunesToSend.computeIfAbsent(from, p -> new LinkedHashSet<>());
-    if (origins.size() < MAX_ORIGINS_PER_PRUNE) {
+    if (origins.size() < Limits.MAX_GOSSIP_PRUNE_ORIGINS) {
       origins.add(origin);
     }
   }
@@ -472,7 +469,7 @@ public final class GossipPlane implements AutoCloseable {
   }
 
   private void onPrune(NodeId from, Prune prune) {
-    if (prune.getOriginsCount() > MAX_ORIGINS_PER_PRUNE) {
+    if (prune.getOriginsCount() > Limits.MAX_GOSSIP_PRUNE_ORIGINS) {
       offend(from, Offence.MALFORMED_MESSAGE, "a prune of " + prune.getOriginsCount() + " origins");
       return;
     }

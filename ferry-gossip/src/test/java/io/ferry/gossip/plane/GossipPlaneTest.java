@@ -29,6 +29,7 @@ import io.ferry.net.peers.Offence;
 import io.ferry.wire.v1.BloomFilter;
 import io.ferry.wire.v1.GossipMessage;
 import io.ferry.wire.v1.GossipRequest;
+import io.ferry.wire.v1.Prune;
 import io.ferry.wire.v1.PullRequest;
 import io.ferry.wire.v1.PullResponse;
 import io.ferry.wire.v1.Push;
@@ -321,6 +322,41 @@ class GossipPlaneTest {
     assertThat(mesh.stream().mapToLong(n -> n.plane().stats().pruned()).sum()).isPositive();
     // Then the relays have been pruned: the origin's own push is the only path left.
     assertThat(duplicatesPerRound.subList(1, 4)).containsOnly(0L);
+  }
+
+  @Test
+  void aPruneOfTooManyOriginsOrOfABadOneIsMalformed() {
+    Node a = node(0, pushOnly());
+    TestNet.Wire peer = raw(9, new ArrayList<>());
+    net.connect(peer, a.wire());
+    // A prune counts only from a peer a pushes to: its active set is filled at the next flush.
+    net.advance(GossipConfig.DEFAULT_PUSH_INTERVAL);
+    Prune.Builder atLimit = Prune.newBuilder();
+    for (int i = 0; i < Limits.MAX_GOSSIP_PRUNE_ORIGINS; i++) {
+      atLimit.addOrigins(ByteString.copyFrom(TestNet.key(100 + i).id().publicKey()));
+    }
+    peer.send(a.id(), ProtocolId.GOSSIP, prune(atLimit));
+    net.settle();
+    assertThat(a.plane().stats().pruned()).isEqualTo(Limits.MAX_GOSSIP_PRUNE_ORIGINS);
+    assertThat(score(a, peer)).isZero();
+
+    Prune.Builder tooMany =
+        atLimit.addOrigins(ByteString.copyFrom(TestNet.key(99).id().publicKey()));
+    peer.send(a.id(), ProtocolId.GOSSIP, prune(tooMany));
+    net.settle();
+    assertThat(score(a, peer)).isEqualTo(-Offence.MALFORMED_MESSAGE.penalty());
+
+    peer.send(
+        a.id(),
+        ProtocolId.GOSSIP,
+        prune(Prune.newBuilder().addOrigins(ByteString.copyFrom(new byte[NodeId.LENGTH - 1]))));
+    net.settle();
+    assertThat(score(a, peer)).isEqualTo(-2 * Offence.MALFORMED_MESSAGE.penalty());
+    assertThat(a.plane().stats().pruned()).isEqualTo(Limits.MAX_GOSSIP_PRUNE_ORIGINS);
+  }
+
+  private static ByteString prune(Prune.Builder prune) {
+    return GossipMessage.newBuilder().setPrune(prune).build().toByteString();
   }
 
   @Test
