@@ -215,7 +215,7 @@ final class FerryRules {
                   "io.ferry.gossip.head.HeadExchange#MAX_REFUSALS_LOGGED",
                   "memory of which refusals were logged"),
               Exemption.of(
-                  "io.ferry.gossip.head.HeadExchange#MAX_RATE_TRACKED_PEERS",
+                  "io.ferry.gossip.plane.GossipPlane#MAX_RATE_TRACKED_PEERS",
                   "memory of per-peer rate limiting"),
               Exemption.of(
                   "io.ferry.net.peers.PeerManager#MAX_TRACKED_PEERS", "memory of peer records"),

@@ -23,6 +23,7 @@ class LimitsTest {
     assertThat(Limits.MAX_GOSSIP_INDEX_BYTES).isEqualTo(128);
     assertThat(Limits.MAX_GOSSIP_VALUES_PER_MESSAGE).isEqualTo(256);
     assertThat(Limits.MAX_GOSSIP_VALUES).isEqualTo(65_536);
+    assertThat(Limits.MAX_GOSSIP_PRUNE_ORIGINS).isEqualTo(64);
     assertThat(Limits.MAX_BLOOM_FILTER_BYTES).isEqualTo(8 * KIB);
     assertThat(Limits.MAX_BLOOM_HASHES).isEqualTo(16);
     assertThat(Limits.MAX_NETWORK_NAME_BYTES).isEqualTo(64);
@@ -54,6 +55,8 @@ class LimitsTest {
     assertThat(Limits.MAX_NETWORK_NAME_BYTES).isLessThanOrEqualTo(255);
     // A contact info's four fields fit in one payload.
     assertThat(4 * Limits.MAX_CONTACT_FIELD_CHARS).isLessThan(Limits.MAX_GOSSIP_PAYLOAD_BYTES);
+    // A prune of the most origins: 34 bytes each.
+    assertThat(Limits.MAX_GOSSIP_PRUNE_ORIGINS * 34).isLessThan(Limits.MAX_GOSSIP_MESSAGE_BYTES);
     assertThat(Limits.MAX_GOSSIP_VALUES_PER_MESSAGE).isLessThanOrEqualTo(Limits.MAX_GOSSIP_VALUES);
   }
 
@@ -95,6 +98,7 @@ class LimitsTest {
       Limits.MAX_GOSSIP_INDEX_BYTES,
       Limits.MAX_GOSSIP_VALUES_PER_MESSAGE,
       Limits.MAX_GOSSIP_VALUES,
+      Limits.MAX_GOSSIP_PRUNE_ORIGINS,
       Limits.MAX_BLOOM_FILTER_BYTES,
       Limits.MAX_BLOOM_HASHES,
       Limits.MAX_NETWORK_NAME_BYTES,

@@ -80,9 +80,6 @@ public final class GossipPlane implements AutoCloseable {
   /** Peers per origin kept as push paths in a rotation; later redundant senders are pruned. */
   static final int FRESH_SENDERS_KEPT = 2;
 
-  /** Origins named in one prune message. */
-  static final int MAX_ORIGINS_PER_PRUNE = 64;
-
   /** Peers whose message rate is tracked; more than a node ever connects to. */
   private static final int MAX_RATE_TRACKED_PEERS = 4096;
 
@@ -258,7 +255,7 @@ public final class GossipPlane implements AutoCloseable {
 
   private void signAndQueue(ValueKey k, Own o) {
     // Strictly increasing per key, so a value published twice in one millisecond still replaces.
-    long wallclock = Math.max(wallclock(), lastWallclock.getOrDefault(k, -1L) + 1);
+    long wallclock = Math.max(wallclockNow(), lastWallclock.getOrDefault(k, -1L) + 1);
     lastWallclock.put(k, wallclock);
     SignedValue v =
         SignedValue.sign(key, config.network(), o.kind(), wallclock, o.index(), o.payload());
@@ -267,8 +264,12 @@ public final class GossipPlane implements AutoCloseable {
     }
   }
 
-  /** Calendar milliseconds: values carry them to other nodes, whose clocks are not ours. */
-  private long wallclock() {
+  /**
+   * Calendar milliseconds, as values carry them: nodes compare each other's wallclocks, so they
+   * must share an epoch ({@link io.ferry.core.runtime.Clock#millis} is monotonic time, whose origin
+   * differs from one machine to the next).
+   */
+  private long wallclockNow() {
     return scheduler.clock().instant().toEpochMilli();
   }
 
@@ -306,8 +307,14 @@ public final class GossipPlane implements AutoCloseable {
    * rest are then dropped).
    */
   private boolean take(NodeId from, List<io.ferry.wire.v1.SignedValue> values, boolean pushed) {
-    long now = wallclock();
+    long now = wallclockNow();
     for (io.ferry.wire.v1.SignedValue proto : values) {
+      if (proto.getKind() == io.ferry.wire.v1.ValueKind.UNRECOGNIZED) {
+        // A kind a newer node added: not stored or relayed here, and no fault of the sender.
+        refused.incrementAndGet();
+        log.debug("ignored a value of unknown kind {} from {}", proto.getKindValue(), from);
+        continue;
+      }
       SignedValue v;
       try {
         v = SignedValue.fromProto(proto);
@@ -385,7 +392,7 @@ public final class GossipPlane implements AutoCloseable {
       return;
     }
     Set<NodeId> origins = prunesToSend.computeIfAbsent(from, p -> new LinkedHashSet<>());
-    if (origins.size() < MAX_ORIGINS_PER_PRUNE) {
+    if (origins.size() < Limits.MAX_GOSSIP_PRUNE_ORIGINS) {
       origins.add(origin);
     }
   }
@@ -414,8 +421,10 @@ public final class GossipPlane implements AutoCloseable {
       send(e.getKey(), GossipMessage.newBuilder().setPrune(prune).build().toByteString());
     }
     prunesToSend.clear();
-    long now = wallclock();
-    store.removeIf(v -> !v.origin().equals(key.id()) && rules.expired(v, now));
+    long now = wallclockNow();
+    // Values this node signs again are exempt; any other of its key (one it published before a
+    // restart and has not published since, pulled back from a peer) expires like a stranger's.
+    store.removeIf(v -> !own.containsKey(v.key()) && rules.expired(v, now));
   }
 
   /** Sends {@code values} in as many push messages as the size limits need. */
@@ -474,7 +483,7 @@ public final class GossipPlane implements AutoCloseable {
   }
 
   private void onPrune(NodeId from, Prune prune) {
-    if (prune.getOriginsCount() > MAX_ORIGINS_PER_PRUNE) {
+    if (prune.getOriginsCount() > Limits.MAX_GOSSIP_PRUNE_ORIGINS) {
       offend(from, Offence.MALFORMED_MESSAGE, "a prune of " + prune.getOriginsCount() + " origins");
       return;
     }
@@ -578,8 +587,12 @@ public final class GossipPlane implements AutoCloseable {
       responder.fail(e.code(), e.getMessage());
       return;
     }
-    if (request.getMaskBits() > 32) {
-      offend(from, Offence.MALFORMED_MESSAGE, "a pull request of mask " + request.getMaskBits());
+    // A uint32 on the wire: above 2^31 - 1 it arrives negative.
+    if (Integer.compareUnsigned(request.getMaskBits(), 32) > 0) {
+      offend(
+          from,
+          Offence.MALFORMED_MESSAGE,
+          "a pull request of mask " + Integer.toUnsignedString(request.getMaskBits()));
       responder.fail(ErrorCode.LIMIT_EXCEEDED, "a mask is at most 32 bits");
       return;
     }
