@@ -7,6 +7,7 @@ const POLL_MS = 1000;
 const TIMEOUT_MS = 3000;
 const WINDOW_MS = 5 * 60 * 1000;
 const MIN_SPAN_MS = 10 * 1000;
+const MAX_CLUSTER_ROWS = 100;
 
 /** Samples of the last WINDOW_MS: {t, height, in, out}; a failed poll is {t, gap: true}. */
 const samples = [];
@@ -29,7 +30,6 @@ function svgEl(tag, attrs) {
 
 const num = (n) => (Number.isFinite(n) ? n.toLocaleString("en-US") : "–");
 const list = (a) => (Array.isArray(a) ? a : []);
-const MAX_CLUSTER_ROWS = 100;
 const short = (s, n = 12) => (typeof s === "string" && s.length > n ? s.slice(0, n) + "…" : s ?? "–");
 const time = (t) => new Date(t).toLocaleTimeString("en-GB", { hour12: false });
 
