@@ -147,7 +147,7 @@ function render(s) {
   renderTraffic();
   renderPeers(list(s.peers));
   renderSnapshots(list(s.snapshots));
-  renderCluster(s.cluster);
+  renderCluster(s.cluster, s.node_id);
   $("p2p").textContent = s.p2p ?? "–";
   $("http").textContent = s.http ?? "–";
 }
@@ -262,7 +262,7 @@ function hostOf(p2p) {
   return at < 0 ? p2p : p2p.slice(at + 1);
 }
 
-function renderCluster(cluster) {
+function renderCluster(cluster, selfId) {
   const box = $("cluster");
   if (!Array.isArray(cluster) || cluster.length === 0) {
     $("cluster-count").textContent = "";
@@ -279,6 +279,7 @@ function renderCluster(cluster) {
     const code = el("code", short(pick(n, "id", "node_id"), 10));
     code.title = pick(n, "id", "node_id") ?? "";
     id.append(code);
+    if (n.id === selfId) id.append(el("span", " this node", "muted"));
     const http = pick(n, "http");
     const httpTd = el("td");
     if (plainAddress(http)) {
