@@ -21,10 +21,13 @@ import io.ferry.http.Health;
 import io.ferry.http.HttpMetrics;
 import io.ferry.http.HttpServerConfig;
 import io.ferry.http.SnapshotHttpServer;
+import io.ferry.http.StaticFiles;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.Transport;
+import io.ferry.net.engine.EngineTransport;
+import io.ferry.net.metrics.TransportMetrics;
 import io.ferry.net.peers.Backoff;
 import io.ferry.net.peers.PeerKeeper;
 import io.ferry.node.config.NodeConfig;
@@ -60,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * <p>A producer commits generated updates and signs each head; a follower learns the trusted
  * producer's heads from its peers, proof-syncs to the newest and follows it with change proofs; a
  * server only serves the store it has. Every role serves proofs, makes archives every K commits and
- * answers {@code /health}, {@code /status} and {@code /metrics}.
+ * answers {@code /health}, {@code /status}, {@code /metrics} and the status page at {@code /}.
  *
  * <p>{@link #start} returns once every port is bound; {@link #close} stops everything and closes
  * the store consistent. Thread-safe.
@@ -84,6 +87,7 @@ public final class Node implements AutoCloseable {
   private Follower follower;
   private SyncStore staging;
   private SnapshotHttpServer httpServer;
+  private HttpMetrics httpMetrics;
   private InetSocketAddress httpAddress;
   private boolean closed;
 
@@ -305,13 +309,20 @@ public final class Node implements AutoCloseable {
         HttpServerConfig.defaults(config.snapshotDir())
             .withBind(bind)
             .withEgressLimits(config.egressBytesPerSecond(), 0);
+    httpMetrics = new HttpMetrics(registry);
     SnapshotHttpServer server =
-        new SnapshotHttpServer(hc, this::health, this::statusJson, new HttpMetrics(registry));
+        new SnapshotHttpServer(hc, this::health, this::statusJson, page(), httpMetrics);
     // A failed start releases its threads and says which address and why; Node.start closes the
     // rest.
     httpAddress = server.start();
     httpServer = server;
     closers.push(server);
+  }
+
+  /** The status page at {@code /}: it polls {@code /status} and draws it (docs/node.md). */
+  static StaticFiles page() {
+    return StaticFiles.fromClasspath(
+        Node.class, "ui", "index.html", "page.js", "page.css", "icon.svg");
   }
 
   private void registerGauges() {
@@ -443,7 +454,21 @@ public final class Node implements AutoCloseable {
         transport.address().toString(),
         httpAddress == null ? null : httpAddress.getHostString() + ":" + httpAddress.getPort(),
         config.network(),
-        ClusterView.of(gossip).stream().map(NodeStatus.ClusterStatus::of).toList());
+        ClusterView.of(gossip).stream().map(NodeStatus.ClusterStatus::of).toList(),
+        traffic());
+  }
+
+  /**
+   * Bytes moved so far, from the same counters {@code /metrics} shows; null on a transport that
+   * keeps none (every transport of the product does: they are {@link EngineTransport}s).
+   */
+  private NodeStatus.TrafficStatus traffic() {
+    if (!(transport instanceof EngineTransport t)) {
+      return null;
+    }
+    TransportMetrics m = t.metrics();
+    long httpOut = httpMetrics == null ? 0 : (long) httpMetrics.bytesSent();
+    return new NodeStatus.TrafficStatus(m.bytesTotal("in"), m.bytesTotal("out"), httpOut);
   }
 
   private static List<NodeStatus.RevisionStatus> recent(MerkleDB db) {

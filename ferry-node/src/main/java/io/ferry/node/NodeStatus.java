@@ -13,6 +13,8 @@ import java.util.List;
  * @param recent the store's newest revisions, newest first (at most {@link #RECENT}): a client
  *     polling now and then still sees the root of every height, even between two polls
  * @param cluster every node this node's gossip table holds a contact info of, sorted by id
+ * @param traffic bytes moved since the node started; a client that polls gets throughput from the
+ *     difference of two answers
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeStatus(
@@ -29,7 +31,8 @@ public record NodeStatus(
     String p2p,
     String http,
     String network,
-    List<ClusterStatus> cluster) {
+    List<ClusterStatus> cluster,
+    TrafficStatus traffic) {
 
   /** Revisions listed in {@link #recent}. */
   public static final int RECENT = 16;
@@ -87,6 +90,16 @@ public record NodeStatus(
       return new SlotStatus(slot.height(), slot.hash().toHex());
     }
   }
+
+  /**
+   * Bytes moved since the node started, each a counter that only grows: envelope bytes received
+   * from and sent to peers over every protocol ({@code ferry_net_bytes_total}), and HTTP response
+   * bytes sent ({@code ferry_http_bytes_sent_total}, archives and this status included).
+   */
+  public record TrafficStatus(
+      @JsonProperty("p2p_in") long p2pIn,
+      @JsonProperty("p2p_out") long p2pOut,
+      @JsonProperty("http_out") long httpOut) {}
 
   /** One archive the node serves. */
   public record SnapshotStatus(String name, String kind, long height, long bytes) {}

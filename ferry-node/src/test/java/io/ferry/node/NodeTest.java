@@ -244,6 +244,10 @@ class NodeTest {
       assertThat(json.path("peers").toString()).contains(producer.id().toString());
       assertThat(json.path("snapshots").size()).isPositive();
       assertThat(json.path("height").asLong()).isGreaterThanOrEqualTo(synced);
+      // It synced over the network: the traffic counters say so.
+      assertThat(json.path("traffic").path("p2p_in").asLong())
+          .isGreaterThan(json.path("sync").path("bytes").asLong());
+      assertThat(json.path("traffic").path("p2p_out").asLong()).isPositive();
       JsonNode recent = json.path("recent");
       assertThat(recent.size()).isBetween(2, NodeStatus.RECENT);
       assertThat(recent.get(0).path("height").asLong()).isGreaterThanOrEqualTo(synced);
