@@ -32,12 +32,15 @@ import io.ferry.wire.v1.PullRequest;
 import io.ferry.wire.v1.PullResponse;
 import io.ferry.wire.v1.Push;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SequencedMap;
+import java.util.SequencedSet;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -126,13 +129,13 @@ public final class GossipPlane implements AutoCloseable {
   private final AtomicLong throttled = new AtomicLong();
 
   // Touched on the scheduler only; ordered collections, so what is sent replays.
-  private final Map<ValueKey, Own> own = new LinkedHashMap<>();
-  private final Map<ValueKey, Long> lastWallclock = new LinkedHashMap<>();
+  private final SequencedMap<ValueKey, Own> own = new LinkedHashMap<>();
+  private final SequencedMap<ValueKey, Long> lastWallclock = new LinkedHashMap<>();
   private final List<Queued> pushQueue = new ArrayList<>();
   private final List<NodeId> activeSet = new ArrayList<>();
-  private final Map<NodeId, Set<NodeId>> prunedBy = new LinkedHashMap<>();
-  private final Map<NodeId, Set<NodeId>> freshSenders = new LinkedHashMap<>();
-  private final Map<NodeId, Set<NodeId>> prunesToSend = new LinkedHashMap<>();
+  private final SequencedMap<NodeId, SequencedSet<NodeId>> prunedBy = new LinkedHashMap<>();
+  private final SequencedMap<NodeId, SequencedSet<NodeId>> freshSenders = new LinkedHashMap<>();
+  private final SequencedMap<NodeId, SequencedSet<NodeId>> prunesToSend = new LinkedHashMap<>();
   private final List<Cancellable[]> timers = new ArrayList<>();
   private volatile boolean closed;
 
@@ -388,7 +391,8 @@ public final class GossipPlane implements AutoCloseable {
   }
 
   private void notePrune(NodeId from, NodeId origin) {
-    if (from.equals(origin) || freshSenders.getOrDefault(origin, Set.of()).contains(from)) {
+    if (from.equals(origin)
+        || freshSenders.getOrDefault(origin, Collections.emptyNavigableSet()).contains(from)) {
       return;
     }
     Set<NodeId> origins = prunesToSend.computeIfAbsent(from, p -> new LinkedHashSet<>());
@@ -404,7 +408,7 @@ public final class GossipPlane implements AutoCloseable {
       List<Queued> queued = new ArrayList<>(pushQueue);
       pushQueue.clear();
       for (NodeId peer : activeSet) {
-        Set<NodeId> pruneSet = prunedBy.getOrDefault(peer, Set.of());
+        Set<NodeId> pruneSet = prunedBy.getOrDefault(peer, Collections.emptyNavigableSet());
         List<SignedValue> batch = new ArrayList<>();
         for (Queued q : queued) {
           NodeId origin = q.value().origin();
@@ -415,7 +419,7 @@ public final class GossipPlane implements AutoCloseable {
         sendValues(peer, batch);
       }
     }
-    for (Map.Entry<NodeId, Set<NodeId>> e : prunesToSend.entrySet()) {
+    for (Map.Entry<NodeId, SequencedSet<NodeId>> e : prunesToSend.entrySet()) {
       Prune.Builder prune = Prune.newBuilder();
       e.getValue().forEach(o -> prune.addOrigins(ByteString.copyFrom(o.publicKey())));
       send(e.getKey(), GossipMessage.newBuilder().setPrune(prune).build().toByteString());
