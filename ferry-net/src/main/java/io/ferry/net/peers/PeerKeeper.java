@@ -158,5 +158,6 @@ public final class PeerKeeper implements PeerListener, AutoCloseable {
       closed = true;
       kept.values().forEach(k -> k.timer.cancel());
     }
+    transport.removeListener(this);
   }
 }
