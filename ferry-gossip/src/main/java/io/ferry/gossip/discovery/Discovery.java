@@ -448,7 +448,7 @@ public final class Discovery implements AutoCloseable {
       for (PeerAddress e : entrypoints) {
         entrypointKeeper.release(e).ifPresent(entrypointPeers::add);
       }
-      log.info("learned {} contacts; entrypoints released", contacts.size());
+      log.info("entrypoints released: {} contact(s) known", contacts.size());
     }
     if (entrypointPeers.isEmpty() || keepingEntrypoints) {
       return;
