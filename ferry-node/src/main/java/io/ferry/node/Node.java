@@ -8,6 +8,8 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.gossip.cluster.ClusterView;
+import io.ferry.gossip.discovery.Discovery;
+import io.ferry.gossip.discovery.DiscoveryConfig;
 import io.ferry.gossip.head.HeadExchange;
 import io.ferry.gossip.head.HeadTrust;
 import io.ferry.gossip.head.SignedHead;
@@ -65,6 +67,10 @@ import org.slf4j.LoggerFactory;
  * server only serves the store it has. Every role serves proofs, makes archives every K commits and
  * answers {@code /health}, {@code /status}, {@code /metrics} and the status page at {@code /}.
  *
+ * <p>Peers: the static ones ({@code --peer}) are kept connected by a {@link PeerKeeper}; with
+ * entrypoints, {@link Discovery} learns the network from gossip and keeps a random subset of it
+ * connected besides. Every node publishes its contact info, so others can find it either way.
+ *
  * <p>{@link #start} returns once every port is bound; {@link #close} stops everything and closes
  * the store consistent. Thread-safe.
  */
@@ -82,6 +88,7 @@ public final class Node implements AutoCloseable {
   private Transport transport;
   private ProofSyncServer proofServer;
   private GossipPlane gossip;
+  private Discovery discovery;
   private HeadExchange heads;
   private Producer producer;
   private Follower follower;
@@ -176,18 +183,53 @@ public final class Node implements AutoCloseable {
     for (PeerAddress p : config.peers()) {
       keeper.keep(p);
     }
+    if (config.discovers()) {
+      discovery =
+          Discovery.start(
+              transport,
+              gossipScheduler,
+              env.random("discovery"),
+              gossip,
+              DiscoveryConfig.DEFAULT.withMaxOutbound(config.maxOutbound()),
+              config.entrypoints(),
+              id -> isStatic(keeper, id));
+      closers.push(discovery);
+    }
     registerGauges();
     config.http().ifPresent(this::startHttp);
     gossip.publish(ValueKind.CONTACT_INFO, contactInfo().encode());
     log.info("node {} listening at {}", key.id(), transport.address());
   }
 
-  /** What this node tells the network about itself. */
+  /** Whether {@code id} is a static peer, kept by {@code keeper}: discovery leaves those alone. */
+  private static boolean isStatic(PeerKeeper keeper, NodeId id) {
+    for (PeerAddress a : keeper.addresses()) {
+      if (a.expectedId().isPresent() && a.expectedId().get().equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * What this node tells the network about itself: where to reach it, at the advertised host when
+   * one is set, otherwise at the host its ports are bound to.
+   */
   private ContactInfo contactInfo() {
     PeerAddress p2p = transport.address();
+    if (config.advertise().isEmpty() && config.p2p().getAddress().isAnyLocalAddress()) {
+      log.warn(
+          "peers listen at {}, and no --advertise names the host others should dial: nodes that"
+              + " learn of this one through gossip cannot reach it",
+          p2p.hostPort());
+    }
+    String host = config.advertise().orElse(p2p.host());
     String http =
-        httpAddress == null ? "" : hostPort(httpAddress.getHostString(), httpAddress.getPort());
-    return new ContactInfo(hostPort(p2p.host(), p2p.port()), http, config.network(), version());
+        httpAddress == null
+            ? ""
+            : hostPort(
+                config.advertise().orElse(httpAddress.getHostString()), httpAddress.getPort());
+    return new ContactInfo(hostPort(host, p2p.port()), http, config.network(), version());
   }
 
   private static String hostPort(String host, int port) {
@@ -198,6 +240,11 @@ public final class Node implements AutoCloseable {
   public static String version() {
     String v = Node.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
+  }
+
+  /** Discovery, on a node started with entrypoints. */
+  public Optional<Discovery> discovery() {
+    return Optional.ofNullable(discovery);
   }
 
   /** The gossip plane: its values and counters. */

@@ -42,7 +42,7 @@ final class StandardEnvironment implements NodeEnvironment {
         key,
         config.p2p(),
         TransportConfig.DEFAULT,
-        PeerManager.Config.DEFAULT,
+        PeerManager.Config.DEFAULT.withMaxInbound(config.maxInbound()),
         new TransportMetrics(registry));
   }
 

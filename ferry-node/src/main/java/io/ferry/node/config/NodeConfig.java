@@ -4,7 +4,9 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
+import io.ferry.gossip.discovery.DiscoveryConfig;
 import io.ferry.net.PeerAddress;
+import io.ferry.net.peers.PeerManager;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +31,14 @@ import java.util.Optional;
  * @param snapshots when archives are made and how many are kept
  * @param egressBytesPerSecond HTTP egress limit over all downloads; 0 for none
  * @param network the network name; nodes gossip only with nodes of the same one
+ * @param entrypoints addresses ({@code HOST:PORT}, usually without an id) a node dials to learn the
+ *     network from gossip; when present, {@link io.ferry.gossip.discovery.Discovery} keeps it
+ *     connected to a random subset of the nodes it learns about
+ * @param maxOutbound peers discovery keeps this node connected to; {@code peers} come on top
+ * @param maxInbound connections other nodes may open to this one; beyond it they are refused
+ * @param advertise the host other nodes are told to reach this node at (in its gossip contact
+ *     info); empty for the host {@code p2p} binds, which is useless to them when it is 0.0.0.0 or
+ *     ::
  */
 public record NodeConfig(
     Path data,
@@ -43,10 +53,20 @@ public record NodeConfig(
     Duration headInterval,
     Snapshots snapshots,
     long egressBytesPerSecond,
-    String network) {
+    String network,
+    List<PeerAddress> entrypoints,
+    int maxOutbound,
+    int maxInbound,
+    Optional<String> advertise) {
 
   /** The default peer port. */
   public static final int DEFAULT_P2P_PORT = 8900;
+
+  /** Default of {@link #maxOutbound}: discovery's. */
+  public static final int DEFAULT_MAX_OUTBOUND = DiscoveryConfig.DEFAULT_MAX_OUTBOUND;
+
+  /** Default of {@link #maxInbound}: the transport's. */
+  public static final int DEFAULT_MAX_INBOUND = PeerManager.Config.DEFAULT.maxInbound();
 
   /**
    * What a producer commits.
@@ -94,6 +114,11 @@ public record NodeConfig(
 
   public NodeConfig {
     peers = List.copyOf(peers);
+    entrypoints = List.copyOf(entrypoints);
+    if (maxOutbound < 1 || maxInbound < 0) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, "max-outbound must be at least 1 and max-inbound at least 0");
+    }
     if (workLimit < 1) {
       throw new FerryException(ErrorCode.INVALID_ARGUMENT, "the work limit must be at least 1");
     }
@@ -102,6 +127,11 @@ public record NodeConfig(
           ErrorCode.INVALID_ARGUMENT,
           "a producer trusts itself: --trust-producer and --trust-root are for followers");
     }
+  }
+
+  /** Whether this node finds its peers through gossip, starting at {@link #entrypoints}. */
+  public boolean discovers() {
+    return !entrypoints.isEmpty();
   }
 
   public boolean produces() {
