@@ -1,6 +1,7 @@
 package io.ferry.arch;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -9,6 +10,7 @@ import com.tngtech.archunit.core.domain.JavaField;
 import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.lang.ArchRule;
 import io.ferry.core.Limits;
+import io.ferry.merkledb.store.RocksStore;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -162,6 +164,21 @@ final class FerryRules {
                   + " exists only for it: put what both need in the product module and let the"
                   + " simulator depend on it");
 
+  // ---- One RocksDB wrapper ------------------------------------------------------------------
+
+  static final ArchRule ONLY_THE_ROCKS_STORE_USES_ROCKSDB =
+      noClasses()
+          .that(not(belongToAnyOf(RocksStore.class)))
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.rocksdb..")
+          .because(
+              "one class opens, configures and closes RocksDB, with one place for its write"
+                  + " options and fsync: io.ferry.merkledb.store.RocksStore. A store on disk is a"
+                  + " KvStore user that declares its own Columns (as the MerkleDB and the proof"
+                  + " sync's staging store do), so the simulator runs the same code over its own"
+                  + " KvStore");
+
   // ---- Limits in one place ------------------------------------------------------------------
 
   private static final Pattern LIMIT_NAME = Pattern.compile("(\\w+_)?(MAX|LIMIT)(_\\w+)?");
@@ -198,7 +215,7 @@ final class FerryRules {
                   "io.ferry.gossip.head.HeadExchange#MAX_REFUSALS_LOGGED",
                   "memory of which refusals were logged"),
               Exemption.of(
-                  "io.ferry.gossip.head.HeadExchange#MAX_RATE_TRACKED_PEERS",
+                  "io.ferry.gossip.plane.GossipPlane#MAX_RATE_TRACKED_PEERS",
                   "memory of per-peer rate limiting"),
               Exemption.of(
                   "io.ferry.net.peers.PeerManager#MAX_TRACKED_PEERS", "memory of peer records"),
@@ -217,6 +234,10 @@ final class FerryRules {
                   "size of one SST file in a bulk load (RocksDB tuning)"),
               Exemption.of(
                   "io.ferry.node.fetch.Downloader#MAX_REDIRECTS", "HTTP client policy of fetch"),
+              Exemption.of(
+                  "io.ferry.sim.LinkModel#MAX_RETRANSMISSIONS",
+                  "how often the simulated TCP retransmits before it resets the connection: a"
+                      + " parameter of the link model, which no peer sees"),
               Exemption.of(
                   "io.ferry.snapshot.SnapshotRestorer#MAX_INCREMENTAL_BATCH_BYTES",
                   "memory a restore may spend on one commit of an incremental archive"),

@@ -46,6 +46,11 @@ class FerryRulesTest {
   }
 
   @Test
+  void onlyTheRocksStoreUsesRocksDb() {
+    FerryRules.ONLY_THE_ROCKS_STORE_USES_ROCKSDB.check(main);
+  }
+
+  @Test
   void limitsAreDeclaredInLimits() {
     FerryRules.LIMITS_ARE_DECLARED_IN_LIMITS.check(main);
   }

@@ -12,6 +12,7 @@ import io.ferry.sim.archfixture.SimulatorPart;
 import io.ferry.sync.archfixture.DeclaresLimits;
 import io.ferry.sync.archfixture.DrawsRandomness;
 import io.ferry.sync.archfixture.IteratesHashOrder;
+import io.ferry.sync.archfixture.OpensRocksDb;
 import io.ferry.sync.archfixture.ReadsWallClock;
 import io.ferry.sync.archfixture.RunsInParallel;
 import io.ferry.sync.archfixture.Sleeps;
@@ -139,6 +140,17 @@ class RulesCatchViolationsTest {
                 .evaluate(only(SimulatorPart.class, FakeSimulator.class, Adapter.class))
                 .hasViolation())
         .as("the simulator may use itself")
+        .isFalse();
+  }
+
+  @Test
+  void rocksDbOutsideTheRocksStore() {
+    assertFails(FerryRules.ONLY_THE_ROCKS_STORE_USES_ROCKSDB, OpensRocksDb.class);
+    assertThat(
+            FerryRules.ONLY_THE_ROCKS_STORE_USES_ROCKSDB
+                .evaluate(only(io.ferry.merkledb.store.RocksStore.class, Adapter.class))
+                .hasViolation())
+        .as("the store may, and a class that does not is not judged")
         .isFalse();
   }
 

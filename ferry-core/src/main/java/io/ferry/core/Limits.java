@@ -82,6 +82,12 @@ public final class Limits {
    */
   public static final int MAX_GOSSIP_VALUES = 65_536;
 
+  /**
+   * Origins one gossip prune names; a node with more to prune names the rest when their values come
+   * again, and a prune naming more is malformed.
+   */
+  public static final int MAX_GOSSIP_PRUNE_ORIGINS = 64;
+
   /** Bytes of a pull request's Bloom filter (Agave's is about the same, 1 KiB per UDP packet). */
   public static final int MAX_BLOOM_FILTER_BYTES = 8 * KIB;
 

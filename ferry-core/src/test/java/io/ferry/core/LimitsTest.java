@@ -18,7 +18,16 @@ class LimitsTest {
     assertThat(Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND).isEqualTo(20);
     assertThat(Limits.MAX_GOSSIP_MESSAGE_BURST)
         .isGreaterThanOrEqualTo(Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND);
-    assertThat(Limits.MAX_GOSSIP_MESSAGE_BYTES).isEqualTo(KIB);
+    assertThat(Limits.MAX_GOSSIP_MESSAGE_BYTES).isEqualTo(64 * KIB);
+    assertThat(Limits.MAX_GOSSIP_PAYLOAD_BYTES).isEqualTo(2 * KIB);
+    assertThat(Limits.MAX_GOSSIP_INDEX_BYTES).isEqualTo(128);
+    assertThat(Limits.MAX_GOSSIP_VALUES_PER_MESSAGE).isEqualTo(256);
+    assertThat(Limits.MAX_GOSSIP_VALUES).isEqualTo(65_536);
+    assertThat(Limits.MAX_GOSSIP_PRUNE_ORIGINS).isEqualTo(64);
+    assertThat(Limits.MAX_BLOOM_FILTER_BYTES).isEqualTo(8 * KIB);
+    assertThat(Limits.MAX_BLOOM_HASHES).isEqualTo(16);
+    assertThat(Limits.MAX_NETWORK_NAME_BYTES).isEqualTo(64);
+    assertThat(Limits.MAX_CONTACT_FIELD_CHARS).isEqualTo(255);
     assertThat(Limits.MAX_INCREMENTAL_SNAPSHOT_HASHES).isEqualTo(25);
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isEqualTo(2048);
     assertThat(Limits.DEFAULT_PROOF_BYTE_LIMIT).isEqualTo(2 * MIB - 4 * KIB);
@@ -30,6 +39,25 @@ class LimitsTest {
     assertThat(Limits.MAX_FRAME_BYTES).isGreaterThan(Limits.MAX_SNAPSHOT_METADATA_BYTES);
     assertThat(Limits.MAX_PROOF_BYTES).isLessThanOrEqualTo(Limits.MAX_FRAME_BYTES);
     assertThat(Limits.DEFAULT_PROOF_BYTE_LIMIT).isLessThanOrEqualTo(Limits.MAX_PROOF_BYTES);
+  }
+
+  @Test
+  void aGossipMessageHoldsItsLargestParts() {
+    // A value: origin, signature, wallclock, kind and tags are well under 256 bytes.
+    int largestValue = Limits.MAX_GOSSIP_PAYLOAD_BYTES + Limits.MAX_GOSSIP_INDEX_BYTES + 256;
+    assertThat(Limits.MAX_GOSSIP_MESSAGE_BYTES).isGreaterThan(4 * largestValue);
+    // A pull request: a full Bloom filter, the requester's contact info and the network name.
+    assertThat(Limits.MAX_GOSSIP_MESSAGE_BYTES)
+        .isGreaterThan(
+            Limits.MAX_BLOOM_FILTER_BYTES + largestValue + Limits.MAX_NETWORK_NAME_BYTES + 64);
+    assertThat(Limits.MAX_GOSSIP_MESSAGE_BYTES).isLessThan(Limits.MAX_FRAME_BYTES);
+    // The signed bytes of a value give the network name's length in one byte.
+    assertThat(Limits.MAX_NETWORK_NAME_BYTES).isLessThanOrEqualTo(255);
+    // A contact info's four fields fit in one payload.
+    assertThat(4 * Limits.MAX_CONTACT_FIELD_CHARS).isLessThan(Limits.MAX_GOSSIP_PAYLOAD_BYTES);
+    // A prune of the most origins: 34 bytes each.
+    assertThat(Limits.MAX_GOSSIP_PRUNE_ORIGINS * 34).isLessThan(Limits.MAX_GOSSIP_MESSAGE_BYTES);
+    assertThat(Limits.MAX_GOSSIP_VALUES_PER_MESSAGE).isLessThanOrEqualTo(Limits.MAX_GOSSIP_VALUES);
   }
 
   @Test
@@ -66,6 +94,15 @@ class LimitsTest {
       Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND,
       Limits.MAX_GOSSIP_MESSAGE_BURST,
       Limits.MAX_GOSSIP_MESSAGE_BYTES,
+      Limits.MAX_GOSSIP_PAYLOAD_BYTES,
+      Limits.MAX_GOSSIP_INDEX_BYTES,
+      Limits.MAX_GOSSIP_VALUES_PER_MESSAGE,
+      Limits.MAX_GOSSIP_VALUES,
+      Limits.MAX_GOSSIP_PRUNE_ORIGINS,
+      Limits.MAX_BLOOM_FILTER_BYTES,
+      Limits.MAX_BLOOM_HASHES,
+      Limits.MAX_NETWORK_NAME_BYTES,
+      Limits.MAX_CONTACT_FIELD_CHARS,
       Limits.MAX_INCREMENTAL_SNAPSHOT_HASHES,
       Limits.MAX_KEY_BYTES,
       Limits.MAX_VALUE_BYTES,

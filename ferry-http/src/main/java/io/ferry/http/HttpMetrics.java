@@ -26,7 +26,7 @@ public final class HttpMetrics {
             .name("ferry_http_requests_total")
             .help(
                 "Requests answered, by path class (redirect, archive, genesis, health, metrics,"
-                    + " other) and status code")
+                    + " status, page, other) and status code")
             .labelNames("path", "status")
             .register(registry);
     bytesSent =

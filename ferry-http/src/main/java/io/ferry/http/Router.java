@@ -21,10 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the server answers at each path, for GET and HEAD (other methods get 405): the redirects to
- * the newest archives, {@code /health}, {@code /metrics}, {@code /status}, the genesis file and
- * archive files (handed to the {@link FileResponder}); 404 for anything else, and 400 for a path
- * that is not one plain segment. Each response is counted under a path class.
+ * What the server answers at each path, for GET and HEAD (other methods get 405): the status page
+ * at {@code /} and {@code /ui/…} (from {@link StaticFiles}), the redirects to the newest archives,
+ * {@code /health}, {@code /metrics}, {@code /status}, the genesis file and archive files (handed to
+ * the {@link FileResponder}); 404 for anything else, and 400 for a path that is not one plain
+ * segment. Each response is counted under a path class.
  *
  * <p>Thread-safe: one instance serves every connection.
  */
@@ -39,9 +40,11 @@ final class Router {
   private final StatusSource status;
   private final HttpMetrics metrics;
   private final FileResponder files;
+  private final StaticFiles page;
 
   /**
    * @param genesis the file served at {@code /genesis.tar.bz2}, or null for none
+   * @param page the status page, or {@link StaticFiles#NONE}
    */
   Router(
       ArchiveDirectory archives,
@@ -49,13 +52,15 @@ final class Router {
       HealthSource health,
       StatusSource status,
       HttpMetrics metrics,
-      FileResponder files) {
+      FileResponder files,
+      StaticFiles page) {
     this.archives = archives;
     this.genesis = genesis;
     this.health = health;
     this.status = status;
     this.metrics = metrics;
     this.files = files;
+    this.page = page;
   }
 
   /** Answers the exchange's request. */
@@ -77,6 +82,11 @@ final class Router {
     if (!path.startsWith("/")) {
       // Absolute-form and asterisk-form targets: this is not a proxy.
       ex.respondAndClose("other", Responses.text(HttpResponseStatus.BAD_REQUEST, "bad request\n"));
+      return;
+    }
+    if (page != StaticFiles.NONE && StaticFiles.claims(path)) {
+      // A fixed set of names looked up as given: nothing is decoded or resolved on a file system.
+      ex.respond("page", page.respond(request, path));
       return;
     }
     String name = path.substring(1);

@@ -26,12 +26,14 @@ import org.slf4j.LoggerFactory;
  * The HTTP/1.1 snapshot service: Agave's download paths over one archive directory.
  *
  * <ul>
+ *   <li>{@code /} and {@code /ui/…}: a status page, when one is given ({@link StaticFiles});
  *   <li>{@code /snapshot.tar.bz2|zst} and {@code /incremental-snapshot.tar.bz2|zst}: 303 to the
  *       newest archive of that kind, 404 when there is none;
  *   <li>{@code /<archive name>} and {@code /genesis.tar.bz2}: the file, zero-copy, with ETag,
  *       Last-Modified, single-range {@code Range} and {@code If-Range};
  *   <li>{@code /health}: {@code ok}, {@code behind} or {@code unknown}; {@code /metrics}: the
- *       Prometheus registry of the given {@link HttpMetrics};
+ *       Prometheus registry of the given {@link HttpMetrics}; {@code /status}: a JSON document,
+ *       when a {@link StatusSource} is given;
  *   <li>anything else 404, and paths with separators, escapes or dot segments 400.
  * </ul>
  *
@@ -67,6 +69,20 @@ public final class SnapshotHttpServer implements AutoCloseable {
   /** A server that also answers {@code GET /status} with the JSON its source gives. */
   public SnapshotHttpServer(
       HttpServerConfig config, HealthSource health, StatusSource status, HttpMetrics metrics) {
+    this(config, health, status, StaticFiles.NONE, metrics);
+  }
+
+  /**
+   * A server that also answers {@code GET /status} with the JSON its source gives, and serves
+   * {@code page} at {@code /} and {@code /ui/…}: a page that shows that status.
+   */
+  public SnapshotHttpServer(
+      HttpServerConfig config,
+      HealthSource health,
+      StatusSource status,
+      StaticFiles page,
+      HttpMetrics metrics) {
+    Objects.requireNonNull(page, "page");
     this.config = Objects.requireNonNull(config, "config");
     this.health = Objects.requireNonNull(health, "health");
     this.status = Objects.requireNonNull(status, "status");
@@ -79,7 +95,8 @@ public final class SnapshotHttpServer implements AutoCloseable {
             health,
             status,
             metrics,
-            new FileResponder(config.zeroCopy()));
+            new FileResponder(config.zeroCopy()),
+            page);
   }
 
   /**

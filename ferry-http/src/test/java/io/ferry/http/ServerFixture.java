@@ -43,6 +43,16 @@ final class ServerFixture implements AutoCloseable {
   ServerFixture(
       Path root, HealthSource health, StatusSource status, UnaryOperator<HttpServerConfig> tweak)
       throws IOException {
+    this(root, health, status, StaticFiles.NONE, tweak);
+  }
+
+  ServerFixture(
+      Path root,
+      HealthSource health,
+      StatusSource status,
+      StaticFiles page,
+      UnaryOperator<HttpServerConfig> tweak)
+      throws IOException {
     this.root = root;
     this.dir = Files.createDirectories(root.resolve("archives"));
     Files.writeString(root.resolve("secret.txt"), "TOP-SECRET");
@@ -51,7 +61,7 @@ final class ServerFixture implements AutoCloseable {
             HttpServerConfig.defaults(dir)
                 .withBind(new InetSocketAddress("127.0.0.1", 0))
                 .withIoThreads(2));
-    server = new SnapshotHttpServer(config, health, status, metrics);
+    server = new SnapshotHttpServer(config, health, status, page, metrics);
     address = server.start();
   }
 

@@ -290,6 +290,21 @@ class CrashRecoveryTest {
     }
 
     @Override
+    public boolean syncWrites() {
+      return disk.syncWrites();
+    }
+
+    @Override
+    public long estimateKeys(Column column) {
+      return disk.estimateKeys(column);
+    }
+
+    @Override
+    public void truncate(Column column) {
+      disk.truncate(column);
+    }
+
+    @Override
     public SortedWriter sortedWriter(Column column) {
       SortedWriter inner = disk.sortedWriter(column);
       return new SortedWriter() {

@@ -323,7 +323,7 @@ class StoreCodecTest {
   /** Every entry of every column, for comparing stores byte for byte. */
   static List<String> dump(KvStore store) {
     List<String> out = new ArrayList<>();
-    for (Column c : Column.values()) {
+    for (Column c : Column.MERKLEDB) {
       try (StoreIterator it = store.scan(c, null, null)) {
         while (it.next()) {
           out.add(c + " " + Bytes.of(it.key()).toHex() + " " + Hash.of(sha(it.value())).toHex());

@@ -10,6 +10,8 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.gossip.cluster.ClusterView;
+import io.ferry.gossip.discovery.Discovery;
+import io.ferry.gossip.discovery.DiscoveryConfig;
 import io.ferry.gossip.head.HeadExchange;
 import io.ferry.gossip.head.HeadTrust;
 import io.ferry.gossip.head.SignedHead;
@@ -23,10 +25,13 @@ import io.ferry.http.Health;
 import io.ferry.http.HttpMetrics;
 import io.ferry.http.HttpServerConfig;
 import io.ferry.http.SnapshotHttpServer;
+import io.ferry.http.StaticFiles;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.Transport;
+import io.ferry.net.engine.EngineTransport;
+import io.ferry.net.metrics.TransportMetrics;
 import io.ferry.net.peers.Backoff;
 import io.ferry.net.peers.PeerKeeper;
 import io.ferry.node.bootstrap.Bootstrap;
@@ -71,7 +76,11 @@ import org.slf4j.LoggerFactory;
  * <p>A producer commits generated updates and signs each head; a follower learns the trusted
  * producer's heads from its peers, proof-syncs to the newest and follows it with change proofs; a
  * server only serves the store it has. Every role serves proofs, makes archives every K commits and
- * answers {@code /health}, {@code /status} and {@code /metrics}.
+ * answers {@code /health}, {@code /status}, {@code /metrics} and the status page at {@code /}.
+ *
+ * <p>Peers: the static ones ({@code --peer}) are kept connected by a {@link PeerKeeper}; with
+ * entrypoints, {@link Discovery} learns the network from gossip and keeps a random subset of it
+ * connected besides. Every node publishes its contact info, so others can find it either way.
  *
  * <p>{@link #start} returns once every port is bound; {@link #close} stops everything and closes
  * the store consistent. Thread-safe.
@@ -92,12 +101,14 @@ public final class Node implements AutoCloseable {
   private Transport transport;
   private ProofSyncServer proofServer;
   private GossipPlane gossip;
+  private Discovery discovery;
   private HeadExchange heads;
   private Producer producer;
   private Follower follower;
   private SyncStore staging;
   private Bootstrap bootstrap;
   private SnapshotHttpServer httpServer;
+  private HttpMetrics httpMetrics;
   private InetSocketAddress httpAddress;
   private boolean closed;
 
@@ -186,6 +197,18 @@ public final class Node implements AutoCloseable {
     for (PeerAddress p : config.peers()) {
       keeper.keep(p);
     }
+    if (config.discovers()) {
+      discovery =
+          Discovery.start(
+              transport,
+              gossipScheduler,
+              env.random("discovery"),
+              gossip,
+              DiscoveryConfig.DEFAULT.withMaxOutbound(config.maxOutbound()),
+              config.entrypoints(),
+              id -> isStatic(keeper, id));
+      closers.push(discovery);
+    }
     registerGauges();
     config.http().ifPresent(this::startHttp);
     gossip.publish(ValueKind.CONTACT_INFO, contactInfo().encode());
@@ -195,12 +218,35 @@ public final class Node implements AutoCloseable {
     log.info("node {} listening at {}", key.id(), transport.address());
   }
 
-  /** What this node tells the network about itself. */
+  /** Whether {@code id} is a static peer, kept by {@code keeper}: discovery leaves those alone. */
+  private static boolean isStatic(PeerKeeper keeper, NodeId id) {
+    for (PeerAddress a : keeper.addresses()) {
+      if (a.expectedId().isPresent() && a.expectedId().get().equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * What this node tells the network about itself: where to reach it, at the advertised host when
+   * one is set, otherwise at the host its ports are bound to.
+   */
   private ContactInfo contactInfo() {
     PeerAddress p2p = transport.address();
+    if (config.advertise().isEmpty() && config.p2p().getAddress().isAnyLocalAddress()) {
+      log.warn(
+          "peers listen at {}, and no --advertise names the host others should dial: nodes that"
+              + " learn of this one through gossip cannot reach it",
+          p2p.hostPort());
+    }
+    String host = config.advertise().orElse(p2p.host());
     String http =
-        httpAddress == null ? "" : hostPort(httpAddress.getHostString(), httpAddress.getPort());
-    return new ContactInfo(hostPort(p2p.host(), p2p.port()), http, config.network(), version());
+        httpAddress == null
+            ? ""
+            : hostPort(
+                config.advertise().orElse(httpAddress.getHostString()), httpAddress.getPort());
+    return new ContactInfo(hostPort(host, p2p.port()), http, config.network(), version());
   }
 
   private static String hostPort(String host, int port) {
@@ -211,6 +257,11 @@ public final class Node implements AutoCloseable {
   public static String version() {
     String v = Node.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
+  }
+
+  /** Discovery, on a node started with entrypoints. */
+  public Optional<Discovery> discovery() {
+    return Optional.ofNullable(discovery);
   }
 
   /** The gossip plane: its values and counters. */
@@ -426,13 +477,20 @@ public final class Node implements AutoCloseable {
         HttpServerConfig.defaults(config.snapshotDir())
             .withBind(bind)
             .withEgressLimits(config.egressBytesPerSecond(), 0);
+    httpMetrics = new HttpMetrics(registry);
     SnapshotHttpServer server =
-        new SnapshotHttpServer(hc, this::health, this::statusJson, new HttpMetrics(registry));
+        new SnapshotHttpServer(hc, this::health, this::statusJson, page(), httpMetrics);
     // A failed start releases its threads and says which address and why; Node.start closes the
     // rest.
     httpAddress = server.start();
     httpServer = server;
     closers.push(server);
+  }
+
+  /** The status page at {@code /}: it polls {@code /status} and draws it (docs/node.md). */
+  static StaticFiles page() {
+    return StaticFiles.fromClasspath(
+        Node.class, "ui", "index.html", "page.js", "page.css", "icon.svg");
   }
 
   private void registerGauges() {
@@ -572,7 +630,21 @@ public final class Node implements AutoCloseable {
         httpAddress == null ? null : httpAddress.getHostString() + ":" + httpAddress.getPort(),
         config.network(),
         ClusterView.of(gossip).stream().map(NodeStatus.ClusterStatus::of).toList(),
+        traffic(),
         bootstrap == null ? null : NodeStatus.BootstrapStatus.of(bootstrap.report()));
+  }
+
+  /**
+   * Bytes moved so far, from the same counters {@code /metrics} shows; null on a transport that
+   * keeps none (every transport of the product does: they are {@link EngineTransport}s).
+   */
+  private NodeStatus.TrafficStatus traffic() {
+    if (!(transport instanceof EngineTransport t)) {
+      return null;
+    }
+    TransportMetrics m = t.metrics();
+    long httpOut = httpMetrics == null ? 0 : (long) httpMetrics.bytesSent();
+    return new NodeStatus.TrafficStatus(m.bytesTotal("in"), m.bytesTotal("out"), httpOut);
   }
 
   private static List<NodeStatus.RevisionStatus> recent(MerkleDB db) {

@@ -18,6 +18,8 @@ import java.util.Locale;
  * @param recent the store's newest revisions, newest first (at most {@link #RECENT}): a client
  *     polling now and then still sees the root of every height, even between two polls
  * @param cluster every node this node's gossip table holds a contact info of, sorted by id
+ * @param traffic bytes moved since the node started; a client that polls gets throughput from the
+ *     difference of two answers
  * @param bootstrap the snapshot bootstrap of an empty follower, when one ran
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -36,6 +38,7 @@ public record NodeStatus(
     String http,
     String network,
     List<ClusterStatus> cluster,
+    TrafficStatus traffic,
     BootstrapStatus bootstrap) {
 
   /** Revisions listed in {@link #recent}. */
@@ -176,6 +179,16 @@ public record NodeStatus(
   /** A server a bootstrap downloaded from. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record ServerStatus(String id, long bytes, String dropped) {}
+
+  /**
+   * Bytes moved since the node started, each a counter that only grows: envelope bytes received
+   * from and sent to peers over every protocol ({@code ferry_net_bytes_total}), and HTTP response
+   * bytes sent ({@code ferry_http_bytes_sent_total}, archives and this status included).
+   */
+  public record TrafficStatus(
+      @JsonProperty("p2p_in") long p2pIn,
+      @JsonProperty("p2p_out") long p2pOut,
+      @JsonProperty("http_out") long httpOut) {}
 
   /** One archive the node serves. */
   public record SnapshotStatus(String name, String kind, long height, long bytes) {}

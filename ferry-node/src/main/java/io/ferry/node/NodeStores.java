@@ -7,7 +7,8 @@ import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.merkledb.store.KvStore;
 import io.ferry.merkledb.store.RocksStore;
-import io.ferry.sync.proof.client.RocksSyncStore;
+import io.ferry.sync.proof.client.KvSyncStore;
+import io.ferry.sync.proof.client.SyncStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,8 +64,8 @@ public final class NodeStores {
    * Opens the staging store of a proof sync in {@code dir} (creating it), as the node and {@code
    * ferry sync} keep it: every write fsynced, so verified data and progress survive a power cut.
    */
-  public static RocksSyncStore openStaging(Path dir) {
-    return new RocksSyncStore(dir, true);
+  public static KvSyncStore openStaging(Path dir) {
+    return SyncStores.open(dir, true);
   }
 
   /** Deletes a store directory and everything in it; nothing when it does not exist. */

@@ -15,8 +15,8 @@ import io.ferry.net.tcp.NettyTransport;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.snapshot.SnapshotRestorer;
 import io.ferry.snapshot.SnapshotWriter;
-import io.ferry.sync.proof.client.RocksSyncStore;
 import io.ferry.sync.proof.client.SyncStore;
+import io.ferry.sync.proof.client.SyncStores;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
@@ -42,7 +42,7 @@ final class StandardEnvironment implements NodeEnvironment {
         key,
         config.p2p(),
         TransportConfig.DEFAULT,
-        PeerManager.Config.DEFAULT,
+        PeerManager.Config.DEFAULT.withMaxInbound(config.maxInbound()),
         new TransportMetrics(registry));
   }
 
@@ -76,7 +76,7 @@ final class StandardEnvironment implements NodeEnvironment {
   public void removeLeftovers(NodeConfig config) {
     SnapshotWriter.removeLeftovers(config.snapshotDir());
     SnapshotRestorer.removeLeftovers(config.stateDir());
-    RocksSyncStore.deleteIfFinished(config.stagingDir());
+    SyncStores.deleteIfFinished(config.stagingDir());
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.ferry.core.archive.SnapshotHashes;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.net.PeerAddress;
 import io.ferry.node.bootstrap.Bootstrap;
 import io.ferry.node.config.NodeSettings;
 import io.ferry.node.follow.Follower;
@@ -146,8 +147,12 @@ class BootstrapNodeTest {
                         >= 2);
     SnapshotHashes offered = advertised(producer).orElseThrow();
 
-    // The newcomer knows one follower's address, and trusts the producer.
-    Node newcomer = follower("newcomer", producer, followers.get(0));
+    // The newcomer knows one follower's address as its entrypoint, and trusts the producer.
+    NodeSettings ns = settings("newcomer");
+    ns.trustProducer = producer.id().toString();
+    PeerAddress entry = followers.get(0).p2pAddress();
+    ns.entrypoints = List.of(entry.host() + ":" + entry.port());
+    Node newcomer = start(ns);
     Bootstrap bootstrap = newcomer.bootstrap().orElseThrow();
     Bootstrap.Outcome outcome = bootstrap.done().get(90, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(outcome.restored()).as(outcome.reason()).isTrue();

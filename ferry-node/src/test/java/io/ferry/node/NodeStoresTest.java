@@ -2,7 +2,7 @@ package io.ferry.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ferry.sync.proof.client.RocksSyncStore;
+import io.ferry.sync.proof.client.KvSyncStore;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +13,7 @@ class NodeStoresTest {
 
   @Test
   void theSyncStagingStoreFsyncsEveryWrite() {
-    try (RocksSyncStore staging = NodeStores.openStaging(tmp.resolve("sync-staging"))) {
+    try (KvSyncStore staging = NodeStores.openStaging(tmp.resolve("sync-staging"))) {
       assertThat(staging.syncWrites()).isTrue();
     }
   }

@@ -37,7 +37,7 @@ import io.ferry.node.config.NodeSettings;
 import io.ferry.node.follow.Follower;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.SnapshotArchives;
-import io.ferry.sync.proof.client.RocksSyncStore;
+import io.ferry.sync.proof.client.KvSyncStore;
 import io.ferry.wire.v1.PullResponse;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -244,6 +244,10 @@ class NodeTest {
       assertThat(json.path("peers").toString()).contains(producer.id().toString());
       assertThat(json.path("snapshots").size()).isPositive();
       assertThat(json.path("height").asLong()).isGreaterThanOrEqualTo(synced);
+      // It synced over the network: the traffic counters say so.
+      assertThat(json.path("traffic").path("p2p_in").asLong())
+          .isGreaterThan(json.path("sync").path("bytes").asLong());
+      assertThat(json.path("traffic").path("p2p_out").asLong()).isPositive();
       JsonNode recent = json.path("recent");
       assertThat(recent.size()).isBetween(2, NodeStatus.RECENT);
       assertThat(recent.get(0).path("height").asLong()).isGreaterThanOrEqualTo(synced);
@@ -333,7 +337,7 @@ class NodeTest {
     s.trustRoot = "11".repeat(32);
     Node follower = start(s);
     assertThat(follower.staging())
-        .hasValueSatisfying(st -> assertThat(((RocksSyncStore) st).syncWrites()).isTrue());
+        .hasValueSatisfying(st -> assertThat(((KvSyncStore) st).syncWrites()).isTrue());
   }
 
   @Test

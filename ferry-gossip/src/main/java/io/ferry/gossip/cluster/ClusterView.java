@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -27,7 +28,7 @@ public final class ClusterView {
 
   /** The rows of {@code plane}'s table now. */
   public static List<ClusterNode> of(GossipPlane plane) {
-    Map<NodeId, SignedValue> contacts = new TreeMap<>();
+    SortedMap<NodeId, SignedValue> contacts = new TreeMap<>();
     for (SignedValue v : plane.values(ValueKind.CONTACT_INFO)) {
       contacts.put(v.origin(), v);
     }

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -70,7 +69,7 @@ public final class HeadExchange implements AutoCloseable {
   private final Predicate<SignedHead> passed;
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong foreign = new AtomicLong();
-  // Touched on the scheduler only.
+  // Written on the scheduler only; locked, since refusalsRemembered reads it from other threads.
   private final Set<NodeId> refusalsLogged =
       Collections.newSetFromMap(
           new LinkedHashMap<>() {
@@ -126,11 +125,14 @@ public final class HeadExchange implements AutoCloseable {
     return trust;
   }
 
-  /** Producers remembered as logged; at most {@link #MAX_REFUSALS_LOGGED}. */
+  /**
+   * Producers remembered as logged; at most {@link #MAX_REFUSALS_LOGGED}. Read under a lock, not on
+   * the scheduler: a caller that drives a virtual-time scheduler would wait for itself forever.
+   */
   int refusalsRemembered() {
-    CompletableFuture<Integer> size = new CompletableFuture<>();
-    scheduler.execute(() -> size.complete(refusalsLogged.size()));
-    return size.join();
+    synchronized (refusalsLogged) {
+      return refusalsLogged.size();
+    }
   }
 
   public Stats stats() {
@@ -195,7 +197,11 @@ public final class HeadExchange implements AutoCloseable {
       onNewer.accept(head);
     } else {
       foreign.incrementAndGet();
-      if (refusalsLogged.add(head.producer())) {
+      boolean first;
+      synchronized (refusalsLogged) {
+        first = refusalsLogged.add(head.producer());
+      }
+      if (first) {
         log.info("ignoring heads of {}: this node trusts {}", head.producer(), trust);
       }
     }

@@ -32,12 +32,15 @@ import io.ferry.wire.v1.PullRequest;
 import io.ferry.wire.v1.PullResponse;
 import io.ferry.wire.v1.Push;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SequencedMap;
+import java.util.SequencedSet;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -79,9 +82,6 @@ import org.slf4j.LoggerFactory;
 public final class GossipPlane implements AutoCloseable {
   /** Peers per origin kept as push paths in a rotation; later redundant senders are pruned. */
   static final int FRESH_SENDERS_KEPT = 2;
-
-  /** Origins named in one prune message. */
-  static final int MAX_ORIGINS_PER_PRUNE = 64;
 
   /** Peers whose message rate is tracked; more than a node ever connects to. */
   private static final int MAX_RATE_TRACKED_PEERS = 4096;
@@ -129,13 +129,13 @@ public final class GossipPlane implements AutoCloseable {
   private final AtomicLong throttled = new AtomicLong();
 
   // Touched on the scheduler only; ordered collections, so what is sent replays.
-  private final Map<ValueKey, Own> own = new LinkedHashMap<>();
-  private final Map<ValueKey, Long> lastWallclock = new LinkedHashMap<>();
+  private final SequencedMap<ValueKey, Own> own = new LinkedHashMap<>();
+  private final SequencedMap<ValueKey, Long> lastWallclock = new LinkedHashMap<>();
   private final List<Queued> pushQueue = new ArrayList<>();
   private final List<NodeId> activeSet = new ArrayList<>();
-  private final Map<NodeId, Set<NodeId>> prunedBy = new LinkedHashMap<>();
-  private final Map<NodeId, Set<NodeId>> freshSenders = new LinkedHashMap<>();
-  private final Map<NodeId, Set<NodeId>> prunesToSend = new LinkedHashMap<>();
+  private final SequencedMap<NodeId, SequencedSet<NodeId>> prunedBy = new LinkedHashMap<>();
+  private final SequencedMap<NodeId, SequencedSet<NodeId>> freshSenders = new LinkedHashMap<>();
+  private final SequencedMap<NodeId, SequencedSet<NodeId>> prunesToSend = new LinkedHashMap<>();
   private final List<Cancellable[]> timers = new ArrayList<>();
   private volatile boolean closed;
 
@@ -258,7 +258,7 @@ public final class GossipPlane implements AutoCloseable {
 
   private void signAndQueue(ValueKey k, Own o) {
     // Strictly increasing per key, so a value published twice in one millisecond still replaces.
-    long wallclock = Math.max(wallclock(), lastWallclock.getOrDefault(k, -1L) + 1);
+    long wallclock = Math.max(wallclockNow(), lastWallclock.getOrDefault(k, -1L) + 1);
     lastWallclock.put(k, wallclock);
     SignedValue v =
         SignedValue.sign(key, config.network(), o.kind(), wallclock, o.index(), o.payload());
@@ -267,8 +267,12 @@ public final class GossipPlane implements AutoCloseable {
     }
   }
 
-  /** Calendar milliseconds: values carry them to other nodes, whose clocks are not ours. */
-  private long wallclock() {
+  /**
+   * Calendar milliseconds, as values carry them: nodes compare each other's wallclocks, so they
+   * must share an epoch ({@link io.ferry.core.runtime.Clock#millis} is monotonic time, whose origin
+   * differs from one machine to the next).
+   */
+  private long wallclockNow() {
     return scheduler.clock().instant().toEpochMilli();
   }
 
@@ -306,8 +310,14 @@ public final class GossipPlane implements AutoCloseable {
    * rest are then dropped).
    */
   private boolean take(NodeId from, List<io.ferry.wire.v1.SignedValue> values, boolean pushed) {
-    long now = wallclock();
+    long now = wallclockNow();
     for (io.ferry.wire.v1.SignedValue proto : values) {
+      if (proto.getKind() == io.ferry.wire.v1.ValueKind.UNRECOGNIZED) {
+        // A kind a newer node added: not stored or relayed here, and no fault of the sender.
+        refused.incrementAndGet();
+        log.debug("ignored a value of unknown kind {} from {}", proto.getKindValue(), from);
+        continue;
+      }
       SignedValue v;
       try {
         v = SignedValue.fromProto(proto);
@@ -381,11 +391,12 @@ public final class GossipPlane implements AutoCloseable {
   }
 
   private void notePrune(NodeId from, NodeId origin) {
-    if (from.equals(origin) || freshSenders.getOrDefault(origin, Set.of()).contains(from)) {
+    if (from.equals(origin)
+        || freshSenders.getOrDefault(origin, Collections.emptyNavigableSet()).contains(from)) {
       return;
     }
     Set<NodeId> origins = prunesToSend.computeIfAbsent(from, p -> new LinkedHashSet<>());
-    if (origins.size() < MAX_ORIGINS_PER_PRUNE) {
+    if (origins.size() < Limits.MAX_GOSSIP_PRUNE_ORIGINS) {
       origins.add(origin);
     }
   }
@@ -397,7 +408,7 @@ public final class GossipPlane implements AutoCloseable {
       List<Queued> queued = new ArrayList<>(pushQueue);
       pushQueue.clear();
       for (NodeId peer : activeSet) {
-        Set<NodeId> pruneSet = prunedBy.getOrDefault(peer, Set.of());
+        Set<NodeId> pruneSet = prunedBy.getOrDefault(peer, Collections.emptyNavigableSet());
         List<SignedValue> batch = new ArrayList<>();
         for (Queued q : queued) {
           NodeId origin = q.value().origin();
@@ -408,14 +419,16 @@ public final class GossipPlane implements AutoCloseable {
         sendValues(peer, batch);
       }
     }
-    for (Map.Entry<NodeId, Set<NodeId>> e : prunesToSend.entrySet()) {
+    for (Map.Entry<NodeId, SequencedSet<NodeId>> e : prunesToSend.entrySet()) {
       Prune.Builder prune = Prune.newBuilder();
       e.getValue().forEach(o -> prune.addOrigins(ByteString.copyFrom(o.publicKey())));
       send(e.getKey(), GossipMessage.newBuilder().setPrune(prune).build().toByteString());
     }
     prunesToSend.clear();
-    long now = wallclock();
-    store.removeIf(v -> !v.origin().equals(key.id()) && rules.expired(v, now));
+    long now = wallclockNow();
+    // Values this node signs again are exempt; any other of its key (one it published before a
+    // restart and has not published since, pulled back from a peer) expires like a stranger's.
+    store.removeIf(v -> !own.containsKey(v.key()) && rules.expired(v, now));
   }
 
   /** Sends {@code values} in as many push messages as the size limits need. */
@@ -474,7 +487,7 @@ public final class GossipPlane implements AutoCloseable {
   }
 
   private void onPrune(NodeId from, Prune prune) {
-    if (prune.getOriginsCount() > MAX_ORIGINS_PER_PRUNE) {
+    if (prune.getOriginsCount() > Limits.MAX_GOSSIP_PRUNE_ORIGINS) {
       offend(from, Offence.MALFORMED_MESSAGE, "a prune of " + prune.getOriginsCount() + " origins");
       return;
     }
@@ -578,8 +591,12 @@ public final class GossipPlane implements AutoCloseable {
       responder.fail(e.code(), e.getMessage());
       return;
     }
-    if (request.getMaskBits() > 32) {
-      offend(from, Offence.MALFORMED_MESSAGE, "a pull request of mask " + request.getMaskBits());
+    // A uint32 on the wire: above 2^31 - 1 it arrives negative.
+    if (Integer.compareUnsigned(request.getMaskBits(), 32) > 0) {
+      offend(
+          from,
+          Offence.MALFORMED_MESSAGE,
+          "a pull request of mask " + Integer.toUnsignedString(request.getMaskBits()));
       responder.fail(ErrorCode.LIMIT_EXCEEDED, "a mask is at most 32 bits");
       return;
     }

@@ -1,23 +1,43 @@
 package io.ferry.merkledb.store;
 
-/** The key spaces of a MerkleDB store (RocksDB column families). */
-public enum Column {
+import java.util.List;
+
+/**
+ * A key space of a store: a RocksDB column family of that name in {@link RocksStore}, a map of its
+ * own in {@link MemoryStore}. A store on disk is opened with the columns it holds; each user of a
+ * {@link KvStore} declares its own. The MerkleDB's are the four constants here ({@link #MERKLEDB});
+ * the proof sync's staging store declares {@code staged} and {@code progress}.
+ *
+ * @param familyName the column family's name on disk; not {@code default}, which RocksDB keeps for
+ *     itself
+ * @param small whether the column holds only a few small records, rewritten often (a RocksDB store
+ *     gives it a small write buffer, so the rewrites neither take memory nor keep old write-ahead
+ *     logs alive)
+ */
+public record Column(String familyName, boolean small) {
   /** key bytes to value bytes: the state at the head revision. */
-  VALUES("values"),
+  public static final Column VALUES = new Column("values", false);
+
   /** path storage key to encoded node: the trie at the head revision. */
-  NODES("nodes"),
+  public static final Column NODES = new Column("nodes", false);
+
   /** height and key to the value before and after that commit: the retained history. */
-  HISTORY("history"),
+  public static final Column HISTORY = new Column("history", false);
+
   /** the head record and the roots of retained revisions. */
-  META("meta");
+  public static final Column META = new Column("meta", false);
 
-  private final String familyName;
+  /** The columns of a MerkleDB's store, in their order on disk. */
+  public static final List<Column> MERKLEDB = List.of(VALUES, NODES, HISTORY, META);
 
-  Column(String familyName) {
-    this.familyName = familyName;
+  public Column {
+    if (familyName.isEmpty() || familyName.equals("default")) {
+      throw new IllegalArgumentException("not a column name: '" + familyName + "'");
+    }
   }
 
-  public String familyName() {
+  @Override
+  public String toString() {
     return familyName;
   }
 }

@@ -1,35 +1,46 @@
 package io.ferry.merkledb.store;
 
 import java.util.Arrays;
-import java.util.EnumMap;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * An in-memory store for unit tests and the simulator: never a product default. Copy-on-write, so a
- * snapshot is just the maps of the moment; a write copies the columns it touches. Thread-safe.
+ * snapshot is just the maps of the moment; a write copies the columns it touches. Any column may be
+ * used; one never written reads empty. Nothing is durable. Thread-safe.
  */
 public final class MemoryStore implements KvStore {
-  private volatile Map<Column, NavigableMap<byte[], byte[]>> columns;
+  private static final Comparator<Column> BY_NAME =
+      Comparator.comparing(Column::familyName).thenComparing(Column::small);
+  private static final NavigableMap<byte[], byte[]> EMPTY =
+      Collections.unmodifiableNavigableMap(new TreeMap<>(Arrays::compareUnsigned));
 
-  public MemoryStore() {
-    Map<Column, NavigableMap<byte[], byte[]>> m = new EnumMap<>(Column.class);
-    for (Column c : Column.values()) {
-      m.put(c, new TreeMap<>(Arrays::compareUnsigned));
-    }
-    columns = m;
+  private volatile SortedMap<Column, NavigableMap<byte[], byte[]>> columns = new TreeMap<>(BY_NAME);
+
+  private NavigableMap<byte[], byte[]> column(Column column) {
+    return columns.getOrDefault(column, EMPTY);
+  }
+
+  /** The columns that have been written, by name. */
+  public List<Column> columns() {
+    return List.copyOf(columns.keySet());
   }
 
   @Override
   public byte[] get(Column column, byte[] key) {
-    return columns.get(column).get(key);
+    return column(column).get(key);
   }
 
   @Override
   public StoreIterator scan(Column column, byte[] from, byte[] to) {
-    return scan(columns.get(column), from, to);
+    return scan(column(column), from, to);
   }
 
   private static StoreIterator scan(NavigableMap<byte[], byte[]> map, byte[] from, byte[] to) {
@@ -72,12 +83,12 @@ public final class MemoryStore implements KvStore {
     return new StoreSnapshot() {
       @Override
       public byte[] get(Column column, byte[] key) {
-        return frozen.get(column).get(key);
+        return frozen.getOrDefault(column, EMPTY).get(key);
       }
 
       @Override
       public StoreIterator scan(Column column, byte[] from, byte[] to) {
-        return MemoryStore.scan(frozen.get(column), from, to);
+        return MemoryStore.scan(frozen.getOrDefault(column, EMPTY), from, to);
       }
 
       @Override
@@ -87,21 +98,40 @@ public final class MemoryStore implements KvStore {
 
   @Override
   public synchronized void write(WriteBatch batch) {
-    Map<Column, NavigableMap<byte[], byte[]>> next = new EnumMap<>(columns);
-    EnumMap<Column, Boolean> copied = new EnumMap<>(Column.class);
+    SortedMap<Column, NavigableMap<byte[], byte[]>> next = new TreeMap<>(columns);
+    TreeSet<Column> copied = new TreeSet<>(BY_NAME);
     for (WriteBatch.Op op : batch.ops()) {
-      if (copied.putIfAbsent(op.column(), true) == null) {
-        next.put(op.column(), new TreeMap<>(next.get(op.column())));
+      if (copied.add(op.column())) {
+        NavigableMap<byte[], byte[]> m = new TreeMap<>(Arrays::compareUnsigned);
+        m.putAll(next.getOrDefault(op.column(), EMPTY));
+        next.put(op.column(), m);
       }
       NavigableMap<byte[], byte[]> m = next.get(op.column());
-      if (op.rangeEnd() != null) {
-        m.subMap(op.key(), true, op.rangeEnd(), false).clear();
-      } else if (op.value() == null) {
-        m.remove(op.key());
-      } else {
-        m.put(op.key(), op.value());
+      switch (op) {
+        case WriteBatch.Put p -> m.put(p.key(), p.value());
+        case WriteBatch.Delete d -> m.remove(d.key());
+        case WriteBatch.DeleteRange r when r.to() != null ->
+            m.subMap(r.from(), true, r.to(), false).clear();
+        case WriteBatch.DeleteRange r -> m.tailMap(r.from(), true).clear();
       }
     }
+    columns = next;
+  }
+
+  @Override
+  public boolean syncWrites() {
+    return false;
+  }
+
+  @Override
+  public long estimateKeys(Column column) {
+    return column(column).size();
+  }
+
+  @Override
+  public synchronized void truncate(Column column) {
+    SortedMap<Column, NavigableMap<byte[], byte[]>> next = new TreeMap<>(columns);
+    next.remove(column);
     columns = next;
   }
 

@@ -3,13 +3,20 @@ package io.ferry.merkledb.store;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -18,6 +25,7 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.EnvOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.IngestExternalFileOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
@@ -33,13 +41,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The store on disk: one RocksDB database with a column family per {@link Column}. Atomic batches
- * go through the write-ahead log (synced to disk when {@code syncWrites}), so a process killed at
- * any instant reopens with each batch wholly applied or not at all.
+ * The store on disk, and the one class that opens, configures and closes RocksDB: one database with
+ * a column family per {@link Column} it is opened with (a MerkleDB's, or the proof sync's staging
+ * store's) besides RocksDB's unused {@code default}. Atomic batches go through the write-ahead log
+ * (synced to disk when {@code syncWrites}), so a process killed at any instant reopens with each
+ * batch wholly applied or not at all.
  *
- * <p>Thread-safe. Closing waits (up to {@link #CLOSE_WAIT}) for calls in progress and for open
- * iterators and sorted writers to be closed, so native memory is never freed under a reader; calls
- * after close, also through a snapshot taken before, fail with {@link ErrorCode#ILLEGAL_STATE}.
+ * <p>Thread-safe. Writes run concurrently, except those with an open-ended range delete ({@link
+ * WriteBatch#deleteFrom}, which must find the column's last key) and {@link #truncate}, which run
+ * alone. Closing waits (up to {@link #CLOSE_WAIT}) for calls in progress and for open iterators and
+ * sorted writers to be closed, so native memory is never freed under a reader; calls after close,
+ * also through a snapshot taken before, fail with {@link ErrorCode#ILLEGAL_STATE}.
  */
 public final class RocksStore implements KvStore {
   static {
@@ -55,23 +67,56 @@ public final class RocksStore implements KvStore {
   private final RocksDB db;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
+  private final ColumnFamilyOptions smallOptions;
   private final LRUCache blockCache;
   private final BloomFilter bloomFilter;
-  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
-  private final Map<Column, ColumnFamilyHandle> columns = new EnumMap<>(Column.class);
+  private final boolean syncWrites;
+  // Every handle opened, closed with the store: a truncated column's old handle stays valid for
+  // readers that took it (RocksDB keeps a dropped family readable through its handles).
+  private final List<ColumnFamilyHandle> handles = Collections.synchronizedList(new ArrayList<>());
+  private final ColumnFamilyHandle defaultFamily;
+  private final Set<Column> opened;
+  // The live handle of each column; a truncate replaces it, and removes it if it fails midway.
+  private final Map<Column, ColumnFamilyHandle> columns = new ConcurrentHashMap<>();
   private final WriteOptions writeOptions;
   private final Leases leases = new Leases();
+  // Read side: ordinary writes; write side: writes that delete to a column's end, and truncates.
+  private final ReentrantReadWriteLock writeOrder = new ReentrantReadWriteLock();
   private boolean closed; // guarded by this
 
   /**
-   * Opens (creating if needed) the store in {@code dir}.
+   * Opens (creating if needed) the MerkleDB store in {@code dir}: the columns {@link
+   * Column#MERKLEDB}.
    *
    * @param blockCacheBytes RocksDB block cache size
    * @param syncWrites fsync the write-ahead log on every atomic write (survives power loss, not
    *     only process death)
    */
   public RocksStore(Path dir, long blockCacheBytes, boolean syncWrites) {
+    this(dir, blockCacheBytes, syncWrites, Column.MERKLEDB);
+  }
+
+  /**
+   * Opens (creating if needed) the store in {@code dir} with {@code columns}, creating those it
+   * lacks.
+   *
+   * @param blockCacheBytes RocksDB block cache size
+   * @param syncWrites fsync the write-ahead log on every atomic write (survives power loss, not
+   *     only process death)
+   * @param columns every column the store holds, each name once; a directory that holds column
+   *     families besides them fails to open (RocksDB opens all or none)
+   * @throws FerryException {@link ErrorCode#IO_ERROR} if RocksDB cannot open it
+   */
+  public RocksStore(Path dir, long blockCacheBytes, boolean syncWrites, List<Column> columns) {
+    Set<String> names = new HashSet<>();
+    for (Column c : columns) {
+      if (!names.add(c.familyName())) {
+        throw new IllegalArgumentException("column '" + c + "' is listed twice");
+      }
+    }
     this.dir = dir;
+    this.syncWrites = syncWrites;
+    this.opened = Set.copyOf(columns);
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -93,6 +138,11 @@ public final class RocksStore implements KvStore {
             .setWriteBufferSize(64L * 1024 * 1024)
             .setMaxWriteBufferNumber(4)
             .setLevelCompactionDynamicLevelBytes(true);
+    smallOptions =
+        new ColumnFamilyOptions()
+            .setTableFormatConfig(table)
+            .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            .setWriteBufferSize(SMALL_WRITE_BUFFER_BYTES);
     dbOptions =
         new DBOptions()
             .setCreateIfMissing(true)
@@ -100,21 +150,38 @@ public final class RocksStore implements KvStore {
             .setMaxBackgroundJobs(Math.max(2, Runtime.getRuntime().availableProcessors()))
             .setBytesPerSync(1L << 20);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
-    for (Column c : Column.values()) {
-      descriptors.add(new ColumnFamilyDescriptor(c.familyName().getBytes(), cfOptions));
+    // RocksDB's own family: never written, so it takes the small write buffer.
+    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, smallOptions));
+    for (Column c : columns) {
+      descriptors.add(descriptor(c));
     }
+    List<ColumnFamilyHandle> openedHandles = new ArrayList<>();
     try {
-      db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+      db = RocksDB.open(dbOptions, dir.toString(), descriptors, openedHandles);
     } catch (RocksDBException e) {
-      close(cfOptions, dbOptions, blockCache, bloomFilter);
+      close(cfOptions, smallOptions, dbOptions, blockCache, bloomFilter);
       throw new FerryException(
           ErrorCode.IO_ERROR, "cannot open the store in " + dir + ": " + e.getMessage(), e);
     }
-    for (int i = 0; i < Column.values().length; i++) {
-      columns.put(Column.values()[i], handles.get(i + 1));
+    handles.addAll(openedHandles);
+    defaultFamily = openedHandles.get(0);
+    for (int i = 0; i < columns.size(); i++) {
+      this.columns.put(columns.get(i), openedHandles.get(i + 1));
     }
     writeOptions = new WriteOptions().setSync(syncWrites);
+  }
+
+  /** Write buffer of a {@link Column#small()} column: a few small records, rewritten often. */
+  private static final long SMALL_WRITE_BUFFER_BYTES = 4L << 20;
+
+  private ColumnFamilyDescriptor descriptor(Column c) {
+    return new ColumnFamilyDescriptor(
+        c.familyName().getBytes(StandardCharsets.UTF_8), c.small() ? smallOptions : cfOptions);
+  }
+
+  @Override
+  public boolean syncWrites() {
+    return syncWrites;
   }
 
   /** Takes a lease on the open store; the caller releases it when its native use ends. */
@@ -125,7 +192,17 @@ public final class RocksStore implements KvStore {
   }
 
   private ColumnFamilyHandle cf(Column c) {
-    return columns.get(c);
+    ColumnFamilyHandle h = columns.get(c);
+    if (h == null) {
+      if (opened.contains(c)) {
+        throw new FerryException(
+            ErrorCode.IO_ERROR,
+            "column '" + c + "' of the store in " + dir + " failed to be recreated; reopen it");
+      }
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, "the store in " + dir + " has no column '" + c + "'");
+    }
+    return h;
   }
 
   @Override
@@ -278,26 +355,110 @@ public final class RocksStore implements KvStore {
 
   @Override
   public void write(WriteBatch batch) {
-    write(batch, writeOptions);
-  }
-
-  private void write(WriteBatch batch, WriteOptions options) {
+    // A delete to a column's end must see its last key as the batch lands: nothing writes between.
+    Lock order = batch.deletesToTheEnd() ? writeOrder.writeLock() : writeOrder.readLock();
     acquire();
+    order.lock();
     try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch()) {
-      for (WriteBatch.Op op : batch.ops()) {
-        ColumnFamilyHandle h = cf(op.column());
-        if (op.rangeEnd() != null) {
-          wb.deleteRange(h, op.key(), op.rangeEnd());
-        } else if (op.value() == null) {
-          wb.delete(h, op.key());
-        } else {
-          wb.put(h, op.key(), op.value());
+      List<WriteBatch.Op> ops = batch.ops();
+      for (int i = 0; i < ops.size(); i++) {
+        switch (ops.get(i)) {
+          case WriteBatch.Put p -> wb.put(cf(p.column()), p.key(), p.value());
+          case WriteBatch.Delete d -> wb.delete(cf(d.column()), d.key());
+          case WriteBatch.DeleteRange r when r.to() != null ->
+              wb.deleteRange(cf(r.column()), r.from(), r.to());
+          case WriteBatch.DeleteRange r -> {
+            byte[] last = lastKey(r.column(), ops.subList(0, i));
+            if (last != null && Arrays.compareUnsigned(r.from(), last) <= 0) {
+              wb.deleteRange(cf(r.column()), r.from(), Arrays.copyOf(last, last.length + 1));
+            }
+          }
         }
       }
-      db.write(options, wb);
+      db.write(writeOptions, wb);
     } catch (RocksDBException e) {
       throw ioError("write", e);
     } finally {
+      order.unlock();
+      leases.release();
+    }
+  }
+
+  /**
+   * The largest key in {@code column}, stored or put by {@code before} (the ops ahead of it in its
+   * batch), or null if there is none. A range delete's end is exclusive in RocksDB and no byte
+   * string sorts after every key, so a delete to the end stops just past this one.
+   */
+  private byte[] lastKey(Column column, List<WriteBatch.Op> before) throws RocksDBException {
+    byte[] last = null;
+    try (RocksIterator it = db.newIterator(cf(column))) {
+      it.seekToLast();
+      if (it.isValid()) {
+        last = it.key();
+      } else {
+        it.status();
+      }
+    }
+    for (WriteBatch.Op op : before) {
+      if (op instanceof WriteBatch.Put p
+          && p.column().equals(column)
+          && (last == null || Arrays.compareUnsigned(p.key(), last) > 0)) {
+        last = p.key();
+      }
+    }
+    return last;
+  }
+
+  @Override
+  public long estimateKeys(Column column) {
+    acquire();
+    try {
+      return db.getLongProperty(cf(column), "rocksdb.estimate-num-keys");
+    } catch (RocksDBException e) {
+      throw ioError("read", e);
+    } finally {
+      leases.release();
+    }
+  }
+
+  /**
+   * Drops the column's family and creates it anew, which frees its files at once (a delete would
+   * leave them to compaction), then flushes the other families: the write-ahead log still holds the
+   * dropped family's writes, kept alive by their memtables, and once they are flushed RocksDB
+   * deletes it. A crash between the drop and the create leaves the family to the next open, which
+   * creates missing families.
+   */
+  @Override
+  public void truncate(Column column) {
+    acquire();
+    writeOrder.writeLock().lock();
+    try {
+      ColumnFamilyHandle old = cf(column);
+      db.dropColumnFamily(old);
+      ColumnFamilyHandle fresh;
+      try {
+        fresh = db.createColumnFamily(descriptor(column));
+      } catch (RocksDBException e) {
+        columns.remove(column);
+        throw e;
+      }
+      handles.add(fresh);
+      columns.put(column, fresh);
+      List<ColumnFamilyHandle> others = new ArrayList<>();
+      others.add(defaultFamily);
+      for (Column c : opened) {
+        ColumnFamilyHandle h = columns.get(c);
+        if (h != null && !c.equals(column)) {
+          others.add(h);
+        }
+      }
+      try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+        db.flush(flush, others);
+      }
+    } catch (RocksDBException e) {
+      throw ioError("truncate", e);
+    } finally {
+      writeOrder.writeLock().unlock();
       leases.release();
     }
   }
@@ -305,6 +466,12 @@ public final class RocksStore implements KvStore {
   @Override
   public SortedWriter sortedWriter(Column column) {
     acquire();
+    try {
+      cf(column);
+    } catch (RuntimeException e) {
+      leases.release();
+      throw e;
+    }
     return new SstWriter(column);
   }
 
@@ -316,7 +483,7 @@ public final class RocksStore implements KvStore {
     private static final long MAX_FILE_BYTES = 256L << 20;
     private final Column column;
     private final EnvOptions env = new EnvOptions();
-    private final Options options = new Options(dbOptions, cfOptions);
+    private final Options options;
     private final List<String> files = new ArrayList<>();
     private SstFileWriter writer;
     private long written;
@@ -324,6 +491,7 @@ public final class RocksStore implements KvStore {
 
     SstWriter(Column column) {
       this.column = column;
+      this.options = new Options(dbOptions, column.small() ? smallOptions : cfOptions);
     }
 
     @Override
@@ -430,7 +598,7 @@ public final class RocksStore implements KvStore {
       h.close();
     }
     db.close();
-    close(writeOptions, cfOptions, dbOptions, blockCache, bloomFilter);
+    close(writeOptions, cfOptions, smallOptions, dbOptions, blockCache, bloomFilter);
   }
 
   private static void close(AutoCloseable... resources) {

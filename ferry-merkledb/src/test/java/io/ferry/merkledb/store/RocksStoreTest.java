@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,15 +17,93 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The store on disk: closing it while others read waits for them instead of freeing their data. */
+/**
+ * The store on disk keeps the contract of every store; it opens only the columns it is given, and
+ * closing it while others read waits for them instead of freeing their data.
+ */
 @Timeout(60)
-class RocksStoreTest {
+class RocksStoreTest extends KvStoreContract {
   private static final long CACHE = 8L << 20;
 
   @TempDir Path dir;
 
-  private static byte[] b(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+  @Override
+  protected KvStore open() {
+    return new RocksStore(dir.resolve("contract"), CACHE, true, COLUMNS);
+  }
+
+  @Override
+  protected KvStore reopen(KvStore store) {
+    store.close();
+    return open();
+  }
+
+  @Test
+  void itOpensTheColumnsItIsGivenAndNoOthers() {
+    Path other = dir.resolve("other");
+    try (RocksStore store = new RocksStore(other, CACHE, false, COLUMNS)) {
+      assertThat(store.syncWrites()).isFalse();
+      store.write(new WriteBatch().put(BIG, b("k"), b("v")));
+      assertThatThrownBy(() -> store.get(Column.VALUES, b("k")))
+          .isInstanceOfSatisfying(
+              FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+          .hasMessageContaining("no column 'values'");
+      assertThatThrownBy(() -> store.write(new WriteBatch().put(Column.META, b("k"), b("v"))))
+          .isInstanceOf(FerryException.class);
+      assertThatThrownBy(() -> store.sortedWriter(Column.NODES)).isInstanceOf(FerryException.class);
+    }
+    // RocksDB opens every family a directory holds or none: a MerkleDB's store is not this one.
+    assertThatThrownBy(() -> new RocksStore(other, CACHE, false))
+        .isInstanceOfSatisfying(
+            FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.IO_ERROR))
+        .hasMessageContaining("cannot open the store in " + other);
+    assertThatThrownBy(() -> new RocksStore(other, CACHE, false, List.of(BIG, BIG)))
+        .isInstanceOf(IllegalArgumentException.class);
+    // The failed opens released the directory.
+    try (RocksStore store = new RocksStore(other, CACHE, true, COLUMNS)) {
+      assertThat(store.syncWrites()).isTrue();
+      assertThat(store.get(BIG, b("k"))).isEqualTo(b("v"));
+    }
+  }
+
+  @Test
+  void aTruncateFreesTheColumnsFilesAndLogWhileAnOlderIteratorReadsOn() throws Exception {
+    Path at = dir.resolve("truncated");
+    try (RocksStore store = new RocksStore(at, CACHE, false, COLUMNS)) {
+      java.util.Random r = new java.util.Random(1);
+      for (int batch = 0; batch < 60; batch++) {
+        WriteBatch w = new WriteBatch();
+        for (int i = 0; i < 1000; i++) {
+          byte[] v = new byte[200];
+          r.nextBytes(v);
+          w.put(BIG, b(String.format("k%02d-%04d", batch, i)), v);
+        }
+        w.put(SMALL, b("progress"), b("batch " + batch));
+        store.write(w);
+      }
+      assertThat(bytesIn(at)).isGreaterThan(10_000_000);
+      StoreIterator older = store.scan(BIG, null, null);
+      store.truncate(BIG);
+      assertThat(bytesIn(at)).as("bytes left after the truncate").isLessThan(1_000_000);
+      // The dropped family stays readable through what was opened on it before.
+      int seen = 0;
+      while (older.next()) {
+        seen++;
+      }
+      older.close();
+      assertThat(seen).isEqualTo(60_000);
+      assertThat(store.get(SMALL, b("progress"))).isEqualTo(b("batch 59"));
+    }
+  }
+
+  /** Bytes of the files under {@code dir}. */
+  private static long bytesIn(Path dir) throws java.io.IOException {
+    try (var files = java.nio.file.Files.walk(dir)) {
+      return files
+          .filter(java.nio.file.Files::isRegularFile)
+          .mapToLong(f -> f.toFile().length())
+          .sum();
+    }
   }
 
   private static RocksStore filled(Path dir, int keys) {

@@ -44,6 +44,16 @@ public final class MemoryTransport extends EngineTransport {
 
   public MemoryTransport(
       MemoryNetwork network, NodeId id, PeerAddress listenAddress, TransportConfig config) {
+    this(network, id, listenAddress, config, PeerManager.Config.DEFAULT);
+  }
+
+  /** A transport whose peer policy (connection limits, bans) is {@code peers}. */
+  public MemoryTransport(
+      MemoryNetwork network,
+      NodeId id,
+      PeerAddress listenAddress,
+      TransportConfig config,
+      PeerManager.Config peers) {
     this.network = network;
     this.address = listenAddress;
     this.scheduler = new ExecutorScheduler("ferry-mem-timer-" + id.shortString(), 1);
@@ -55,7 +65,7 @@ public final class MemoryTransport extends EngineTransport {
             id,
             config,
             scheduler,
-            new PeerManager(scheduler.clock()),
+            new PeerManager(scheduler.clock(), peers),
             TransportMetrics.standalone());
     network.listen(listenAddress, this);
   }

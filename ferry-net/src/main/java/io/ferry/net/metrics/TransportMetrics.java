@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 
 /**
  * The transport's Prometheus metrics: frames and bytes in and out per protocol, open connections by
@@ -127,6 +128,20 @@ public final class TransportMetrics {
 
   public void requestFailed(ProtocolId protocol, String failure) {
     failures.labelValues(protocol.label(), failure).inc();
+  }
+
+  /**
+   * Envelope bytes received ({@code in}) or sent ({@code out}) so far over every protocol: the sum
+   * of {@code ferry_net_bytes_total} for that direction, for a status page that shows throughput.
+   */
+  public long bytesTotal(String direction) {
+    double sum = 0;
+    for (CounterSnapshot.CounterDataPointSnapshot p : bytes.collect().getDataPoints()) {
+      if (direction.equals(p.getLabels().get("direction"))) {
+        sum += p.getValue();
+      }
+    }
+    return (long) sum;
   }
 
   /** The current value of a counter or gauge sample, for tests and status pages. */

@@ -69,6 +69,24 @@ public final class PeerKeeper implements PeerListener, AutoCloseable {
     dial(k);
   }
 
+  /**
+   * Stops keeping {@code address}: no more dials or redials of it, and a dial in flight is not
+   * retried. An open connection stays open; the caller disconnects it if it must.
+   *
+   * @return the id the address proved to be, if a dial to it ever succeeded
+   */
+  public Optional<NodeId> release(PeerAddress address) {
+    Kept k;
+    synchronized (this) {
+      k = kept.remove(address.hostPort());
+      if (k == null) {
+        return Optional.empty();
+      }
+      k.timer.cancel();
+      return k.id;
+    }
+  }
+
   /** The peers this keeper has connected, by address, for status pages. */
   public synchronized List<PeerAddress> addresses() {
     List<PeerAddress> out = new ArrayList<>();
@@ -80,7 +98,7 @@ public final class PeerKeeper implements PeerListener, AutoCloseable {
 
   private void dial(Kept k) {
     synchronized (this) {
-      if (closed || k.dialling) {
+      if (closed || k.dialling || !isKept(k)) {
         return;
       }
       k.dialling = true;
@@ -104,14 +122,18 @@ public final class PeerKeeper implements PeerListener, AutoCloseable {
   private void retry(Kept k, String why) {
     Duration delay;
     synchronized (this) {
-      if (closed) {
-        return;
+      if (closed || !isKept(k)) {
+        return; // released meanwhile
       }
       delay = backoff.delay(k.failures++, random);
       k.timer.cancel();
       k.timer = scheduler.schedule(delay, () -> dial(k));
     }
     log.info("peer {}: {}; redialling in {} ms", k.address, why, delay.toMillis());
+  }
+
+  private boolean isKept(Kept k) {
+    return kept.get(k.address.hostPort()) == k;
   }
 
   @Override
@@ -136,5 +158,6 @@ public final class PeerKeeper implements PeerListener, AutoCloseable {
       closed = true;
       kept.values().forEach(k -> k.timer.cancel());
     }
+    transport.removeListener(this);
   }
 }

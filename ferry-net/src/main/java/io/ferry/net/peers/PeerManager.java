@@ -65,6 +65,19 @@ public final class PeerManager {
             "need 1 <= maxConnections and 0 <= maxInbound <= maxConnections");
       }
     }
+
+    /**
+     * These limits with {@code n} inbound connections at most, and the room this config leaves for
+     * connections this node dials ({@code maxConnections - maxInbound}) unchanged: capping inbound
+     * connections never takes slots from outbound dials.
+     */
+    public Config withMaxInbound(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("maxInbound must be >= 0: " + n);
+      }
+      return new Config(
+          n + (maxConnections - maxInbound), n, banDuration, maxBanDuration, recoveryPerMinute);
+    }
   }
 
   /** A peer's standing. */

@@ -75,6 +75,20 @@ class PeerManagerTest {
   }
 
   @Test
+  void capingInboundKeepsTheRoomForOutbound() {
+    PeerManager.Config c = PeerManager.Config.DEFAULT.withMaxInbound(3);
+    assertThat(c.maxInbound()).isEqualTo(3);
+    assertThat(c.maxConnections() - c.maxInbound())
+        .isEqualTo(
+            PeerManager.Config.DEFAULT.maxConnections() - PeerManager.Config.DEFAULT.maxInbound());
+    PeerManager p = new PeerManager(clock, c);
+    NodeId peer = NodeKey.generate().id();
+    assertThat(p.admit(peer, true, 3, 3).reason()).contains("inbound connection limit 3");
+    assertThat(p.admit(peer, false, 3, 3).allowed()).isTrue();
+    assertThat(PeerManager.Config.DEFAULT.withMaxInbound(0).maxInbound()).isZero();
+  }
+
+  @Test
   void manualBanAndUnban() {
     peers.ban(liar, Duration.ofHours(1), "operator");
     assertThat(peers.banned()).containsExactly(liar);

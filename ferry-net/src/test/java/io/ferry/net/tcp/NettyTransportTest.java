@@ -364,6 +364,37 @@ class NettyTransportTest {
   }
 
   @Test
+  void inboundCapRefusesTheNextDiallerButLeavesOutboundDialsFree() throws Exception {
+    NettyTransport b =
+        NettyTransport.start(
+            NodeKey.generate(),
+            ANY,
+            CONFIG,
+            io.ferry.net.peers.PeerManager.Config.DEFAULT.withMaxInbound(1),
+            io.ferry.net.metrics.TransportMetrics.standalone());
+    toClose.add(b);
+    b.register(ECHO, echo());
+    NettyTransport first = echoNode();
+    NettyTransport second = echoNode();
+    NettyTransport third = echoNode();
+    first.connect(b.address()).get(10, TimeUnit.SECONDS);
+    TransportException e = failure(second.connect(b.address()));
+    assertThat(e.failure()).isEqualTo(Failure.REFUSED);
+    assertThat(e.getMessage()).contains("inbound connection limit 1");
+    // The cap is on connections peers open: b still dials out, to both.
+    assertThat(b.connect(second.address()).get(10, TimeUnit.SECONDS)).isEqualTo(second.localId());
+    assertThat(b.connect(third.address()).get(10, TimeUnit.SECONDS)).isEqualTo(third.localId());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                b.peers()
+                    .equals(
+                        new java.util.TreeSet<>(
+                            List.of(first.localId(), second.localId(), third.localId()))));
+  }
+
+  @Test
   void simultaneousDialsLeaveOneConnection() throws Exception {
     NettyTransport a = echoNode();
     NettyTransport b = echoNode();

@@ -67,6 +67,36 @@ final class NodeCommand implements Callable<Integer> {
       description = "A peer to connect to and keep (repeatable).")
   List<String> peers = new ArrayList<>();
 
+  @Option(
+      names = "--entrypoint",
+      paramLabel = "HOST:PORT",
+      description =
+          "A node to learn the network from (repeatable): this node then keeps connected to a"
+              + " random subset of the nodes gossip tells it about (--max-outbound).")
+  List<String> entrypoints = new ArrayList<>();
+
+  @Option(
+      names = "--max-outbound",
+      paramLabel = "N",
+      description =
+          "With --entrypoint: peers discovery keeps this node connected to (default 8; --peer"
+              + " peers come on top).")
+  Integer maxOutbound;
+
+  @Option(
+      names = "--max-inbound",
+      paramLabel = "N",
+      description = "Connections other nodes may open to this one; more are refused (default 192).")
+  Integer maxInbound;
+
+  @Option(
+      names = "--advertise",
+      paramLabel = "HOST",
+      description =
+          "The host other nodes are told to dial (default: the --p2p host; set it when that is"
+              + " 0.0.0.0 or ::).")
+  String advertise;
+
   @Option(names = "--key", paramLabel = "FILE", description = "Node key (default DIR/node.key).")
   String key;
 
@@ -174,6 +204,12 @@ final class NodeCommand implements Callable<Integer> {
     if (!peers.isEmpty()) {
       s.peers = peers;
     }
+    if (!entrypoints.isEmpty()) {
+      s.entrypoints = entrypoints;
+    }
+    s.maxOutbound = maxOutbound != null ? maxOutbound : s.maxOutbound;
+    s.maxInbound = maxInbound != null ? maxInbound : s.maxInbound;
+    s.advertise = advertise != null ? advertise : s.advertise;
     s.key = key != null ? key : s.key;
     s.produce = produce != null ? produce : s.produce;
     s.trustProducer = trustProducer != null ? trustProducer : s.trustProducer;

@@ -18,9 +18,10 @@ import io.ferry.net.tcp.NettyTransport;
 import io.ferry.node.NodeStores;
 import io.ferry.sync.proof.ProofSync;
 import io.ferry.sync.proof.client.ChangeCatchUp;
-import io.ferry.sync.proof.client.RocksSyncStore;
+import io.ferry.sync.proof.client.KvSyncStore;
 import io.ferry.sync.proof.client.SyncConfig;
 import io.ferry.sync.proof.client.SyncStats;
+import io.ferry.sync.proof.client.SyncStores;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,7 +106,7 @@ final class SyncCommand implements Callable<Integer> {
     Logging.logToFile(store.data.resolve("logs"), parent.verbose());
     NodeKey key = KeyFile.loadOrCreate(store.data.resolve("node.key"));
     Path staging = store.data.resolve("sync-staging");
-    RocksSyncStore.deleteIfFinished(staging); // a finished sync's files, if any
+    SyncStores.deleteIfFinished(staging); // a finished sync's files, if any
     MerkleDB db = store.open();
     if (db.root().equals(target)) {
       db.close();
@@ -120,7 +121,7 @@ final class SyncCommand implements Callable<Integer> {
             Math.max(1, Runtime.getRuntime().availableProcessors()),
             Thread.ofPlatform().name("ferry-sync-verify").daemon().factory());
     StateDir live = new StateDir(db);
-    try (RocksSyncStore staged = io.ferry.node.NodeStores.openStaging(staging);
+    try (KvSyncStore staged = io.ferry.node.NodeStores.openStaging(staging);
         ExecutorScheduler scheduler = new ExecutorScheduler("ferry-sync", 1);
         NettyTransport transport =
             NettyTransport.start(
@@ -153,7 +154,7 @@ final class SyncCommand implements Callable<Integer> {
     } finally {
       verifiers.shutdownNow();
       if (synced) {
-        RocksSyncStore.deleteIfFinished(staging); // closed by now: the staged data is in the store
+        SyncStores.deleteIfFinished(staging); // closed by now: the staged data is in the store
       }
     }
   }

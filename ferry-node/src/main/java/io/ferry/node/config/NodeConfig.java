@@ -4,7 +4,9 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
+import io.ferry.gossip.discovery.DiscoveryConfig;
 import io.ferry.net.PeerAddress;
+import io.ferry.net.peers.PeerManager;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +31,14 @@ import java.util.Optional;
  * @param snapshots when archives are made and how many are kept
  * @param egressBytesPerSecond HTTP egress limit over all downloads; 0 for none
  * @param network the network name; nodes gossip only with nodes of the same one
+ * @param entrypoints addresses ({@code HOST:PORT}, usually without an id) a node dials to learn the
+ *     network from gossip; when present, {@link io.ferry.gossip.discovery.Discovery} keeps it
+ *     connected to a random subset of the nodes it learns about
+ * @param maxOutbound peers discovery keeps this node connected to; {@code peers} come on top
+ * @param maxInbound connections other nodes may open to this one; beyond it they are refused
+ * @param advertise the host other nodes are told to reach this node at (in its gossip contact
+ *     info); empty for the host {@code p2p} binds, which is useless to them when it is 0.0.0.0 or
+ *     ::
  * @param bootstrap how an empty follower restores a snapshot chosen from gossip first
  */
 public record NodeConfig(
@@ -45,10 +55,20 @@ public record NodeConfig(
     Snapshots snapshots,
     long egressBytesPerSecond,
     String network,
+    List<PeerAddress> entrypoints,
+    int maxOutbound,
+    int maxInbound,
+    Optional<String> advertise,
     Bootstrap bootstrap) {
 
   /** The default peer port. */
   public static final int DEFAULT_P2P_PORT = 8900;
+
+  /** Default of {@link #maxOutbound}: discovery's. */
+  public static final int DEFAULT_MAX_OUTBOUND = DiscoveryConfig.DEFAULT_MAX_OUTBOUND;
+
+  /** Default of {@link #maxInbound}: the transport's. */
+  public static final int DEFAULT_MAX_INBOUND = PeerManager.Config.DEFAULT.maxInbound();
 
   /**
    * What a producer commits.
@@ -139,6 +159,11 @@ public record NodeConfig(
 
   public NodeConfig {
     peers = List.copyOf(peers);
+    entrypoints = List.copyOf(entrypoints);
+    if (maxOutbound < 1 || maxInbound < 0) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, "max-outbound must be at least 1 and max-inbound at least 0");
+    }
     if (workLimit < 1) {
       throw new FerryException(ErrorCode.INVALID_ARGUMENT, "the work limit must be at least 1");
     }
@@ -153,6 +178,11 @@ public record NodeConfig(
           "known validators choose a follower's snapshot: add --trust-producer or --trust-root,"
               + " which says what heads to follow");
     }
+  }
+
+  /** Whether this node finds its peers through gossip, starting at {@link #entrypoints}. */
+  public boolean discovers() {
+    return !entrypoints.isEmpty();
   }
 
   public boolean produces() {

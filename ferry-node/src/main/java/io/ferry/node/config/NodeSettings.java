@@ -37,6 +37,8 @@ import java.util.Optional;
  * p2p = "0.0.0.0:8900"
  * http = "0.0.0.0:8899"          # "off" for none
  * peers = ["2bQm…@10.0.0.2:8900"]
+ * entrypoints = ["10.0.0.2:8900"] # learn the network from gossip
+ * advertise = "203.0.113.7"      # the host others dial; needed when p2p binds 0.0.0.0
  * trust-producer = "2bQm…"
  *
  * [producer]                     # with produce = true
@@ -73,6 +75,18 @@ public final class NodeSettings {
 
   /** The network name: nodes gossip only with nodes of the same one. */
   public String network;
+
+  /** {@code HOST:PORT}s to learn the network from; turns discovery on. */
+  public List<String> entrypoints;
+
+  @JsonProperty("max-outbound")
+  public Integer maxOutbound;
+
+  @JsonProperty("max-inbound")
+  public Integer maxInbound;
+
+  /** The host other nodes are told to dial. */
+  public String advertise;
 
   /** Nodes whose snapshot advertisements count as votes when an empty follower bootstraps. */
   @JsonProperty("known-validators")
@@ -193,6 +207,10 @@ public final class NodeSettings {
     for (String p : peers == null ? List.<String>of() : peers) {
       peerList.add(PeerAddress.parse(p));
     }
+    List<PeerAddress> entryList = new ArrayList<>();
+    for (String e : entrypoints == null ? List.<String>of() : entrypoints) {
+      entryList.add(PeerAddress.parse(e));
+    }
     Optional<NodeConfig.Producer> prod = Optional.empty();
     if (Boolean.TRUE.equals(produce)) {
       prod =
@@ -267,7 +285,39 @@ public final class NodeSettings {
         snaps,
         egressMib == null ? 0 : (long) (egressMib * (1 << 20)),
         net,
+        entryList,
+        or(maxOutbound, NodeConfig.DEFAULT_MAX_OUTBOUND),
+        or(maxInbound, NodeConfig.DEFAULT_MAX_INBOUND),
+        advertise == null ? Optional.empty() : Optional.of(advertiseHost(advertise)),
         boot);
+  }
+
+  /**
+   * The host of {@code --advertise}: a name or an IP literal (IPv6 with or without brackets), not a
+   * wildcard address, without a port.
+   */
+  static String advertiseHost(String text) {
+    String host = text.strip();
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    boolean ipv6 = host.indexOf(':') != host.lastIndexOf(':');
+    if (host.isEmpty()
+        || (!ipv6 && host.indexOf(':') >= 0)
+        || host.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '@' || c == '[' || c == ']')) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "advertise takes a host name or IP address without a port, got '" + text + "'");
+    }
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0")) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "advertise names the host others dial; " + host + " is no one's address");
+    }
+    if (host.length() > Limits.MAX_CONTACT_FIELD_CHARS - 8) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, "advertise: host name too long");
+    }
+    return host;
   }
 
   private static <T> T or(T value, T otherwise) {

@@ -28,9 +28,10 @@ import java.util.Optional;
 /**
  * The whole pipeline on one machine, each node its own process on loopback: a producer with a
  * generated state that keeps committing; two peers that proof-sync from it and follow; a newcomer
- * that proof-syncs from all three at once while the target moves, then follows; and a snapshot
- * downloaded over HTTP from several nodes at once and restored into a second directory, its root
- * checked against the producer's signed head. Ends with a summary table.
+ * given one entrypoint that finds the others through gossip and proof-syncs from all three at once
+ * while the target moves, then follows; and a snapshot downloaded over HTTP from several nodes at
+ * once and restored into a second directory, its root checked against the producer's signed head.
+ * Ends with a summary table.
  *
  * <p>Not thread-safe; one run per instance.
  */
@@ -151,13 +152,22 @@ public final class Demo {
     phases.add(phaseAt("peers sync (2 nodes)", peerBytes, secs(t0), synced.get(0)));
     report(synced, List.of(peer1, peer2));
 
-    // 4. The newcomer syncs from all three while the producer keeps committing.
-    out.println("4. a newcomer proof-syncs from all three at once while the producer commits");
+    // 4. The newcomer gets one entrypoint and the producer's id, finds the rest through gossip,
+    // and syncs from all three while the producer keeps committing.
+    String entrypoint = producer.p2p.substring(producer.p2p.indexOf('@') + 1);
+    out.printf(
+        "4. a newcomer given only the entrypoint %s and the producer's id finds the other nodes"
+            + " through gossip and syncs from all three at once while the producer commits%n",
+        entrypoint);
     out.flush();
     t0 = System.nanoTime();
-    NodeProcess newcomer =
-        start("newcomer", run.resolve("newcomer"), withPeers(follow, producer, peer1, peer2));
+    List<String> newcomerArgs = new ArrayList<>(follow);
+    newcomerArgs.addAll(List.of("--entrypoint", entrypoint));
+    NodeProcess newcomer = start("newcomer", run.resolve("newcomer"), newcomerArgs);
     JsonNode n = awaitFollowing("newcomer sync", List.of(newcomer), producer).get(0);
+    out.printf(
+        "   found through gossip: %d nodes in its cluster list, %d connected%n",
+        n.path("cluster").size(), n.path("peers").size());
     phases.add(
         phaseAt("newcomer sync (3 sources)", n.path("sync").path("bytes").asLong(), secs(t0), n));
     report(List.of(n), List.of(newcomer));

@@ -5,6 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ferry.gossip.value.ContactInfo;
+import io.ferry.gossip.value.Result;
+import io.ferry.gossip.value.ValueKind;
+import io.ferry.node.Node;
+import io.ferry.node.config.NodeSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,7 +33,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code ferry node} processes over loopback: a producer and a follower killed mid-sync. */
+/**
+ * {@code ferry node} processes over loopback: a producer and a follower killed mid-sync, a follower
+ * of another producer, and a node that finds the others from an entrypoint.
+ */
 @Timeout(300)
 class NodeCommandTest {
   @TempDir Path tmp;
@@ -38,8 +46,13 @@ class NodeCommandTest {
   /** A started node: its process, p2p address and HTTP base. */
   record Started(Process process, String p2p, URI http, String id) {}
 
+  private final List<Node> inJvm = new ArrayList<>();
+
   @AfterEach
   void stop() throws Exception {
+    for (Node n : inJvm) {
+      n.close();
+    }
     for (Process p : processes) {
       p.destroy();
     }
@@ -202,17 +215,76 @@ class NodeCommandTest {
             producer.p2p(),
             "--head-interval",
             "100");
-    // It hears the producer's heads (the refusal is logged once) and takes none.
+    // It hears the producer's heads (logged once: "ignoring heads of ...") and takes none.
     Path log = tmp.resolve("misled/logs/ferry.log");
     await("a refusal in " + log)
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> Files.exists(log) && Files.readString(log).contains("refused head"));
+        .until(
+            () ->
+                Files.exists(log)
+                    && Files.readString(log).contains("ignoring heads of " + producer.id()));
     JsonNode s = status(misled);
     assertThat(s.path("phase").asText()).isEqualTo("waiting");
     assertThat(s.path("height").asLong()).isZero();
     assertThat(s.has("head")).isFalse();
     assertThat(s.path("peers").toString()).contains(producer.id());
+  }
+
+  /** A node in this JVM, on loopback, stopped after the test. */
+  private Node inJvm(String name, String... entrypoints) {
+    NodeSettings s = new NodeSettings();
+    s.data = tmp.resolve(name).toString();
+    s.p2p = "127.0.0.1:0";
+    s.http = "off";
+    s.headIntervalMs = 100L;
+    s.entrypoints = entrypoints.length == 0 ? null : List.of(entrypoints);
+    Node n = Node.start(s.toConfig());
+    inJvm.add(n);
+    return n;
+  }
+
+  @Test
+  void aNodeGivenAnEntrypointFindsTheOthersThroughGossip() throws Exception {
+    Node seed = inJvm("seed");
+    String entry = seed.p2pAddress().hostPort(); // as an operator writes it: no id
+    Node second = inJvm("second", entry);
+    Started third =
+        node(
+            tmp.resolve("third"),
+            "--entrypoint",
+            entry,
+            "--max-outbound",
+            "2",
+            "--max-inbound",
+            "4",
+            "--advertise",
+            "localhost",
+            "--head-interval",
+            "100");
+    await("the third node connected to both others")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              JsonNode s = status(third);
+              return s != null
+                  && s.path("peers").toString().contains(seed.id().toString())
+                  && s.path("peers").toString().contains(second.id().toString());
+            });
+    // What it tells the others: the advertised host, with the port it bound.
+    int port = Integer.parseInt(third.p2p().substring(third.p2p().lastIndexOf(':') + 1));
+    await("the third node's contact reached the seed")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                seed.gossip().values(ValueKind.CONTACT_INFO).stream()
+                    .anyMatch(
+                        v ->
+                            v.origin().toString().equals(third.id())
+                                && ContactInfo.decode(v.payload())
+                                    instanceof Result.Ok<ContactInfo> ok
+                                && ok.value().p2p().equals("localhost:" + port)));
   }
 
   private static long bytesIn(Path dir) throws IOException {

@@ -61,6 +61,68 @@ class NodeSettingsTest {
     assertThat(c.snapshots().keepIncremental()).isEqualTo(4); // the default
     assertThat(c.snapshots().zstdLevel()).isEqualTo(5);
     assertThat(c.keyFile()).isEqualTo(Path.of("/srv/ferry/node.key"));
+    assertThat(c.discovers()).isFalse();
+  }
+
+  @Test
+  void discoverySettingsAreRead() throws Exception {
+    Path f = tmp.resolve("node.toml");
+    Files.writeString(
+        f,
+        """
+        data = "/srv/ferry"
+        entrypoints = ["10.0.0.2:8900", "[2001:db8::1]:8900"]
+        max-outbound = 5
+        max-inbound = 40
+        advertise = "203.0.113.7"
+        """);
+    NodeConfig c = NodeSettings.read(f).toConfig();
+    assertThat(c.discovers()).isTrue();
+    assertThat(c.entrypoints())
+        .extracting(a -> a.hostPort())
+        .containsExactly("10.0.0.2:8900", "[2001:db8::1]:8900");
+    assertThat(c.entrypoints()).allMatch(a -> a.expectedId().isEmpty());
+    assertThat(c.maxOutbound()).isEqualTo(5);
+    assertThat(c.maxInbound()).isEqualTo(40);
+    assertThat(c.advertise()).contains("203.0.113.7");
+  }
+
+  @Test
+  void discoveryDefaults() {
+    NodeSettings s = new NodeSettings();
+    s.data = tmp.toString();
+    NodeConfig c = s.toConfig();
+    assertThat(c.entrypoints()).isEmpty();
+    assertThat(c.maxOutbound()).isEqualTo(8);
+    assertThat(c.maxInbound()).isEqualTo(192);
+    assertThat(c.advertise()).isEmpty();
+  }
+
+  @Test
+  void advertiseTakesAHostOnly() {
+    assertThat(NodeSettings.advertiseHost(" node1.example ")).isEqualTo("node1.example");
+    assertThat(NodeSettings.advertiseHost("[2001:db8::1]")).isEqualTo("2001:db8::1");
+    assertThat(NodeSettings.advertiseHost("2001:db8::1")).isEqualTo("2001:db8::1");
+    NodeSettings s = new NodeSettings();
+    s.data = tmp.toString();
+    for (String bad : new String[] {"", "10.0.0.1:8900", "a b", "id@host", "0.0.0.0", "[::]"}) {
+      s.advertise = bad;
+      assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "advertise");
+    }
+  }
+
+  @Test
+  void capsAndEntrypointsAreChecked() {
+    NodeSettings s = new NodeSettings();
+    s.data = tmp.toString();
+    s.maxOutbound = 0;
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "max-outbound");
+    s.maxOutbound = null;
+    s.maxInbound = -1;
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "max-inbound");
+    s.maxInbound = null;
+    s.entrypoints = java.util.List.of("nohost");
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "nohost");
   }
 
   @Test

@@ -66,6 +66,13 @@ public final class SimCommand implements Callable<Integer> {
       description = "Any of crash, partition, loss, liars (default none).")
   List<String> faults = List.of();
 
+  @Option(
+      names = "--discovery",
+      description =
+          "Nodes find their peers through gossip from two entrypoints each (ferry node"
+              + " --entrypoint) instead of keeping three static peers (--peer).")
+  boolean discovery;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -85,16 +92,18 @@ public final class SimCommand implements Callable<Integer> {
     int broken = 0;
     for (long s = seed; s < seed + seeds; s++) {
       long start = System.nanoTime();
-      Report r = NodeSimulation.run(Options.of(nodes, s, duration, faultSet));
+      Report r =
+          NodeSimulation.run(Options.of(nodes, s, duration, faultSet).withDiscovery(discovery));
       double wall = (System.nanoTime() - start) / 1e9;
       Runtime rt = Runtime.getRuntime();
       out.printf(
-          "sim seed=%d nodes=%d virtual=%s faults=%s: %d commits, %d nodes synced, %d crashes,"
+          "sim seed=%d nodes=%d virtual=%s faults=%s%s: %d commits, %d nodes synced, %d crashes,"
               + " %d/%d liars banned, lag %d, %d checks, %d events, %.1f s wall, %d MiB heap; trace %s: %s%n",
           s,
           nodes,
           duration,
           faultSet.isEmpty() ? "none" : faultSet.toString().toLowerCase(Locale.ROOT),
+          discovery ? " discovery" : "",
           r.commits(),
           r.fullSyncs(),
           r.crashes(),
@@ -113,8 +122,12 @@ public final class SimCommand implements Callable<Integer> {
       if (!r.ok()) {
         broken++;
         out.printf(
-            "  replay: bin/ferry sim --nodes %d --seed %d --duration %ds --faults %s%n",
-            nodes, s, duration.toSeconds(), String.join(",", faults));
+            "  replay: bin/ferry sim --nodes %d --seed %d --duration %ds --faults %s%s%n",
+            nodes,
+            s,
+            duration.toSeconds(),
+            String.join(",", faults),
+            discovery ? " --discovery" : "");
       }
       out.flush();
     }

@@ -2,9 +2,15 @@ package io.ferry.sim.node;
 
 import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
+import io.ferry.gossip.head.HeadExchange;
+import io.ferry.gossip.plane.GossipConfig;
+import io.ferry.gossip.value.SignedValue;
+import io.ferry.gossip.value.ValueKind;
+import io.ferry.gossip.value.ValueRules;
 import io.ferry.merkledb.Revision;
 import io.ferry.node.Node;
 import io.ferry.sim.SimNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +31,8 @@ import java.util.TreeMap;
  *       up and within {@link #ALLOWED_LAG} commits of the producer.
  *   <li><b>Liars banned, honest ones not.</b> At the end every liar is banned by some honest node,
  *       and no honest node is banned by another.
+ *   <li><b>No invalid gossip.</b> At the end no honest node's gossip table holds a value that
+ *       breaks its kind's rule or whose signature does not verify (liars send such values).
  * </ul>
  *
  * <p>Violations are collected, not thrown, so a run reports all of them. Single-threaded.
@@ -113,6 +121,7 @@ final class Invariants {
     }
     if (end) {
       confirm(true);
+      checkGossipTables(s, at);
       for (NodeId liar : s.liarIds()) {
         if (!s.bannedByAnyHonest(liar)) {
           violate(at + "liar " + liar.shortString() + " is banned by no honest node");
@@ -123,6 +132,26 @@ final class Invariants {
           if (judge.isUp() && judge.transport().peerManager().isBanned(n.id())) {
             violate(at + judge.name() + " banned honest " + n.name());
           }
+        }
+      }
+    }
+  }
+
+  /** No honest node holds a gossip value that breaks a rule or whose signature does not verify. */
+  private void checkGossipTables(NodeSimulation s, String at) {
+    ValueRules rules =
+        new ValueRules(GossipConfig.DEFAULT_NETWORK, GossipConfig.DEFAULT_TTL, Duration.ZERO)
+            .with(ValueKind.SIGNED_HEAD, HeadExchange.PAYLOAD_RULE);
+    for (SimNode<Node> n : s.honest()) {
+      if (!n.isUp()) {
+        continue;
+      }
+      for (ValueKind kind : ValueKind.values()) {
+        for (SignedValue v : n.app().gossip().values(kind)) {
+          // Judged at its own wallclock: age is not what this checks.
+          rules
+              .judge(v, v.wallclock())
+              .ifPresent(r -> violate(at + n.name() + " stored " + v + ": " + r.detail()));
         }
       }
     }

@@ -37,6 +37,9 @@ import java.util.Set;
  * lets the network heal and converge. {@link Invariants} are checked every {@link #CHECK_EVERY} of
  * virtual time and at the end.
  *
+ * <p>Nodes keep static peers ({@code --peer}), or with {@link Options#discovery} find them through
+ * gossip from entrypoints ({@code --entrypoint}), as {@code ferry node} does.
+ *
  * <p>A run is a function of its {@link Options}: the same options give the same {@link
  * Report#traceHash}. Not thread-safe: a run owns the calling thread.
  */
@@ -69,6 +72,9 @@ public final class NodeSimulation {
    * @param peersPerNode how many earlier nodes each node dials
    * @param commitInterval virtual time between the producer's commits
    * @param updatesPerCommit puts per commit (small state: 32-byte keys, 32-byte values)
+   * @param discovery whether nodes find their peers through gossip ({@code --entrypoint}: up to
+   *     {@link #ENTRYPOINTS} earlier nodes each, without ids) instead of dialling {@code
+   *     peersPerNode} static peers ({@code --peer})
    */
   public record Options(
       int nodes,
@@ -77,7 +83,11 @@ public final class NodeSimulation {
       Set<Fault> faults,
       int peersPerNode,
       Duration commitInterval,
-      int updatesPerCommit) {
+      int updatesPerCommit,
+      boolean discovery) {
+    /** Entrypoints each node is given with {@link #discovery}. */
+    public static final int ENTRYPOINTS = 2;
+
     public Options {
       if (nodes < 2) {
         throw new IllegalArgumentException("a run needs a producer and a follower: " + nodes);
@@ -89,7 +99,13 @@ public final class NodeSimulation {
     }
 
     public static Options of(int nodes, long seed, Duration duration, Set<Fault> faults) {
-      return new Options(nodes, seed, duration, faults, 3, Duration.ofSeconds(1), 20);
+      return new Options(nodes, seed, duration, faults, 3, Duration.ofSeconds(1), 20, false);
+    }
+
+    /** These options with nodes that discover their peers (true) or keep static ones. */
+    public Options withDiscovery(boolean on) {
+      return new Options(
+          nodes, seed, duration, faults, peersPerNode, commitInterval, updatesPerCommit, on);
     }
 
     int liars() {
@@ -230,9 +246,17 @@ public final class NodeSimulation {
       boolean liar = i >= options.nodes() - liarCount;
       NodeSettings s = base(name);
       s.trustProducer = producer.id().toString();
-      s.peers = new ArrayList<>();
-      for (SimNode<Node> peer : pickPeers(all)) {
-        s.peers.add(peer.address().toString());
+      if (options.discovery()) {
+        // As an operator writes them: host and port, the id learned from the handshake.
+        s.entrypoints = new ArrayList<>();
+        for (SimNode<Node> e : pickPeers(all, Options.ENTRYPOINTS)) {
+          s.entrypoints.add(e.address().hostPort());
+        }
+      } else {
+        s.peers = new ArrayList<>();
+        for (SimNode<Node> peer : pickPeers(all, options.peersPerNode())) {
+          s.peers.add(peer.address().toString());
+        }
       }
       SimNode<Node> node =
           sim.addNode(name, ctx -> Node.start(s.toConfig(), new SimEnvironment(ctx)));
@@ -258,10 +282,10 @@ public final class NodeSimulation {
     return s;
   }
 
-  /** Up to {@code peersPerNode} distinct earlier nodes, the producer for the first few. */
-  private List<SimNode<Node>> pickPeers(List<SimNode<Node>> earlier) {
+  /** Up to {@code count} distinct earlier nodes, the producer for the first few. */
+  private List<SimNode<Node>> pickPeers(List<SimNode<Node>> earlier, int count) {
     Set<SimNode<Node>> picked = new LinkedHashSet<>();
-    int want = Math.min(options.peersPerNode(), earlier.size());
+    int want = Math.min(count, earlier.size());
     while (picked.size() < want) {
       picked.add(earlier.get(random.nextInt(earlier.size())));
     }
@@ -336,8 +360,8 @@ public final class NodeSimulation {
       }
       return env;
     }
-    if (liarIds.contains(to)) {
-      return env;
+    if (liarIds.contains(to) || env.getProtocolValue() <= 0) {
+      return env; // control frames (pings, goodbyes) carry no protocol, and pass as they are
     }
     ProtocolId protocol = new ProtocolId(env.getProtocolValue());
     if (env.getKind() == Kind.KIND_RESPONSE && protocol.equals(ProtocolId.PROOF_SYNC)) {

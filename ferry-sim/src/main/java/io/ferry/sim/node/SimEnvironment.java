@@ -19,8 +19,8 @@ import java.util.concurrent.ExecutorService;
  * The world of a simulated {@link io.ferry.node.Node}: one incarnation's {@link NodeContext}. Its
  * key, transport, scheduler and random stream are the context's; workers run tasks inline on the
  * simulator's thread; stores live on the node's {@link io.ferry.sim.SimDisk} ({@link SimKvStore}
- * for the MerkleDB, {@link SimDiskSyncStore} for sync staging), so they survive crashes as far as
- * they were synced.
+ * for the MerkleDB, the node's own staging store over one for sync staging: {@link SimStaging}), so
+ * they survive crashes as far as they were synced.
  *
  * <p>Every part gets the one scheduler of the incarnation: the simulator runs a node on one thread
  * in virtual time, and the scheduler dies with the incarnation on a crash.
@@ -71,12 +71,18 @@ public final class SimEnvironment implements NodeEnvironment {
 
   @Override
   public void removeLeftovers(NodeConfig config) {
-    // Archives are off and staging lives on the SimDisk, where a crash leaves no stray files.
+    // Archives are off, and a store on the SimDisk leaves no stray files; a finished sync's
+    // staging store goes, as in the real world.
+    SimStaging.deleteIfFinished(context.disk(), stagingPrefix(config.stagingDir()));
   }
 
   @Override
   public SyncStore openStaging(Path dir) {
-    return new SimDiskSyncStore(context.disk(), "staging/" + dir + "/");
+    return SimStaging.open(context.disk(), stagingPrefix(dir));
+  }
+
+  private static String stagingPrefix(Path dir) {
+    return "staging/" + dir + "/";
   }
 
   private static String storePrefix(Path dir) {

@@ -29,6 +29,10 @@ import java.util.zip.CRC32;
  * first record that does not check out, as RocksDB's recovery drops a corrupt log tail. A batch is
  * never half applied.
  *
+ * <p>A {@link #truncate} is logged as a delete of the whole column and folded into a checkpoint at
+ * once, so the log that held the column's keys is gone, as RocksDB frees a dropped column family's
+ * files and log.
+ *
  * <p>Reads come from memory, rebuilt from the disk when the store is opened. Single-threaded, like
  * the simulator.
  */
@@ -105,6 +109,24 @@ public final class SimKvStore implements KvStore {
   }
 
   @Override
+  public boolean syncWrites() {
+    return syncWrites;
+  }
+
+  @Override
+  public long estimateKeys(Column column) {
+    checkOpen();
+    return memory.estimateKeys(column);
+  }
+
+  @Override
+  public void truncate(Column column) {
+    checkOpen();
+    write(new WriteBatch().deleteFrom(column, new byte[0]));
+    checkpoint();
+  }
+
+  @Override
   public SortedWriter sortedWriter(Column column) {
     checkOpen();
     WriteBatch batch = new WriteBatch();
@@ -129,7 +151,7 @@ public final class SimKvStore implements KvStore {
   private void checkpoint() {
     disk.sync();
     WriteBatch all = new WriteBatch();
-    for (Column c : Column.values()) {
+    for (Column c : memory.columns()) {
       try (StoreIterator it = memory.scan(c, null, null)) {
         while (it.next()) {
           all.put(c, it.key(), it.value());
@@ -158,21 +180,35 @@ public final class SimKvStore implements KvStore {
     return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
   }
 
-  // A record: length (4 bytes), the ops, CRC32 of the ops (8 bytes).
+  // A record: length (4 bytes), the ops, CRC32 of the ops (8 bytes). An op: its column (name and
+  // whether small), its kind (0 put, 1 delete, 2 range delete, 3 delete to the end), its bytes.
   private static ByteString encode(WriteBatch batch) {
     try {
       ByteArrayOutputStream ops = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(ops);
       out.writeInt(batch.size());
       for (WriteBatch.Op op : batch.ops()) {
-        out.writeByte(op.column().ordinal());
-        int kind = op.rangeEnd() != null ? 2 : op.value() == null ? 1 : 0;
-        out.writeByte(kind);
-        writeBytes(out, op.key());
-        if (kind == 0) {
-          writeBytes(out, op.value());
-        } else if (kind == 2) {
-          writeBytes(out, op.rangeEnd());
+        out.writeUTF(op.column().familyName());
+        out.writeBoolean(op.column().small());
+        switch (op) {
+          case WriteBatch.Put p -> {
+            out.writeByte(0);
+            writeBytes(out, p.key());
+            writeBytes(out, p.value());
+          }
+          case WriteBatch.Delete d -> {
+            out.writeByte(1);
+            writeBytes(out, d.key());
+          }
+          case WriteBatch.DeleteRange r when r.to() != null -> {
+            out.writeByte(2);
+            writeBytes(out, r.from());
+            writeBytes(out, r.to());
+          }
+          case WriteBatch.DeleteRange r -> {
+            out.writeByte(3);
+            writeBytes(out, r.from());
+          }
         }
       }
       out.flush();
@@ -222,15 +258,15 @@ public final class SimKvStore implements KvStore {
       DataInputStream ops = new DataInputStream(new ByteArrayInputStream(body));
       WriteBatch batch = new WriteBatch();
       int n = ops.readInt();
-      Column[] columns = Column.values();
       for (int i = 0; i < n; i++) {
-        Column column = columns[ops.readUnsignedByte()];
+        Column column = new Column(ops.readUTF(), ops.readBoolean());
         int kind = ops.readUnsignedByte();
         byte[] key = readBytes(ops);
         switch (kind) {
           case 0 -> batch.put(column, key, readBytes(ops));
           case 1 -> batch.delete(column, key);
           case 2 -> batch.deleteRange(column, key, readBytes(ops));
+          case 3 -> batch.deleteFrom(column, key);
           default -> {
             return null;
           }

@@ -33,6 +33,17 @@ class SimCommandTest {
   }
 
   @Test
+  void discoveryIsNamedAndChangesTheRun() {
+    Run fixed = run("--nodes", "4", "--seed", "5", "--duration", "20s");
+    Run found = run("--nodes", "4", "--seed", "5", "--duration", "20s", "--discovery");
+    assertThat(found.code()).isZero();
+    assertThat(found.out()).contains("faults=none discovery:").endsWith(": ok\n");
+    assertThat(fixed.out()).doesNotContain("discovery");
+    String trace = found.out().replaceAll("(?s).*trace ([0-9a-f]+).*", "$1");
+    assertThat(fixed.out()).doesNotContain("trace " + trace);
+  }
+
+  @Test
   void badArgumentsAreAUsageError() {
     assertThat(run("--nodes", "1").code()).isEqualTo(2);
     assertThat(run("--faults", "meteor").err()).contains("unknown fault 'meteor'");

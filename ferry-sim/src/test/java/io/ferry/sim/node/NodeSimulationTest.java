@@ -3,8 +3,11 @@ package io.ferry.sim.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.core.Bytes;
+import io.ferry.gossip.discovery.Discovery;
 import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.node.Node;
+import io.ferry.sim.SimNode;
 import io.ferry.sim.Simulation;
 import io.ferry.sim.node.NodeSimulation.Fault;
 import io.ferry.sim.node.NodeSimulation.Options;
@@ -42,6 +45,36 @@ class NodeSimulationTest {
     assertThat(r.commits()).isGreaterThan(60);
     assertThat(r.bans()).isEqualTo(r.liars()).isPositive();
     assertThat(r.fullSyncs()).isPositive();
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 4, 5})
+  void twentyNodesThatDiscoverTheirPeersKeepTheInvariants(long seed) {
+    Report r =
+        NodeSimulation.run(
+            Options.of(20, Simulation.seedProperty(seed), Duration.ofSeconds(90), ALL)
+                .withDiscovery(true));
+    assertOk(r);
+    assertThat(r.commits()).isGreaterThan(60);
+    assertThat(r.bans()).isEqualTo(r.liars()).isPositive();
+  }
+
+  @Test
+  void nodesGivenTwoEntrypointsFindEveryOtherNodeAndReplay() {
+    Options o = Options.of(8, 42, Duration.ofSeconds(60), EnumSet.noneOf(Fault.class));
+    NodeSimulation sim = new NodeSimulation(o.withDiscovery(true));
+    Report a = sim.execute();
+    assertOk(a);
+    for (SimNode<Node> n : sim.honest()) {
+      Discovery d = n.app().discovery().orElseThrow();
+      assertThat(d.known()).as(n.name()).isEqualTo(7);
+      assertThat(d.chosen()).as(n.name()).hasSize(7); // the cap (8) leaves room for all
+      assertThat(n.transport().peers()).as(n.name()).hasSize(7);
+    }
+    assertThat(sim.producer().app().discovery()).isEmpty(); // it is everyone's entrypoint
+    Report b = NodeSimulation.run(o.withDiscovery(true));
+    assertThat(b.traceHash()).isEqualTo(a.traceHash());
+    assertThat(NodeSimulation.run(o).traceHash()).isNotEqualTo(a.traceHash());
   }
 
   @Test

@@ -5,15 +5,45 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.ferry.core.runtime.SeededRandomSource;
 import io.ferry.merkledb.store.Column;
+import io.ferry.merkledb.store.KvStore;
+import io.ferry.merkledb.store.KvStoreContract;
 import io.ferry.merkledb.store.WriteBatch;
 import io.ferry.sim.SimDisk;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The simulated disk loses what was not synced; the store on it recovers like RocksDB's log. */
-class SimKvStoreTest {
-  private static byte[] b(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+/**
+ * The simulated disk loses what was not synced; the store on it recovers like RocksDB's log, and
+ * keeps the contract of every store.
+ */
+class SimKvStoreTest extends KvStoreContract {
+  private final SimDisk contractDisk = new SimDisk();
+
+  @Override
+  protected KvStore open() {
+    return new SimKvStore(contractDisk, "contract/", true);
+  }
+
+  @Override
+  protected KvStore reopen(KvStore store) {
+    store.close();
+    contractDisk.crash(new SeededRandomSource(9)); // every write was synced: nothing is lost
+    return open();
+  }
+
+  @Test
+  void aTruncateIsDurableAtOnceAndLeavesNoLogBehind() {
+    SimDisk disk = new SimDisk();
+    SimKvStore store = new SimKvStore(disk, "s/", false);
+    store.write(put("a", "1"));
+    store.write(new WriteBatch().put(SMALL, b("p"), b("1")));
+    store.truncate(Column.VALUES);
+    assertThat(disk.list("s/log/")).isEmpty();
+    store.write(put("b", "2")); // unsynced: lost below
+    disk.crash(new SeededRandomSource(4));
+    SimKvStore reopened = new SimKvStore(disk, "s/", false);
+    assertThat(reopened.get(Column.VALUES, b("a"))).isNull();
+    assertThat(reopened.get(Column.VALUES, b("b"))).isNull();
+    assertThat(reopened.get(SMALL, b("p"))).isEqualTo(b("1"));
   }
 
   private static WriteBatch put(String k, String v) {

@@ -9,7 +9,6 @@ import io.ferry.sim.LinkModel;
 import io.ferry.sim.SimNode;
 import io.ferry.sim.SimSeed;
 import io.ferry.sim.SimSeedExtension;
-import io.ferry.sim.node.SimDiskSyncStore;
 import io.ferry.sync.proof.ProofSyncServer;
 import io.ferry.sync.proof.client.SyncConfig;
 import io.ferry.sync.proof.client.SyncManager;
@@ -94,9 +93,7 @@ class MaxKeySyncTest {
 
   /** Whether the client has stored the range that ends the key space as done. */
   private static boolean lastRangeDone(SimNode<SyncClient> client) {
-    return SimDiskSyncStore.progressOn(client.disk(), SyncClient.STORE)
-        .map(p -> p.ranges().stream().anyMatch(c -> c.range().end().isEmpty()))
-        .orElse(false);
+    return client.app().staging.progress().stream().anyMatch(c -> c.range().end().isEmpty());
   }
 
   private static byte[] concat(byte[] a, byte[] b) {

@@ -12,7 +12,7 @@ import io.ferry.sim.LinkModel;
 import io.ferry.sim.SimNode;
 import io.ferry.sim.SimSeed;
 import io.ferry.sim.SimSeedExtension;
-import io.ferry.sim.node.SimDiskSyncStore;
+import io.ferry.sim.node.SimStaging;
 import io.ferry.sim.proof.LyingServers.ProofKind;
 import io.ferry.sync.proof.ProofSyncServer;
 import io.ferry.sync.proof.client.CompletedRange;
@@ -205,8 +205,8 @@ class ProofSyncSimulationTest {
       SyncManager dead = client.app().sync;
       w.sim.crash(client);
       SyncStats before = dead.stats();
-      SimDiskSyncStore.Progress stored =
-          SimDiskSyncStore.progressOn(client.disk(), SyncClient.STORE).orElseThrow();
+      SimStaging.Progress stored =
+          SimStaging.progressOn(client.disk(), SyncClient.STORE).orElseThrow();
       assertThat(stored.target()).isEqualTo(w.target());
       long storedKeys = 0;
       for (CompletedRange c : stored.ranges()) {

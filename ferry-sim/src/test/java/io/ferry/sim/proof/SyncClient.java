@@ -8,9 +8,10 @@ import io.ferry.net.PeerAddress;
 import io.ferry.net.peers.Backoff;
 import io.ferry.net.peers.PeerKeeper;
 import io.ferry.sim.NodeContext;
-import io.ferry.sim.node.SimDiskSyncStore;
+import io.ferry.sim.node.SimStaging;
 import io.ferry.sync.proof.client.SyncConfig;
 import io.ferry.sync.proof.client.SyncManager;
+import io.ferry.sync.proof.client.SyncStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -18,15 +19,16 @@ import java.util.TreeSet;
 
 /**
  * The syncing node's app for one incarnation: keeps connections to the servers, and runs a {@link
- * SyncManager} over a {@link SimDiskSyncStore} (which a restart reopens from the node's disk) that
- * bulk-loads into a fresh local MerkleDB at the end. Everything comes from the {@link NodeContext}:
- * transport, scheduler, randomness.
+ * SyncManager} over the node's staging store on its disk ({@link SimStaging}, which a restart
+ * reopens) that bulk-loads into a fresh local MerkleDB at the end. Everything comes from the {@link
+ * NodeContext}: transport, scheduler, randomness.
  */
 final class SyncClient implements AutoCloseable {
   /** Where the sync store lives on the node's disk. */
   static final String STORE = "sync/";
 
   final SyncManager sync;
+  final SyncStore staging;
   final MerkleDB local;
   private final PeerKeeper keeper;
 
@@ -50,13 +52,14 @@ final class SyncClient implements AutoCloseable {
       ids.add(a.expectedId().orElseThrow());
       keeper.keep(a);
     }
+    staging = SimStaging.open(ctx.disk(), STORE);
     sync =
         new SyncManager(
             config,
             transport,
             ctx.scheduler(),
             ctx.random().fork(),
-            new SimDiskSyncStore(ctx.disk(), STORE),
+            staging,
             sorted -> local.bulkLoad(sorted).root(),
             ids::contains);
     sync.start(target);
@@ -65,6 +68,7 @@ final class SyncClient implements AutoCloseable {
   @Override
   public void close() {
     sync.close();
+    staging.close();
     keeper.close();
     local.close();
   }

@@ -14,8 +14,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * A {@link SyncStore} in memory, for tests and the simulator (where it plays the node's disk and
- * survives a simulated crash). Not thread-safe.
+ * A {@link SyncStore} in memory, kept as simple as possible: the model that tests check {@link
+ * KvSyncStore} against, and a store for tests that need no durability. Not thread-safe.
  */
 public final class MemorySyncStore implements SyncStore {
   private final TreeMap<Bytes, Bytes> data = new TreeMap<>();

@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /**
- * The stored form of a sync's progress (its target and completed ranges), as {@link RocksSyncStore}
+ * The stored form of a sync's progress (its target and completed ranges), as {@link KvSyncStore}
  * keeps it in one record:
  *
  * <pre>

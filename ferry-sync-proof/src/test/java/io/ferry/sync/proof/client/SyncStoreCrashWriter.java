@@ -16,12 +16,12 @@ import java.util.Random;
 import org.slf4j.LoggerFactory;
 
 /**
- * The child process of {@link RocksSyncStoreCrashTest}: opens the {@link RocksSyncStore} in the
- * directory given as its first argument and applies deterministic steps forever, starting after the
- * number of steps given as its second argument (what the test found durable). Step {@code i} is
- * always {@link #step(long) step(i)}, and its target names {@code i}, so the state after a kill
- * says how many steps it holds. It prints {@code OPEN} once open, then {@code APPLIED i} after each
- * step returns, flushing each line. It is meant to be killed.
+ * The child process of {@link KvSyncStoreCrashTest}: opens the {@link KvSyncStore} in the directory
+ * given as its first argument and applies deterministic steps forever, starting after the number of
+ * steps given as its second argument (what the test found durable). Step {@code i} is always {@link
+ * #step(long) step(i)}, and its target names {@code i}, so the state after a kill says how many
+ * steps it holds. It prints {@code OPEN} once open, then {@code APPLIED i} after each step returns,
+ * flushing each line. It is meant to be killed.
  */
 public final class SyncStoreCrashWriter {
   static final int CHANGES_PER_STEP = 300;
@@ -128,7 +128,7 @@ public final class SyncStoreCrashWriter {
         .setLevel(ch.qos.logback.classic.Level.WARN);
     PrintStream out = System.out;
     long applied = Long.parseLong(args[1]);
-    try (RocksSyncStore store = new RocksSyncStore(Path.of(args[0]))) {
+    try (KvSyncStore store = SyncStores.open(Path.of(args[0]), true)) {
       out.println("OPEN");
       out.flush();
       for (long i = applied + 1; ; i++) {

@@ -71,7 +71,7 @@ class SyncStoresTest {
     List<KeyValue> kvs = SyncManagerMemoryTest.keys(SyncStores.SEED_BATCH_KEYS * 2 + 17, 3);
     MerkleDB db = db(kvs);
     for (SyncStore store :
-        List.of(new MemorySyncStore(), closing(new RocksSyncStore(tmp.resolve("s"), false)))) {
+        List.of(new MemorySyncStore(), closing(SyncStores.open(tmp.resolve("s"), false)))) {
       assertThat(SyncStores.seedFrom(db, store)).isEqualTo(kvs.size());
       assertThat(store.target()).contains(db.root());
       assertThat(store.progress()).containsExactly(new CompletedRange(KeyRange.ALL, db.root()));
@@ -83,7 +83,7 @@ class SyncStoresTest {
   void aSeedCutShortIsReplacedByTheNextOne() {
     List<KeyValue> kvs = SyncManagerMemoryTest.keys(100, 4);
     MerkleDB db = db(kvs);
-    SyncStore store = closing(new RocksSyncStore(tmp.resolve("s"), false));
+    SyncStore store = closing(SyncStores.open(tmp.resolve("s"), false));
     // What a seed killed before its last batch leaves: data, a target, no completed range.
     store.apply(
         Optional.empty(),
@@ -166,7 +166,7 @@ class SyncStoresTest {
     for (String s : List.of("s1", "s2")) {
       clientTransport.connect(PeerAddress.of(s, 1)).get(5, TimeUnit.SECONDS);
     }
-    RocksSyncStore store = closing(new RocksSyncStore(tmp.resolve("staging"), false));
+    KvSyncStore store = closing(SyncStores.open(tmp.resolve("staging"), false));
     assertThat(SyncStores.seedFrom(stale, store)).isEqualTo(kvs.size());
     // Bulk loads need an empty store: the synced state is built into a new one.
     MerkleDB fresh = closing(MerkleDB.inMemory(CONFIG));

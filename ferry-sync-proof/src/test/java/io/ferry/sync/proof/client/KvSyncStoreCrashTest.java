@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Applies are atomic and durable under process death: a child JVM ({@link SyncStoreCrashWriter})
- * applies deterministic steps (some starting with a clear) to a {@link RocksSyncStore} with synced
+ * applies deterministic steps (some starting with a clear) to a {@link KvSyncStore} with synced
  * writes and is killed (SIGKILL) at random instants, during JVM start and store recovery or
  * anywhere inside a write. After each kill the store is reopened here: its target names the steps
  * it holds, which must be the last one the child reported or the one after it, and its data and
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * state allowed is the empty store in the middle of a step that clears first. The same directory is
  * reused, so every child resumes from what the previous one left.
  */
-class RocksSyncStoreCrashTest {
+class KvSyncStoreCrashTest {
   private static final int KILLS = 14;
   private static final long LINE_TIMEOUT_SECONDS = 60;
 
@@ -79,7 +79,7 @@ class RocksSyncStoreCrashTest {
       }
       reportedSteps += last - durable;
 
-      try (RocksSyncStore store = new RocksSyncStore(dir)) {
+      try (KvSyncStore store = SyncStores.open(dir, true)) {
         List<KeyValue> contents = new ArrayList<>();
         store.iterator().forEachRemaining(contents::add);
         long held;
@@ -118,7 +118,7 @@ class RocksSyncStoreCrashTest {
       }
     }
     System.out.printf(
-        "RocksSyncStoreCrashTest: %d kills, %d steps reported, %d held, %d kills caught a step"
+        "KvSyncStoreCrashTest: %d kills, %d steps reported, %d held, %d kills caught a step"
             + " durable but not reported, %d caught a clearing step between its clear and apply%n",
         KILLS, reportedSteps, durable, unreported, midClear);
     assertThat(reportedSteps).as("steps reported over all children").isGreaterThan(KILLS);

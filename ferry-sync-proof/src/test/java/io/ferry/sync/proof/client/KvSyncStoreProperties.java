@@ -7,6 +7,7 @@ import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.store.MemoryStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -23,11 +25,11 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * {@link RocksSyncStore} behaves as {@link MemorySyncStore} under random sequences of applies,
- * clears and reopens, checked after each step by reads of random ranges and keys, with replaced
- * ranges deleted key by key or as one range delete.
+ * {@link KvSyncStore} behaves as {@link MemorySyncStore} under random sequences of applies, clears
+ * and reopens, checked after each step by reads of random ranges and keys, with replaced ranges
+ * deleted key by key or as one range delete, over RocksDB and over a {@link MemoryStore}.
  */
-class RocksSyncStoreProperties {
+class KvSyncStoreProperties {
   sealed interface Op {}
 
   record Apply(
@@ -68,15 +70,22 @@ class RocksSyncStoreProperties {
   /** Replaced ranges above this many keys take a range delete: sometimes all, sometimes none. */
   @Provide
   Arbitrary<Integer> pointDeletes() {
-    return Arbitraries.of(0, 1, 3, RocksSyncStore.POINT_DELETES);
+    return Arbitraries.of(0, 1, 3, KvSyncStore.POINT_DELETES);
   }
 
   @Property(tries = 80)
-  void matchesTheMemoryStore(@ForAll("ops") List<Op> ops, @ForAll("pointDeletes") int pointDeletes)
+  void matchesTheMemoryStore(
+      @ForAll("ops") List<Op> ops, @ForAll("pointDeletes") int pointDeletes, @ForAll boolean onDisk)
       throws IOException {
-    Path dir = Files.createTempDirectory("rocks-sync-store");
+    Path dir = Files.createTempDirectory("kv-sync-store");
+    MemoryStore memory = new MemoryStore(); // outlives a reopen, as the files do
+    Supplier<KvSyncStore> open =
+        () ->
+            onDisk
+                ? SyncStores.open(dir, false, pointDeletes)
+                : new KvSyncStore(memory, "memory", pointDeletes);
     MemorySyncStore model = new MemorySyncStore();
-    RocksSyncStore store = new RocksSyncStore(dir, false, pointDeletes);
+    KvSyncStore store = open.get();
     try {
       for (Op op : ops) {
         switch (op) {
@@ -91,7 +100,7 @@ class RocksSyncStoreProperties {
           }
           case Reopen r -> {
             store.close();
-            store = new RocksSyncStore(dir, false, pointDeletes);
+            store = open.get();
           }
           case Check c -> {
             assertThat(store.get(c.key())).as("get %s", c.key()).isEqualTo(model.get(c.key()));

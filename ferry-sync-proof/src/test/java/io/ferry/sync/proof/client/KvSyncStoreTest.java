@@ -26,7 +26,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 
-class RocksSyncStoreTest {
+class KvSyncStoreTest {
   private static final Hash T1 = hash(1);
   private static final Hash T2 = hash(2);
 
@@ -68,7 +68,7 @@ class RocksSyncStoreTest {
     Path dir = tmp.resolve("count");
     int batches = 30;
     int perBatch = 5000;
-    try (RocksSyncStore store = new RocksSyncStore(dir, false)) {
+    try (KvSyncStore store = SyncStores.open(dir, false)) {
       for (int b = 0; b < batches; b++) {
         List<KeyChange> many = new ArrayList<>();
         for (int i = 0; i < perBatch; i++) {
@@ -89,7 +89,7 @@ class RocksSyncStoreTest {
       store.apply(Optional.empty(), puts("a", "b", "c"), T1, List.of());
       assertThat(store.keyCount()).isEqualTo(3);
     }
-    try (RocksSyncStore store = new RocksSyncStore(dir, false)) {
+    try (KvSyncStore store = SyncStores.open(dir, false)) {
       assertThat(store.keyCount()).isEqualTo(3);
     }
   }
@@ -105,7 +105,7 @@ class RocksSyncStoreTest {
   }
 
   /** Stages {@code keys} keys of 32 bytes with 100-byte values, 2,048 a write. */
-  private static void stage(RocksSyncStore store, int keys) {
+  private static void stage(KvSyncStore store, int keys) {
     java.util.Random r = new java.util.Random(keys);
     for (int done = 0; done < keys; done += 2048) {
       java.util.TreeMap<Bytes, Bytes> batch = new java.util.TreeMap<>();
@@ -125,7 +125,7 @@ class RocksSyncStoreTest {
   @Test
   void clearingFreesTheStagedDataAndItsWriteAheadLog() throws Exception {
     Path dir = tmp.resolve("cleared");
-    try (RocksSyncStore store = new RocksSyncStore(dir, false)) {
+    try (KvSyncStore store = SyncStores.open(dir, false)) {
       stage(store, 100_000); // about 13 MB
       assertThat(bytesIn(dir)).isGreaterThan(10_000_000);
       store.clear();
@@ -136,28 +136,28 @@ class RocksSyncStoreTest {
   @Test
   void aFinishedSyncsStoreIsDeletedAndOneInProgressOrOpenIsKept() throws Exception {
     Path finished = tmp.resolve("finished");
-    try (RocksSyncStore store = new RocksSyncStore(finished, false)) {
+    try (KvSyncStore store = SyncStores.open(finished, false)) {
       stage(store, 4096);
       store.clear();
     }
     Path inProgress = tmp.resolve("in-progress");
-    try (RocksSyncStore store = new RocksSyncStore(inProgress, false)) {
+    try (KvSyncStore store = SyncStores.open(inProgress, false)) {
       stage(store, 4096);
     }
-    assertThat(RocksSyncStore.deleteIfFinished(finished)).isTrue();
+    assertThat(SyncStores.deleteIfFinished(finished)).isTrue();
     assertThat(finished).doesNotExist();
-    assertThat(RocksSyncStore.deleteIfFinished(inProgress)).isFalse();
-    try (RocksSyncStore store = new RocksSyncStore(inProgress, false)) {
+    assertThat(SyncStores.deleteIfFinished(inProgress)).isFalse();
+    try (KvSyncStore store = SyncStores.open(inProgress, false)) {
       assertThat(store.target()).contains(T1);
       assertThat(store.keyCount()).isEqualTo(4096);
       // Open (here as in another process): never deleted under its user.
       store.clear();
-      assertThat(RocksSyncStore.deleteIfFinished(inProgress)).isFalse();
+      assertThat(SyncStores.deleteIfFinished(inProgress)).isFalse();
       assertThat(inProgress).isDirectory();
       store.apply(Optional.empty(), puts("a"), T2, List.of());
       assertThat(keysOf(all(store))).containsExactly("a");
     }
-    assertThat(RocksSyncStore.deleteIfFinished(tmp.resolve("absent"))).isFalse();
+    assertThat(SyncStores.deleteIfFinished(tmp.resolve("absent"))).isFalse();
     assertThat(tmp.resolve("absent")).doesNotExist();
   }
 
@@ -168,7 +168,7 @@ class RocksSyncStoreTest {
         List.of(
             new CompletedRange(KeyRange.upTo(key("m")), T1),
             new CompletedRange(KeyRange.from(KeyRange.successor(key("m")).orElseThrow()), T2));
-    try (RocksSyncStore store = new RocksSyncStore(dir)) {
+    try (KvSyncStore store = SyncStores.open(dir, true)) {
       assertThat(store.target()).isEmpty();
       assertThat(store.progress()).isEmpty();
       store.apply(Optional.empty(), puts("a", "b", "c", "x"), T1, List.of());
@@ -178,7 +178,7 @@ class RocksSyncStoreTest {
           T2,
           progress);
     }
-    try (RocksSyncStore store = new RocksSyncStore(dir)) {
+    try (KvSyncStore store = SyncStores.open(dir, true)) {
       assertThat(store.target()).contains(T2);
       assertThat(store.progress()).isEqualTo(progress);
       assertThat(keysOf(all(store))).containsExactly("a", "bb");
@@ -190,7 +190,7 @@ class RocksSyncStoreTest {
 
   @Test
   void replaceRangesAreInclusiveAndMayBeUnbounded() {
-    try (RocksSyncStore store = new RocksSyncStore(tmp.resolve("s"), false)) {
+    try (KvSyncStore store = SyncStores.open(tmp.resolve("s"), false)) {
       List<KeyChange> all = puts("", "a", "a\0", "b", "b\0", "c", "\u00ff\u00ff");
       store.apply(Optional.empty(), all, T1, List.of());
       store.apply(Optional.of(KeyRange.of(key("a"), key("b"))), List.of(), T1, List.of());
@@ -209,7 +209,7 @@ class RocksSyncStoreTest {
   @Test
   void clearDropsDataAndProgressForGood() {
     Path dir = tmp.resolve("s");
-    try (RocksSyncStore store = new RocksSyncStore(dir)) {
+    try (KvSyncStore store = SyncStores.open(dir, true)) {
       store.apply(
           Optional.empty(), puts("a", "b"), T1, List.of(new CompletedRange(KeyRange.ALL, T1)));
       store.clear();
@@ -219,7 +219,7 @@ class RocksSyncStoreTest {
       assertThat(store.keyCount()).isZero();
       store.apply(Optional.empty(), puts("c"), T2, List.of());
     }
-    try (RocksSyncStore store = new RocksSyncStore(dir)) {
+    try (KvSyncStore store = SyncStores.open(dir, true)) {
       assertThat(store.target()).contains(T2);
       assertThat(keysOf(all(store))).containsExactly("c");
     }
@@ -227,13 +227,13 @@ class RocksSyncStoreTest {
 
   @Test
   void theIteratorStreamsOneConsistentViewAndReleasesItselfAtTheEnd() {
-    try (RocksSyncStore store = new RocksSyncStore(tmp.resolve("s"), false)) {
+    try (KvSyncStore store = SyncStores.open(tmp.resolve("s"), false)) {
       List<KeyChange> many = new ArrayList<>();
       for (int i = 0; i < 5000; i++) {
         many.add(KeyChange.put(key(String.format("k%05d", i)), key("v")));
       }
       store.apply(Optional.empty(), many, T1, List.of());
-      RocksSyncStore.Cursor it = store.iterator();
+      KvSyncStore.Cursor it = store.iterator();
       assertThat(it.next().key()).isEqualTo(key("k00000"));
       store.apply(Optional.of(KeyRange.ALL), puts("late"), T1, List.of());
       int n = 1;
@@ -249,7 +249,7 @@ class RocksSyncStoreTest {
 
   @Test
   void closingOrClearingTheStoreInvalidatesOpenIterators() {
-    RocksSyncStore store = new RocksSyncStore(tmp.resolve("s"), false);
+    KvSyncStore store = SyncStores.open(tmp.resolve("s"), false);
     store.apply(Optional.empty(), puts("a", "b", "c"), T1, List.of());
     Iterator<KeyValue> cleared = store.iterator();
     cleared.next();
@@ -262,7 +262,7 @@ class RocksSyncStoreTest {
     store.apply(Optional.empty(), puts("a", "b", "c"), T1, List.of());
     Iterator<KeyValue> closed = store.iterator();
     closed.next();
-    RocksSyncStore.Cursor abandoned = store.iterator();
+    KvSyncStore.Cursor abandoned = store.iterator();
     store.close();
     assertThatThrownBy(closed::next)
         .isInstanceOfSatisfying(
@@ -296,35 +296,75 @@ class RocksSyncStoreTest {
             });
     for (int i = 0; i < damages.size(); i++) {
       Path dir = tmp.resolve("corrupt-" + i);
-      try (RocksSyncStore store = new RocksSyncStore(dir)) {
+      try (KvSyncStore store = SyncStores.open(dir, true)) {
         store.apply(Optional.empty(), puts("a"), T1, List.of(new CompletedRange(KeyRange.ALL, T1)));
       }
       overwriteProgress(dir, damages.get(i).apply(good));
-      assertThatThrownBy(() -> new RocksSyncStore(dir))
+      assertThatThrownBy(() -> SyncStores.open(dir, true))
           .isInstanceOfSatisfying(
               FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_DATA))
           .hasMessageContaining("corrupt sync progress record")
           .hasMessageContaining("delete that directory");
       // The failed open released the database: it opens again once the record is repaired.
       overwriteProgress(dir, good);
-      try (RocksSyncStore store = new RocksSyncStore(dir)) {
+      try (KvSyncStore store = SyncStores.open(dir, true)) {
         assertThat(store.progress()).containsExactly(new CompletedRange(KeyRange.ALL, T1));
       }
     }
   }
 
+  /** The column families of a staging directory, as RocksDB names them. */
+  private static List<ColumnFamilyDescriptor> stagingFamilies() {
+    return List.of(
+        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+        new ColumnFamilyDescriptor("staged".getBytes(StandardCharsets.US_ASCII)),
+        new ColumnFamilyDescriptor("progress".getBytes(StandardCharsets.US_ASCII)));
+  }
+
   /** Writes {@code record} as the progress record, behind the store's back. */
   private static void overwriteProgress(Path dir, byte[] record) throws Exception {
-    List<ColumnFamilyDescriptor> cfs =
-        List.of(
-            new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
-            new ColumnFamilyDescriptor(RocksSyncStore.STAGED.getBytes(StandardCharsets.US_ASCII)),
-            new ColumnFamilyDescriptor(
-                RocksSyncStore.PROGRESS.getBytes(StandardCharsets.US_ASCII)));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     try (DBOptions options = new DBOptions();
-        RocksDB db = RocksDB.open(options, dir.toString(), cfs, handles)) {
-      db.put(handles.get(2), RocksSyncStore.PROGRESS_KEY, record);
+        RocksDB db = RocksDB.open(options, dir.toString(), stagingFamilies(), handles)) {
+      db.put(handles.get(2), KvSyncStore.PROGRESS_KEY, record);
+      handles.forEach(ColumnFamilyHandle::close);
+    }
+  }
+
+  /**
+   * The layout on disk, which a staging directory keeps across versions: RocksDB's {@code default}
+   * family (unused), {@code staged} (key to value) and {@code progress} (one record under the key
+   * {@code progress}, a {@link ProgressRecord}). A directory written with RocksDB alone in that
+   * layout opens with its data and progress.
+   */
+  @Test
+  void aStagingDirectoryInTheDocumentedLayoutOpens() throws Exception {
+    Path dir = tmp.resolve("layout");
+    List<CompletedRange> done = List.of(new CompletedRange(KeyRange.upTo(key("b")), T2));
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try (DBOptions options =
+            new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+        RocksDB db = RocksDB.open(options, dir.toString(), stagingFamilies(), handles)) {
+      db.put(handles.get(1), key("a").unsafeArray(), key("1").unsafeArray());
+      db.put(handles.get(1), key("b").unsafeArray(), key("2").unsafeArray());
+      db.put(handles.get(2), KvSyncStore.PROGRESS_KEY, new ProgressRecord(T1, done).encode());
+      handles.forEach(ColumnFamilyHandle::close);
+    }
+    try (KvSyncStore store = SyncStores.open(dir, true)) {
+      assertThat(store.target()).contains(T1);
+      assertThat(store.progress()).isEqualTo(done);
+      assertThat(keysOf(all(store))).containsExactly("a", "b");
+      assertThat(store.get(key("b"))).contains(key("2"));
+      store.apply(Optional.empty(), puts("c"), T2, done);
+    }
+    // And what the store writes is that layout.
+    handles.clear();
+    try (DBOptions options = new DBOptions();
+        RocksDB db = RocksDB.open(options, dir.toString(), stagingFamilies(), handles)) {
+      assertThat(db.get(handles.get(1), key("c").unsafeArray()))
+          .isEqualTo(key("v-c").unsafeArray());
+      assertThat(ProgressRecord.decode(db.get(handles.get(2), KvSyncStore.PROGRESS_KEY)))
+          .isEqualTo(new ProgressRecord(T2, done));
       handles.forEach(ColumnFamilyHandle::close);
     }
   }
@@ -340,7 +380,7 @@ class RocksSyncStoreTest {
         db.put(h, new byte[] {1}, new byte[] {2});
       }
     }
-    assertThatThrownBy(() -> new RocksSyncStore(dir))
+    assertThatThrownBy(() -> SyncStores.open(dir, true))
         .isInstanceOfSatisfying(
             FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.IO_ERROR))
         .hasMessageContaining("cannot open the sync staging store");
