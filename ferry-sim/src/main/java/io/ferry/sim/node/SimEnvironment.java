@@ -10,6 +10,7 @@ import io.ferry.node.NodeEnvironment;
 import io.ferry.node.NodeStores;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.sim.NodeContext;
+import io.ferry.snapshot.SnapshotWriter;
 import io.ferry.sync.proof.client.SyncStore;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
@@ -22,14 +23,25 @@ import java.util.concurrent.ExecutorService;
  * for the MerkleDB, {@link SimDiskSyncStore} for sync staging), so they survive crashes as far as
  * they were synced.
  *
+ * <p>Archives are files: the node's snapshot directory is a real one that its simulation keeps for
+ * it across incarnations. The snapshot scheduler writes an archive inline (a worker here runs it on
+ * the spot), within one instant of virtual time, so a crash never cuts one short; on a real node a
+ * crash mid-write leaves only the writer's temporary files, never a half archive under an archive's
+ * name, and {@link #removeLeftovers} deletes them here as a real node does.
+ *
  * <p>Every part gets the one scheduler of the incarnation: the simulator runs a node on one thread
  * in virtual time, and the scheduler dies with the incarnation on a crash.
  */
 public final class SimEnvironment implements NodeEnvironment {
   private final NodeContext context;
+  private final Path snapshotDir;
 
-  public SimEnvironment(NodeContext context) {
+  /**
+   * @param snapshotDir the node's archive directory, the same in every incarnation
+   */
+  public SimEnvironment(NodeContext context, Path snapshotDir) {
     this.context = context;
+    this.snapshotDir = snapshotDir;
   }
 
   @Override
@@ -65,13 +77,20 @@ public final class SimEnvironment implements NodeEnvironment {
   }
 
   @Override
+  public Path snapshotDir(NodeConfig config) {
+    return snapshotDir;
+  }
+
+  @Override
   public void deleteStore(Path dir) {
     SimKvStore.delete(context.disk(), storePrefix(dir));
   }
 
   @Override
   public void removeLeftovers(NodeConfig config) {
-    // Archives are off and staging lives on the SimDisk, where a crash leaves no stray files.
+    // As a real node does for its archives; the stores live on the SimDisk, where a crash leaves
+    // no stray files (and no restore runs).
+    SnapshotWriter.removeLeftovers(snapshotDir);
   }
 
   @Override
