@@ -3,10 +3,11 @@ package io.ferry.sim.node;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
+import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.merkledb.Revision;
+import io.ferry.merkledb.store.MemoryStore;
 import io.ferry.node.Node;
-import io.ferry.node.NodeStores;
 import io.ferry.sim.SimNode;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.Manifest;
@@ -41,9 +42,9 @@ import java.util.TreeSet;
  *       manifest is the one its name commits to) and is of a state the producer had at its height.
  *       At the end the producer holds the full archive of its last height due one, and each node's
  *       newest full archive, with its newest incremental on top, restores ({@link
- *       SnapshotRestorer}, every chunk checked) to the producer's root at that height. Each archive
- *       found is {@link io.ferry.sim.Simulation#observe observed} into the trace, so the trace hash
- *       covers what the archives hold (their names commit to it).
+ *       SnapshotRestorer#restoreInto}, every chunk checked, into memory) to the producer's root at
+ *       that height. Each archive found is {@link io.ferry.sim.Simulation#observe observed} into
+ *       the trace, so the trace hash covers what the archives hold (their names commit to it).
  * </ul>
  *
  * <p>Violations are collected, not thrown, so a run reports all of them. Single-threaded.
@@ -263,14 +264,24 @@ final class Invariants {
     if (trusted == null || !restored.add(pair)) {
       return; // a height the checker never saw the producer at is judged by findArchives
     }
-    Path target = s.restoreDir().resolve(Integer.toString(restored.size()));
+    MerkleDB[] opened = new MerkleDB[1];
     try {
+      // In memory: the restorer's checks are the same whatever store it fills.
       new SnapshotRestorer(MerkleDBConfig.defaults())
-          .restore(full.get().path(), inc.map(ArchiveFile::path), target, Optional.of(trusted));
+          .restoreInto(
+              full.get().path(),
+              inc.map(ArchiveFile::path),
+              bf ->
+                  opened[0] =
+                      MerkleDB.open(
+                          new MemoryStore(), MerkleDBConfig.defaults().withBranchFactor(bf)),
+              Optional.of(trusted));
     } catch (FerryException e) {
       violate(at + n.name() + "'s newest archives " + pair + " do not restore: " + e.getMessage());
     } finally {
-      NodeStores.delete(target);
+      if (opened[0] != null) {
+        opened[0].close();
+      }
     }
   }
 

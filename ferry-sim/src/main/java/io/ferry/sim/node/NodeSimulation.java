@@ -54,7 +54,7 @@ public final class NodeSimulation implements AutoCloseable {
   public static final long FULL_ARCHIVE_INTERVAL = 50;
 
   /** An incremental archive at the multiples of this in between. */
-  public static final long INCREMENTAL_ARCHIVE_INTERVAL = 10;
+  public static final long INCREMENTAL_ARCHIVE_INTERVAL = 20;
 
   /** Chunk size of the archives: small, so that the small state of a run spans several chunks. */
   static final int ARCHIVE_CHUNK_BYTES = 64 << 10;
@@ -311,11 +311,6 @@ public final class NodeSimulation implements AutoCloseable {
   /** Where the node named {@code name} keeps its archives, in every incarnation. */
   Path snapshotDir(String name) {
     return archiveRoot.resolve(name);
-  }
-
-  /** Where the checker restores archives (each into a directory of its own, deleted after). */
-  Path restoreDir() {
-    return archiveRoot.resolve("restore-check");
   }
 
   /** Up to {@code peersPerNode} distinct earlier nodes, the producer for the first few. */
