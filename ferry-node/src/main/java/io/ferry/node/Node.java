@@ -353,7 +353,7 @@ public final class Node implements AutoCloseable {
 
   private void startHttp(InetSocketAddress bind) {
     HttpServerConfig hc =
-        HttpServerConfig.defaults(config.snapshotDir())
+        HttpServerConfig.defaults(env.snapshotDir(config))
             .withBind(bind)
             .withEgressLimits(config.egressBytesPerSecond(), 0);
     httpMetrics = new HttpMetrics(registry);
@@ -479,7 +479,7 @@ public final class Node implements AutoCloseable {
         follower == null ? null : follower.syncStats().map(Node::syncStatus).orElse(null);
     List<String> peers = transport.peers().stream().map(NodeId::toString).toList();
     List<NodeStatus.SnapshotStatus> snaps = new ArrayList<>();
-    for (ArchiveFile a : SnapshotArchives.list(config.snapshotDir())) {
+    for (ArchiveFile a : SnapshotArchives.list(env.snapshotDir(config))) {
       snaps.add(
           new NodeStatus.SnapshotStatus(
               a.path().getFileName().toString(),
