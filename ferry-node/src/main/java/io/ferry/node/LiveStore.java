@@ -65,7 +65,7 @@ final class LiveStore implements Follower.Store, AutoCloseable {
     return Optional.of(
         new SnapshotScheduler(
             store,
-            config.snapshotDir(),
+            env.snapshotDir(config),
             new SnapshotWriter(new SnapshotConfig(s.chunkSize(), s.zstdLevel())),
             new SnapshotRetention(s.keepFull(), s.keepIncremental()),
             new SnapshotScheduler.Policy(s.fullInterval(), s.incrementalInterval()),

@@ -458,12 +458,12 @@ public final class Node implements AutoCloseable {
     for (Path a : archives) {
       try {
         Optional<ArchiveName> name = ArchiveName.parse(a.getFileName().toString());
-        Path dest = config.snapshotDir().resolve(a.getFileName());
+        Path dest = env.snapshotDir(config).resolve(a.getFileName());
         if (latest.isEmpty() || name.isEmpty() || Files.exists(dest)) {
           Files.deleteIfExists(a);
           continue;
         }
-        Files.createDirectories(config.snapshotDir());
+        Files.createDirectories(env.snapshotDir(config));
         Files.move(a, dest, StandardCopyOption.ATOMIC_MOVE);
         latest.get().push(name.get());
       } catch (IOException e) {
@@ -474,7 +474,7 @@ public final class Node implements AutoCloseable {
 
   private void startHttp(InetSocketAddress bind) {
     HttpServerConfig hc =
-        HttpServerConfig.defaults(config.snapshotDir())
+        HttpServerConfig.defaults(env.snapshotDir(config))
             .withBind(bind)
             .withEgressLimits(config.egressBytesPerSecond(), 0);
     httpMetrics = new HttpMetrics(registry);
@@ -607,7 +607,7 @@ public final class Node implements AutoCloseable {
         follower == null ? null : follower.syncStats().map(Node::syncStatus).orElse(null);
     List<String> peers = transport.peers().stream().map(NodeId::toString).toList();
     List<NodeStatus.SnapshotStatus> snaps = new ArrayList<>();
-    for (ArchiveFile a : SnapshotArchives.list(config.snapshotDir())) {
+    for (ArchiveFile a : SnapshotArchives.list(env.snapshotDir(config))) {
       snaps.add(
           new NodeStatus.SnapshotStatus(
               a.path().getFileName().toString(),

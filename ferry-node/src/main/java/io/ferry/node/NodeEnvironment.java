@@ -13,10 +13,10 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * Everything a {@link Node} takes from the world around it: its key, its transport, its timers and
- * threads, its randomness and its stores. {@link #standard()} is the real world (a key file, Netty
- * over TCP, threads, RocksDB); the simulator gives a node one made of a simulated network and disk
- * on one virtual-time thread. The node's assembly and protocol code are the same in both: nothing
- * in {@link Node} knows which one it runs on.
+ * threads, its randomness, its stores and where its archives go. {@link #standard()} is the real
+ * world (a key file, Netty over TCP, threads, RocksDB); the simulator gives a node one made of a
+ * simulated network and disk on one virtual-time thread. The node's assembly and protocol code are
+ * the same in both: nothing in {@link Node} knows which one it runs on.
  *
  * <p>What an environment hands out that is {@link AutoCloseable} belongs to the node, which closes
  * it when it stops. Implementations are thread-safe.
@@ -48,6 +48,13 @@ public interface NodeEnvironment {
    * @param branchFactor for a new store (null: 16); a stored one that differs is an error
    */
   MerkleDB openStore(Path dir, Integer branchFactor);
+
+  /**
+   * The directory the node's snapshot archives are written to, listed from and served from: {@code
+   * config.snapshotDir()} in the real world; one the simulator keeps for the node across its
+   * crashes.
+   */
+  Path snapshotDir(NodeConfig config);
 
   /** Deletes the store in {@code dir}, if there is one. */
   void deleteStore(Path dir);

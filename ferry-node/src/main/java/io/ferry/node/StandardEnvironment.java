@@ -68,13 +68,18 @@ final class StandardEnvironment implements NodeEnvironment {
   }
 
   @Override
+  public Path snapshotDir(NodeConfig config) {
+    return config.snapshotDir();
+  }
+
+  @Override
   public void deleteStore(Path dir) {
     NodeStores.delete(dir);
   }
 
   @Override
   public void removeLeftovers(NodeConfig config) {
-    SnapshotWriter.removeLeftovers(config.snapshotDir());
+    SnapshotWriter.removeLeftovers(snapshotDir(config));
     SnapshotRestorer.removeLeftovers(config.stateDir());
     SyncStores.deleteIfFinished(config.stagingDir());
   }

@@ -27,15 +27,35 @@ final class NodeScheduler implements Scheduler {
         delay,
         () -> {
           if (alive) {
-            // Log lines of every node go to one place: say whose they are.
-            MDC.put("node", node);
-            try {
-              task.run();
-            } finally {
-              MDC.remove("node");
-            }
+            run(task);
           }
         });
+  }
+
+  private void run(Runnable task) {
+    // Log lines of every node go to one place: say whose they are.
+    String outer = MDC.get("node");
+    MDC.put("node", node);
+    try {
+      task.run();
+    } finally {
+      if (outer == null) {
+        MDC.remove("node");
+      } else {
+        MDC.put("node", outer);
+      }
+    }
+  }
+
+  /**
+   * Runs {@code task} at once: the simulation's one thread is the caller, so no task of the node is
+   * in progress (waiting for it to come up would wait forever: the node stopping gracefully).
+   */
+  @Override
+  public void runAndWait(Runnable task, Duration timeout) {
+    if (alive) {
+      run(task);
+    }
   }
 
   @Override

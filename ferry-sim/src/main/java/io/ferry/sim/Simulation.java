@@ -221,6 +221,14 @@ public final class Simulation {
     network.heal();
   }
 
+  /**
+   * Records what a checker observed of {@code node} now (an archive it holds, say) in the trace, so
+   * that two runs of a seed have equal hashes only if they observed the same.
+   */
+  public void observe(SimNode<?> node, String what) {
+    trace.record(nanos(), Trace.Kind.OBSERVE, node.name(), "", what);
+  }
+
   // ---- time ----
 
   /** Runs {@code task} after {@code delay} of virtual time, on the simulation's thread. */

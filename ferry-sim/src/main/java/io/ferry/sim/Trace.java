@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ordered record of everything the simulated network did: frames sent, delivered, dropped and
- * tampered with, connections dialled, opened and closed, crashes, restarts, partitions. Its {@link
- * #hash()} is a SHA-256 over every event in order (virtual time, kind, nodes, protocol, frame kind,
- * request id, payload bytes, detail), so two runs did the same thing exactly when their hashes are
- * equal.
+ * tampered with, connections dialled, opened and closed, crashes, restarts, partitions; and what
+ * checkers observed of the nodes ({@link Kind#OBSERVE}). Its {@link #hash()} is a SHA-256 over
+ * every event in order (virtual time, kind, nodes, protocol, frame kind, request id, payload bytes,
+ * detail), so two runs did the same thing exactly when their hashes are equal.
  *
  * <p>Keeps the last {@value #RECENT} events for failure reports. Single-threaded, like the whole
  * simulator.
@@ -49,7 +49,12 @@ public final class Trace {
     STOP,
     START,
     PARTITION,
-    HEAL
+    HEAL,
+    /**
+     * What a checker found on a node, such as an archive it wrote (the detail names it), recorded
+     * so that the trace hash covers it too.
+     */
+    OBSERVE
   }
 
   /**

@@ -85,9 +85,9 @@ final class ChunkSpool implements AutoCloseable {
     return entries;
   }
 
-  /** The spooled payloads, in chunk order, after {@link #finish()}. */
-  InputStream read() throws IOException {
-    return new BufferedInputStream(file.input(), 1 << 20);
+  /** The spooled payloads, in chunk order, after {@link #finish()}, read through a buffer. */
+  InputStream read(int bufferBytes) throws IOException {
+    return new BufferedInputStream(file.input(), bufferBytes);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.BranchFactor;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
@@ -26,6 +27,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -233,6 +235,52 @@ public final class SnapshotRestorer {
     checkTarget(target);
     long started = System.nanoTime();
     Path tmp = tempDirFor(target);
+    try {
+      RestoreResult result;
+      MerkleDB[] opened = new MerkleDB[1];
+      try {
+        result =
+            restoreInto(
+                full,
+                incremental,
+                bf -> opened[0] = MerkleDB.open(tmp, config.withBranchFactor(bf)),
+                trustedRoot);
+      } finally {
+        if (opened[0] != null) {
+          opened[0].close();
+        }
+      }
+      moveIntoPlace(tmp, target);
+      log.info(
+          "restored height {} root {} ({} keys, {} changes in {} commits) into {} in {} ms",
+          result.height(),
+          result.root(),
+          result.keys(),
+          result.changes(),
+          result.batches(),
+          target,
+          (System.nanoTime() - started) / 1_000_000);
+      return result;
+    } catch (RuntimeException e) {
+      deleteQuietly(tmp);
+      throw e;
+    }
+  }
+
+  /**
+   * Restores {@code full}, then {@code incremental} when given, into the empty store that {@code
+   * open} makes for the archives' branch factor, with every check {@link #restore} makes (the
+   * claimed root against {@code trustedRoot} before any chunk is read, each chunk as it is read,
+   * the root after each archive). For a store other than RocksDB in a new directory: one the caller
+   * keeps, an in-memory one. The caller closes the store; on a failure it holds part of the state.
+   *
+   * @throws FerryException as {@link #restore} does, but for the target directory's errors
+   */
+  public RestoreResult restoreInto(
+      Path full,
+      Optional<Path> incremental,
+      Function<BranchFactor, MerkleDB> open,
+      Optional<Hash> trustedRoot) {
     try (SnapshotReader fullReader = SnapshotReader.open(full, listener);
         SnapshotReader incReader =
             incremental.map(p -> SnapshotReader.open(p, listener)).orElse(null)) {
@@ -258,41 +306,23 @@ public final class SnapshotRestorer {
       }
       long batch = incReader == null ? 0 : batchBytesFor(incReader);
       Applied applied = new Applied(0, 0);
-      Hash root;
-      try (MerkleDB db = MerkleDB.open(tmp, config.withBranchFactor(fm.branchFactor()))) {
-        // The store keeps the archive's heights, so its own archives get the same names.
-        Revision loaded = db.bulkLoad(fullRecords(fullReader), Math.max(1, fm.height()));
-        if (fullReader.next().isPresent()) { // reads and checks the end of the archive
-          throw new FerryException(ErrorCode.INTERNAL, "bulk load left records unread");
-        }
-        checkRoot(loaded.root(), fm, full);
-        root = loaded.root();
-        if (incReader != null) {
-          applied = applyInBatches(db, incReader, batch);
-          root = db.root();
-          checkRoot(root, incReader.manifest(), incremental.get());
-        }
+      MerkleDB db = open.apply(fm.branchFactor());
+      // The store keeps the archive's heights, so its own archives get the same names.
+      Revision loaded = db.bulkLoad(fullRecords(fullReader), Math.max(1, fm.height()));
+      if (fullReader.next().isPresent()) { // reads and checks the end of the archive
+        throw new FerryException(ErrorCode.INTERNAL, "bulk load left records unread");
       }
-      moveIntoPlace(tmp, target);
-      RestoreResult result =
-          new RestoreResult(
-              last.height(), root, fm.entries(), applied.changes(), applied.batches());
-      log.info(
-          "restored height {} root {} ({} keys, {} changes in {} commits) into {} in {} ms",
-          result.height(),
-          root,
-          result.keys(),
-          result.changes(),
-          result.batches(),
-          target,
-          (System.nanoTime() - started) / 1_000_000);
-      return result;
-    } catch (RuntimeException e) {
-      deleteQuietly(tmp);
-      if (e instanceof UncheckedIOException u) {
-        throw new FerryException(ErrorCode.IO_ERROR, "restore failed: " + u.getCause(), u);
+      checkRoot(loaded.root(), fm, full);
+      Hash root = loaded.root();
+      if (incReader != null) {
+        applied = applyInBatches(db, incReader, batch);
+        root = db.root();
+        checkRoot(root, incReader.manifest(), incremental.get());
       }
-      throw e;
+      return new RestoreResult(
+          last.height(), root, fm.entries(), applied.changes(), applied.batches());
+    } catch (UncheckedIOException u) {
+      throw new FerryException(ErrorCode.IO_ERROR, "restore failed: " + u.getCause(), u);
     }
   }
 

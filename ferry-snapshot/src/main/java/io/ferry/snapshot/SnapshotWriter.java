@@ -53,6 +53,9 @@ public final class SnapshotWriter {
   /** Changes asked of the store's history per page when writing an incremental. */
   private static final int CHANGE_PAGE_KEYS = 16_384;
 
+  /** The largest buffer between the spool, zstd and the file: fewer calls for large archives. */
+  private static final int IO_BUFFER_BYTES = 1 << 20;
+
   private final SnapshotConfig config;
 
   public SnapshotWriter(SnapshotConfig config) {
@@ -280,12 +283,17 @@ public final class SnapshotWriter {
             tmp.force(); // the file stays open (and locked) until it has its name
           }
         };
+    long payload = manifestBytes.length;
+    for (Manifest.ChunkInfo c : chunks) {
+      payload += c.size();
+    }
     ZstdOutputStream zstd =
-        new ZstdOutputStream(new BufferedOutputStream(synced, 1 << 20), config.zstdLevel());
+        new ZstdOutputStream(
+            new BufferedOutputStream(synced, ioBuffer(payload)), config.zstdLevel());
     zstd.setChecksum(true);
     byte[] buf = new byte[config.chunkSize()];
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(zstd);
-        InputStream payloads = spool.read()) {
+        InputStream payloads = spool.read(ioBuffer(payload))) {
       tar.putArchiveEntry(ArchiveLayout.entry(ArchiveLayout.MANIFEST, manifestBytes.length));
       tar.write(manifestBytes);
       tar.closeArchiveEntry();
@@ -300,6 +308,14 @@ public final class SnapshotWriter {
       }
       tar.finish();
     }
+  }
+
+  /**
+   * A buffer for an archive of {@code payload} bytes: no larger than the archive needs (a node that
+   * writes small archives often allocates little), at most {@link #IO_BUFFER_BYTES}.
+   */
+  static int ioBuffer(long payload) {
+    return (int) Math.min(IO_BUFFER_BYTES, Math.max(8192, payload));
   }
 
   /** Makes a rename in {@code dir} durable (where the platform allows opening a directory). */

@@ -9,11 +9,14 @@ import io.ferry.core.KeyRange;
 import io.ferry.core.Limits;
 import io.ferry.core.archive.ArchiveName;
 import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.BranchFactor;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.merkledb.MerkleTestSupport;
 import io.ferry.merkledb.Revision;
 import io.ferry.merkledb.StateSnapshot;
+import io.ferry.merkledb.store.MemoryStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,6 +103,54 @@ class SnapshotRoundTripTest {
             .isEqualTo(db.height());
         assertThat(contents(restored)).isEqualTo(contents(db));
       }
+    }
+  }
+
+  @Test
+  void restoreIntoFillsAStoreTheCallerGivesWithTheSameChecks() {
+    try (MerkleDB db = MerkleTestSupport.openDb(tmp.resolve("src"))) {
+      Random r = new Random(5);
+      MerkleTestSupport.fillRandom(db, r, 2_000, 500);
+      SnapshotWriter w = new SnapshotWriter(SMALL_CHUNKS);
+      SnapshotArchive full = w.writeFull(db, tmp.resolve("arch"));
+      MerkleTestSupport.churnRandom(db, r, 300);
+      SnapshotArchive inc = w.writeIncremental(db, db.revision(), full.path(), tmp.resolve("arch"));
+      SnapshotRestorer restorer = new SnapshotRestorer(MerkleDBConfig.defaults());
+
+      List<BranchFactor> asked = new ArrayList<>();
+      try (MerkleDB memory = MerkleDB.open(new MemoryStore(), MerkleDBConfig.defaults())) {
+        RestoreResult res =
+            restorer.restoreInto(
+                full.path(),
+                Optional.of(inc.path()),
+                bf -> {
+                  asked.add(bf);
+                  return memory;
+                },
+                Optional.of(db.root()));
+        assertThat(res.root()).isEqualTo(db.root());
+        assertThat(memory.root()).isEqualTo(db.root());
+        assertThat(memory.height()).isEqualTo(db.height());
+        assertThat(contents(memory)).isEqualTo(contents(db));
+      }
+      assertThat(asked).containsExactly(db.branchFactor());
+
+      // A root other than the trusted one is refused before any store is opened.
+      List<BranchFactor> notAsked = new ArrayList<>();
+      assertThatThrownBy(
+              () ->
+                  restorer.restoreInto(
+                      full.path(),
+                      Optional.empty(),
+                      bf -> {
+                        notAsked.add(bf);
+                        return MerkleDB.open(new MemoryStore(), MerkleDBConfig.defaults());
+                      },
+                      Optional.of(db.root())))
+          .isInstanceOfSatisfying(
+              FerryException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.VERIFICATION_FAILED));
+      assertThat(notAsked).isEmpty();
     }
   }
 

@@ -40,6 +40,15 @@ public final class ManualScheduler implements Scheduler {
     return queue.remove(t);
   }
 
+  /**
+   * Runs {@code task} at once: tasks run only on the owner's thread, which must be the caller (as
+   * for {@link #advance}).
+   */
+  @Override
+  public void runAndWait(Runnable task, Duration timeout) {
+    task.run();
+  }
+
   @Override
   public ManualClock clock() {
     return clock;

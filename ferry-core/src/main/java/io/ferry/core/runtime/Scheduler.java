@@ -18,6 +18,19 @@ public interface Scheduler {
     return schedule(Duration.ZERO, task);
   }
 
+  /**
+   * Runs {@code task} where it cannot overlap this scheduler's tasks and returns once it has run: a
+   * way to stop a part whose state lives on the scheduler before what it uses is closed. A threaded
+   * scheduler runs it on its thread and waits (at once when the caller is that thread); a
+   * virtual-time scheduler, whose tasks run only on its owner's thread, which is then the caller,
+   * runs it at once (waiting for it to come up would wait forever).
+   *
+   * @param timeout how long to wait for the scheduler's thread
+   * @throws io.ferry.core.FerryException {@link io.ferry.core.ErrorCode#TIMEOUT} when the task did
+   *     not run within {@code timeout}; a task's own exception is thrown as it is
+   */
+  void runAndWait(Runnable task, Duration timeout);
+
   /** The clock this scheduler's delays are measured on. */
   Clock clock();
 }

@@ -1,7 +1,10 @@
 package io.ferry.core.runtime;
 
+import static io.ferry.core.FerryAssertions.assertFerryError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ferry.core.ErrorCode;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -111,6 +114,69 @@ class ExecutorSchedulerTest {
     worker.get().join(TimeUnit.SECONDS.toMillis(AWAIT_SECONDS));
     assertThat(worker.get().isAlive()).as("the scheduler's thread ends on close").isFalse();
     assertThat(ran).isFalse();
+  }
+
+  @Test
+  void runAndWaitRunsOnTheSchedulersThreadAfterTheTaskInProgress() throws Exception {
+    try (ExecutorScheduler scheduler = new ExecutorScheduler("ferry-test", 1)) {
+      CountDownLatch started = new CountDownLatch(1);
+      CountDownLatch gate = new CountDownLatch(1);
+      AtomicBoolean earlierDone = new AtomicBoolean();
+      scheduler.execute(
+          () -> {
+            started.countDown();
+            awaitQuietly(gate);
+            earlierDone.set(true);
+          });
+      assertThat(started.await(AWAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+      AtomicReference<Thread> ranOn = new AtomicReference<>();
+      AtomicBoolean sawEarlierDone = new AtomicBoolean();
+      gate.countDown();
+      scheduler.runAndWait(
+          () -> {
+            ranOn.set(Thread.currentThread());
+            sawEarlierDone.set(earlierDone.get());
+          },
+          Duration.ofSeconds(AWAIT_SECONDS));
+      assertThat(ranOn.get().getName()).startsWith("ferry-test-");
+      assertThat(sawEarlierDone).as("the task ran after the one in progress").isTrue();
+    }
+  }
+
+  @Test
+  void runAndWaitFromOneOfItsTasksRunsAtOnce() throws Exception {
+    try (ExecutorScheduler scheduler = new ExecutorScheduler("ferry-test", 1)) {
+      CountDownLatch done = new CountDownLatch(1);
+      AtomicBoolean inner = new AtomicBoolean();
+      scheduler.execute(
+          () -> {
+            scheduler.runAndWait(() -> inner.set(true), Duration.ofSeconds(AWAIT_SECONDS));
+            done.countDown();
+          });
+      // Queued behind itself it would time out instead: the latch would not open in time.
+      assertThat(done.await(AWAIT_SECONDS / 2, TimeUnit.SECONDS)).isTrue();
+      assertThat(inner).isTrue();
+    }
+  }
+
+  @Test
+  void runAndWaitTimesOutWhileTheThreadIsHeldAndPassesOnATasksException() throws Exception {
+    try (ExecutorScheduler scheduler = new ExecutorScheduler("ferry-test", 1)) {
+      CountDownLatch gate = new CountDownLatch(1);
+      scheduler.execute(() -> awaitQuietly(gate));
+      assertFerryError(
+          () -> scheduler.runAndWait(() -> {}, Duration.ofMillis(20)), ErrorCode.TIMEOUT);
+      gate.countDown();
+      assertThatThrownBy(
+              () ->
+                  scheduler.runAndWait(
+                      () -> {
+                        throw new IllegalStateException("boom (expected by the test)");
+                      },
+                      Duration.ofSeconds(AWAIT_SECONDS)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("boom");
+    }
   }
 
   private static void awaitQuietly(CountDownLatch latch) {

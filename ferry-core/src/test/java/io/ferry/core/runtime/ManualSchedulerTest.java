@@ -193,4 +193,12 @@ class ManualSchedulerTest {
     assertThat(s.runDue()).isEqualTo(1); // ...until the owner asks for due work
     assertThat(ran).containsExactly("x");
   }
+
+  @Test
+  void runAndWaitRunsAtOnceWithoutMovingTimeOrRunningWhatIsDue() {
+    scheduler.schedule(Duration.ZERO, record("due"));
+    scheduler.runAndWait(record("now"), Duration.ofSeconds(1));
+    assertThat(ran).containsExactly("now@0");
+    assertThat(scheduler.pending()).isEqualTo(1);
+  }
 }

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -354,21 +353,22 @@ public final class Follower implements AutoCloseable {
     return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
-  /** Stops syncing; stored progress stays for the next start. */
+  /**
+   * Stops syncing; stored progress stays for the next start. Returns once the scheduler's task in
+   * progress (a bulk load, say) has finished, so the stores can close after it.
+   */
   @Override
   public void close() {
-    CompletableFuture<Void> stopped = new CompletableFuture<>();
-    scheduler.execute(
-        () -> {
-          closed = true;
-          proofSync.close();
-          stopped.complete(null);
-        });
     try {
       // The scheduler may be in a bulk load, which takes seconds per million keys.
-      stopped.get(STOP_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new FerryException(ErrorCode.INTERNAL, "follower did not stop: " + e);
+      scheduler.runAndWait(
+          () -> {
+            closed = true;
+            proofSync.close();
+          },
+          STOP_WAIT);
+    } catch (FerryException e) {
+      throw new FerryException(ErrorCode.INTERNAL, "follower did not stop: " + e.getMessage());
     }
   }
 }

@@ -63,7 +63,7 @@ public final class SimCommand implements Callable<Integer> {
   @Option(
       names = "--faults",
       split = ",",
-      description = "Any of crash, partition, loss, liars (default none).")
+      description = "Any of crash, stop, partition, loss, liars (default none).")
   List<String> faults = List.of();
 
   @Option(
@@ -86,7 +86,7 @@ public final class SimCommand implements Callable<Integer> {
         faultSet.add(Fault.valueOf(f.strip().toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(
-            spec.commandLine(), "unknown fault '" + f + "': crash, partition, loss or liars");
+            spec.commandLine(), "unknown fault '" + f + "': crash, stop, partition, loss or liars");
       }
     }
     int broken = 0;
@@ -98,7 +98,8 @@ public final class SimCommand implements Callable<Integer> {
       Runtime rt = Runtime.getRuntime();
       out.printf(
           "sim seed=%d nodes=%d virtual=%s faults=%s%s: %d commits, %d nodes synced, %d crashes,"
-              + " %d/%d liars banned, lag %d, %d checks, %d events, %.1f s wall, %d MiB heap; trace %s: %s%n",
+              + " %d stops, %d/%d liars banned, lag %d, %d archives, %d checks, %d events,"
+              + " %.1f s wall, %d MiB heap; trace %s: %s%n",
           s,
           nodes,
           duration,
@@ -107,9 +108,11 @@ public final class SimCommand implements Callable<Integer> {
           r.commits(),
           r.fullSyncs(),
           r.crashes(),
+          r.stops(),
           r.bans(),
           r.liars(),
           r.maxLag(),
+          r.archives(),
           r.checks(),
           r.events(),
           wall,

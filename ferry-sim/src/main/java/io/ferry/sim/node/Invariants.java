@@ -1,5 +1,6 @@
 package io.ferry.sim.node;
 
+import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
 import io.ferry.gossip.head.HeadExchange;
@@ -7,14 +8,26 @@ import io.ferry.gossip.plane.GossipConfig;
 import io.ferry.gossip.value.SignedValue;
 import io.ferry.gossip.value.ValueKind;
 import io.ferry.gossip.value.ValueRules;
+import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.merkledb.Revision;
+import io.ferry.merkledb.store.MemoryStore;
 import io.ferry.node.Node;
 import io.ferry.sim.SimNode;
+import io.ferry.snapshot.ArchiveFile;
+import io.ferry.snapshot.Manifest;
+import io.ferry.snapshot.SnapshotArchives;
+import io.ferry.snapshot.SnapshotReader;
+import io.ferry.snapshot.SnapshotRestorer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What must hold in every whole-node simulation, checked every few seconds of virtual time and at
@@ -33,6 +46,13 @@ import java.util.TreeMap;
  *       and no honest node is banned by another.
  *   <li><b>No invalid gossip.</b> At the end no honest node's gossip table holds a value that
  *       breaks its kind's rule or whose signature does not verify (liars send such values).
+ *   <li><b>True archives.</b> Every archive the producer or an honest node holds reads (its
+ *       manifest is the one its name commits to) and is of a state the producer had at its height.
+ *       At the end the producer holds the full archive of its last height due one, and each node's
+ *       newest full archive, with its newest incremental on top, restores ({@link
+ *       SnapshotRestorer#restoreInto}, every chunk checked, into memory) to the producer's root at
+ *       that height. Each archive found is {@link io.ferry.sim.Simulation#observe observed} into
+ *       the trace, so the trace hash covers what the archives hold (their names commit to it).
  * </ul>
  *
  * <p>Violations are collected, not thrown, so a run reports all of them. Single-threaded.
@@ -54,12 +74,20 @@ final class Invariants {
   // States nodes were seen at before the checker saw the producer at that height.
   private final TreeMap<String, Claim> unconfirmed = new TreeMap<>();
 
-  private record Claim(String at, String name, Revision revision) {}
+  // Archives already found, "node/file name"; the state each archive name's manifest holds; the
+  // (full, incremental) pairs restored.
+  private final Set<String> archivesFound = new TreeSet<>();
+  private final Map<String, Revision> manifests = new TreeMap<>();
+  private final Set<String> restored = new TreeSet<>();
+
+  /** A state {@code who} (a node, or a node's archive) was seen at. */
+  private record Claim(String at, String who, Revision revision) {}
 
   private long checks;
   private long fullSyncs;
   private long producerHeight;
   private long maxLag;
+  private long archives;
   private final Map<String, Long> heightAtLastCheck = new TreeMap<>();
 
   /**
@@ -119,9 +147,18 @@ final class Invariants {
         }
       }
     }
+    List<SimNode<Node>> keepers = new ArrayList<>(s.honest());
+    keepers.add(0, producer);
+    for (SimNode<Node> n : keepers) {
+      findArchives(s, at, n);
+    }
     if (end) {
       confirm(true);
       checkGossipTables(s, at);
+      producerArchive(s, at);
+      for (SimNode<Node> n : keepers) {
+        restoreNewest(s, at, n);
+      }
       for (NodeId liar : s.liarIds()) {
         if (!s.bannedByAnyHonest(liar)) {
           violate(at + "liar " + liar.shortString() + " is banned by no honest node");
@@ -161,17 +198,119 @@ final class Invariants {
     if (r.height() == 0 && r.root().isZero()) {
       return; // nothing synced yet
     }
-    Hash expected = producerRoots.get(r.height());
-    if (expected == null) {
-      // The producer may be down since it made that state: judged once it is back.
-      unconfirmed.put(name + "@" + r.height(), new Claim(at, name, r));
-    } else if (!expected.equals(r.root())) {
-      violate(
-          at + name + " has root " + r.root() + " at height " + r.height() + ", not " + expected);
-    }
+    judge(at, name, r);
     Long last = lastHeight.put(name, r.height());
     if (last != null && r.height() < last) {
       violate(at + name + " went back from height " + last + " to " + r.height());
+    }
+  }
+
+  /** Whether {@code r} is a state the producer had, now or once the producer's root is known. */
+  private void judge(String at, String who, Revision r) {
+    Hash expected = producerRoots.get(r.height());
+    if (expected == null) {
+      // The producer may be down since it made that state: judged once it is back.
+      unconfirmed.put(who + "@" + r.height(), new Claim(at, who, r));
+    } else if (!expected.equals(r.root())) {
+      violate(
+          at + who + " has root " + r.root() + " at height " + r.height() + ", not " + expected);
+    }
+  }
+
+  /**
+   * Reads the manifest of every archive of {@code n} not seen before, records it in the trace and
+   * judges its (height, root) as a node's state is judged. A name read on another node is not read
+   * again: the name commits to the manifest's hash, so a file of that name that reads at all holds
+   * the same manifest (most archives are on many nodes).
+   */
+  private void findArchives(NodeSimulation s, String at, SimNode<Node> n) {
+    for (ArchiveFile a : SnapshotArchives.list(s.snapshotDir(n.name()))) { // newest first
+      String file = a.name().fileName();
+      if (!archivesFound.add(n.name() + "/" + file)) {
+        continue;
+      }
+      archives++;
+      s.simulation().observe(n, "archive " + file);
+      String who = n.name() + "'s archive " + file;
+      Revision claimed = manifests.get(file);
+      if (claimed == null) {
+        Manifest m;
+        try {
+          m = SnapshotReader.readManifest(a.path());
+        } catch (FerryException e) {
+          violate(at + who + " does not read: " + e.getMessage());
+          continue;
+        }
+        if (m.height() != a.height()) {
+          violate(at + who + " holds height " + m.height());
+          continue;
+        }
+        claimed = new Revision(m.height(), m.root());
+        manifests.put(file, claimed);
+      }
+      judge(at, who, claimed);
+    }
+  }
+
+  /**
+   * The producer makes an archive at every height due one, inline with the commit, so it holds the
+   * full archive of the greatest multiple of the interval it reached (retention keeps the newest).
+   */
+  private void producerArchive(NodeSimulation s, String at) {
+    long due = producerHeight / NodeSimulation.FULL_ARCHIVE_INTERVAL;
+    if (due == 0) {
+      return;
+    }
+    long height = due * NodeSimulation.FULL_ARCHIVE_INTERVAL;
+    Optional<ArchiveFile> full = SnapshotArchives.newestFull(s.snapshotDir("producer"));
+    if (full.isEmpty() || full.get().height() != height) {
+      violate(
+          at
+              + "the producer at height "
+              + producerHeight
+              + " holds no full archive of height "
+              + height
+              + (full.isEmpty() ? "" : " (its newest is of height " + full.get().height() + ")"));
+    }
+  }
+
+  /**
+   * Restores {@code n}'s newest full archive with its newest incremental, as a peer downloading
+   * them would, trusting the producer's root at their height. Pairs already restored (the same
+   * names on another node: archives of one state are equal byte for byte) are skipped.
+   */
+  private void restoreNewest(NodeSimulation s, String at, SimNode<Node> n) {
+    Path dir = s.snapshotDir(n.name());
+    Optional<ArchiveFile> full = SnapshotArchives.newestFull(dir);
+    if (full.isEmpty()) {
+      return;
+    }
+    Optional<ArchiveFile> inc = SnapshotArchives.newestIncremental(dir);
+    long height = inc.map(ArchiveFile::height).orElse(full.get().height());
+    Hash trusted = producerRoots.get(height);
+    String pair =
+        full.get().name().fileName() + inc.map(i -> " + " + i.name().fileName()).orElse("");
+    if (trusted == null || !restored.add(pair)) {
+      return; // a height the checker never saw the producer at is judged by findArchives
+    }
+    MerkleDB[] opened = new MerkleDB[1];
+    try {
+      // In memory: the restorer's checks are the same whatever store it fills.
+      new SnapshotRestorer(MerkleDBConfig.defaults())
+          .restoreInto(
+              full.get().path(),
+              inc.map(ArchiveFile::path),
+              bf ->
+                  opened[0] =
+                      MerkleDB.open(
+                          new MemoryStore(), MerkleDBConfig.defaults().withBranchFactor(bf)),
+              Optional.of(trusted));
+    } catch (FerryException e) {
+      violate(at + n.name() + "'s newest archives " + pair + " do not restore: " + e.getMessage());
+    } finally {
+      if (opened[0] != null) {
+        opened[0].close();
+      }
     }
   }
 
@@ -189,14 +328,14 @@ final class Invariants {
       if (expected == null) {
         violate(
             c.at()
-                + c.name()
+                + c.who()
                 + " was at height "
                 + c.revision().height()
                 + ", a state the producer never had");
       } else if (!expected.equals(c.revision().root())) {
         violate(
             c.at()
-                + c.name()
+                + c.who()
                 + " had root "
                 + c.revision().root()
                 + " at height "
@@ -245,5 +384,10 @@ final class Invariants {
 
   long producerHeight() {
     return producerHeight;
+  }
+
+  /** Archives found on the producer and honest nodes, each counted once per node. */
+  long archives() {
+    return archives;
   }
 }

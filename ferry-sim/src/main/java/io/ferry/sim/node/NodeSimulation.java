@@ -12,6 +12,7 @@ import io.ferry.gossip.value.SignedValue;
 import io.ferry.gossip.value.ValueKind;
 import io.ferry.net.ProtocolId;
 import io.ferry.node.Node;
+import io.ferry.node.NodeStores;
 import io.ferry.node.config.NodeSettings;
 import io.ferry.sim.Latency;
 import io.ferry.sim.LinkModel;
@@ -22,6 +23,10 @@ import io.ferry.wire.v1.GossipMessage;
 import io.ferry.wire.v1.Kind;
 import io.ferry.wire.v1.PullResponse;
 import io.ferry.wire.v1.Push;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -31,29 +36,45 @@ import java.util.Set;
 
 /**
  * Whole Ferry nodes, the same {@link Node} assembly a real node runs, in the simulator: a producer
- * that commits, followers that proof-sync, follow with change proofs and serve each other, and
- * (with {@link Fault#LIARS}) followers whose every answer lies, over a simulated network and disk
- * in virtual time. Faults are injected during the first {@link #FAULT_SHARE} of the run; the rest
- * lets the network heal and converge. {@link Invariants} are checked every {@link #CHECK_EVERY} of
+ * that commits, followers that proof-sync, follow with change proofs and serve each other, every
+ * node making snapshot archives every {@link #INCREMENTAL_ARCHIVE_INTERVAL} commits, and (with
+ * {@link Fault#LIARS}) followers whose every answer lies, over a simulated network and disk in
+ * virtual time. Faults are injected during the first {@link #FAULT_SHARE} of the run; the rest lets
+ * the network heal and converge. {@link Invariants} are checked every {@link #CHECK_EVERY} of
  * virtual time and at the end.
  *
  * <p>Nodes keep static peers ({@code --peer}), or with {@link Options#discovery} find them through
  * gossip from entrypoints ({@code --entrypoint}), as {@code ferry node} does.
  *
+ * <p>Archives are files: they go to a directory per node under a temporary directory of the run
+ * (see {@link #archiveBase}), deleted when the simulation is {@link #close closed}. Their content
+ * is a function of the state, so it replays with the seed.
+ *
  * <p>A run is a function of its {@link Options}: the same options give the same {@link
  * Report#traceHash}. Not thread-safe: a run owns the calling thread.
  */
-public final class NodeSimulation {
+public final class NodeSimulation implements AutoCloseable {
   /** Virtual time between two invariant checks. */
   public static final Duration CHECK_EVERY = Duration.ofSeconds(10);
 
   /** The part of the run during which faults are injected; the rest is for healing. */
   public static final double FAULT_SHARE = 0.6;
 
+  /** A full archive at every height that is a multiple of this. */
+  public static final long FULL_ARCHIVE_INTERVAL = 50;
+
+  /** An incremental archive at the multiples of this in between. */
+  public static final long INCREMENTAL_ARCHIVE_INTERVAL = 20;
+
+  /** Chunk size of the archives: small, so that the small state of a run spans several chunks. */
+  static final int ARCHIVE_CHUNK_BYTES = 64 << 10;
+
   /** Faults a run can inject. */
   public enum Fault {
     /** Nodes, the producer among them, lose power at random instants and restart later. */
     CRASH,
+    /** Nodes, the producer among them, stop gracefully at random instants and start again later. */
+    STOP,
     /** The network splits in two at random and heals. */
     PARTITION,
     /** Links drop 2% of frames and reorder 5%, with latency from 5 to 80 ms. */
@@ -119,9 +140,12 @@ public final class NodeSimulation {
    * @param commits the producer's height at the end
    * @param fullSyncs full proof syncs that finished, over every node and incarnation
    * @param crashes power losses injected
+   * @param stops graceful stops injected
    * @param bans liars banned by at least one honest node, of {@code liars}
    * @param checks invariant checks made
    * @param maxLag the most commits an honest node was behind the producer at the end
+   * @param archives archives the checker found on honest nodes and the producer, each counted once
+   *     per node
    * @param violations broken invariants, empty when the run is good
    * @param traceHash SHA-256 over every event, equal for equal options
    */
@@ -130,10 +154,12 @@ public final class NodeSimulation {
       long commits,
       long fullSyncs,
       int crashes,
+      int stops,
       int liars,
       int bans,
       long checks,
       long maxLag,
+      long archives,
       List<String> violations,
       String traceHash,
       long events) {
@@ -154,8 +180,10 @@ public final class NodeSimulation {
 
   private final NodeKey stranger;
   private final Invariants invariants;
+  private final Path archiveRoot;
   private SimNode<Node> producer;
   private int crashes;
+  private int stops;
   private SignedValue oldHead;
   private SignedValue strangersHead;
   private Bytes forgedPayload;
@@ -169,11 +197,37 @@ public final class NodeSimulation {
     random.nextBytes(strangerSeed);
     this.stranger = NodeKey.fromSeed(strangerSeed);
     this.invariants = new Invariants();
+    try {
+      this.archiveRoot = Files.createTempDirectory(archiveBase(), "ferry-sim-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the simulation's archive directory", e);
+    }
+  }
+
+  /**
+   * Where runs keep their archives: a memory file system where the machine has one (Linux's {@code
+   * /dev/shm}), else {@code java.io.tmpdir}. Each archive write fsyncs its file and directory,
+   * which a run of hundreds of archives would wait for on a disk and which costs nothing in memory.
+   */
+  private static Path archiveBase() {
+    Path shm = Path.of("/dev/shm");
+    if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+      return shm;
+    }
+    return Path.of(System.getProperty("java.io.tmpdir"));
   }
 
   /** Runs {@code options} to the end and reports; never throws for a broken invariant. */
   public static Report run(Options options) {
-    return new NodeSimulation(options).execute();
+    try (NodeSimulation s = new NodeSimulation(options)) {
+      return s.execute();
+    }
+  }
+
+  /** Deletes the nodes' archives. The nodes are left as they are (the simulator is dropped). */
+  @Override
+  public void close() {
+    NodeStores.delete(archiveRoot);
   }
 
   Report execute() {
@@ -194,6 +248,9 @@ public final class NodeSimulation {
     }
     if (options.faults().contains(Fault.PARTITION)) {
       schedulePartitions(faultsUntil);
+    }
+    if (options.faults().contains(Fault.STOP)) {
+      scheduleStops(faultsUntil);
     }
     Duration progressFrom = faultsUntil.plus(Invariants.RECOVERY);
     Duration elapsed = Duration.ZERO;
@@ -217,10 +274,12 @@ public final class NodeSimulation {
         producerHeight(),
         invariants.fullSyncs(),
         crashes,
+        stops,
         liarIds.size(),
         banned,
         invariants.checks(),
         invariants.maxLag(),
+        invariants.archives(),
         invariants.violations(),
         sim.traceHash().toHex(),
         sim.events());
@@ -238,7 +297,10 @@ public final class NodeSimulation {
     p.producer.updatesPerCommit = options.updatesPerCommit();
     p.producer.commitIntervalMs = options.commitInterval().toMillis();
     p.producer.valueSize = 32;
-    producer = sim.addNode("producer", ctx -> Node.start(p.toConfig(), new SimEnvironment(ctx)));
+    producer =
+        sim.addNode(
+            "producer",
+            ctx -> Node.start(p.toConfig(), new SimEnvironment(ctx, snapshotDir("producer"))));
     List<SimNode<Node>> all = new ArrayList<>(List.of(producer));
     int liarCount = options.liars();
     for (int i = 1; i < options.nodes(); i++) {
@@ -258,8 +320,9 @@ public final class NodeSimulation {
           s.peers.add(peer.address().toString());
         }
       }
+      Path archives = snapshotDir(name);
       SimNode<Node> node =
-          sim.addNode(name, ctx -> Node.start(s.toConfig(), new SimEnvironment(ctx)));
+          sim.addNode(name, ctx -> Node.start(s.toConfig(), new SimEnvironment(ctx, archives)));
       all.add(node);
       if (liar) {
         liars.add(node);
@@ -276,10 +339,17 @@ public final class NodeSimulation {
     s.p2p = "127.0.0.1:0"; // the simulated transport has its own address
     s.http = "off";
     s.headIntervalMs = 1000L;
-    s.snapshots.fullInterval = 0L; // archives are files; see docs/development.md
-    s.bootstrapWait = 0L; // so nothing to bootstrap from: followers proof-sync at once
-    s.snapshots.incrementalInterval = 0L;
+    s.snapshots.fullInterval = FULL_ARCHIVE_INTERVAL;
+    s.snapshots.incrementalInterval = INCREMENTAL_ARCHIVE_INTERVAL;
+    s.snapshots.chunkSize = ARCHIVE_CHUNK_BYTES;
+    // A snapshot bootstrap downloads archives over HTTP, which simulated nodes do not serve.
+    s.bootstrapWait = 0L;
     return s;
+  }
+
+  /** Where the node named {@code name} keeps its archives, in every incarnation. */
+  Path snapshotDir(String name) {
+    return archiveRoot.resolve(name);
   }
 
   /** Up to {@code count} distinct earlier nodes, the producer for the first few. */
@@ -311,6 +381,29 @@ public final class NodeSimulation {
               invariants.beforeCrash(victim);
               sim.crash(victim);
               crashes++;
+              sim.schedule(Duration.ofMillis(downFor), () -> restart(victim));
+            }
+          });
+    }
+  }
+
+  private void scheduleStops(Duration until) {
+    long at = 0;
+    while (true) {
+      at += 15_000 + random.nextInt(30_000);
+      if (at >= until.toMillis()) {
+        return;
+      }
+      int pick = random.nextInt(honest.size() + 1);
+      SimNode<Node> victim = pick == honest.size() ? producer : honest.get(pick);
+      long downFor = 1_000 + random.nextInt(10_000);
+      sim.schedule(
+          Duration.ofMillis(at),
+          () -> {
+            if (victim.isUp()) {
+              invariants.beforeCrash(victim);
+              sim.stop(victim);
+              stops++;
               sim.schedule(Duration.ofMillis(downFor), () -> restart(victim));
             }
           });

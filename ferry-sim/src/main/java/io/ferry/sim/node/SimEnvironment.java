@@ -10,6 +10,7 @@ import io.ferry.node.NodeEnvironment;
 import io.ferry.node.NodeStores;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.sim.NodeContext;
+import io.ferry.snapshot.SnapshotWriter;
 import io.ferry.sync.proof.client.SyncStore;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
@@ -22,14 +23,25 @@ import java.util.concurrent.ExecutorService;
  * for the MerkleDB, the node's own staging store over one for sync staging: {@link SimStaging}), so
  * they survive crashes as far as they were synced.
  *
+ * <p>Archives are files: the node's snapshot directory is a real one that its simulation keeps for
+ * it across incarnations. The snapshot scheduler writes an archive inline (a worker here runs it on
+ * the spot), within one instant of virtual time, so a crash never cuts one short; on a real node a
+ * crash mid-write leaves only the writer's temporary files, never a half archive under an archive's
+ * name, and {@link #removeLeftovers} deletes them here as a real node does.
+ *
  * <p>Every part gets the one scheduler of the incarnation: the simulator runs a node on one thread
  * in virtual time, and the scheduler dies with the incarnation on a crash.
  */
 public final class SimEnvironment implements NodeEnvironment {
   private final NodeContext context;
+  private final Path snapshotDir;
 
-  public SimEnvironment(NodeContext context) {
+  /**
+   * @param snapshotDir the node's archive directory, the same in every incarnation
+   */
+  public SimEnvironment(NodeContext context, Path snapshotDir) {
     this.context = context;
+    this.snapshotDir = snapshotDir;
   }
 
   @Override
@@ -65,6 +77,11 @@ public final class SimEnvironment implements NodeEnvironment {
   }
 
   @Override
+  public Path snapshotDir(NodeConfig config) {
+    return snapshotDir;
+  }
+
+  @Override
   public void deleteStore(Path dir) {
     SimKvStore.delete(context.disk(), storePrefix(dir));
   }
@@ -74,6 +91,9 @@ public final class SimEnvironment implements NodeEnvironment {
     // Archives are off, and a store on the SimDisk leaves no stray files; a finished sync's
     // staging store goes, as in the real world.
     SimStaging.deleteIfFinished(context.disk(), stagingPrefix(config.stagingDir()));
+    // As a real node does for its archives; the stores live on the SimDisk, where a crash leaves
+    // no stray files (and no restore runs).
+    SnapshotWriter.removeLeftovers(snapshotDir);
   }
 
   @Override
