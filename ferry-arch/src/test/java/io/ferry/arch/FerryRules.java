@@ -252,11 +252,7 @@ final class FerryRules {
                   "when a full sync is cheaper than catching up with change proofs"),
               Exemption.of(
                   "io.ferry.sync.proof.client.ChangeCatchUp#MAX_FAILURES",
-                  "when the catch-up gives up on failing rounds"),
-              Exemption.of(
-                  "io.ferry.sim.LinkModel#MAX_RETRANSMISSIONS",
-                  "when the simulated TCP link gives up and resets, as a kernel's TCP does; no"
-                      + " peer protocol sees it")));
+                  "when the catch-up gives up on failing rounds")));
 
   static final ArchRule LIMITS_ARE_DECLARED_IN_LIMITS =
       LIMITS_OUTSIDE_LIMITS
