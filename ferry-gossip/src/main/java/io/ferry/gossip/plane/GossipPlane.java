@@ -426,9 +426,10 @@ public final class GossipPlane implements AutoCloseable {
     }
     prunesToSend.clear();
     long now = wallclockNow();
-    // Values this node signs again are exempt; any other of its key (one it published before a
-    // restart and has not published since, pulled back from a peer) expires like a stranger's.
-    store.removeIf(v -> !own.containsKey(v.key()) && rules.expired(v, now));
+    // Expired: more than ttl behind now (ValueRules.expired). Values this node signs again are
+    // exempt; any other of its key (one it published before a restart and has not published
+    // since, pulled back from a peer) expires like a stranger's.
+    store.removeOlderThan(now - rules.ttlMillis(), v -> own.containsKey(v.key()));
   }
 
   /** Sends {@code values} in as many push messages as the size limits need. */
