@@ -4,7 +4,6 @@ import io.ferry.core.Hash;
 import io.ferry.gossip.value.SignedValue;
 import io.ferry.gossip.value.ValueKey;
 import io.ferry.gossip.value.ValueKind;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -154,7 +153,7 @@ public final class ValueStore {
 
   /** The hashes of the values in the part of the store a pull with this mask covers. */
   public synchronized List<Hash> hashesIn(int maskBits, long mask) {
-    List<Hash> out = new ArrayList<>();
+    List<Hash> out = new ArrayList<>((entries.size() >> maskBits) + 16);
     for (Entry e : entries.values()) {
       if (inPart(e.hash(), maskBits, mask)) {
         out.add(e.hash());
@@ -217,7 +216,6 @@ public final class ValueStore {
     if (maskBits == 0) {
       return true;
     }
-    long prefix = ByteBuffer.wrap(hash.toBytes()).getLong();
-    return (prefix ^ mask) >>> (64 - maskBits) == 0;
+    return (hash.longAt(0) ^ mask) >>> (64 - maskBits) == 0;
   }
 }
