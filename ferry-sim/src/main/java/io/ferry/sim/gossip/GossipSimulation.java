@@ -96,6 +96,8 @@ public final class GossipSimulation {
    * @param window the measured part of the run: publications and traffic
    * @param partitionFor how long the partition lasts (with {@link Fault#PARTITION})
    * @param config every node's gossip settings
+   * @param shareSignatureChecks whether nodes share one {@link SignatureMemo} (each distinct value
+   *     verified once in the run) or each verifies every value it takes, as a real node does
    */
   public record Options(
       int nodes,
@@ -108,7 +110,8 @@ public final class GossipSimulation {
       Duration publishEvery,
       Duration window,
       Duration partitionFor,
-      GossipConfig config) {
+      GossipConfig config,
+      boolean shareSignatureChecks) {
     public Options {
       faults = Set.copyOf(faults);
       if (nodes < 10) {
@@ -144,7 +147,8 @@ public final class GossipSimulation {
           Duration.ofMinutes(5),
           Duration.ofMinutes(1),
           GossipConfig.defaults(NETWORK)
-              .withPullInterval(Duration.ofMillis(NodeSettings.DEFAULT_HEAD_INTERVAL_MS)));
+              .withPullInterval(Duration.ofMillis(NodeSettings.DEFAULT_HEAD_INTERVAL_MS)),
+          true);
     }
 
     public Options withTiming(
@@ -160,7 +164,25 @@ public final class GossipSimulation {
           publishEvery,
           window,
           partitionFor,
-          config);
+          config,
+          shareSignatureChecks);
+    }
+
+    /** These options with each node verifying every signature itself, as a real node does. */
+    public Options withEverySignatureVerified() {
+      return new Options(
+          nodes,
+          seed,
+          faults,
+          discovery,
+          peersPerNode,
+          publications,
+          warmup,
+          publishEvery,
+          window,
+          partitionFor,
+          config,
+          false);
     }
 
     /** These options with static peers instead of discovery. */
@@ -176,7 +198,8 @@ public final class GossipSimulation {
           publishEvery,
           window,
           partitionFor,
-          config);
+          config,
+          shareSignatureChecks);
     }
 
     int liars() {
@@ -201,7 +224,8 @@ public final class GossipSimulation {
    * @param liarsBanned liars that at least one honest node banned during the run
    * @param healedNanos with {@link Fault#PARTITION}: how long after healing every live honest node
    *     held the newest value of each origin that published during the partition; -1 if never
-   * @param signaturesVerified Ed25519 verifications the nodes' shared memo ran for real
+   * @param signaturesVerified Ed25519 verifications the nodes ran (with shared checks, once per
+   *     distinct value)
    * @param valuesAudited values the audit judged
    * @param violations broken invariants, empty when the run is good
    * @param traceHash SHA-256 over every event, equal for equal options
@@ -273,7 +297,7 @@ public final class GossipSimulation {
     this.sim = new Simulation(options.seed());
     this.random = new Random(options.seed() * 1_000_003L + 17);
     GossipConfig c = options.config();
-    this.memo = new SignatureMemo(c.network(), 1 << 20);
+    this.memo = new SignatureMemo(c.network(), options.shareSignatureChecks() ? 1 << 20 : 0);
     this.rules =
         planeRules.apply(
             new ValueRules(c.network(), c.ttl(), c.maxDrift()).withSignatureCheck(memo));

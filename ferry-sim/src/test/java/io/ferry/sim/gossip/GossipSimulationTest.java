@@ -89,6 +89,19 @@ class GossipSimulationTest {
   }
 
   @Test
+  void sharingSignatureChecksBetweenNodesChangesNothingButTheirCost() {
+    Options shared =
+        Options.of(40, 5, ALL)
+            .withTiming(2, Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(10));
+    Report a = GossipSimulation.run(shared);
+    Report b = GossipSimulation.run(shared.withEverySignatureVerified());
+    assertThat(b.traceHash()).isEqualTo(a.traceHash());
+    assertThat(b.coverageNanos()).isEqualTo(a.coverageNanos());
+    // Every node verifies every value it takes: about one value per node, times the nodes.
+    assertThat(b.signaturesVerified()).isGreaterThan(20 * a.signaturesVerified());
+  }
+
+  @Test
   void theAuditSeesAPlaneThatStoresForgedValues() {
     // Planes that take every signature: the liars' forged and other-network values get stored.
     Options o =
