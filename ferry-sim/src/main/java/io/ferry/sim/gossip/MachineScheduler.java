@@ -14,4 +14,9 @@ record MachineScheduler(Scheduler tasks, Clock clock) implements Scheduler {
   public Cancellable schedule(Duration delay, Runnable task) {
     return tasks.schedule(delay, task);
   }
+
+  @Override
+  public void runAndWait(Runnable task, Duration timeout) {
+    tasks.runAndWait(task, timeout);
+  }
 }
