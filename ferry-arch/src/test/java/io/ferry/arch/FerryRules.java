@@ -35,7 +35,11 @@ final class FerryRules {
               Exemption.of(
                   "io.ferry.sim.cli.SimCommand#call",
                   "the sim command reports how long a run took on the machine, outside the run;"
-                      + " the simulation itself reads only its virtual clock")));
+                      + " the simulation itself reads only its virtual clock"),
+              Exemption.of(
+                  "io.ferry.sim.cli.GossipCommand#call",
+                  "ferry sim gossip reports how long a run took on the machine, outside the"
+                      + " run; the simulation itself reads only its virtual clock")));
 
   static final ArchRule PROTOCOL_CODE_READS_NO_WALL_CLOCK =
       WALL_CLOCK
@@ -252,11 +256,7 @@ final class FerryRules {
                   "when a full sync is cheaper than catching up with change proofs"),
               Exemption.of(
                   "io.ferry.sync.proof.client.ChangeCatchUp#MAX_FAILURES",
-                  "when the catch-up gives up on failing rounds"),
-              Exemption.of(
-                  "io.ferry.sim.LinkModel#MAX_RETRANSMISSIONS",
-                  "when the simulated TCP link gives up and resets, as a kernel's TCP does; no"
-                      + " peer protocol sees it")));
+                  "when the catch-up gives up on failing rounds")));
 
   static final ArchRule LIMITS_ARE_DECLARED_IN_LIMITS =
       LIMITS_OUTSIDE_LIMITS

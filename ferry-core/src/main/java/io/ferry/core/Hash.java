@@ -1,6 +1,10 @@
 package io.ferry.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A 32-byte hash: a state root, a node id in the trie, a chunk's content id, a snapshot hash.
@@ -14,6 +18,9 @@ public final class Hash implements Comparable<Hash> {
 
   /** Thirty-two zero bytes: by convention the root of an empty trie. */
   public static final Hash ZERO = new Hash(new byte[LENGTH]);
+
+  private static final VarHandle BIG_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final byte[] bytes;
   private final int hashCode;
@@ -72,6 +79,17 @@ public final class Hash implements Comparable<Hash> {
   /** Copies the 32 bytes into {@code dst} at {@code offset}. */
   public void copyTo(byte[] dst, int offset) {
     System.arraycopy(bytes, 0, dst, offset, LENGTH);
+  }
+
+  /**
+   * The eight bytes from {@code offset} (0 to 24) as a big-endian long, without a copy: for Bloom
+   * filters and partitions that read a hash as words, millions of times a second.
+   *
+   * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= 24}
+   */
+  public long longAt(int offset) {
+    Objects.checkFromIndexSize(offset, Long.BYTES, LENGTH);
+    return (long) BIG_ENDIAN_LONGS.get(bytes, offset);
   }
 
   public String toHex() {

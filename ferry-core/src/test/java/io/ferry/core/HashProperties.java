@@ -1,6 +1,7 @@
 package io.ferry.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
 import net.jqwik.api.Arbitraries;
@@ -8,6 +9,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
 class HashProperties {
   @Provide
@@ -80,5 +82,26 @@ class HashProperties {
       }
     }
     return Integer.compare(a.length, b.length);
+  }
+
+  @Property
+  void longAtReadsEightBytesBigEndian(
+      @ForAll("hashBytes") byte[] raw, @ForAll @IntRange(min = 0, max = 24) int offset) {
+    Hash h = Hash.of(raw);
+    assertThat(h.longAt(offset))
+        .isEqualTo(java.nio.ByteBuffer.wrap(raw, offset, Long.BYTES).getLong());
+  }
+
+  @Provide
+  Arbitrary<Integer> offsetsOutside() {
+    return Arbitraries.oneOf(
+        Arbitraries.integers().between(-40, -1), Arbitraries.integers().between(25, 60));
+  }
+
+  @Property
+  void longAtRefusesWordsOutsideTheHash(
+      @ForAll("hashBytes") byte[] raw, @ForAll("offsetsOutside") int offset) {
+    assertThatThrownBy(() -> Hash.of(raw).longAt(offset))
+        .isInstanceOf(IndexOutOfBoundsException.class);
   }
 }

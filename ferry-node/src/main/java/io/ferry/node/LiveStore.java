@@ -52,7 +52,7 @@ final class LiveStore implements Follower.Store, AutoCloseable {
     this.db = db;
     this.latest =
         config.snapshots().enabled()
-            ? Optional.of(LatestSnapshots.fromDirectory(config.snapshotDir()))
+            ? Optional.of(LatestSnapshots.fromDirectory(env.snapshotDir(config)))
             : Optional.empty();
     this.snapshots = schedulerFor(db);
   }

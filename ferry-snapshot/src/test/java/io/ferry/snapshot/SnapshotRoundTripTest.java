@@ -16,7 +16,6 @@ import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.merkledb.MerkleTestSupport;
 import io.ferry.merkledb.Revision;
 import io.ferry.merkledb.StateSnapshot;
-import io.ferry.merkledb.store.MemoryStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,7 +117,7 @@ class SnapshotRoundTripTest {
       SnapshotRestorer restorer = new SnapshotRestorer(MerkleDBConfig.defaults());
 
       List<BranchFactor> asked = new ArrayList<>();
-      try (MerkleDB memory = MerkleDB.open(new MemoryStore(), MerkleDBConfig.defaults())) {
+      try (MerkleDB memory = MerkleDB.inMemory(MerkleDBConfig.defaults())) {
         RestoreResult res =
             restorer.restoreInto(
                 full.path(),
@@ -144,7 +143,7 @@ class SnapshotRoundTripTest {
                       Optional.empty(),
                       bf -> {
                         notAsked.add(bf);
-                        return MerkleDB.open(new MemoryStore(), MerkleDBConfig.defaults());
+                        return MerkleDB.inMemory(MerkleDBConfig.defaults());
                       },
                       Optional.of(db.root())))
           .isInstanceOfSatisfying(

@@ -59,10 +59,11 @@ import org.slf4j.LoggerFactory;
  *       interval the queue goes in one message to each peer of the <i>active set</i> ({@link
  *       GossipConfig#fanout} random peers, chosen again every rotate interval), except to the peer
  *       it came from, its origin, and peers that pruned its origin.
- *   <li><b>Prune</b>: a node that receives by push a value it holds already tells that sender to
- *       stop pushing that origin's values, unless the sender is one of the first {@link
- *       #FRESH_SENDERS_KEPT} that brought it fresh values of that origin this rotation; so each
- *       node keeps a few paths per origin and redundant pushes die out.
+ *   <li><b>Prune</b>: the first {@link #PUSH_PATHS_KEPT} peers that push a node an origin's values
+ *       in a rotation are its paths for that origin, whether they brought a value first or as a
+ *       duplicate; a node that receives by push a value it holds already from any other peer tells
+ *       that sender to stop pushing that origin's values. So each node keeps a couple of paths per
+ *       origin, also for origins whose values it first had by pull, and redundant pushes die out.
  *   <li><b>Pull</b>: each pull interval, and as soon as a peer connects, a node sends a random peer
  *       a {@link BloomFilter} of the hashes it holds in a random part of the store (a hash prefix,
  *       so a filter stays within {@link Limits#MAX_BLOOM_FILTER_BYTES}), with its own contact info,
@@ -81,7 +82,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class GossipPlane implements AutoCloseable {
   /** Peers per origin kept as push paths in a rotation; later redundant senders are pruned. */
-  static final int FRESH_SENDERS_KEPT = 2;
+  static final int PUSH_PATHS_KEPT = 2;
 
   /** Peers whose message rate is tracked; more than a node ever connects to. */
   private static final int MAX_RATE_TRACKED_PEERS = 4096;
@@ -134,7 +135,7 @@ public final class GossipPlane implements AutoCloseable {
   private final List<Queued> pushQueue = new ArrayList<>();
   private final List<NodeId> activeSet = new ArrayList<>();
   private final SequencedMap<NodeId, SequencedSet<NodeId>> prunedBy = new LinkedHashMap<>();
-  private final SequencedMap<NodeId, SequencedSet<NodeId>> freshSenders = new LinkedHashMap<>();
+  private final SequencedMap<NodeId, SequencedSet<NodeId>> pushPaths = new LinkedHashMap<>();
   private final SequencedMap<NodeId, SequencedSet<NodeId>> prunesToSend = new LinkedHashMap<>();
   private final List<Cancellable[]> timers = new ArrayList<>();
   private volatile boolean closed;
@@ -352,7 +353,7 @@ public final class GossipPlane implements AutoCloseable {
       if (store.offer(v, hash).taken()) {
         taken.incrementAndGet();
         if (pushed) {
-          noteFresh(from, v.origin());
+          notePath(from, v.origin());
         }
         pushQueue.add(new Queued(v, from));
         notify(v, from);
@@ -383,16 +384,32 @@ public final class GossipPlane implements AutoCloseable {
 
   // ------------------------------------------------------------------ push and prune
 
-  private void noteFresh(NodeId from, NodeId origin) {
-    Set<NodeId> senders = freshSenders.computeIfAbsent(origin, o -> new LinkedHashSet<>());
-    if (senders.size() < FRESH_SENDERS_KEPT) {
-      senders.add(from);
+  /**
+   * {@code from} pushed us a value of {@code origin} we did not hold: it stays a path for the
+   * origin if fewer than {@link #PUSH_PATHS_KEPT} are known.
+   */
+  private void notePath(NodeId from, NodeId origin) {
+    SequencedSet<NodeId> paths = pushPaths.computeIfAbsent(origin, o -> new LinkedHashSet<>());
+    if (paths.size() < PUSH_PATHS_KEPT) {
+      paths.add(from);
     }
   }
 
+  /**
+   * {@code from} pushed us a value of {@code origin} we held already: one of our paths for the
+   * origin (or a new one, while we know fewer than {@link #PUSH_PATHS_KEPT}: a value brings only
+   * one peer fresh, and one we took by pull brings none), or else pruned.
+   */
   private void notePrune(NodeId from, NodeId origin) {
-    if (from.equals(origin)
-        || freshSenders.getOrDefault(origin, Collections.emptyNavigableSet()).contains(from)) {
+    if (from.equals(origin)) {
+      return;
+    }
+    SequencedSet<NodeId> paths = pushPaths.computeIfAbsent(origin, o -> new LinkedHashSet<>());
+    if (paths.contains(from)) {
+      return;
+    }
+    if (paths.size() < PUSH_PATHS_KEPT) {
+      paths.add(from);
       return;
     }
     Set<NodeId> origins = prunesToSend.computeIfAbsent(from, p -> new LinkedHashSet<>());
@@ -426,9 +443,10 @@ public final class GossipPlane implements AutoCloseable {
     }
     prunesToSend.clear();
     long now = wallclockNow();
-    // Values this node signs again are exempt; any other of its key (one it published before a
-    // restart and has not published since, pulled back from a peer) expires like a stranger's.
-    store.removeIf(v -> !own.containsKey(v.key()) && rules.expired(v, now));
+    // Expired: more than ttl behind now (ValueRules.expired). Values this node signs again are
+    // exempt; any other of its key (one it published before a restart and has not published
+    // since, pulled back from a peer) expires like a stranger's.
+    store.removeOlderThan(now - rules.ttlMillis(), v -> own.containsKey(v.key()));
   }
 
   /** Sends {@code values} in as many push messages as the size limits need. */
@@ -482,7 +500,7 @@ public final class GossipPlane implements AutoCloseable {
   private void rotate() {
     activeSet.clear();
     prunedBy.clear();
-    freshSenders.clear();
+    pushPaths.clear();
     refillActiveSet();
   }
 

@@ -4,7 +4,6 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.Limits;
-import java.nio.ByteBuffer;
 
 /**
  * A Bloom filter over value hashes, as a pull request carries it: the requester adds what it holds,
@@ -54,17 +53,19 @@ public final class BloomFilter {
   }
 
   public void add(Hash hash) {
-    long[] h = words(hash);
+    long h1 = hash.longAt(0) ^ seed;
+    long h2 = hash.longAt(8) ^ seed;
     for (int i = 0; i < numHashes; i++) {
-      int bit = index(h, i);
+      int bit = index(h1, h2, i);
       bits[bit >>> 6] |= 1L << (bit & 63);
     }
   }
 
   public boolean mightContain(Hash hash) {
-    long[] h = words(hash);
+    long h1 = hash.longAt(0) ^ seed;
+    long h2 = hash.longAt(8) ^ seed;
     for (int i = 0; i < numHashes; i++) {
-      int bit = index(h, i);
+      int bit = index(h1, h2, i);
       if ((bits[bit >>> 6] & (1L << (bit & 63))) == 0) {
         return false;
       }
@@ -72,13 +73,8 @@ public final class BloomFilter {
     return true;
   }
 
-  private long[] words(Hash hash) {
-    ByteBuffer b = ByteBuffer.wrap(hash.toBytes());
-    return new long[] {b.getLong() ^ seed, b.getLong() ^ seed};
-  }
-
-  private int index(long[] h, int i) {
-    return (int) Long.remainderUnsigned(h[0] + i * h[1], numBits);
+  private int index(long h1, long h2, int i) {
+    return (int) Long.remainderUnsigned(h1 + i * h2, numBits);
   }
 
   public io.ferry.wire.v1.BloomFilter toProto() {

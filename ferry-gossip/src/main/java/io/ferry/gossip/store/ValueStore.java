@@ -4,12 +4,14 @@ import io.ferry.core.Hash;
 import io.ferry.gossip.value.SignedValue;
 import io.ferry.gossip.value.ValueKey;
 import io.ferry.gossip.value.ValueKind;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -46,8 +48,14 @@ public final class ValueStore {
   /** A held value with its hash, computed once. */
   public record Entry(SignedValue value, Hash hash) {}
 
+  /** Oldest wallclock first; of equal wallclocks, by hash (two held values never share one). */
+  private static final Comparator<Entry> AGE =
+      Comparator.comparingLong((Entry e) -> e.value().wallclock()).thenComparing(Entry::hash);
+
   private final int capacity;
   private final LinkedHashMap<ValueKey, Entry> entries = new LinkedHashMap<>();
+  // The held entries again, by age, so expiry looks only at what expires.
+  private final NavigableSet<Entry> byAge = new TreeSet<>(AGE);
 
   public ValueStore(int capacity) {
     this.capacity = capacity;
@@ -69,7 +77,12 @@ public final class ValueStore {
   public synchronized Outcome offer(SignedValue value, Hash hash) {
     Outcome outcome = wouldTake(value, hash);
     if (outcome.taken()) {
-      entries.put(value.key(), new Entry(value, hash));
+      Entry entry = new Entry(value, hash);
+      Entry replaced = entries.put(value.key(), entry);
+      if (replaced != null) {
+        byAge.remove(replaced);
+      }
+      byAge.add(entry);
     }
     return outcome;
   }
@@ -104,8 +117,34 @@ public final class ValueStore {
   public synchronized int removeIf(Predicate<SignedValue> expired) {
     int removed = 0;
     for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
-      if (expired.test(it.next().value())) {
+      Entry e = it.next();
+      if (expired.test(e.value())) {
         it.remove();
+        byAge.remove(e);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Removes the values whose wallclock is below {@code wallclock}, except those {@code kept} keeps;
+   * returns how many went. Looks only at the values below {@code wallclock}, oldest first, so a
+   * node can expire values often however many it holds.
+   */
+  public synchronized int removeOlderThan(long wallclock, Predicate<SignedValue> kept) {
+    if (byAge.isEmpty() || byAge.first().value().wallclock() >= wallclock) {
+      return 0; // the usual case, checked without an iterator
+    }
+    int removed = 0;
+    for (Iterator<Entry> it = byAge.iterator(); it.hasNext(); ) {
+      Entry e = it.next();
+      if (e.value().wallclock() >= wallclock) {
+        break;
+      }
+      if (!kept.test(e.value())) {
+        it.remove();
+        entries.remove(e.value().key());
         removed++;
       }
     }
@@ -114,7 +153,7 @@ public final class ValueStore {
 
   /** The hashes of the values in the part of the store a pull with this mask covers. */
   public synchronized List<Hash> hashesIn(int maskBits, long mask) {
-    List<Hash> out = new ArrayList<>();
+    List<Hash> out = new ArrayList<>((entries.size() >> maskBits) + 16);
     for (Entry e : entries.values()) {
       if (inPart(e.hash(), maskBits, mask)) {
         out.add(e.hash());
@@ -130,22 +169,46 @@ public final class ValueStore {
    */
   public synchronized List<SignedValue> missingFrom(
       BloomFilter filter, int maskBits, long mask, int maxValues, int maxBytes, int start) {
-    List<Entry> all = new ArrayList<>(entries.values());
+    // One pass, no copy of the store: a pull answer is usually a few values out of thousands.
+    // What is missing before the start is kept aside (at most maxValues) for the wrap-around.
+    int first = entries.isEmpty() ? 0 : Math.floorMod(start, entries.size());
     List<SignedValue> out = new ArrayList<>();
-    int bytes = 0;
-    for (int i = 0; i < all.size() && out.size() < maxValues; i++) {
-      Entry e = all.get(Math.floorMod(start + i, all.size()));
-      if (!inPart(e.hash(), maskBits, mask) || filter.mightContain(e.hash())) {
-        continue;
+    List<SignedValue> wrapped = new ArrayList<>();
+    int[] bytes = {0};
+    int i = 0;
+    for (Entry e : entries.values()) {
+      if (inPart(e.hash(), maskBits, mask) && !filter.mightContain(e.hash())) {
+        if (i < first) {
+          if (wrapped.size() < maxValues) {
+            wrapped.add(e.value());
+          }
+        } else if (!fits(out, e.value(), maxValues, maxBytes, bytes)) {
+          return out;
+        }
       }
-      int size = e.value().toProto().getSerializedSize() + 8;
-      if (bytes + size > maxBytes) {
+      i++;
+    }
+    for (SignedValue v : wrapped) {
+      if (!fits(out, v, maxValues, maxBytes, bytes)) {
         break;
       }
-      bytes += size;
-      out.add(e.value());
     }
     return out;
+  }
+
+  /** Adds {@code v} to {@code out} if it stays within both bounds; false once it would not. */
+  private static boolean fits(
+      List<SignedValue> out, SignedValue v, int maxValues, int maxBytes, int[] bytes) {
+    if (out.size() >= maxValues) {
+      return false;
+    }
+    int size = v.toProto().getSerializedSize() + 8;
+    if (bytes[0] + size > maxBytes) {
+      return false;
+    }
+    bytes[0] += size;
+    out.add(v);
+    return true;
   }
 
   /** Whether {@code hash}'s top {@code maskBits} bits equal {@code mask}'s. */
@@ -153,7 +216,6 @@ public final class ValueStore {
     if (maskBits == 0) {
       return true;
     }
-    long prefix = ByteBuffer.wrap(hash.toBytes()).getLong();
-    return (prefix ^ mask) >>> (64 - maskBits) == 0;
+    return (hash.longAt(0) ^ mask) >>> (64 - maskBits) == 0;
   }
 }

@@ -47,6 +47,7 @@ public final class ValueRules {
   private final long ttlMillis;
   private final long driftMillis;
   private final Map<ValueKind, PayloadRule> rules;
+  private final SignatureCheck signatures;
 
   /**
    * @param network values verify only with this network's name
@@ -54,24 +55,41 @@ public final class ValueRules {
    * @param maxDrift how far ahead of ours a wallclock may be
    */
   public ValueRules(String network, Duration ttl, Duration maxDrift) {
-    this(network, ttl.toMillis(), maxDrift.toMillis(), new EnumMap<>(ValueKind.class));
+    this(
+        network,
+        ttl.toMillis(),
+        maxDrift.toMillis(),
+        new EnumMap<>(ValueKind.class),
+        SignatureCheck.ED25519);
     rules.put(ValueKind.CONTACT_INFO, this::contactInfoRule);
     rules.put(ValueKind.SNAPSHOT_HASHES, v -> refusal(SnapshotHashesCodec.decode(v.payload())));
   }
 
   private ValueRules(
-      String network, long ttlMillis, long driftMillis, Map<ValueKind, PayloadRule> rules) {
+      String network,
+      long ttlMillis,
+      long driftMillis,
+      Map<ValueKind, PayloadRule> rules,
+      SignatureCheck signatures) {
     this.network = network;
     this.ttlMillis = ttlMillis;
     this.driftMillis = driftMillis;
     this.rules = rules;
+    this.signatures = signatures;
   }
 
   /** These rules with {@code rule} for {@code kind}, replacing any it had. */
   public ValueRules with(ValueKind kind, PayloadRule rule) {
     Map<ValueKind, PayloadRule> copy = new EnumMap<>(rules);
     copy.put(kind, rule);
-    return new ValueRules(network, ttlMillis, driftMillis, copy);
+    return new ValueRules(network, ttlMillis, driftMillis, copy, signatures);
+  }
+
+  /**
+   * These rules checking signatures with {@code check} instead of {@link SignatureCheck#ED25519}.
+   */
+  public ValueRules withSignatureCheck(SignatureCheck check) {
+    return new ValueRules(network, ttlMillis, driftMillis, rules, check);
   }
 
   public String network() {
@@ -104,7 +122,7 @@ public final class ValueRules {
     if (broken.isPresent()) {
       return refuse(Reason.BROKEN_RULE, broken.get());
     }
-    if (!value.verifies(network)) {
+    if (!signatures.verifies(value, network)) {
       return refuse(Reason.BAD_SIGNATURE, "signature does not verify in network " + network);
     }
     return Optional.empty();

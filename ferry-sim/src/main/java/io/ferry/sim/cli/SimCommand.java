@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "ferry sim",
+    subcommands = GossipCommand.class,
     description = {
       "Runs whole Ferry nodes in the deterministic simulator, in virtual time, with",
       "faults, and checks the invariants after every run. The same seed gives the",
@@ -32,6 +33,7 @@ import picocli.CommandLine.Spec;
       "",
       "Exit codes: 0 every invariant held, 2 usage, 4 an invariant broke (the seed is",
       "named).",
+      "'ferry sim gossip --help': the gossip plane alone, at the scale of thousands.",
       "See docs/development.md (Simulator)."
     })
 public final class SimCommand implements Callable<Integer> {

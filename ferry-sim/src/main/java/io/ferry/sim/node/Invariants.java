@@ -11,7 +11,6 @@ import io.ferry.gossip.value.ValueRules;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.merkledb.Revision;
-import io.ferry.merkledb.store.MemoryStore;
 import io.ferry.node.Node;
 import io.ferry.sim.SimNode;
 import io.ferry.snapshot.ArchiveFile;
@@ -300,10 +299,7 @@ final class Invariants {
           .restoreInto(
               full.get().path(),
               inc.map(ArchiveFile::path),
-              bf ->
-                  opened[0] =
-                      MerkleDB.open(
-                          new MemoryStore(), MerkleDBConfig.defaults().withBranchFactor(bf)),
+              bf -> opened[0] = MerkleDB.inMemory(MerkleDBConfig.defaults().withBranchFactor(bf)),
               Optional.of(trusted));
     } catch (FerryException e) {
       violate(at + n.name() + "'s newest archives " + pair + " do not restore: " + e.getMessage());

@@ -183,10 +183,10 @@ public final class NodeSimulation implements AutoCloseable {
   private final Path archiveRoot;
   private SimNode<Node> producer;
   private int crashes;
-  private int stops;
   private SignedValue oldHead;
   private SignedValue strangersHead;
   private Bytes forgedPayload;
+  private int stops;
   private long headLies;
 
   NodeSimulation(Options options) {

@@ -88,12 +88,11 @@ public final class SimEnvironment implements NodeEnvironment {
 
   @Override
   public void removeLeftovers(NodeConfig config) {
-    // Archives are off, and a store on the SimDisk leaves no stray files; a finished sync's
-    // staging store goes, as in the real world.
-    SimStaging.deleteIfFinished(context.disk(), stagingPrefix(config.stagingDir()));
-    // As a real node does for its archives; the stores live on the SimDisk, where a crash leaves
-    // no stray files (and no restore runs).
+    // As a real node does: an archive write's temporary files, and a finished sync's staging
+    // store; the stores live on the SimDisk, where a crash leaves no stray files (and no restore
+    // runs).
     SnapshotWriter.removeLeftovers(snapshotDir);
+    SimStaging.deleteIfFinished(context.disk(), stagingPrefix(config.stagingDir()));
   }
 
   @Override
