@@ -108,6 +108,15 @@ public final class Limits {
   public static final int MAX_INCREMENTAL_SNAPSHOT_HASHES = 25;
 
   /**
+   * Chunks in one state-sync snapshot; a snapshot advertised with more is ignored. At the default 4
+   * MiB chunk that is 400 GB of state, and it bounds what a syncer tracks per snapshot.
+   */
+  public static final int MAX_SNAPSHOT_CHUNKS = 100_000;
+
+  /** Bytes of a state-sync snapshot's hash (the application's; SHA-256 for MerkleDB). */
+  public static final int MAX_SNAPSHOT_HASH_BYTES = 64;
+
+  /**
    * Subscriptions a node keeps open for its peers at once (Aranya). Reserved for push sync (step
    * 11), which refuses a subscription beyond it; nothing uses it yet.
    */
