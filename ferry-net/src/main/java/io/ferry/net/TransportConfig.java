@@ -23,6 +23,9 @@ import java.time.Duration;
  *     in; otherwise its connection is closed and its buffer freed
  * @param inboundHandshakeTimeout a connection a peer opened must finish its TLS handshake within
  *     this (and within connectTimeout): a silent one holds a handshake slot no longer
+ * @param egressBytesPerSecond bytes per second sent on each connection, TLS included, at most
+ *     (CometBFT's send_rate); 0 for no cap. Frames over it wait in the outbound buffer, so a capped
+ *     sender hits OVERLOADED sooner
  */
 public record TransportConfig(
     int maxRequestsInFlight,
@@ -33,7 +36,8 @@ public record TransportConfig(
     Duration keepaliveInterval,
     long maxPartialFrameBytes,
     Duration frameTimeout,
-    Duration inboundHandshakeTimeout) {
+    Duration inboundHandshakeTimeout,
+    long egressBytesPerSecond) {
 
   /** Default of {@link #maxPartialFrameBytes}: room for 7 maximal frames arriving at once. */
   public static final long DEFAULT_MAX_PARTIAL_FRAME_BYTES = 128L << 20;
@@ -54,7 +58,8 @@ public record TransportConfig(
           Duration.ofSeconds(15),
           DEFAULT_MAX_PARTIAL_FRAME_BYTES,
           DEFAULT_FRAME_TIMEOUT,
-          DEFAULT_INBOUND_HANDSHAKE_TIMEOUT);
+          DEFAULT_INBOUND_HANDSHAKE_TIMEOUT,
+          0);
 
   public TransportConfig {
     if (maxRequestsInFlight < 1) {
@@ -79,6 +84,9 @@ public record TransportConfig(
     if (inboundHandshakeTimeout.isNegative() || inboundHandshakeTimeout.isZero()) {
       throw new IllegalArgumentException("inboundHandshakeTimeout must be positive");
     }
+    if (egressBytesPerSecond < 0) {
+      throw new IllegalArgumentException("egressBytesPerSecond must not be negative");
+    }
   }
 
   public TransportConfig withMaxRequestsInFlight(int n) {
@@ -91,7 +99,8 @@ public record TransportConfig(
         keepaliveInterval,
         maxPartialFrameBytes,
         frameTimeout,
-        inboundHandshakeTimeout);
+        inboundHandshakeTimeout,
+        egressBytesPerSecond);
   }
 
   public TransportConfig withMaxOutboundBufferBytes(long n) {
@@ -104,7 +113,8 @@ public record TransportConfig(
         keepaliveInterval,
         maxPartialFrameBytes,
         frameTimeout,
-        inboundHandshakeTimeout);
+        inboundHandshakeTimeout,
+        egressBytesPerSecond);
   }
 
   public TransportConfig withMaxFrameBytes(int n) {
@@ -117,7 +127,8 @@ public record TransportConfig(
         keepaliveInterval,
         Math.max(maxPartialFrameBytes, n),
         frameTimeout,
-        inboundHandshakeTimeout);
+        inboundHandshakeTimeout,
+        egressBytesPerSecond);
   }
 
   public TransportConfig withTimeouts(Duration connect, Duration idle, Duration keepalive) {
@@ -130,7 +141,8 @@ public record TransportConfig(
         keepalive,
         maxPartialFrameBytes,
         frameTimeout,
-        inboundHandshakeTimeout);
+        inboundHandshakeTimeout,
+        egressBytesPerSecond);
   }
 
   /** The budget for partly received frames, and the time a started frame has to finish. */
@@ -144,7 +156,8 @@ public record TransportConfig(
         keepaliveInterval,
         maxBytes,
         timeout,
-        inboundHandshakeTimeout);
+        inboundHandshakeTimeout,
+        egressBytesPerSecond);
   }
 
   /** How long a connection a peer opened has for its TLS handshake. */
@@ -158,6 +171,22 @@ public record TransportConfig(
         keepaliveInterval,
         maxPartialFrameBytes,
         frameTimeout,
-        timeout);
+        timeout,
+        egressBytesPerSecond);
+  }
+
+  /** Caps what each connection sends per second (0: no cap). */
+  public TransportConfig withEgressBytesPerSecond(long bytesPerSecond) {
+    return new TransportConfig(
+        maxRequestsInFlight,
+        maxOutboundBufferBytes,
+        maxFrameBytes,
+        connectTimeout,
+        idleTimeout,
+        keepaliveInterval,
+        maxPartialFrameBytes,
+        frameTimeout,
+        inboundHandshakeTimeout,
+        bytesPerSecond);
   }
 }

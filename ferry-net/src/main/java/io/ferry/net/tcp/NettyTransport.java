@@ -26,6 +26,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.traffic.ChannelTrafficShapingHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -49,6 +50,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class NettyTransport extends EngineTransport {
   private static final Logger log = LoggerFactory.getLogger(NettyTransport.class);
+
+  /** How often the egress cap measures what was sent: short, so bursts stay small. */
+  private static final long EGRESS_CHECK_INTERVAL_MS = 100;
+
+  /** The longest a write waits for the egress cap before it goes anyway. */
+  private static final long EGRESS_MAX_WAIT_MS = 15_000;
 
   private final Engine engine;
   private final TransportConfig config;
@@ -206,6 +213,13 @@ public final class NettyTransport extends EngineTransport {
     }
     ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
     ChannelPipeline p = ch.pipeline();
+    if (config.egressBytesPerSecond() > 0) {
+      // Nearest the socket, so it counts the bytes TLS puts on the wire.
+      p.addLast(
+          "egress",
+          new ChannelTrafficShapingHandler(
+              config.egressBytesPerSecond(), 0, EGRESS_CHECK_INTERVAL_MS, EGRESS_MAX_WAIT_MS));
+    }
     p.addLast("flush", new FlushConsolidationHandler(256, true));
     p.addLast("tls", ssl);
     p.addLast(

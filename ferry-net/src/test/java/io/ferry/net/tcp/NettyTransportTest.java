@@ -245,6 +245,51 @@ class NettyTransportTest {
   }
 
   @Test
+  void egressCapSlowsWhatAConnectionSendsAndUncappedPeersAreNotSlowed() throws Exception {
+    long cap = 1L << 20; // 1 MiB/s
+    NettyTransport a = node(NodeKey.generate(), ANY, CONFIG.withEgressBytesPerSecond(cap));
+    NettyTransport b = node(NodeKey.generate(), ANY, CONFIG);
+    AtomicInteger atB = new AtomicInteger();
+    AtomicInteger atA = new AtomicInteger();
+    CountDownLatch bGotAll = new CountDownLatch(1);
+    CountDownLatch aGotAll = new CountDownLatch(1);
+    int messages = 12;
+    ByteString piece = ByteString.copyFrom(new byte[256 << 10]); // 12 x 256 KiB = 3 MiB
+    b.register(ProtocolId.GOSSIP, counting(atB, messages, bGotAll));
+    a.register(ProtocolId.GOSSIP, counting(atA, messages, aGotAll));
+    a.connect(b.address()).get(10, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.peers().contains(a.localId()));
+
+    long start = System.nanoTime();
+    for (int i = 0; i < messages; i++) {
+      b.send(a.localId(), ProtocolId.GOSSIP, piece); // b is not capped
+    }
+    assertThat(aGotAll.await(30, TimeUnit.SECONDS)).isTrue();
+    long uncapped = System.nanoTime() - start;
+
+    start = System.nanoTime();
+    for (int i = 0; i < messages; i++) {
+      a.send(b.localId(), ProtocolId.GOSSIP, piece);
+    }
+    assertThat(bGotAll.await(30, TimeUnit.SECONDS)).isTrue();
+    long capped = System.nanoTime() - start;
+    // 3 MiB at 1 MiB/s: the first check interval may pass a burst, so at least about 2 s.
+    assertThat(Duration.ofNanos(capped)).isGreaterThan(Duration.ofMillis(1800));
+    assertThat(capped).isGreaterThan(uncapped);
+  }
+
+  private static ProtocolHandler counting(AtomicInteger count, int expected, CountDownLatch all) {
+    return new ProtocolHandler() {
+      @Override
+      public void onMessage(NodeId from, ByteString payload) {
+        if (count.incrementAndGet() == expected) {
+          all.countDown();
+        }
+      }
+    };
+  }
+
+  @Test
   void requestTimesOutWhenTheServerNeverAnswers() throws Exception {
     NettyTransport a = echoNode();
     NettyTransport b = node(NodeKey.generate(), ANY, CONFIG);
