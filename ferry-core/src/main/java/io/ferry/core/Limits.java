@@ -19,16 +19,45 @@ public final class Limits {
   public static final int MAX_SNAPSHOTS_PER_LISTING = 10;
 
   /**
-   * Bytes of one snapshot's metadata, its manifest included (CometBFT's snapshotMsgSize). Bounds
-   * the archives' manifests now, and the metadata of step 10's snapshot listings.
+   * Bytes of one message of a snapshot listing: CometBFT's {@code snapshotMsgSize}, {@code
+   * int(4e6)} in its statesync/reactor.go, decimal bytes (not 4 MiB). Reserved for the snapshot
+   * state sync of step 10, which refuses a larger one before buffering it.
    */
-  public static final int MAX_SNAPSHOT_METADATA_BYTES = 4 * MIB;
+  public static final int MAX_SNAPSHOT_MESSAGE_BYTES = 4_000_000;
 
   /**
-   * Bytes of one snapshot chunk (CometBFT's chunkMsgSize). Bounds the archives' chunks now, and the
-   * chunks step 10's snapshot state sync sends.
+   * Bytes of one chunk message: CometBFT's {@code chunkMsgSize}, {@code int(16e6)} in its
+   * statesync/reactor.go, decimal bytes (not 16 MiB). Reserved for the snapshot state sync of step
+   * 10; an archive's chunk frame ({@link #MAX_CHUNK_FRAME_BYTES}) fits in one with room to spare.
    */
-  public static final int MAX_CHUNK_BYTES = 16 * MIB;
+  public static final int MAX_CHUNK_MESSAGE_BYTES = 16_000_000;
+
+  /**
+   * Bytes of one snapshot's metadata, its manifest included: a snapshot listing message ({@link
+   * #MAX_SNAPSHOT_MESSAGE_BYTES}) less 4 KiB for the rest of that message (height, format, hash).
+   * Bounds the archives' manifests now, and the metadata of step 10's snapshot listings.
+   */
+  public static final int MAX_SNAPSHOT_METADATA_BYTES = MAX_SNAPSHOT_MESSAGE_BYTES - 4 * KIB;
+
+  /**
+   * Uncompressed bytes of one snapshot chunk's payload. 15 MiB, so that the compressed frame of
+   * such a chunk at worst (incompressible data: zstd's bound is about size + size / 256, plus its
+   * tar framing) stays within {@link #MAX_CHUNK_FRAME_BYTES} and so within one chunk message.
+   */
+  public static final int MAX_CHUNK_BYTES = 15 * MIB;
+
+  /**
+   * Bytes of one compressed zstd frame of an archive (format 2: one frame per chunk, and frame 0
+   * for the manifest): a chunk message ({@link #MAX_CHUNK_MESSAGE_BYTES}) less 64 KiB for the rest
+   * of that message. The writer refuses to write a larger frame and readers to read one.
+   */
+  public static final int MAX_CHUNK_FRAME_BYTES = MAX_CHUNK_MESSAGE_BYTES - 64 * KIB;
+
+  /**
+   * Uncompressed bytes of one chunk of a format-1 archive (one zstd frame for the whole archive):
+   * the chunk limit before chunks became frames. Such archives stay readable.
+   */
+  public static final int MAX_FORMAT_1_CHUNK_BYTES = 16 * MIB;
 
   /**
    * Decompressed bytes of tar framing an archive may hold around one entry's payload (its header,
@@ -141,8 +170,9 @@ public final class Limits {
   public static final int MAX_PROOF_BYTES = 16 * MIB;
 
   /**
-   * Bytes of one transport frame: the largest chunk plus room for the envelope around it. A frame
-   * whose length prefix says more is refused before any of it is buffered.
+   * Bytes of one transport frame: the largest message (a proof of {@link #MAX_PROOF_BYTES}, which
+   * is larger than a chunk message of {@link #MAX_CHUNK_MESSAGE_BYTES}) plus room for the envelope
+   * around it. A frame whose length prefix says more is refused before any of it is buffered.
    */
-  public static final int MAX_FRAME_BYTES = MAX_CHUNK_BYTES + 64 * KIB;
+  public static final int MAX_FRAME_BYTES = MAX_PROOF_BYTES + 64 * KIB;
 }

@@ -11,8 +11,12 @@ class LimitsTest {
   @Test
   void namedValues() {
     assertThat(Limits.MAX_SNAPSHOTS_PER_LISTING).isEqualTo(10);
-    assertThat(Limits.MAX_SNAPSHOT_METADATA_BYTES).isEqualTo(4 * MIB);
-    assertThat(Limits.MAX_CHUNK_BYTES).isEqualTo(16 * MIB);
+    // CometBFT's statesync/reactor.go: snapshotMsgSize = int(4e6), chunkMsgSize = int(16e6).
+    assertThat(Limits.MAX_SNAPSHOT_MESSAGE_BYTES).isEqualTo(4_000_000);
+    assertThat(Limits.MAX_CHUNK_MESSAGE_BYTES).isEqualTo(16_000_000);
+    assertThat(Limits.MAX_SNAPSHOT_METADATA_BYTES).isEqualTo(4_000_000 - 4 * KIB);
+    assertThat(Limits.MAX_CHUNK_BYTES).isEqualTo(15 * MIB);
+    assertThat(Limits.MAX_FORMAT_1_CHUNK_BYTES).isEqualTo(16 * MIB);
     assertThat(Limits.MAX_HEADS_PER_SAMPLE).isEqualTo(100);
     assertThat(Limits.MAX_OPEN_SUBSCRIPTIONS).isEqualTo(128);
     assertThat(Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND).isEqualTo(20);
@@ -34,8 +38,28 @@ class LimitsTest {
   }
 
   @Test
+  void snapshotMessagesHoldTheirPartsWithRoomForTheRest() {
+    assertThat(Limits.MAX_SNAPSHOT_MESSAGE_BYTES - Limits.MAX_SNAPSHOT_METADATA_BYTES)
+        .isGreaterThanOrEqualTo(4 * KIB);
+    assertThat(Limits.MAX_CHUNK_MESSAGE_BYTES - Limits.MAX_CHUNK_FRAME_BYTES)
+        .isGreaterThanOrEqualTo(4 * KIB);
+    // The worst frame of the largest chunk: zstd's compressBound (size + size / 256 + a little
+    // for sizes under 128 KiB) of the payload with its tar header, padding and the tar's end.
+    long framed = Limits.MAX_CHUNK_BYTES + 512 + 511 + 1024;
+    long worstFrame = framed + (framed >> 8) + 1024;
+    assertThat(worstFrame).isLessThanOrEqualTo(Limits.MAX_CHUNK_FRAME_BYTES);
+    // The manifest's frame is no larger than a chunk's.
+    assertThat(Limits.MAX_SNAPSHOT_METADATA_BYTES).isLessThan(Limits.MAX_CHUNK_BYTES);
+    assertThat(Limits.MAX_FORMAT_1_CHUNK_BYTES).isGreaterThanOrEqualTo(Limits.MAX_CHUNK_BYTES);
+  }
+
+  @Test
   void aFrameHoldsTheLargestMessages() {
     assertThat(Limits.MAX_FRAME_BYTES).isGreaterThan(Limits.MAX_CHUNK_BYTES);
+    assertThat(Limits.MAX_FRAME_BYTES)
+        .isGreaterThanOrEqualTo(Limits.MAX_CHUNK_MESSAGE_BYTES + 64 * KIB);
+    assertThat(Limits.MAX_FRAME_BYTES)
+        .isGreaterThanOrEqualTo(Limits.MAX_SNAPSHOT_MESSAGE_BYTES + 64 * KIB);
     assertThat(Limits.MAX_FRAME_BYTES).isGreaterThan(Limits.MAX_SNAPSHOT_METADATA_BYTES);
     assertThat(Limits.MAX_PROOF_BYTES).isLessThanOrEqualTo(Limits.MAX_FRAME_BYTES);
     assertThat(Limits.DEFAULT_PROOF_BYTE_LIMIT).isLessThanOrEqualTo(Limits.MAX_PROOF_BYTES);
@@ -89,6 +113,10 @@ class LimitsTest {
       Limits.MAX_SNAPSHOTS_PER_LISTING,
       Limits.MAX_SNAPSHOT_METADATA_BYTES,
       Limits.MAX_CHUNK_BYTES,
+      Limits.MAX_SNAPSHOT_MESSAGE_BYTES,
+      Limits.MAX_CHUNK_MESSAGE_BYTES,
+      Limits.MAX_CHUNK_FRAME_BYTES,
+      Limits.MAX_FORMAT_1_CHUNK_BYTES,
       Limits.MAX_HEADS_PER_SAMPLE,
       Limits.MAX_OPEN_SUBSCRIPTIONS,
       Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND,

@@ -12,27 +12,40 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Cuts records into chunks of at most the chunk size, hashes each, and appends its payload to a
- * spool file, so that the manifest (which lists the hashes) can be written before the chunks. Holds
- * one chunk in memory. Records must come in strictly increasing key order. Not thread-safe.
+ * Cuts records into chunks of at most the chunk size, hashes each, compresses it with its tar
+ * framing into a zstd frame of its own ({@link ArchiveLayout}) and appends the frame to a spool
+ * file, so that the manifest (which lists the hashes and frame sizes) can be written before the
+ * chunks. The last chunk's frame also holds the tar's end; it is known to be last when {@link
+ * #finish()} comes, which is why a chunk is compressed only when the next record or the finish
+ * arrives. Holds one chunk in memory (and its frame). Records must come in strictly increasing key
+ * order. Not thread-safe.
  */
 final class ChunkSpool implements AutoCloseable {
   private final ArchiveTempFile file;
   private final OutputStream out;
+  private final FrameCompressor compressor;
+  private final int chunkSize;
+
+  /** The frame's content: header, then the chunk's records from {@link ArchiveLayout#BLOCK}. */
   private final byte[] buf;
+
   private final List<Manifest.ChunkInfo> chunks = new ArrayList<>();
   private int length;
   private long chunkEntries;
   private long entries;
+  private long frameBytes;
   private KeyChange last;
 
-  ChunkSpool(Path dir, int chunkSize) throws IOException {
+  ChunkSpool(Path dir, int chunkSize, int zstdLevel) throws IOException {
     this.file = ArchiveTempFile.create(dir, ".spool");
     this.out = file.output();
-    this.buf = new byte[chunkSize];
+    this.chunkSize = chunkSize;
+    this.buf = new byte[ArchiveLayout.frameContentLength(chunkSize, true)];
+    this.compressor = new FrameCompressor(zstdLevel);
   }
 
   void add(KeyChange change) {
@@ -42,7 +55,7 @@ final class ChunkSpool implements AutoCloseable {
     }
     last = change;
     int size = ChunkCodec.recordSize(change);
-    if (size > buf.length) {
+    if (size > chunkSize) {
       throw new FerryException(
           ErrorCode.LIMIT_EXCEEDED,
           "a record of "
@@ -50,34 +63,41 @@ final class ChunkSpool implements AutoCloseable {
               + " bytes (key "
               + change.key()
               + ") does not fit the chunk size of "
-              + buf.length);
+              + chunkSize);
     }
-    if (length + size > buf.length) {
-      flush();
+    if (length + size > chunkSize) {
+      flush(false);
     }
-    length = ChunkCodec.write(change, buf, length);
+    length = ChunkCodec.write(change, buf, ArchiveLayout.BLOCK + length) - ArchiveLayout.BLOCK;
     chunkEntries++;
     entries++;
   }
 
-  private void flush() {
+  private void flush(boolean lastChunk) {
     if (length == 0) {
       return;
     }
-    Hash sha = Sha256Hasher.INSTANCE.hash(buf, 0, length);
+    int index = chunks.size();
+    String name = ArchiveLayout.chunkName(index);
+    Hash sha = Sha256Hasher.INSTANCE.hash(buf, ArchiveLayout.BLOCK, length);
+    System.arraycopy(ArchiveLayout.header(name, length), 0, buf, 0, ArchiveLayout.BLOCK);
+    int content = ArchiveLayout.frameContentLength(length, lastChunk);
+    Arrays.fill(buf, ArchiveLayout.BLOCK + length, content, (byte) 0); // padding, and the end
+    int frame = compressor.compress(buf, content, name);
     try {
-      out.write(buf, 0, length);
+      out.write(compressor.frame(), 0, frame);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    chunks.add(new Manifest.ChunkInfo(length, sha, chunkEntries));
+    chunks.add(new Manifest.ChunkInfo(length, sha, chunkEntries, frame));
+    frameBytes += frame;
     length = 0;
     chunkEntries = 0;
   }
 
-  /** Ends the last chunk; returns every chunk. */
+  /** Ends the last chunk (its frame holds the tar's end); returns every chunk. */
   List<Manifest.ChunkInfo> finish() throws IOException {
-    flush();
+    flush(true);
     return List.copyOf(chunks);
   }
 
@@ -85,13 +105,22 @@ final class ChunkSpool implements AutoCloseable {
     return entries;
   }
 
-  /** The spooled payloads, in chunk order, after {@link #finish()}, read through a buffer. */
+  /** Compressed bytes of every chunk's frame spooled so far. */
+  long frameBytes() {
+    return frameBytes;
+  }
+
+  /** The spooled frames, in chunk order, after {@link #finish()}, read through a buffer. */
   InputStream read(int bufferBytes) throws IOException {
     return new BufferedInputStream(file.input(), bufferBytes);
   }
 
   @Override
   public void close() throws IOException {
-    file.close();
+    try {
+      compressor.close();
+    } finally {
+      file.close();
+    }
   }
 }

@@ -256,19 +256,27 @@ public final class SnapshotReader implements AutoCloseable {
   }
 
   private void checkName(ArchiveName name) {
-    boolean consistent =
-        name.hash().equals(hash)
-            && name.isFull() == (manifest.kind() == SnapshotKind.FULL)
-            && name.height() == manifest.height()
-            && name.baseHeight() == manifest.base().map(Manifest.Base::height).orElse(-1L);
-    if (!consistent) {
-      throw corrupt(
-          "the manifest (hash "
-              + hash.toBase58()
-              + ", height "
-              + manifest.height()
-              + ") is not the one the file name commits to");
+    if (!commitsTo(name, manifest, hash)) {
+      throw corrupt(notCommitted(manifest, hash));
     }
+  }
+
+  /**
+   * Whether the archive name {@code name} commits to {@code manifest}, whose hash is {@code hash}.
+   */
+  static boolean commitsTo(ArchiveName name, Manifest manifest, Hash hash) {
+    return name.hash().equals(hash)
+        && name.isFull() == (manifest.kind() == SnapshotKind.FULL)
+        && name.height() == manifest.height()
+        && name.baseHeight() == manifest.base().map(Manifest.Base::height).orElse(-1L);
+  }
+
+  static String notCommitted(Manifest manifest, Hash hash) {
+    return "the manifest (hash "
+        + hash.toBase58()
+        + ", height "
+        + manifest.height()
+        + ") is not the one the file name commits to";
   }
 
   private FerryException corrupt(String what) {

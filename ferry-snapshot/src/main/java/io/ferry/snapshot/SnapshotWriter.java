@@ -1,32 +1,27 @@
 package io.ferry.snapshot;
 
-import com.github.luben.zstd.ZstdOutputStream;
 import io.ferry.core.Bytes;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.core.Limits;
+import io.ferry.core.Sha256Hasher;
 import io.ferry.core.archive.ArchiveName;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
 import io.ferry.merkledb.StateSnapshot;
 import io.ferry.merkledb.proof.ChangeProof;
-import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +33,13 @@ import org.slf4j.LoggerFactory;
  * incremental archive holds the changes between a full archive's height and a later height, read
  * from the store's history.
  *
- * <p>Memory stays bounded by one chunk: records are cut into chunks, hashed and spooled to a
- * temporary file in the archive directory; then the manifest (which lists the chunk hashes) is
- * written first into the tar, the chunks are copied after it, the file is fsynced and atomically
- * renamed to its final name. Putting the manifest first lets a reader check every chunk the moment
- * it arrives. The spool needs disk space for the uncompressed payload while an archive is written.
+ * <p>Memory stays bounded by one chunk: records are cut into chunks, hashed, compressed each into a
+ * zstd frame of its own and spooled to a temporary file in the archive directory; then the manifest
+ * (which lists the chunk hashes and frame sizes) is written first, in frame 0, the chunk frames are
+ * copied after it, the file is fsynced and atomically renamed to its final name. Putting the
+ * manifest first lets a reader check every chunk the moment it arrives; a frame per chunk lets a
+ * server read any one chunk by itself ({@link ArchiveChunks}). The spool needs disk space for the
+ * compressed chunks while an archive is written.
  *
  * <p>Output is deterministic: the same state with the same {@link SnapshotConfig} gives the same
  * bytes and so the same snapshot hash. Thread-safe: it holds no state between calls.
@@ -98,6 +95,7 @@ public final class SnapshotWriter {
                 return true;
               });
           return new Manifest(
+              Manifest.FORMAT,
               SnapshotKind.FULL,
               rev.height(),
               rev.root(),
@@ -164,6 +162,7 @@ public final class SnapshotWriter {
             forEachChange(db, base.root(), target.root(), spool::add);
           }
           return new Manifest(
+              Manifest.FORMAT,
               SnapshotKind.INCREMENTAL,
               target.height(),
               target.root(),
@@ -204,11 +203,12 @@ public final class SnapshotWriter {
     try {
       Files.createDirectories(dir);
       removeLeftovers(dir);
-      try (ChunkSpool spool = new ChunkSpool(dir, config.chunkSize())) {
+      try (ChunkSpool spool = new ChunkSpool(dir, config.chunkSize(), config.zstdLevel())) {
         Manifest partial = source.fill(spool);
         List<Manifest.ChunkInfo> chunks = spool.finish();
         Manifest manifest =
             new Manifest(
+                Manifest.FORMAT,
                 partial.kind(),
                 partial.height(),
                 partial.root(),
@@ -229,31 +229,37 @@ public final class SnapshotWriter {
                   + Limits.MAX_SNAPSHOT_METADATA_BYTES
                   + "; use larger chunks");
         }
-        Hash hash = manifest.hash();
-        ArchiveName name =
-            manifest.kind() == SnapshotKind.FULL
-                ? ArchiveName.full(manifest.height(), hash)
-                : ArchiveName.incremental(
-                    manifest.base().orElseThrow().height(), manifest.height(), hash);
-        try (ArchiveTempFile tmp = ArchiveTempFile.create(dir, ".tmp")) {
-          writeTar(tmp, manifestBytes, chunks, spool);
-          Path target = dir.resolve(name.fileName());
-          // Renamed while still locked, so no cleanup elsewhere takes it for a leftover.
-          Files.move(tmp.path(), target, StandardCopyOption.ATOMIC_MOVE);
-          syncDirectory(dir);
-          long bytes = Files.size(target);
-          double seconds = (System.nanoTime() - started) / 1e9;
-          log.info(
-              "wrote {}: height {}, {} records, {} chunks, {} bytes ({} uncompressed) in {}s",
-              name,
-              manifest.height(),
-              manifest.entries(),
-              chunks.size(),
-              bytes,
-              manifest.payloadBytes(),
-              String.format(java.util.Locale.ROOT, "%.2f", seconds));
-          return new SnapshotArchive(target, name, manifest, bytes);
+        ArchiveName name = nameOf(manifest, Sha256Hasher.INSTANCE.hash(manifestBytes));
+        byte[] frame0;
+        try (FrameCompressor compressor = new FrameCompressor(config.zstdLevel())) {
+          frame0 = compressor.manifestFrame(manifestBytes, chunks.isEmpty());
         }
+        Path target =
+            ArchiveOutput.publish(
+                dir,
+                name,
+                ioBuffer(spool.frameBytes()),
+                out -> {
+                  // The manifest's frame first, then the chunk frames as spooled.
+                  out.write(frame0);
+                  try (InputStream frames = spool.read(ioBuffer(spool.frameBytes()))) {
+                    if (frames.transferTo(out) != spool.frameBytes()) {
+                      throw new IOException("the spool file does not hold every chunk frame");
+                    }
+                  }
+                });
+        long bytes = Files.size(target);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        log.info(
+            "wrote {}: height {}, {} records, {} chunks, {} bytes ({} uncompressed) in {}s",
+            name,
+            manifest.height(),
+            manifest.entries(),
+            chunks.size(),
+            bytes,
+            manifest.payloadBytes(),
+            String.format(java.util.Locale.ROOT, "%.2f", seconds));
+        return new SnapshotArchive(target, name, manifest, bytes);
       }
     } catch (UncheckedIOException e) {
       throw ioError(dir, e.getCause());
@@ -262,52 +268,16 @@ public final class SnapshotWriter {
     }
   }
 
+  /** The canonical name of the archive of {@code manifest}, whose snapshot hash is {@code hash}. */
+  static ArchiveName nameOf(Manifest manifest, Hash hash) {
+    return manifest.kind() == SnapshotKind.FULL
+        ? ArchiveName.full(manifest.height(), hash)
+        : ArchiveName.incremental(manifest.base().orElseThrow().height(), manifest.height(), hash);
+  }
+
   private static FerryException ioError(Path dir, IOException e) {
     return new FerryException(
         ErrorCode.IO_ERROR, "writing a snapshot archive in " + dir + " failed: " + e, e);
-  }
-
-  private void writeTar(
-      ArchiveTempFile tmp, byte[] manifestBytes, List<Manifest.ChunkInfo> chunks, ChunkSpool spool)
-      throws IOException {
-    OutputStream synced =
-        new FilterOutputStream(tmp.output()) {
-          @Override
-          public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-          }
-
-          @Override
-          public void close() throws IOException {
-            flush();
-            tmp.force(); // the file stays open (and locked) until it has its name
-          }
-        };
-    long payload = manifestBytes.length;
-    for (Manifest.ChunkInfo c : chunks) {
-      payload += c.size();
-    }
-    ZstdOutputStream zstd =
-        new ZstdOutputStream(
-            new BufferedOutputStream(synced, ioBuffer(payload)), config.zstdLevel());
-    zstd.setChecksum(true);
-    byte[] buf = new byte[config.chunkSize()];
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(zstd);
-        InputStream payloads = spool.read(ioBuffer(payload))) {
-      tar.putArchiveEntry(ArchiveLayout.entry(ArchiveLayout.MANIFEST, manifestBytes.length));
-      tar.write(manifestBytes);
-      tar.closeArchiveEntry();
-      for (int i = 0; i < chunks.size(); i++) {
-        int size = chunks.get(i).size();
-        if (payloads.readNBytes(buf, 0, size) != size) {
-          throw new IOException("the spool file ended early at chunk " + i);
-        }
-        tar.putArchiveEntry(ArchiveLayout.entry(ArchiveLayout.chunkName(i), size));
-        tar.write(buf, 0, size);
-        tar.closeArchiveEntry();
-      }
-      tar.finish();
-    }
   }
 
   /**

@@ -293,9 +293,13 @@ class HostileArchiveTest {
     chunks.set(
         last,
         new Manifest.ChunkInfo(
-            info.size(), Sha256Hasher.INSTANCE.hash(forgedChunk), info.entries()));
+            info.size(),
+            Sha256Hasher.INSTANCE.hash(forgedChunk),
+            info.entries(),
+            info.frameSize()));
     Manifest forged =
         new Manifest(
+            m.format(),
             m.kind(),
             m.height(),
             m.root(),

@@ -102,7 +102,7 @@ class LeftoversTest {
   @Test
   void filesOfLiveWritesStay() throws Exception {
     // In this process: a spool being filled.
-    try (ChunkSpool live = new ChunkSpool(archives, 1024)) {
+    try (ChunkSpool live = new ChunkSpool(archives, 1024, 3)) {
       List<String> before = names(archives);
       assertThat(before).anyMatch(n -> ArchiveTempFile.NAME.matcher(n).matches());
       assertThat(SnapshotWriter.removeLeftovers(archives)).isEmpty();

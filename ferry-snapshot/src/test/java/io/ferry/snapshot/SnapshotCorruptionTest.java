@@ -121,6 +121,7 @@ class SnapshotCorruptionTest {
     Manifest m = full.manifest();
     Manifest forged =
         new Manifest(
+            m.format(),
             m.kind(),
             m.height(),
             Hash.ZERO,
@@ -144,6 +145,7 @@ class SnapshotCorruptionTest {
     Manifest m = full.manifest();
     Manifest forged =
         new Manifest(
+            m.format(),
             m.kind(),
             m.height(),
             Sha256Hasher.INSTANCE.hash(new byte[] {1}),
