@@ -6,6 +6,7 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.archive.ArchiveName;
+import io.ferry.core.archive.SnapshotHashes;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.Scheduler;
@@ -27,6 +28,7 @@ import io.ferry.http.HttpServerConfig;
 import io.ferry.http.SnapshotHttpServer;
 import io.ferry.http.StaticFiles;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.merkledb.Revision;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.Transport;
@@ -37,6 +39,7 @@ import io.ferry.net.peers.PeerKeeper;
 import io.ferry.node.bootstrap.Bootstrap;
 import io.ferry.node.bootstrap.PlaneGossip;
 import io.ferry.node.bootstrap.SnapshotTrust;
+import io.ferry.node.bootstrap.VouchedSnapshots;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.node.fetch.Downloader;
 import io.ferry.node.follow.Follower;
@@ -44,12 +47,20 @@ import io.ferry.node.produce.Producer;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.LatestSnapshots;
 import io.ferry.snapshot.SnapshotArchives;
+import io.ferry.snapshot.SnapshotRestorer;
 import io.ferry.sync.proof.ProofServerConfig;
 import io.ferry.sync.proof.ProofSync;
 import io.ferry.sync.proof.ProofSyncServer;
 import io.ferry.sync.proof.client.SyncConfig;
 import io.ferry.sync.proof.client.SyncStats;
 import io.ferry.sync.proof.client.SyncStore;
+import io.ferry.sync.snapshot.StateSyncReactor;
+import io.ferry.sync.snapshot.archive.ArchiveApplication;
+import io.ferry.sync.snapshot.client.DirectoryChunkStore;
+import io.ferry.sync.snapshot.client.StateSyncConfig;
+import io.ferry.sync.snapshot.client.SyncOutcome;
+import io.ferry.sync.snapshot.client.Syncer;
+import io.ferry.sync.snapshot.server.SnapshotServer;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -107,6 +118,8 @@ public final class Node implements AutoCloseable {
   private Follower follower;
   private SyncStore staging;
   private Bootstrap bootstrap;
+  private StateSyncReactor stateSync;
+  private Scheduler stateSyncScheduler;
   private SnapshotHttpServer httpServer;
   private HttpMetrics httpMetrics;
   private InetSocketAddress httpAddress;
@@ -165,6 +178,18 @@ public final class Node implements AutoCloseable {
             transport, store.current(), proofConfig, proofWorkers, gossipScheduler.clock());
     closers.push(proofServer);
     store.onSwitch(proofServer::switchTo);
+    // Every node answers state-sync listings and chunk requests from the archives it holds.
+    stateSync =
+        new StateSyncReactor(
+            transport,
+            Optional.of(
+                new SnapshotServer(
+                    ArchiveApplication.servingOnly(env.snapshotDir(config)),
+                    transport,
+                    workers("ferry-statesync-serve", 2),
+                    gossipScheduler.clock(),
+                    SnapshotServer.Config.DEFAULT)));
+    closers.push(stateSync);
 
     ValueRules rules =
         new ValueRules(config.network(), GossipConfig.DEFAULT_TTL, GossipConfig.DEFAULT_MAX_DRIFT)
@@ -426,6 +451,12 @@ public final class Node implements AutoCloseable {
             this::adoptSnapshot,
             gossipScheduler,
             workers("ferry-bootstrap", 1));
+    NodeConfig.Bootstrap.Method method = config.bootstrap().method();
+    if (method == NodeConfig.Bootstrap.Method.AUTO
+        || method == NodeConfig.Bootstrap.Method.CHUNKS) {
+      stateSyncScheduler = gossipScheduler;
+      b.withChunks(this::restoreByChunks, method == NodeConfig.Bootstrap.Method.AUTO);
+    }
     bootstrap = b;
     closers.push(b);
     f.hold();
@@ -441,6 +472,53 @@ public final class Node implements AutoCloseable {
               }
               f.release();
             });
+  }
+
+  /**
+   * Restores {@code full} by state sync: chunks from every connected peer that lists it, each
+   * checked against the manifest as it arrives, staged in the bootstrap directory, then assembled
+   * into an archive and restored with the root check. Runs on the bootstrap's worker and waits.
+   */
+  private Bootstrap.Fetched restoreByChunks(SnapshotHashes.Slot full, Path state)
+      throws InterruptedException {
+    Path dir = config.bootstrapDir().resolve("state-sync");
+    ArchiveApplication app =
+        new ArchiveApplication(
+            env.snapshotDir(config),
+            dir.resolve("frames"),
+            dir.resolve("archives"),
+            (archive, root) ->
+                new SnapshotRestorer(MerkleDBConfig.defaults())
+                    .restore(archive, Optional.empty(), state, Optional.of(root)));
+    ExecutorService applier = workers("ferry-statesync-apply", 1);
+    Syncer syncer =
+        new Syncer(
+            StateSyncConfig.DEFAULT.withDiscoveryTime(StateSyncConfig.MIN_DISCOVERY_TIME),
+            app,
+            VouchedSnapshots.only(full),
+            new DirectoryChunkStore(dir.resolve("chunks")),
+            transport,
+            stateSyncScheduler,
+            env.random("statesync"),
+            applier);
+    stateSync.attach(syncer);
+    try {
+      SyncOutcome o = syncer.start().get();
+      ArchiveApplication.Restored r = app.restored().orElseThrow();
+      return new Bootstrap.Fetched(
+          r.archive().path(), r.result(), o.bytesFetched(), o.bytesByPeer(), o.rejectedPeers());
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof FerryException fe) {
+        throw fe;
+      }
+      throw new FerryException(ErrorCode.INTERNAL, "state sync failed: " + e.getCause(), e);
+    } catch (InterruptedException e) {
+      syncer.close();
+      throw e;
+    } finally {
+      stateSync.detach(syncer);
+      applier.shutdownNow();
+    }
   }
 
   /** The root of the trusted head at {@code height}, when it is the newest this node knows. */

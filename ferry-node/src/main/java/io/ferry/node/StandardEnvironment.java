@@ -41,7 +41,7 @@ final class StandardEnvironment implements NodeEnvironment {
     return NettyTransport.start(
         key,
         config.p2p(),
-        TransportConfig.DEFAULT,
+        TransportConfig.DEFAULT.withEgressBytesPerSecond(config.p2pEgressBytesPerSecond()),
         PeerManager.Config.DEFAULT.withMaxInbound(config.maxInbound()),
         new TransportMetrics(registry));
   }

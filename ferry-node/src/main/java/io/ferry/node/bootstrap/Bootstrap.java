@@ -4,6 +4,7 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.archive.ArchiveName;
+import io.ferry.core.archive.SnapshotHashes;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.merkledb.MerkleDBConfig;
@@ -93,6 +94,34 @@ public final class Bootstrap implements AutoCloseable {
     void adopt(Path restored, List<Path> archives);
   }
 
+  /**
+   * Restores a snapshot chunk by chunk from peers (CometBFT state sync) instead of downloading its
+   * archives over HTTP.
+   */
+  public interface Chunks {
+    /**
+     * Restores the full snapshot {@code full} into {@code state} (absent); blocks until done.
+     *
+     * @throws FerryException when no peer could serve it or the application rejected it
+     */
+    Fetched restore(SnapshotHashes.Slot full, Path state) throws InterruptedException;
+  }
+
+  /**
+   * A snapshot restored from chunks.
+   *
+   * @param archive the archive assembled from the chunks (the node may keep and serve it)
+   * @param bytes chunk bytes fetched
+   * @param bytesByPeer chunk bytes each peer sent
+   * @param rejected peers rejected for bad chunks
+   */
+  public record Fetched(
+      Path archive,
+      RestoreResult result,
+      long bytes,
+      Map<NodeId, Long> bytesByPeer,
+      java.util.Set<NodeId> rejected) {}
+
   /** Where the bootstrap is. */
   public enum Phase {
     /** Waiting for a snapshot to qualify. */
@@ -157,6 +186,8 @@ public final class Bootstrap implements AutoCloseable {
   private String reason = "waiting for a snapshot to qualify";
   private long startNanos;
   private long endNanos = -1;
+  private Chunks chunks;
+  private boolean httpAfterChunks;
 
   // Scheduler thread only.
   private long deadlineNanos;
@@ -184,6 +215,16 @@ public final class Bootstrap implements AutoCloseable {
     this.target = target;
     this.scheduler = scheduler;
     this.worker = worker;
+  }
+
+  /**
+   * Fetches the chosen snapshot by chunks from peers first; when that fails, downloads it over HTTP
+   * if {@code thenHttp}, else ends without a store (the node proof-syncs). Before {@link #start}.
+   */
+  public Bootstrap withChunks(Chunks chunks, boolean thenHttp) {
+    this.chunks = chunks;
+    this.httpAfterChunks = thenHttp;
+    return this;
   }
 
   /** Starts waiting for a snapshot. Once. */
@@ -315,6 +356,9 @@ public final class Bootstrap implements AutoCloseable {
 
   private void fetchAndRestore(SnapshotChoice.Chosen chosen) {
     try {
+      if (chunks != null && restoreByChunks(chosen)) {
+        return;
+      }
       Path downloads = Files.createDirectories(settings.dir().resolve("downloads"));
       ArchiveName fullName = ArchiveName.full(chosen.full().height(), chosen.full().hash());
       Path full = acquire(fullName, chosen.fullServers(), downloads);
@@ -363,6 +407,52 @@ public final class Bootstrap implements AutoCloseable {
   }
 
   private record Restored(Path full, Optional<Path> incremental, RestoreResult result) {}
+
+  /**
+   * The chosen full snapshot by state sync.
+   *
+   * @return whether the bootstrap ended (restored, or failed with no HTTP to fall back on)
+   */
+  private boolean restoreByChunks(SnapshotChoice.Chosen chosen) throws InterruptedException {
+    setPhase(Phase.DOWNLOADING, "fetching chunks from peers");
+    Path state = settings.dir().resolve("state");
+    NodeStores.delete(state);
+    Fetched f;
+    try {
+      f = chunks.restore(chosen.full(), state);
+    } catch (FerryException e) {
+      if (httpAfterChunks) {
+        log.warn("bootstrap: state sync failed ({}); downloading over HTTP", e.getMessage());
+        return false;
+      }
+      end(false, "state sync failed: " + e.getMessage());
+      return true;
+    }
+    synchronized (this) {
+      bytes += f.bytes();
+      f.bytesByPeer()
+          .forEach((id, b) -> servers.computeIfAbsent(id, k -> new ServerState()).bytes += b);
+      f.rejected()
+          .forEach(
+              id ->
+                  servers.computeIfAbsent(id, k -> new ServerState()).dropped =
+                      "sent chunks that fail their check");
+    }
+    checkOpen();
+    target.adopt(state, List.of(f.archive()));
+    end(
+        true,
+        "restored height "
+            + f.result().height()
+            + " root "
+            + f.result().root().toHex()
+            + " ("
+            + f.result().keys()
+            + " keys) by state sync from "
+            + f.bytesByPeer().size()
+            + " peers");
+    return true;
+  }
 
   /**
    * Restores the archives; when bytes of one are not what its name promises, finds an intact copy

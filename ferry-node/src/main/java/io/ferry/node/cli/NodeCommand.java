@@ -166,6 +166,23 @@ final class NodeCommand implements Callable<Integer> {
   Double egressMib;
 
   @Option(
+      names = "--p2p-egress",
+      paramLabel = "MiB/s",
+      description =
+          "Peer transport: limit on what each connection sends, chunks and proofs served"
+              + " included (default none; CometBFT's send rate).")
+  Double p2pEgressMib;
+
+  @Option(
+      names = "--bootstrap",
+      paramLabel = "METHOD",
+      description =
+          "Follower: how an empty node gets its first state: auto (chunks from peers when they"
+              + " list the trusted snapshot, else HTTP, else proofs), http, chunks or proofs"
+              + " (default auto).")
+  String bootstrapMethod;
+
+  @Option(
       names = "--network",
       paramLabel = "NAME",
       description = "Network name; nodes gossip only within theirs (default ferry).")
@@ -217,6 +234,8 @@ final class NodeCommand implements Callable<Integer> {
     s.workLimit = workLimit != null ? workLimit : s.workLimit;
     s.headIntervalMs = headIntervalMs != null ? headIntervalMs : s.headIntervalMs;
     s.egressMib = egressMib != null ? egressMib : s.egressMib;
+    s.p2pEgressMib = p2pEgressMib != null ? p2pEgressMib : s.p2pEgressMib;
+    s.bootstrap = bootstrapMethod != null ? bootstrapMethod : s.bootstrap;
     s.network = network != null ? network : s.network;
     if (!knownValidators.isEmpty()) {
       s.knownValidators = knownValidators;

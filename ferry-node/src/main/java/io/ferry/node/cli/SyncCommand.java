@@ -52,8 +52,9 @@ import picocli.CommandLine.Spec;
     name = "sync",
     mixinStandardHelpOptions = true,
     description = {
-      "Sync the state from peers to a trusted root with verified proofs.",
-      "Exits 0 once the local root equals --trust-root; the root is the last line printed."
+      "Sync the state from peers to a trusted root: with verified proofs, or chunk by chunk from"
+          + " a snapshot (--method chunks).",
+      "Exits 0 once the local root is the trusted one; the root is the last line printed."
     })
 final class SyncCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(SyncCommand.class);
@@ -75,11 +76,52 @@ final class SyncCommand implements Callable<Integer> {
   List<String> peers;
 
   @Option(
+      names = "--method",
+      paramLabel = "proofs|chunks",
+      defaultValue = "proofs",
+      description =
+          "proofs: range and change proofs to --trust-root, resuming and catching up (default);"
+              + " chunks: restore an empty store from a snapshot the peers hold, chunk by chunk"
+              + " (CometBFT state sync).")
+  String method;
+
+  @Option(
       names = "--trust-root",
-      required = true,
       paramLabel = "HEX",
-      description = "The root to sync to (64 hex digits).")
+      description =
+          "The root to sync to (64 hex digits); with chunks, the root the snapshot must have.")
   String trustRoot;
+
+  @Option(
+      names = "--trust-producer",
+      paramLabel = "ID",
+      description =
+          "chunks: restore a snapshot this producer advertises in its signed gossip (joined"
+              + " through the peers).")
+  String trustProducer;
+
+  @Option(
+      names = "--chunk-fetchers",
+      paramLabel = "N",
+      defaultValue = "4",
+      description = "chunks: chunk requests in flight at once (default ${DEFAULT-VALUE}).")
+  int chunkFetchers;
+
+  @Option(
+      names = "--chunk-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "10",
+      description = "chunks: a chunk not here after this goes to another peer (default 10).")
+  long chunkTimeout;
+
+  @Option(
+      names = "--discovery-time",
+      paramLabel = "SECONDS",
+      defaultValue = "15",
+      description =
+          "chunks: how long to collect snapshot listings (at least 5; default 15); the first"
+              + " offer comes sooner once every peer has listed.")
+  long discoveryTime;
 
   @Option(
       names = "--work-limit",
@@ -96,11 +138,24 @@ final class SyncCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Hash target = Hash.fromHex(trustRoot);
     List<PeerAddress> servers = new ArrayList<>();
     for (String p : peers) {
       servers.add(PeerAddress.parse(p));
     }
+    switch (method) {
+      case "chunks" -> {
+        return chunks(servers);
+      }
+      case "proofs" -> {}
+      default ->
+          throw new FerryException(
+              ErrorCode.INVALID_ARGUMENT, "--method is proofs or chunks, not '" + method + "'");
+    }
+    if (trustRoot == null || trustProducer != null) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, "a proof sync needs --trust-root (and no --trust-producer)");
+    }
+    Hash target = Hash.fromHex(trustRoot);
     SyncConfig config = SyncConfig.DEFAULT.withWorkLimit(workLimit);
     FileChecks.directory(store.data);
     Logging.logToFile(store.data.resolve("logs"), parent.verbose());
@@ -157,6 +212,32 @@ final class SyncCommand implements Callable<Integer> {
         SyncStores.deleteIfFinished(staging); // closed by now: the staged data is in the store
       }
     }
+  }
+
+  private int chunks(List<PeerAddress> servers) throws Exception {
+    if ((trustRoot == null) == (trustProducer == null)) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, "a chunk sync needs --trust-root or --trust-producer");
+    }
+    io.ferry.sync.snapshot.client.StateSyncConfig config =
+        io.ferry.sync.snapshot.client.StateSyncConfig.DEFAULT
+            .withDiscoveryTime(Duration.ofSeconds(discoveryTime))
+            .withChunkFetchers(chunkFetchers)
+            .withChunkTimeout(Duration.ofSeconds(chunkTimeout));
+    FileChecks.directory(store.data);
+    Logging.logToFile(store.data.resolve("logs"), parent.verbose());
+    NodeKey key = KeyFile.loadOrCreate(store.data.resolve("node.key"));
+    return new ChunkSync(
+            store.data,
+            store.stateDir(),
+            servers,
+            Optional.ofNullable(trustRoot).map(Hash::fromHex),
+            Optional.ofNullable(trustProducer).map(t -> NodeId.parse(t.strip())),
+            config,
+            Optional.ofNullable(timeoutSeconds),
+            spec.commandLine().getOut(),
+            spec.commandLine().getErr())
+        .run(key);
   }
 
   private void report(ProofSync sync) {

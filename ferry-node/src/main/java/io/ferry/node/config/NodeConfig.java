@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param headInterval how often a node pulls gossip (heads included) from a random peer
  * @param snapshots when archives are made and how many are kept
  * @param egressBytesPerSecond HTTP egress limit over all downloads; 0 for none
+ * @param p2pEgressBytesPerSecond peer transport: bytes per second each connection may send (what
+ *     serving chunks and proofs costs), CometBFT's send rate; 0 for none
  * @param network the network name; nodes gossip only with nodes of the same one
  * @param entrypoints addresses ({@code HOST:PORT}, usually without an id) a node dials to learn the
  *     network from gossip; when present, {@link io.ferry.gossip.discovery.Discovery} keeps it
@@ -54,6 +56,7 @@ public record NodeConfig(
     Duration headInterval,
     Snapshots snapshots,
     long egressBytesPerSecond,
+    long p2pEgressBytesPerSecond,
     String network,
     List<PeerAddress> entrypoints,
     int maxOutbound,
@@ -122,14 +125,42 @@ public record NodeConfig(
    *     producer's advertisement alone (with {@code --trust-root} and none, no bootstrap)
    * @param minAgreement how many known validators must advertise the same snapshot
    * @param maxWait the longest wait for a snapshot to qualify; zero turns bootstrapping off
+   * @param method how the chosen snapshot is fetched
    */
-  public record Bootstrap(List<NodeId> knownValidators, int minAgreement, Duration maxWait) {
+  public record Bootstrap(
+      List<NodeId> knownValidators, int minAgreement, Duration maxWait, Method method) {
+
+    /** How an empty follower gets its first state. */
+    public enum Method {
+      /**
+       * Chunks from peers (state sync) when they list the chosen snapshot, else HTTP, else proofs.
+       */
+      AUTO,
+      /** The chosen snapshot's archives over HTTP from every advertiser (step 9). */
+      HTTP,
+      /** The chosen snapshot's chunks over the peer protocol (CometBFT state sync), else proofs. */
+      CHUNKS,
+      /** No snapshot: proof sync from the start. */
+      PROOFS;
+
+      /** Parses {@code auto|http|chunks|proofs}. */
+      public static Method parse(String text) {
+        try {
+          return valueOf(text.strip().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new FerryException(
+              ErrorCode.INVALID_ARGUMENT,
+              "bootstrap must be auto, http, chunks or proofs, not '" + text + "'");
+        }
+      }
+    }
+
     /** Seconds a node waits by default for a snapshot to qualify. */
     public static final long DEFAULT_WAIT_SECONDS = 30;
 
     /** The default: the trusted producer's snapshot, waited for 30 s. */
     public static final Bootstrap DEFAULT =
-        new Bootstrap(List.of(), 1, Duration.ofSeconds(DEFAULT_WAIT_SECONDS));
+        new Bootstrap(List.of(), 1, Duration.ofSeconds(DEFAULT_WAIT_SECONDS), Method.AUTO);
 
     public Bootstrap {
       knownValidators = List.copyOf(new java.util.TreeSet<>(knownValidators));
@@ -151,9 +182,9 @@ public record NodeConfig(
       }
     }
 
-    /** Whether an empty follower bootstraps at all. */
+    /** Whether an empty follower bootstraps from a snapshot at all. */
     public boolean enabled() {
-      return !maxWait.isZero();
+      return !maxWait.isZero() && method != Method.PROOFS;
     }
   }
 

@@ -100,6 +100,14 @@ public final class NodeSettings {
   @JsonProperty("bootstrap-wait")
   public Long bootstrapWait;
 
+  /** How an empty follower gets its first state: auto, http, chunks or proofs. */
+  @JsonProperty("bootstrap")
+  public String bootstrap;
+
+  /** MiB/s each peer connection may send; absent for no cap. */
+  @JsonProperty("p2p-egress-mib")
+  public Double p2pEgressMib;
+
   public ProducerSettings producer = new ProducerSettings();
   public SnapshotSettings snapshots = new SnapshotSettings();
 
@@ -239,6 +247,9 @@ public final class NodeSettings {
             ErrorCode.INVALID_ARGUMENT, "bad trust-root '" + trustRoot + "': " + e.getMessage());
       }
     }
+    if (p2pEgressMib != null && p2pEgressMib < 0) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, "p2p-egress-mib must be >= 0");
+    }
     if (egressMib != null && egressMib < 0) {
       throw new FerryException(ErrorCode.INVALID_ARGUMENT, "egress-mib must be >= 0");
     }
@@ -270,7 +281,10 @@ public final class NodeSettings {
         new NodeConfig.Bootstrap(
             validators,
             or(minAgreement, 1),
-            Duration.ofSeconds(or(bootstrapWait, NodeConfig.Bootstrap.DEFAULT_WAIT_SECONDS)));
+            Duration.ofSeconds(or(bootstrapWait, NodeConfig.Bootstrap.DEFAULT_WAIT_SECONDS)),
+            bootstrap == null
+                ? NodeConfig.Bootstrap.Method.AUTO
+                : NodeConfig.Bootstrap.Method.parse(bootstrap));
     return new NodeConfig(
         dir,
         p2pBind,
@@ -284,6 +298,7 @@ public final class NodeSettings {
         Duration.ofMillis(or(headIntervalMs, DEFAULT_HEAD_INTERVAL_MS)),
         snaps,
         egressMib == null ? 0 : (long) (egressMib * (1 << 20)),
+        p2pEgressMib == null ? 0 : (long) (p2pEgressMib * (1 << 20)),
         net,
         entryList,
         or(maxOutbound, NodeConfig.DEFAULT_MAX_OUTBOUND),

@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.ferry.core.Bytes;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
+import io.ferry.core.Limits;
 import io.ferry.sync.snapshot.app.Snapshot;
 import io.ferry.wire.v1.ChunkRequest;
 import io.ferry.wire.v1.ChunkResponse;
@@ -16,15 +17,12 @@ import io.ferry.wire.v1.StateSyncMessage;
  * Encodes and decodes the state-sync messages, checking sizes before parsing and fields after, so
  * that what reaches the syncer and the server is well formed. Sizes are CometBFT's ({@code
  * snapshotMsgSize = int(4e6)}, {@code chunkMsgSize = int(16e6)} in its statesync reactor): a
- * listing entry at most {@link #MAX_SNAPSHOT_MESSAGE_BYTES}, a chunk message at most {@link
- * #MAX_CHUNK_MESSAGE_BYTES}, decimal bytes. Stateless.
+ * listing entry at most {@link Limits#MAX_SNAPSHOT_MESSAGE_BYTES}, a chunk message at most {@link
+ * Limits#MAX_CHUNK_MESSAGE_BYTES}, decimal bytes. Stateless.
  */
 public final class Messages {
-  /** CometBFT's snapshotMsgSize: one SnapshotsResponse, metadata included. */
-  public static final int MAX_SNAPSHOT_MESSAGE_BYTES = 4_000_000;
-
-  /** CometBFT's chunkMsgSize: one ChunkResponse, chunk included. */
-  public static final int MAX_CHUNK_MESSAGE_BYTES = 16_000_000;
+  private static final int MAX_SNAPSHOT_MESSAGE_BYTES = Limits.MAX_SNAPSHOT_MESSAGE_BYTES;
+  private static final int MAX_CHUNK_MESSAGE_BYTES = Limits.MAX_CHUNK_MESSAGE_BYTES;
 
   private Messages() {}
 

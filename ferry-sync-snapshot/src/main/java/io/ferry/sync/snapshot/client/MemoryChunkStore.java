@@ -3,7 +3,6 @@ package io.ferry.sync.snapshot.client;
 import io.ferry.core.Bytes;
 import io.ferry.core.identity.NodeId;
 import io.ferry.sync.snapshot.app.Snapshot;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -14,7 +13,7 @@ import java.util.TreeMap;
  */
 public final class MemoryChunkStore implements ChunkStore {
   private Snapshot snapshot;
-  private final Map<Integer, Held> chunks = new HashMap<>();
+  private final Map<Integer, Held> chunks = new TreeMap<>();
 
   @Override
   public Map<Integer, NodeId> open(Snapshot s) {

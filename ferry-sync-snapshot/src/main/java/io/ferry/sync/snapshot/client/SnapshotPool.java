@@ -5,7 +5,6 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.sync.snapshot.app.Snapshot;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,10 +45,10 @@ public final class SnapshotPool {
     }
   }
 
-  private final Map<Key, Entry> snapshots = new HashMap<>();
+  private final Map<Key, Entry> snapshots = new java.util.LinkedHashMap<>();
   private final Set<Key> rejected = new HashSet<>();
   private final Set<Integer> rejectedFormats = new HashSet<>();
-  private final Set<NodeId> rejectedPeers = new HashSet<>();
+  private final java.util.SortedSet<NodeId> rejectedPeers = new TreeSet<>();
 
   /**
    * Records that {@code peer} holds {@code snapshot}. A snapshot whose key matches another with

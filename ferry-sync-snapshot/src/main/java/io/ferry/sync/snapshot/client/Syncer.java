@@ -33,10 +33,12 @@ import org.slf4j.LoggerFactory;
  * collects listings for the discovery time, offers the best trusted snapshot to the application,
  * fetches its chunks from every peer that advertised it with a few requests in flight, and hands
  * each chunk to the application, doing with each answer what CometBFT does (docs/state-sync.md).
- * Where CometBFT's users hurt it does better: a {@code missing} chunk goes to another peer at once;
- * chunks may be applied as they arrive; fetched chunks survive a restart ({@link ChunkStore}); a
- * chunk no peer has rejects the snapshot instead of asking forever; and with nothing to offer the
- * sync fails after {@link StateSyncConfig#snapshotWait} instead of waiting forever.
+ * Where CometBFT's users hurt it does better: the first offer comes as soon as every connected peer
+ * has listed a snapshot, not after the whole discovery time; a {@code missing} chunk goes to
+ * another peer at once; chunks may be applied as they arrive; fetched chunks survive a restart
+ * ({@link ChunkStore}); a chunk no peer has rejects the snapshot instead of asking forever; and
+ * with nothing to offer the sync fails after {@link StateSyncConfig#snapshotWait} instead of
+ * waiting forever.
  *
  * <p>Thread-safety: every method may be called from any thread; the state lives on the injected
  * scheduler, and application calls (and chunk store writes) run one at a time, in order, on the
@@ -79,7 +81,8 @@ public final class Syncer implements AutoCloseable {
   private int appCalls; // application calls queued or running
   private int generation; // bumped when the active snapshot changes: late app results are dropped
   private final Map<NodeId, Integer> timeoutsByPeer = new HashMap<>();
-  private final Map<NodeId, Long> bytesByPeer = new HashMap<>();
+  private final java.util.SortedSet<NodeId> listed = new java.util.TreeSet<>();
+  private final Map<NodeId, Long> bytesByPeer = new java.util.TreeMap<>();
   private long chunksFetched;
   private long chunksReused;
   private long bytesFetched;
@@ -190,6 +193,11 @@ public final class Syncer implements AutoCloseable {
           }
           if (pool.add(peer, snapshot)) {
             log.debug("state sync: {} has snapshot {}", peer.shortString(), snapshot);
+          }
+          listed.add(peer);
+          if (phase == Phase.DISCOVERING && offers == 0 && listed.containsAll(transport.peers())) {
+            // Every peer has answered: waiting out the discovery time would change nothing.
+            offerBest();
           }
           publish();
         });
