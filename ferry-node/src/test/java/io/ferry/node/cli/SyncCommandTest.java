@@ -11,6 +11,7 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -128,6 +129,86 @@ class SyncCommandTest {
     Result again = ferry("sync", "--data", client.toString(), "--peer", a1, "--trust-root", root);
     assertThat(again.exitCode()).isZero();
     assertThat(again.lastLine()).isEqualTo(root);
+  }
+
+  @Test
+  void chunksFromThreeNodeProcessesRestoreTheTrustedRootAndTheClientServesTheArchive()
+      throws Exception {
+    Path source = tmp.resolve("source");
+    String root =
+        ferry("state", "generate", "--data", source.toString(), "--keys", "60000").lastLine();
+    Result created =
+        ferry("snapshot", "create", "--data", source.toString(), "--chunk-size", "65536");
+    assertThat(created.exitCode()).as(created.err()).isZero();
+    List<String> peers = new ArrayList<>();
+    for (String name : List.of("s1", "s2", "s3")) {
+      Path archives = Files.createDirectories(tmp.resolve(name).resolve("snapshots"));
+      try (var files = Files.list(source.resolve("snapshots"))) {
+        for (Path f : files.toList()) {
+          Files.copy(f, archives.resolve(f.getFileName()));
+        }
+      }
+      peers.add(serve(tmp.resolve(name))); // a node with an empty store and the archive
+    }
+    Path client = tmp.resolve("client");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "sync",
+                "--method",
+                "chunks",
+                "--data",
+                client.toString(),
+                "--trust-root",
+                root,
+                "--discovery-time",
+                "5",
+                "--timeout",
+                "240"));
+    for (String p : peers) {
+      args.add("--peer");
+      args.add(p);
+    }
+    Result r = ferry(args.toArray(String[]::new));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.lastLine()).isEqualTo(root);
+    assertThat(r.err()).contains("restored height").contains("(60,000 keys)");
+    assertThat(ferry("state", "root", "--data", client.toString()).lastLine()).isEqualTo(root);
+    // The archive it restored from is now its own, byte for byte the servers'.
+    Path served;
+    try (var files = Files.list(source.resolve("snapshots"))) {
+      served =
+          files
+              .filter(f -> f.getFileName().toString().startsWith("snapshot-"))
+              .findFirst()
+              .orElseThrow();
+    }
+    Path kept = client.resolve("snapshots").resolve(served.getFileName());
+    assertThat(Files.readAllBytes(kept)).isEqualTo(Files.readAllBytes(served));
+    assertThat(client.resolve("state-sync")).doesNotExist();
+    // A store already at the root: nothing to do.
+    Result again = ferry(args.toArray(String[]::new));
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.lastLine()).isEqualTo(root);
+  }
+
+  @Test
+  void chunksRefuseToOverwriteAStoreAtAnotherRoot() throws Exception {
+    Path client = tmp.resolve("client");
+    ferry("state", "generate", "--data", client.toString(), "--keys", "10");
+    Result r =
+        ferry(
+            "sync",
+            "--method",
+            "chunks",
+            "--data",
+            client.toString(),
+            "--peer",
+            "127.0.0.1:1",
+            "--trust-root",
+            "00".repeat(32));
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.err()).contains("chunks restore an empty store");
   }
 
   @Test
