@@ -54,6 +54,7 @@ class BootstrapNodeTest {
     s.headIntervalMs = 100L;
     s.snapshots.fullInterval = 4L;
     s.snapshots.incrementalInterval = 2L;
+    s.snapshots.chunkSize = CHUNK_BYTES;
     return s;
   }
 
@@ -113,6 +114,19 @@ class BootstrapNodeTest {
   @Test
   void anEmptyNodeBootstrapsFromEveryAdvertiserOfTheProducersSnapshotThenFollows()
       throws Exception {
+    bootstrapsThenFollows("http");
+  }
+
+  @Test
+  void anEmptyNodeStateSyncsTheProducersSnapshotByChunksFromSeveralPeersThenFollows()
+      throws Exception {
+    bootstrapsThenFollows("chunks");
+  }
+
+  /** Small chunks, so a snapshot of 20,000 keys has enough of them to spread over peers. */
+  private static final int CHUNK_BYTES = 64 << 10;
+
+  private void bootstrapsThenFollows(String method) throws Exception {
     Node producer = producer();
     List<Node> followers = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
@@ -150,6 +164,7 @@ class BootstrapNodeTest {
     // The newcomer knows one follower's address as its entrypoint, and trusts the producer.
     NodeSettings ns = settings("newcomer");
     ns.trustProducer = producer.id().toString();
+    ns.bootstrap = method;
     PeerAddress entry = followers.get(0).p2pAddress();
     ns.entrypoints = List.of(entry.host() + ":" + entry.port());
     Node newcomer = start(ns);
@@ -165,8 +180,11 @@ class BootstrapNodeTest {
     assertThat(newcomer.store().root()).isEqualTo(producer.store().root());
     // No proof sync of the whole state: the snapshot was the state.
     assertThat(newcomer.follower().orElseThrow().syncStats()).isEmpty();
-    // It now serves and advertises the archives it restored from.
-    assertThat(advertised(newcomer)).contains(offered);
+    boolean chunks = method.equals("chunks");
+    // It now serves and advertises the archives it restored from: by chunks the full one only
+    // (incrementals are not state-synced; the change proofs after it cover them).
+    SnapshotHashes kept = chunks ? SnapshotHashes.of(offered.full()) : offered;
+    assertThat(advertised(newcomer)).contains(kept);
 
     Bootstrap.Report report = bootstrap.report();
     assertThat(report.phase()).isEqualTo(Bootstrap.Phase.DONE);
@@ -188,12 +206,17 @@ class BootstrapNodeTest {
     assertThat(b.path("bytes").asLong()).isPositive();
     // Restored at the snapshot's height, then caught up to the head with change proofs.
     long restoredAt =
-        offered
-            .newestIncremental()
-            .map(SnapshotHashes.Slot::height)
-            .orElse(offered.full().height());
+        chunks
+            ? offered.full().height()
+            : offered
+                .newestIncremental()
+                .map(SnapshotHashes.Slot::height)
+                .orElse(offered.full().height());
     assertThat(restoredAt).isLessThan(height);
     assertThat(b.path("reason").asText()).startsWith("restored height " + restoredAt + " root ");
+    if (chunks) {
+      assertThat(b.path("reason").asText()).contains("by state sync");
+    }
   }
 
   @Test

@@ -224,6 +224,12 @@ class NodeCommandTest {
             () ->
                 Files.exists(log)
                     && Files.readString(log).contains("ignoring heads of " + producer.id()));
+    // The bootstrap gives up once the table shows peers and no advertisement (a gossip pull or
+    // two; longer on a loaded machine), then the follower waits for a head it trusts.
+    await("the bootstrap to end")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> status(misled).path("phase").asText().equals("waiting"));
     JsonNode s = status(misled);
     assertThat(s.path("phase").asText()).isEqualTo("waiting");
     assertThat(s.path("height").asLong()).isZero();
