@@ -48,7 +48,7 @@ final class SnapshotCreateCommand implements Callable<Integer> {
       names = "--chunk-size",
       paramLabel = "BYTES",
       defaultValue = "4194304",
-      description = "Uncompressed bytes per chunk (default 4 MiB, at most 16 MiB).")
+      description = "Uncompressed bytes per chunk (default 4 MiB, at most 15 MiB).")
   int chunkSize;
 
   @Option(
