@@ -36,6 +36,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  * release the file.
  */
 public final class ArchiveChunks implements AutoCloseable {
+  /**
+   * Base-2 log of the largest zstd window frame 0 may ask for: its content at most (the writer
+   * compresses it in one call with its size known, and zstd makes no window larger than that). So a
+   * hostile frame 0 cannot make the reader allocate zstd's default limit of 128 MiB.
+   */
+  private static final int MANIFEST_FRAME_WINDOW_LOG =
+      32
+          - Integer.numberOfLeadingZeros(
+              ArchiveLayout.frameContentLength(Limits.MAX_SNAPSHOT_METADATA_BYTES, true) - 1);
+
   private final Path path;
   private final String label;
   private final FileChannel channel;
@@ -130,7 +140,9 @@ public final class ArchiveChunks implements AutoCloseable {
           @Override
           public void close() {} // the channel stays open for the positional reads
         };
-    try (InputStream zstd = new ZstdInputStream(new BufferedInputStream(file, 1 << 16))) {
+    try (InputStream zstd =
+        new ZstdInputStream(new BufferedInputStream(file, 1 << 16))
+            .setLongMax(MANIFEST_FRAME_WINDOW_LOG)) {
       byte[] header = zstd.readNBytes(ArchiveLayout.BLOCK);
       if (header.length != ArchiveLayout.BLOCK) {
         throw corrupt("the archive ends before its first tar header (truncated)");

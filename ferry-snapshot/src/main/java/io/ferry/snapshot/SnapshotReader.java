@@ -26,9 +26,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * against the snapshot hash in the file name (when the name is an archive name); each chunk's size
  * is checked against the manifest before its bytes are buffered, and its SHA-256 before any of its
  * records is handed out; keys must strictly increase across the whole archive; after the last chunk
- * nothing but the end of the tar and of the zstd frame (whose checksum zstd checks) may follow. Any
- * failure is a {@link FerryException} with {@link ErrorCode#CORRUPT_DATA} that names the archive
- * and the chunk.
+ * nothing but the end of the tar and of the zstd frames (whose checksums zstd checks) may follow.
+ * Any failure is a {@link FerryException} with {@link ErrorCode#CORRUPT_DATA} that names the
+ * archive and the chunk.
  *
  * <p>Decompression is bounded by the manifest: before the manifest at most {@link
  * Limits#MAX_SNAPSHOT_METADATA_BYTES}, for each chunk its size, and after the last one {@link
@@ -242,7 +242,7 @@ public final class SnapshotReader implements AutoCloseable {
     if (extra != null) {
       throw corrupt("unexpected entry '" + extra.getName() + "'");
     }
-    // Read the zstd frame to its end, so that a truncated or altered tail is noticed.
+    // Read the zstd stream to its end, so that a truncated or altered tail is noticed.
     budget.transferTo(java.io.OutputStream.nullOutputStream());
     finished = true;
   }

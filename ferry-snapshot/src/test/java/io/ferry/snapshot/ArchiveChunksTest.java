@@ -556,6 +556,42 @@ class ArchiveChunksTest {
   }
 
   @Test
+  void aManifestFrameThatAsksForAHugeZstdWindowIsRefused() throws Exception {
+    byte[] file = Files.readAllBytes(full.path());
+    int start = (int) (file.length - full.manifest().frameBytes());
+    byte[] content = ArchiveLayout.manifestFrameContent(manifestBytes(), false);
+    Path dir = Files.createDirectories(tmp.resolve("window"));
+    Path archive = dir.resolve(full.name().fileName());
+    for (int windowLog : new int[] {20, 27}) {
+      // Frame 0 streamed (no content size in its header) with the window it declares.
+      ByteArrayOutputStream frame0 = new ByteArrayOutputStream();
+      try (com.github.luben.zstd.ZstdOutputStream z =
+          new com.github.luben.zstd.ZstdOutputStream(frame0, 3)) {
+        z.setChecksum(true);
+        z.setWindowLog(windowLog);
+        z.write(content);
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      bytes.writeBytes(frame0.toByteArray());
+      bytes.write(file, start, file.length - start);
+      Files.write(archive, bytes.toByteArray());
+      if (windowLog == 20) {
+        try (ArchiveChunks chunks = ArchiveChunks.open(archive)) {
+          assertThat(chunks.chunk(0)).isNotEmpty(); // the same archive otherwise
+        }
+      } else {
+        assertRefused(() -> ArchiveChunks.open(archive).close(), ErrorCode.CORRUPT_DATA, "memory");
+      }
+    }
+  }
+
+  private byte[] manifestBytes() {
+    try (ArchiveChunks chunks = ArchiveChunks.open(full.path())) {
+      return chunks.manifestBytes();
+    }
+  }
+
+  @Test
   void anAssemblerGivenABadFrameLeavesNothing() throws Exception {
     Path dir = tmp.resolve("assembled");
     byte[] manifest;
