@@ -75,6 +75,7 @@ public final class Syncer implements AutoCloseable {
   private long lastProgressAt;
   private Cancellable discoveryTimer;
   private Snapshot active;
+  private boolean outOfOrder; // chunks of the active snapshot apply as they arrive
   private ChunkQueue chunks;
   private int appCalls; // application calls queued or running
   private int generation; // bumped when the active snapshot changes: late app results are dropped
@@ -172,7 +173,7 @@ public final class Syncer implements AutoCloseable {
     scheduler.execute(
         () -> {
           pool.removePeer(peer);
-          if (phase == Phase.FETCHING) {
+          if (chunks != null && phase != Phase.DONE) {
             for (int i : chunks.inFlightTo(peer)) {
               chunks.needed(i);
             }
@@ -283,27 +284,29 @@ public final class Syncer implements AutoCloseable {
     return true;
   }
 
+  /** The application's answer to an offer, and for an accepted one what it and the store hold. */
+  private record Offered(
+      OfferResult result, boolean outOfOrder, BitSet applied, Map<Integer, NodeId> held) {}
+
   private void offer(Snapshot s) {
     Bytes appHash = trust.appHash(s).orElseThrow();
     phase = Phase.OFFERING;
     offers++;
     log.info("state sync: offering snapshot {} from {} peers", s, pool.peers(s).size());
-    record Offered(OfferResult result, BitSet applied, Map<Integer, NodeId> held) {}
     callApp(
         () -> {
           OfferResult r = app.offerSnapshot(s, appHash);
           if (r != OfferResult.ACCEPT) {
-            return new Offered(r, null, null);
+            return new Offered(r, false, null, null);
           }
-          return new Offered(r, app.appliedChunks(s), store.open(s));
+          return new Offered(r, app.appliesOutOfOrder(s), app.appliedChunks(s), store.open(s));
         },
-        o -> offered(s, o.result(), o.applied(), o.held()));
+        o -> offered(s, o));
   }
 
-  private void offered(
-      Snapshot s, OfferResult r, BitSet appliedBefore, Map<Integer, NodeId> heldBefore) {
-    switch (r) {
-      case ACCEPT -> accept(s, appliedBefore, heldBefore);
+  private void offered(Snapshot s, Offered o) {
+    switch (o.result()) {
+      case ACCEPT -> accept(s, config.outOfOrder() && o.outOfOrder(), o.applied(), o.held());
       case ABORT ->
           fail(new StateSyncException(Reason.ABORTED, "the application aborted at snapshot " + s));
       case REJECT -> {
@@ -325,18 +328,29 @@ public final class Syncer implements AutoCloseable {
     }
   }
 
-  private void accept(Snapshot s, BitSet appliedBefore, Map<Integer, NodeId> heldBefore) {
+  /**
+   * Starts fetching {@code s}. Offered again after {@code RETRY_SNAPSHOT}, the same snapshot keeps
+   * its chunk queue: what was fetched is applied again from the store, and what is in flight (its
+   * timers running) is taken when it comes, so nothing is fetched twice.
+   */
+  private void accept(
+      Snapshot s, boolean inAnyOrder, BitSet appliedBefore, Map<Integer, NodeId> heldBefore) {
     boolean same = s.equals(active) && chunks != null;
-    active = s;
-    chunks = new ChunkQueue(s.chunks());
-    generation++;
     phase = Phase.FETCHING;
-    fetchStarted = scheduler.clock().nanos();
-    lastProgressAt = fetchStarted;
+    outOfOrder = inAnyOrder;
+    lastProgressAt = scheduler.clock().nanos();
     int reused = 0;
-    for (Map.Entry<Integer, NodeId> h : heldBefore.entrySet()) {
-      chunks.fetched(h.getKey(), null, h.getValue());
-      reused++;
+    if (same) {
+      chunks.unapplyAll();
+    } else {
+      active = s;
+      chunks = new ChunkQueue(s.chunks());
+      generation++;
+      fetchStarted = lastProgressAt;
+      for (Map.Entry<Integer, NodeId> h : heldBefore.entrySet()) {
+        chunks.fetched(h.getKey(), null, h.getValue());
+        reused++;
+      }
     }
     for (int i = appliedBefore.nextSetBit(0); i >= 0 && i < s.chunks(); ) {
       if (chunks.state(i) != ChunkQueue.State.FETCHED) {
@@ -398,7 +412,7 @@ public final class Syncer implements AutoCloseable {
       return;
     }
     int index;
-    if (config.outOfOrder() && app.appliesOutOfOrder(active)) {
+    if (outOfOrder) {
       index = -1;
       for (int i = 0; i < chunks.count(); i++) {
         if (chunks.state(i) == ChunkQueue.State.FETCHED) {
@@ -457,9 +471,7 @@ public final class Syncer implements AutoCloseable {
       case RETRY -> pump();
       case RETRY_SNAPSHOT -> {
         log.info("state sync: the application asked to restore snapshot {} again", active);
-        chunks.cancelTimers();
-        Snapshot s = active;
-        offer(s);
+        offer(active); // its chunk queue stays, requests in flight included: see accept
       }
       case REJECT_SNAPSHOT -> {
         log.info("state sync: the application rejected snapshot {} while restoring", active);
@@ -483,7 +495,7 @@ public final class Syncer implements AutoCloseable {
           store.discard(index);
           return null;
         },
-        x -> {});
+        x -> pump()); // an apply may have waited for this call
   }
 
   private void rejectPeer(NodeId p, String why) {
@@ -504,14 +516,15 @@ public final class Syncer implements AutoCloseable {
   }
 
   private void fetchMore() {
-    boolean inOrder = !(config.outOfOrder() && app.appliesOutOfOrder(active));
-    int limit =
-        inOrder
-            ? chunks.firstUnapplied() + config.chunkFetchers() * BUFFERED_PER_FETCHER
-            : chunks.count();
+    int buffer = config.chunkFetchers() * BUFFERED_PER_FETCHER;
+    // In index order, the window after the first unapplied chunk bounds what is held in memory;
+    // counting fetched chunks as well would stall on a chunk refetched below many held ones (all
+    // of a snapshot offered again, or what an earlier run left in the store): the one the
+    // application waits for. In any order, every fetched chunk can be applied, so the count drains.
+    int limit = outOfOrder ? chunks.count() : chunks.firstUnapplied() + buffer;
     int from = 0;
     while (chunks.inFlight() < config.chunkFetchers()
-        && chunks.fetchedUnapplied() < config.chunkFetchers() * BUFFERED_PER_FETCHER) {
+        && (!outOfOrder || chunks.fetchedUnapplied() < buffer)) {
       int i = nextNeeded(from, limit);
       if (i < 0) {
         return;
@@ -604,7 +617,8 @@ public final class Syncer implements AutoCloseable {
 
   private void timedOut(int gen, int i, NodeId peer) {
     if (gen != generation
-        || phase != Phase.FETCHING
+        || chunks == null
+        || phase == Phase.DONE
         || chunks.state(i) != ChunkQueue.State.IN_FLIGHT
         || !peer.equals(chunks.peer(i))) {
       return;
@@ -620,8 +634,8 @@ public final class Syncer implements AutoCloseable {
 
   private void takeChunk(NodeId peer, Messages.ChunkSent sent) {
     Snapshot s = active;
-    if (phase != Phase.FETCHING
-        || s == null
+    if (chunks == null // nothing accepted (while the same one is offered again, chunks stay)
+        || phase == Phase.DONE
         || sent.height() != s.height()
         || sent.format() != s.format()
         || sent.index() >= s.chunks()) {
