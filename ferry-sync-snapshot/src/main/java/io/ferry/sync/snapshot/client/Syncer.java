@@ -192,6 +192,9 @@ public final class Syncer implements AutoCloseable {
           if (pool.add(peer, snapshot)) {
             log.debug("state sync: {} has snapshot {}", peer.shortString(), snapshot);
           }
+          if (phase == Phase.FETCHING && snapshot.equals(active)) {
+            pump(); // a peer that was gone, back: what waited for a peer goes to it now
+          }
           publish();
         });
   }
@@ -230,43 +233,63 @@ public final class Syncer implements AutoCloseable {
 
   private void discoveryRound() {
     discoveryTimer = null;
-    if (phase == Phase.DONE) {
+    switch (phase) {
+      case DISCOVERING -> {
+        if (!offerBest()) {
+          long waited = scheduler.clock().nanos() - nothingToOfferSince;
+          if (waited >= config.snapshotWait().toNanos()) {
+            fail(
+                new StateSyncException(
+                    Reason.NO_SNAPSHOTS,
+                    "no trusted snapshot to restore after "
+                        + Duration.ofNanos(waited).toSeconds()
+                        + " s: "
+                        + transport.peers().size()
+                        + " peers connected, "
+                        + pool.size()
+                        + " snapshots listed ("
+                        + describeUntrusted()
+                        + "), "
+                        + pool.rejectedCount()
+                        + " rejected"));
+            return;
+          }
+          askAll();
+        }
+      }
+      case FETCHING -> {
+        pump(); // a peer may be back, or out of its timeouts' way
+        if (phase == Phase.FETCHING) {
+          giveUpIfStuck();
+        }
+      }
+      case IDLE, OFFERING, DONE -> {}
+    }
+    if (phase != Phase.DONE) {
+      discoveryTimer = scheduler.schedule(config.discoveryTime(), this::discoveryRound);
+    }
+  }
+
+  /**
+   * Gives the active snapshot up when nothing is in flight, the application is idle (a slow one,
+   * building its state at the last chunk, is waited for) and nothing has arrived or been applied
+   * for the snapshot wait: no peer can serve what is left.
+   */
+  private void giveUpIfStuck() {
+    if (chunks.inFlight() > 0 || appCalls > 0) {
       return;
     }
-    if (phase == Phase.DISCOVERING && !offerBest()) {
-      long waited = scheduler.clock().nanos() - nothingToOfferSince;
-      if (waited >= config.snapshotWait().toNanos()) {
-        fail(
-            new StateSyncException(
-                Reason.NO_SNAPSHOTS,
-                "no trusted snapshot to restore after "
-                    + Duration.ofNanos(waited).toSeconds()
-                    + " s: "
-                    + transport.peers().size()
-                    + " peers connected, "
-                    + pool.size()
-                    + " snapshots listed ("
-                    + describeUntrusted()
-                    + "), "
-                    + pool.rejectedCount()
-                    + " rejected"));
-        return;
-      }
-      askAll();
-    } else if (phase == Phase.FETCHING && chunks.inFlight() == 0) {
-      long idle = scheduler.clock().nanos() - lastProgressAt;
-      if (idle >= config.snapshotWait().toNanos()) {
-        log.warn(
-            "state sync: no chunk of snapshot {} could be fetched for {} s; giving it up",
-            active,
-            Duration.ofNanos(idle).toSeconds());
-        pool.reject(active);
-        next();
-      } else {
-        askAll(); // peers that come back list it again
-      }
+    long idle = scheduler.clock().nanos() - lastProgressAt;
+    if (idle >= config.snapshotWait().toNanos()) {
+      log.warn(
+          "state sync: no chunk of snapshot {} could be fetched for {} s; giving it up",
+          active,
+          Duration.ofNanos(idle).toSeconds());
+      pool.reject(active);
+      next();
+    } else {
+      askAll(); // peers that come back list it again
     }
-    discoveryTimer = scheduler.schedule(config.discoveryTime(), this::discoveryRound);
   }
 
   private String describeUntrusted() {
@@ -453,6 +476,7 @@ public final class Syncer implements AutoCloseable {
       pump();
       return;
     }
+    lastProgressAt = scheduler.clock().nanos();
     for (int index : r.refetchChunks()) {
       if (index >= 0 && index < chunks.count()) {
         discard(index);
