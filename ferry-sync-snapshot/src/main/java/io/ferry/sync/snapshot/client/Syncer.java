@@ -9,6 +9,7 @@ import io.ferry.net.ProtocolId;
 import io.ferry.net.Transport;
 import io.ferry.net.peers.Offence;
 import io.ferry.sync.snapshot.Messages;
+import io.ferry.sync.snapshot.app.ApplyResult;
 import io.ferry.sync.snapshot.app.ChunkApplied;
 import io.ferry.sync.snapshot.app.OfferResult;
 import io.ferry.sync.snapshot.app.Snapshot;
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -477,21 +479,23 @@ public final class Syncer implements AutoCloseable {
       return;
     }
     lastProgressAt = scheduler.clock().nanos();
+    if (r.result() == ApplyResult.ACCEPT
+        && chunks.state(i) == ChunkQueue.State.FETCHED
+        && !r.refetchChunks().contains(i)) {
+      // Applied before the senders are rejected: like CometBFT's DiscardSender, rejecting a
+      // sender takes back only its chunks not yet handed to the application.
+      chunks.applied(i);
+    }
     for (int index : r.refetchChunks()) {
       if (index >= 0 && index < chunks.count()) {
         discard(index);
       }
     }
-    for (NodeId p : r.rejectSenders()) {
+    for (NodeId p : new TreeSet<>(r.rejectSenders())) { // sorted: the same run for the same seed
       rejectPeer(p, "the application rejected a chunk it sent");
     }
     switch (r.result()) {
-      case ACCEPT -> {
-        if (chunks.state(i) == ChunkQueue.State.FETCHED) {
-          chunks.applied(i);
-        }
-        pump();
-      }
+      case ACCEPT -> pump();
       case RETRY -> pump();
       case RETRY_SNAPSHOT -> {
         log.info("state sync: the application asked to restore snapshot {} again", active);
@@ -662,7 +666,8 @@ public final class Syncer implements AutoCloseable {
         || phase == Phase.DONE
         || sent.height() != s.height()
         || sent.format() != s.format()
-        || sent.index() >= s.chunks()) {
+        || sent.index() >= s.chunks()
+        || pool.isRejected(peer)) {
       unsolicited++;
       return;
     }
