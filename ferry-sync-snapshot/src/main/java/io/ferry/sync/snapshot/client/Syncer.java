@@ -397,7 +397,8 @@ public final class Syncer implements AutoCloseable {
 
   /** After a rejection: the next best snapshot now, or back to discovery. */
   private void next() {
-    if (chunks != null) {
+    boolean opened = chunks != null;
+    if (opened) {
       chunks.cancelTimers();
     }
     active = null;
@@ -405,12 +406,16 @@ public final class Syncer implements AutoCloseable {
     generation++;
     phase = Phase.DISCOVERING;
     nothingToOfferSince = scheduler.clock().nanos();
-    callApp(
-        () -> {
-          store.clear();
-          return null;
-        },
-        x -> {});
+    if (opened) {
+      // Only a snapshot accepted has chunks in the store. A refused offer leaves the store be:
+      // what it holds may be of a snapshot an earlier run fetched, offered next.
+      callApp(
+          () -> {
+            store.clear();
+            return null;
+          },
+          x -> {});
+    }
     if (!offerBest()) {
       askAll();
     }
