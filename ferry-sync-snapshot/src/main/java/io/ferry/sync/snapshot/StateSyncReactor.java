@@ -43,7 +43,10 @@ public final class StateSyncReactor implements ProtocolHandler, PeerListener, Au
     transport.addListener(this);
   }
 
-  /** Routes answers to {@code s} from now on (and tells it of the peers connected now). */
+  /**
+   * Routes answers and connection events to {@code s} from now on. The peers connected already are
+   * not told again: {@link Syncer#start} asks each of them for its snapshots.
+   */
   public void attach(Syncer s) {
     this.syncer = s;
   }

@@ -6,10 +6,12 @@ import io.ferry.core.FerryException;
 import io.ferry.core.identity.NodeId;
 import io.ferry.sync.snapshot.app.Snapshot;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
@@ -18,17 +20,24 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ChunkStore} in a directory: {@code DIR/<height>-<format>-<hash hex>/<index>-<sender
- * hex>.chunk}, one file per chunk, written to a temporary name and renamed. Nothing is fsynced: a
- * chunk torn by a power loss fails the application's check when applied and is fetched again. Files
- * whose names do not parse are ignored and removed with their snapshot's directory.
+ * hex>.chunk}, one file per chunk (its bytes, then their CRC32C), written to a temporary name and
+ * renamed. Nothing is fsynced: a chunk torn by a power loss fails its checksum when read, reads as
+ * absent and is fetched again. Without the checksum it would reach the application, which would
+ * reject its sender for what the local disk did. Files whose names do not parse are ignored and
+ * removed with their snapshot's directory.
  *
  * <p>Not thread-safe.
  */
 public final class DirectoryChunkStore implements ChunkStore {
+  private static final Logger log = LoggerFactory.getLogger(DirectoryChunkStore.class);
   private static final Pattern CHUNK = Pattern.compile("(\\d{1,9})-([0-9a-f]{2,200})\\.chunk");
+  private static final int CHECKSUM_BYTES = 4;
 
   private final Path root;
   private Path dir;
@@ -79,8 +88,11 @@ public final class DirectoryChunkStore implements ChunkStore {
     Path target =
         dir.resolve(index + "-" + HexFormat.of().formatHex(sender.publicKey()) + ".chunk");
     Path tmp = dir.resolve(index + ".tmp");
+    byte[] bytes = chunk.unsafeArray();
+    byte[] file = Arrays.copyOf(bytes, bytes.length + CHECKSUM_BYTES);
+    ByteBuffer.wrap(file, bytes.length, CHECKSUM_BYTES).putInt(crc(file, bytes.length));
     try {
-      Files.write(tmp, chunk.unsafeArray());
+      Files.write(tmp, file);
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw ioError("storing chunk " + index + " in " + dir, e);
@@ -98,13 +110,27 @@ public final class DirectoryChunkStore implements ChunkStore {
       return Optional.empty();
     }
     try {
+      byte[] file = Files.readAllBytes(f.get());
+      int length = file.length - CHECKSUM_BYTES;
+      if (length < 0
+          || ByteBuffer.wrap(file, length, CHECKSUM_BYTES).getInt() != crc(file, length)) {
+        log.warn("state sync: chunk {} in {} is torn; fetching it again", index, dir);
+        Files.deleteIfExists(f.get());
+        return Optional.empty();
+      }
       return Optional.of(
           new Held(
-              Bytes.wrap(Files.readAllBytes(f.get())),
+              Bytes.wrap(Arrays.copyOf(file, length)),
               NodeId.of(HexFormat.of().parseHex(m.group(2)))));
     } catch (IOException e) {
       throw ioError("reading chunk " + index + " in " + dir, e);
     }
+  }
+
+  private static int crc(byte[] bytes, int length) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, 0, length);
+    return (int) crc.getValue();
   }
 
   @Override

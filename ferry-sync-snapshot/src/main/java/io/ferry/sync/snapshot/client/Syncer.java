@@ -9,6 +9,7 @@ import io.ferry.net.ProtocolId;
 import io.ferry.net.Transport;
 import io.ferry.net.peers.Offence;
 import io.ferry.sync.snapshot.Messages;
+import io.ferry.sync.snapshot.app.ApplyResult;
 import io.ferry.sync.snapshot.app.ChunkApplied;
 import io.ferry.sync.snapshot.app.OfferResult;
 import io.ferry.sync.snapshot.app.Snapshot;
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -77,6 +79,7 @@ public final class Syncer implements AutoCloseable {
   private long lastProgressAt;
   private Cancellable discoveryTimer;
   private Snapshot active;
+  private boolean outOfOrder; // chunks of the active snapshot apply as they arrive
   private ChunkQueue chunks;
   private int appCalls; // application calls queued or running
   private int generation; // bumped when the active snapshot changes: late app results are dropped
@@ -175,7 +178,7 @@ public final class Syncer implements AutoCloseable {
     scheduler.execute(
         () -> {
           pool.removePeer(peer);
-          if (phase == Phase.FETCHING) {
+          if (chunks != null && phase != Phase.DONE) {
             for (int i : chunks.inFlightTo(peer)) {
               chunks.needed(i);
             }
@@ -198,6 +201,8 @@ public final class Syncer implements AutoCloseable {
           if (phase == Phase.DISCOVERING && offers == 0 && listed.containsAll(transport.peers())) {
             // Every peer has answered: waiting out the discovery time would change nothing.
             offerBest();
+          } else if (phase == Phase.FETCHING && snapshot.equals(active)) {
+            pump(); // a peer that was gone, back: what waited for a peer goes to it now
           }
           publish();
         });
@@ -237,43 +242,63 @@ public final class Syncer implements AutoCloseable {
 
   private void discoveryRound() {
     discoveryTimer = null;
-    if (phase == Phase.DONE) {
+    switch (phase) {
+      case DISCOVERING -> {
+        if (!offerBest()) {
+          long waited = scheduler.clock().nanos() - nothingToOfferSince;
+          if (waited >= config.snapshotWait().toNanos()) {
+            fail(
+                new StateSyncException(
+                    Reason.NO_SNAPSHOTS,
+                    "no trusted snapshot to restore after "
+                        + Duration.ofNanos(waited).toSeconds()
+                        + " s: "
+                        + transport.peers().size()
+                        + " peers connected, "
+                        + pool.size()
+                        + " snapshots listed ("
+                        + describeUntrusted()
+                        + "), "
+                        + pool.rejectedCount()
+                        + " rejected"));
+            return;
+          }
+          askAll();
+        }
+      }
+      case FETCHING -> {
+        pump(); // a peer may be back, or out of its timeouts' way
+        if (phase == Phase.FETCHING) {
+          giveUpIfStuck();
+        }
+      }
+      case IDLE, OFFERING, DONE -> {}
+    }
+    if (phase != Phase.DONE) {
+      discoveryTimer = scheduler.schedule(config.discoveryTime(), this::discoveryRound);
+    }
+  }
+
+  /**
+   * Gives the active snapshot up when nothing is in flight, the application is idle (a slow one,
+   * building its state at the last chunk, is waited for) and nothing has arrived or been applied
+   * for the snapshot wait: no peer can serve what is left.
+   */
+  private void giveUpIfStuck() {
+    if (chunks.inFlight() > 0 || appCalls > 0) {
       return;
     }
-    if (phase == Phase.DISCOVERING && !offerBest()) {
-      long waited = scheduler.clock().nanos() - nothingToOfferSince;
-      if (waited >= config.snapshotWait().toNanos()) {
-        fail(
-            new StateSyncException(
-                Reason.NO_SNAPSHOTS,
-                "no trusted snapshot to restore after "
-                    + Duration.ofNanos(waited).toSeconds()
-                    + " s: "
-                    + transport.peers().size()
-                    + " peers connected, "
-                    + pool.size()
-                    + " snapshots listed ("
-                    + describeUntrusted()
-                    + "), "
-                    + pool.rejectedCount()
-                    + " rejected"));
-        return;
-      }
-      askAll();
-    } else if (phase == Phase.FETCHING && chunks.inFlight() == 0) {
-      long idle = scheduler.clock().nanos() - lastProgressAt;
-      if (idle >= config.snapshotWait().toNanos()) {
-        log.warn(
-            "state sync: no chunk of snapshot {} could be fetched for {} s; giving it up",
-            active,
-            Duration.ofNanos(idle).toSeconds());
-        pool.reject(active);
-        next();
-      } else {
-        askAll(); // peers that come back list it again
-      }
+    long idle = scheduler.clock().nanos() - lastProgressAt;
+    if (idle >= config.snapshotWait().toNanos()) {
+      log.warn(
+          "state sync: no chunk of snapshot {} could be fetched for {} s; giving it up",
+          active,
+          Duration.ofNanos(idle).toSeconds());
+      pool.reject(active);
+      next();
+    } else {
+      askAll(); // peers that come back list it again
     }
-    discoveryTimer = scheduler.schedule(config.discoveryTime(), this::discoveryRound);
   }
 
   private String describeUntrusted() {
@@ -291,27 +316,29 @@ public final class Syncer implements AutoCloseable {
     return true;
   }
 
+  /** The application's answer to an offer, and for an accepted one what it and the store hold. */
+  private record Offered(
+      OfferResult result, boolean outOfOrder, BitSet applied, Map<Integer, NodeId> held) {}
+
   private void offer(Snapshot s) {
     Bytes appHash = trust.appHash(s).orElseThrow();
     phase = Phase.OFFERING;
     offers++;
     log.info("state sync: offering snapshot {} from {} peers", s, pool.peers(s).size());
-    record Offered(OfferResult result, BitSet applied, Map<Integer, NodeId> held) {}
     callApp(
         () -> {
           OfferResult r = app.offerSnapshot(s, appHash);
           if (r != OfferResult.ACCEPT) {
-            return new Offered(r, null, null);
+            return new Offered(r, false, null, null);
           }
-          return new Offered(r, app.appliedChunks(s), store.open(s));
+          return new Offered(r, app.appliesOutOfOrder(s), app.appliedChunks(s), store.open(s));
         },
-        o -> offered(s, o.result(), o.applied(), o.held()));
+        o -> offered(s, o));
   }
 
-  private void offered(
-      Snapshot s, OfferResult r, BitSet appliedBefore, Map<Integer, NodeId> heldBefore) {
-    switch (r) {
-      case ACCEPT -> accept(s, appliedBefore, heldBefore);
+  private void offered(Snapshot s, Offered o) {
+    switch (o.result()) {
+      case ACCEPT -> accept(s, config.outOfOrder() && o.outOfOrder(), o.applied(), o.held());
       case ABORT ->
           fail(new StateSyncException(Reason.ABORTED, "the application aborted at snapshot " + s));
       case REJECT -> {
@@ -333,18 +360,29 @@ public final class Syncer implements AutoCloseable {
     }
   }
 
-  private void accept(Snapshot s, BitSet appliedBefore, Map<Integer, NodeId> heldBefore) {
+  /**
+   * Starts fetching {@code s}. Offered again after {@code RETRY_SNAPSHOT}, the same snapshot keeps
+   * its chunk queue: what was fetched is applied again from the store, and what is in flight (its
+   * timers running) is taken when it comes, so nothing is fetched twice.
+   */
+  private void accept(
+      Snapshot s, boolean inAnyOrder, BitSet appliedBefore, Map<Integer, NodeId> heldBefore) {
     boolean same = s.equals(active) && chunks != null;
-    active = s;
-    chunks = new ChunkQueue(s.chunks());
-    generation++;
     phase = Phase.FETCHING;
-    fetchStarted = scheduler.clock().nanos();
-    lastProgressAt = fetchStarted;
+    outOfOrder = inAnyOrder;
+    lastProgressAt = scheduler.clock().nanos();
     int reused = 0;
-    for (Map.Entry<Integer, NodeId> h : heldBefore.entrySet()) {
-      chunks.fetched(h.getKey(), null, h.getValue());
-      reused++;
+    if (same) {
+      chunks.unapplyAll();
+    } else {
+      active = s;
+      chunks = new ChunkQueue(s.chunks());
+      generation++;
+      fetchStarted = lastProgressAt;
+      for (Map.Entry<Integer, NodeId> h : heldBefore.entrySet()) {
+        chunks.fetched(h.getKey(), null, h.getValue());
+        reused++;
+      }
     }
     for (int i = appliedBefore.nextSetBit(0); i >= 0 && i < s.chunks(); ) {
       if (chunks.state(i) != ChunkQueue.State.FETCHED) {
@@ -366,7 +404,8 @@ public final class Syncer implements AutoCloseable {
 
   /** After a rejection: the next best snapshot now, or back to discovery. */
   private void next() {
-    if (chunks != null) {
+    boolean opened = chunks != null;
+    if (opened) {
       chunks.cancelTimers();
     }
     active = null;
@@ -374,12 +413,16 @@ public final class Syncer implements AutoCloseable {
     generation++;
     phase = Phase.DISCOVERING;
     nothingToOfferSince = scheduler.clock().nanos();
-    callApp(
-        () -> {
-          store.clear();
-          return null;
-        },
-        x -> {});
+    if (opened) {
+      // Only a snapshot accepted has chunks in the store. A refused offer leaves the store be:
+      // what it holds may be of a snapshot an earlier run fetched, offered next.
+      callApp(
+          () -> {
+            store.clear();
+            return null;
+          },
+          x -> {});
+    }
     if (!offerBest()) {
       askAll();
     }
@@ -406,7 +449,7 @@ public final class Syncer implements AutoCloseable {
       return;
     }
     int index;
-    if (config.outOfOrder() && app.appliesOutOfOrder(active)) {
+    if (outOfOrder) {
       index = -1;
       for (int i = 0; i < chunks.count(); i++) {
         if (chunks.state(i) == ChunkQueue.State.FETCHED) {
@@ -447,27 +490,28 @@ public final class Syncer implements AutoCloseable {
       pump();
       return;
     }
+    lastProgressAt = scheduler.clock().nanos();
+    if (r.result() == ApplyResult.ACCEPT
+        && chunks.state(i) == ChunkQueue.State.FETCHED
+        && !r.refetchChunks().contains(i)) {
+      // Applied before the senders are rejected: like CometBFT's DiscardSender, rejecting a
+      // sender takes back only its chunks not yet handed to the application.
+      chunks.applied(i);
+    }
     for (int index : r.refetchChunks()) {
       if (index >= 0 && index < chunks.count()) {
         discard(index);
       }
     }
-    for (NodeId p : r.rejectSenders()) {
+    for (NodeId p : new TreeSet<>(r.rejectSenders())) { // sorted: the same run for the same seed
       rejectPeer(p, "the application rejected a chunk it sent");
     }
     switch (r.result()) {
-      case ACCEPT -> {
-        if (chunks.state(i) == ChunkQueue.State.FETCHED) {
-          chunks.applied(i);
-        }
-        pump();
-      }
+      case ACCEPT -> pump();
       case RETRY -> pump();
       case RETRY_SNAPSHOT -> {
         log.info("state sync: the application asked to restore snapshot {} again", active);
-        chunks.cancelTimers();
-        Snapshot s = active;
-        offer(s);
+        offer(active); // its chunk queue stays, requests in flight included: see accept
       }
       case REJECT_SNAPSHOT -> {
         log.info("state sync: the application rejected snapshot {} while restoring", active);
@@ -491,7 +535,7 @@ public final class Syncer implements AutoCloseable {
           store.discard(index);
           return null;
         },
-        x -> {});
+        x -> pump()); // an apply may have waited for this call
   }
 
   private void rejectPeer(NodeId p, String why) {
@@ -512,14 +556,15 @@ public final class Syncer implements AutoCloseable {
   }
 
   private void fetchMore() {
-    boolean inOrder = !(config.outOfOrder() && app.appliesOutOfOrder(active));
-    int limit =
-        inOrder
-            ? chunks.firstUnapplied() + config.chunkFetchers() * BUFFERED_PER_FETCHER
-            : chunks.count();
+    int buffer = config.chunkFetchers() * BUFFERED_PER_FETCHER;
+    // In index order, the window after the first unapplied chunk bounds what is held in memory;
+    // counting fetched chunks as well would stall on a chunk refetched below many held ones (all
+    // of a snapshot offered again, or what an earlier run left in the store): the one the
+    // application waits for. In any order, every fetched chunk can be applied, so the count drains.
+    int limit = outOfOrder ? chunks.count() : chunks.firstUnapplied() + buffer;
     int from = 0;
     while (chunks.inFlight() < config.chunkFetchers()
-        && chunks.fetchedUnapplied() < config.chunkFetchers() * BUFFERED_PER_FETCHER) {
+        && (!outOfOrder || chunks.fetchedUnapplied() < buffer)) {
       int i = nextNeeded(from, limit);
       if (i < 0) {
         return;
@@ -612,7 +657,8 @@ public final class Syncer implements AutoCloseable {
 
   private void timedOut(int gen, int i, NodeId peer) {
     if (gen != generation
-        || phase != Phase.FETCHING
+        || chunks == null
+        || phase == Phase.DONE
         || chunks.state(i) != ChunkQueue.State.IN_FLIGHT
         || !peer.equals(chunks.peer(i))) {
       return;
@@ -628,11 +674,12 @@ public final class Syncer implements AutoCloseable {
 
   private void takeChunk(NodeId peer, Messages.ChunkSent sent) {
     Snapshot s = active;
-    if (phase != Phase.FETCHING
-        || s == null
+    if (chunks == null // nothing accepted (while the same one is offered again, chunks stay)
+        || phase == Phase.DONE
         || sent.height() != s.height()
         || sent.format() != s.format()
-        || sent.index() >= s.chunks()) {
+        || sent.index() >= s.chunks()
+        || pool.isRejected(peer)) {
       unsolicited++;
       return;
     }
