@@ -32,15 +32,15 @@ class MessagesTest {
 
   @Test
   void capsAreCometBftsDecimalSizes() {
-    assertThat(Messages.MAX_SNAPSHOT_MESSAGE_BYTES).isEqualTo(4_000_000);
-    assertThat(Messages.MAX_CHUNK_MESSAGE_BYTES).isEqualTo(16_000_000);
+    assertThat(Limits.MAX_SNAPSHOT_MESSAGE_BYTES).isEqualTo(4_000_000);
+    assertThat(Limits.MAX_CHUNK_MESSAGE_BYTES).isEqualTo(16_000_000);
     // A chunk message at the cap still fits in a transport frame, envelope and all.
     Envelope env =
         Envelope.newBuilder()
             .setProtocolValue(Integer.MAX_VALUE)
             .setRequestId(-1L) // the longest varint
             .setKindValue(Integer.MAX_VALUE)
-            .setPayload(ByteString.copyFrom(new byte[Messages.MAX_CHUNK_MESSAGE_BYTES]))
+            .setPayload(ByteString.copyFrom(new byte[Limits.MAX_CHUNK_MESSAGE_BYTES]))
             .build();
     assertThat(env.getSerializedSize()).isLessThanOrEqualTo(Limits.MAX_FRAME_BYTES);
   }
@@ -107,7 +107,7 @@ class MessagesTest {
   @Test
   void aListingJustUnderTheCapIsTaken() {
     ByteString payload = listing(1, 1, 1, new byte[32], new byte[3_999_900]);
-    assertThat(payload.size()).isLessThanOrEqualTo(Messages.MAX_SNAPSHOT_MESSAGE_BYTES);
+    assertThat(payload.size()).isLessThanOrEqualTo(Limits.MAX_SNAPSHOT_MESSAGE_BYTES);
     assertThat(Messages.decode(payload)).isInstanceOf(Messages.Listed.class);
   }
 
@@ -128,7 +128,7 @@ class MessagesTest {
   void aChunkJustUnderTheCapIsTaken() {
     Bytes chunk = Bytes.wrap(new byte[15_999_900]);
     ByteString payload = Messages.chunkSent(1, 1, 0, chunk);
-    assertThat(payload.size()).isLessThanOrEqualTo(Messages.MAX_CHUNK_MESSAGE_BYTES);
+    assertThat(payload.size()).isLessThanOrEqualTo(Limits.MAX_CHUNK_MESSAGE_BYTES);
     assertThat(((Messages.ChunkSent) Messages.decode(payload)).chunk().length())
         .isEqualTo(15_999_900);
   }
