@@ -118,6 +118,10 @@ public final class Node implements AutoCloseable {
   private Follower follower;
   private SyncStore staging;
   private Bootstrap bootstrap;
+
+  /** How long a chunk bootstrap waits for a peer to list the chosen snapshot. */
+  private static final Duration BOOTSTRAP_SNAPSHOT_WAIT = Duration.ofSeconds(15);
+
   private StateSyncReactor stateSync;
   private Scheduler stateSyncScheduler;
   private SnapshotHttpServer httpServer;
@@ -493,7 +497,11 @@ public final class Node implements AutoCloseable {
     ExecutorService applier = workers("ferry-statesync-apply", 1);
     Syncer syncer =
         new Syncer(
-            StateSyncConfig.DEFAULT.withDiscoveryTime(StateSyncConfig.MIN_DISCOVERY_TIME),
+            // Gossip chose the snapshot already and its advertisers list it at once: when none
+            // does within a few rounds (retention deleted it), HTTP or proofs should not wait.
+            StateSyncConfig.DEFAULT
+                .withDiscoveryTime(StateSyncConfig.MIN_DISCOVERY_TIME)
+                .withSnapshotWait(BOOTSTRAP_SNAPSHOT_WAIT),
             app,
             VouchedSnapshots.only(full),
             new DirectoryChunkStore(dir.resolve("chunks")),
