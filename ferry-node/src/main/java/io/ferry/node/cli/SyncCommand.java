@@ -115,6 +115,14 @@ final class SyncCommand implements Callable<Integer> {
   long chunkTimeout;
 
   @Option(
+      names = "--cometbft-behaviour",
+      hidden = true,
+      description =
+          "chunks: fetch as CometBFT's syncer does (in-order apply, a missing chunk waits for its"
+              + " timeout); the benchmark's reference.")
+  boolean cometbftBehaviour;
+
+  @Option(
       names = "--discovery-time",
       paramLabel = "SECONDS",
       defaultValue = "15",
@@ -224,6 +232,9 @@ final class SyncCommand implements Callable<Integer> {
             .withDiscoveryTime(Duration.ofSeconds(discoveryTime))
             .withChunkFetchers(chunkFetchers)
             .withChunkTimeout(Duration.ofSeconds(chunkTimeout));
+    if (cometbftBehaviour) {
+      config = config.cometbft();
+    }
     FileChecks.directory(store.data);
     Logging.logToFile(store.data.resolve("logs"), parent.verbose());
     NodeKey key = KeyFile.loadOrCreate(store.data.resolve("node.key"));
