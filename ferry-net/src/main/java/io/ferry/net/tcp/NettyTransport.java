@@ -55,7 +55,7 @@ public final class NettyTransport extends EngineTransport {
   private static final long EGRESS_CHECK_INTERVAL_MS = 100;
 
   /** The longest a write waits for the egress cap before it goes anyway. */
-  private static final long EGRESS_MAX_WAIT_MS = 15_000;
+  private static final long EGRESS_LONGEST_WAIT_MS = 15_000;
 
   private final Engine engine;
   private final TransportConfig config;
@@ -218,7 +218,7 @@ public final class NettyTransport extends EngineTransport {
       p.addLast(
           "egress",
           new ChannelTrafficShapingHandler(
-              config.egressBytesPerSecond(), 0, EGRESS_CHECK_INTERVAL_MS, EGRESS_MAX_WAIT_MS));
+              config.egressBytesPerSecond(), 0, EGRESS_CHECK_INTERVAL_MS, EGRESS_LONGEST_WAIT_MS));
     }
     p.addLast("flush", new FlushConsolidationHandler(256, true));
     p.addLast("tls", ssl);

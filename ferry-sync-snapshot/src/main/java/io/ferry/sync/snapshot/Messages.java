@@ -21,9 +21,6 @@ import io.ferry.wire.v1.StateSyncMessage;
  * Limits#MAX_CHUNK_MESSAGE_BYTES}, decimal bytes. Stateless.
  */
 public final class Messages {
-  private static final int MAX_SNAPSHOT_MESSAGE_BYTES = Limits.MAX_SNAPSHOT_MESSAGE_BYTES;
-  private static final int MAX_CHUNK_MESSAGE_BYTES = Limits.MAX_CHUNK_MESSAGE_BYTES;
-
   private Messages() {}
 
   /** A decoded message: one of the four kinds, fields checked. */
@@ -65,7 +62,7 @@ public final class Messages {
                         .setHash(ByteString.copyFrom(s.hash().unsafeArray()))
                         .setMetadata(ByteString.copyFrom(s.metadata().unsafeArray())))
                 .build());
-    if (out.size() > MAX_SNAPSHOT_MESSAGE_BYTES) {
+    if (out.size() > Limits.MAX_SNAPSHOT_MESSAGE_BYTES) {
       throw new FerryException(
           ErrorCode.LIMIT_EXCEEDED,
           "the listing of snapshot " + s + " is " + out.size() + " bytes, over CometBFT's 4e6");
@@ -92,7 +89,7 @@ public final class Messages {
                         .setIndex(index)
                         .setChunk(ByteString.copyFrom(chunk.unsafeArray())))
                 .build());
-    if (out.size() > MAX_CHUNK_MESSAGE_BYTES) {
+    if (out.size() > Limits.MAX_CHUNK_MESSAGE_BYTES) {
       throw new FerryException(
           ErrorCode.LIMIT_EXCEEDED,
           "chunk " + index + " at height " + height + " is " + out.size() + " bytes, over 16e6");
@@ -120,8 +117,8 @@ public final class Messages {
    *     ErrorCode#INVALID_ARGUMENT} when a field is out of range
    */
   public static Message decode(ByteString payload) {
-    if (payload.size() > MAX_CHUNK_MESSAGE_BYTES) {
-      throw tooLarge(payload.size(), MAX_CHUNK_MESSAGE_BYTES);
+    if (payload.size() > Limits.MAX_CHUNK_MESSAGE_BYTES) {
+      throw tooLarge(payload.size(), Limits.MAX_CHUNK_MESSAGE_BYTES);
     }
     StateSyncMessage m;
     try {
@@ -133,8 +130,8 @@ public final class Messages {
     return switch (m.getMessageCase()) {
       case SNAPSHOTS_REQUEST -> new ListRequest();
       case SNAPSHOTS_RESPONSE -> {
-        if (payload.size() > MAX_SNAPSHOT_MESSAGE_BYTES) {
-          throw tooLarge(payload.size(), MAX_SNAPSHOT_MESSAGE_BYTES);
+        if (payload.size() > Limits.MAX_SNAPSHOT_MESSAGE_BYTES) {
+          throw tooLarge(payload.size(), Limits.MAX_SNAPSHOT_MESSAGE_BYTES);
         }
         SnapshotsResponse r = m.getSnapshotsResponse();
         yield new Listed(

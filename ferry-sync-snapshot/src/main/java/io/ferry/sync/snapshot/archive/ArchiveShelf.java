@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -30,7 +29,8 @@ final class ArchiveShelf {
   private static final Logger log = LoggerFactory.getLogger(ArchiveShelf.class);
 
   private final Path dir;
-  private final Map<String, ArchiveChunks> open = new java.util.LinkedHashMap<>();
+  private final java.util.SequencedMap<String, ArchiveChunks> open =
+      new java.util.LinkedHashMap<>();
   private final Set<String> unusable = new java.util.TreeSet<>();
 
   ArchiveShelf(Path dir) {

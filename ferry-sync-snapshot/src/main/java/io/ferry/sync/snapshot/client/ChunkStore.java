@@ -3,7 +3,6 @@ package io.ferry.sync.snapshot.client;
 import io.ferry.core.Bytes;
 import io.ferry.core.identity.NodeId;
 import io.ferry.sync.snapshot.app.Snapshot;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,7 +25,7 @@ public interface ChunkStore extends AutoCloseable {
    *
    * @return the chunks already held for it, by index (read again when applied)
    */
-  Map<Integer, NodeId> open(Snapshot snapshot);
+  java.util.SortedMap<Integer, NodeId> open(Snapshot snapshot);
 
   void put(int index, Bytes chunk, NodeId sender);
 

@@ -14,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -47,9 +46,9 @@ public final class DirectoryChunkStore implements ChunkStore {
   }
 
   @Override
-  public Map<Integer, NodeId> open(Snapshot s) {
+  public java.util.SortedMap<Integer, NodeId> open(Snapshot s) {
     String name = s.height() + "-" + s.format() + "-" + s.hash().toHex();
-    Map<Integer, NodeId> held = new TreeMap<>();
+    java.util.SortedMap<Integer, NodeId> held = new TreeMap<>();
     try {
       Files.createDirectories(root);
       try (Stream<Path> others = Files.list(root)) {

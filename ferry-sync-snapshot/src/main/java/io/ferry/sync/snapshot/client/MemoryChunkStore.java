@@ -3,7 +3,6 @@ package io.ferry.sync.snapshot.client;
 import io.ferry.core.Bytes;
 import io.ferry.core.identity.NodeId;
 import io.ferry.sync.snapshot.app.Snapshot;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -13,15 +12,15 @@ import java.util.TreeMap;
  */
 public final class MemoryChunkStore implements ChunkStore {
   private Snapshot snapshot;
-  private final Map<Integer, Held> chunks = new TreeMap<>();
+  private final java.util.SortedMap<Integer, Held> chunks = new TreeMap<>();
 
   @Override
-  public Map<Integer, NodeId> open(Snapshot s) {
+  public java.util.SortedMap<Integer, NodeId> open(Snapshot s) {
     if (!s.equals(snapshot)) {
       chunks.clear();
       snapshot = s;
     }
-    Map<Integer, NodeId> held = new TreeMap<>();
+    java.util.SortedMap<Integer, NodeId> held = new TreeMap<>();
     chunks.forEach((i, h) -> held.put(i, h.sender()));
     return held;
   }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -45,7 +44,7 @@ public final class SnapshotPool {
     }
   }
 
-  private final Map<Key, Entry> snapshots = new java.util.LinkedHashMap<>();
+  private final java.util.SequencedMap<Key, Entry> snapshots = new java.util.LinkedHashMap<>();
   private final Set<Key> rejected = new HashSet<>();
   private final Set<Integer> rejectedFormats = new HashSet<>();
   private final java.util.SortedSet<NodeId> rejectedPeers = new TreeSet<>();

@@ -318,7 +318,10 @@ public final class Syncer implements AutoCloseable {
 
   /** The application's answer to an offer, and for an accepted one what it and the store hold. */
   private record Offered(
-      OfferResult result, boolean outOfOrder, BitSet applied, Map<Integer, NodeId> held) {}
+      OfferResult result,
+      boolean outOfOrder,
+      BitSet applied,
+      java.util.SortedMap<Integer, NodeId> held) {}
 
   private void offer(Snapshot s) {
     Bytes appHash = trust.appHash(s).orElseThrow();
@@ -366,7 +369,10 @@ public final class Syncer implements AutoCloseable {
    * timers running) is taken when it comes, so nothing is fetched twice.
    */
   private void accept(
-      Snapshot s, boolean inAnyOrder, BitSet appliedBefore, Map<Integer, NodeId> heldBefore) {
+      Snapshot s,
+      boolean inAnyOrder,
+      BitSet appliedBefore,
+      java.util.SortedMap<Integer, NodeId> heldBefore) {
     boolean same = s.equals(active) && chunks != null;
     phase = Phase.FETCHING;
     outOfOrder = inAnyOrder;
