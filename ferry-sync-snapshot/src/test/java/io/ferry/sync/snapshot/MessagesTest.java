@@ -90,11 +90,20 @@ class MessagesTest {
   // ------------------------------------------------------------------ over the caps
 
   @Test
-  void aListingOverFourMillionBytesIsNotSent() {
-    // Metadata under the 4 MiB limit of a Snapshot, but the message over CometBFT's 4e6.
-    Snapshot big = new Snapshot(1, 1, 1, Bytes.wrap(new byte[32]), Bytes.wrap(new byte[4_000_000]));
-    assertThat(big.metadata().length()).isLessThan(Limits.MAX_SNAPSHOT_METADATA_BYTES);
-    assertError(() -> Messages.listed(big), ErrorCode.LIMIT_EXCEEDED);
+  void metadataThatCouldNotBeListedMakesNoSnapshot() {
+    // The metadata limit leaves room for the rest of the listing within CometBFT's 4e6 bytes.
+    assertError(
+        () -> new Snapshot(1, 1, 1, Bytes.wrap(new byte[32]), Bytes.wrap(new byte[4_000_000])),
+        ErrorCode.LIMIT_EXCEEDED);
+    Snapshot largest =
+        new Snapshot(
+            Long.MAX_VALUE,
+            Integer.MAX_VALUE,
+            Limits.MAX_SNAPSHOT_CHUNKS,
+            Bytes.wrap(new byte[Limits.MAX_SNAPSHOT_HASH_BYTES]),
+            Bytes.wrap(new byte[Limits.MAX_SNAPSHOT_METADATA_BYTES]));
+    assertThat(Messages.listed(largest).size())
+        .isLessThanOrEqualTo(Limits.MAX_SNAPSHOT_MESSAGE_BYTES);
   }
 
   @Test
@@ -106,7 +115,8 @@ class MessagesTest {
 
   @Test
   void aListingJustUnderTheCapIsTaken() {
-    ByteString payload = listing(1, 1, 1, new byte[32], new byte[3_999_900]);
+    ByteString payload =
+        listing(1, 1, 1, new byte[32], new byte[Limits.MAX_SNAPSHOT_METADATA_BYTES]);
     assertThat(payload.size()).isLessThanOrEqualTo(Limits.MAX_SNAPSHOT_MESSAGE_BYTES);
     assertThat(Messages.decode(payload)).isInstanceOf(Messages.Listed.class);
   }

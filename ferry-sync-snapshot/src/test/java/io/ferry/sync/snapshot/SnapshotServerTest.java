@@ -184,18 +184,22 @@ class SnapshotServerTest {
   }
 
   @Test
-  void oneSnapshotTooLargeToListDoesNotHideTheOthers() {
+  void aSnapshotWithTheLargestMetadataIsListedWithTheOthers() {
     serve(100, SnapshotServer.Config.DEFAULT);
-    // Metadata within a Snapshot's 4 MiB, yet the listing over CometBFT's 4e6 bytes.
     Snapshot huge =
-        new Snapshot(1000, 1, 1, Bytes.wrap(new byte[32]), Bytes.wrap(new byte[4_000_000]));
+        new Snapshot(
+            1000,
+            1,
+            1,
+            Bytes.wrap(new byte[32]),
+            Bytes.wrap(new byte[io.ferry.core.Limits.MAX_SNAPSHOT_METADATA_BYTES]));
     server.app.extraListings.add(huge);
     Peer p = peer();
 
     p.send(Messages.listRequest());
     rig.net.advance(Duration.ofMillis(100));
 
-    assertThat(p.listed()).extracting(Snapshot::height).containsExactly(100L, 50L);
+    assertThat(p.listed()).extracting(Snapshot::height).containsExactly(1000L, 100L, 50L);
   }
 
   @Test
