@@ -61,6 +61,7 @@ import io.ferry.sync.snapshot.client.StateSyncConfig;
 import io.ferry.sync.snapshot.client.SyncOutcome;
 import io.ferry.sync.snapshot.client.Syncer;
 import io.ferry.sync.snapshot.server.SnapshotServer;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -123,6 +124,7 @@ public final class Node implements AutoCloseable {
   private static final Duration BOOTSTRAP_SNAPSHOT_WAIT = Duration.ofSeconds(15);
 
   private StateSyncReactor stateSync;
+  private SnapshotServer stateSyncServer;
   private Scheduler stateSyncScheduler;
   private SnapshotHttpServer httpServer;
   private HttpMetrics httpMetrics;
@@ -183,16 +185,14 @@ public final class Node implements AutoCloseable {
     closers.push(proofServer);
     store.onSwitch(proofServer::switchTo);
     // Every node answers state-sync listings and chunk requests from the archives it holds.
-    stateSync =
-        new StateSyncReactor(
+    stateSyncServer =
+        new SnapshotServer(
+            ArchiveApplication.servingOnly(env.snapshotDir(config)),
             transport,
-            Optional.of(
-                new SnapshotServer(
-                    ArchiveApplication.servingOnly(env.snapshotDir(config)),
-                    transport,
-                    workers("ferry-statesync-serve", 2),
-                    gossipScheduler.clock(),
-                    SnapshotServer.Config.DEFAULT)));
+            workers("ferry-statesync-serve", 2),
+            gossipScheduler.clock(),
+            SnapshotServer.Config.DEFAULT);
+    stateSync = new StateSyncReactor(transport, Optional.of(stateSyncServer));
     closers.push(stateSync);
 
     ValueRules rules =
@@ -580,6 +580,26 @@ public final class Node implements AutoCloseable {
   }
 
   private void registerGauges() {
+    CounterWithCallback.builder()
+        .name("ferry_statesync_served_chunks")
+        .help("State-sync chunks this node sent to peers")
+        .callback(cb -> cb.call(stateSyncServer.stats().chunksServed()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("ferry_statesync_served_bytes")
+        .help("Bytes of state-sync chunks this node sent to peers")
+        .callback(cb -> cb.call(stateSyncServer.stats().bytesServed()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("ferry_statesync_missing_answers")
+        .help("State-sync chunk requests this node answered as missing")
+        .callback(cb -> cb.call(stateSyncServer.stats().missing()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("ferry_statesync_dropped_requests")
+        .help("State-sync requests dropped by the per-peer and total bounds")
+        .callback(cb -> cb.call(stateSyncServer.stats().dropped()))
+        .register(registry);
     GaugeWithCallback.builder()
         .name("ferry_node_height")
         .help("Height of the node's store")

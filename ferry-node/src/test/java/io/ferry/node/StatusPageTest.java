@@ -109,7 +109,9 @@ class StatusPageTest {
 
     assertThat(get("/").statusCode()).isEqualTo(200);
     assertThat(get("/health").body()).isEqualTo("ok");
-    assertThat(get("/metrics").body()).contains("ferry_http_requests_total{path=\"page\"");
+    assertThat(get("/metrics").body())
+        .contains("ferry_http_requests_total{path=\"page\"")
+        .contains("ferry_statesync_served_chunks_total 0");
     assertThat(get("/snapshot.tar.zst").statusCode()).isIn(303, 404);
     assertThat(get("/ui/nope.js").statusCode()).isEqualTo(404);
   }
