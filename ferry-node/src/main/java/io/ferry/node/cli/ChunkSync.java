@@ -149,6 +149,9 @@ final class ChunkSync {
       ArchiveApplication.Restored r = app.restored().orElseThrow();
       report(outcome, r, (System.nanoTime() - started) / 1e9);
       out.println(r.result().root().toHex());
+      // The syncer's last store cleanup runs on the apply thread: let it finish first.
+      appExecutor.shutdown();
+      appExecutor.awaitTermination(30, TimeUnit.SECONDS);
       deleteQuietly(work);
       return ExitCodes.OK;
     } finally {
