@@ -35,27 +35,11 @@ class NodeSimulationTest {
   private static final Set<Fault> ALL = EnumSet.allOf(Fault.class);
 
   /**
-   * CI's sweep: every fault but graceful stops, whose schedule makes some seeds (20 of these) stall
-   * in a catch-up gap of the follower that crashes could reach too (see the report of the change
-   * that added them); they have their own test below until it is closed.
+   * Virtual time of a sweep run: the faults take its first 60%, which leaves 36 s to recover. (It
+   * was 120 s while a follower could wait for peers that lag forever: seed 20 ended 33 commits
+   * behind at 90 s.)
    */
-  private static final Set<Fault> SWEEP =
-      EnumSet.of(Fault.CRASH, Fault.PARTITION, Fault.LOSS, Fault.LIARS);
-
-  /**
-   * The discovery sweep's faults: crashes are left out while the catch-up gap is open. A node that
-   * restarts behind, among discovered peers that no longer hold its old root, keeps counting them
-   * as lagging and never falls back to a full sync (bin/ferry sim --nodes 20 --seed 2 --duration
-   * 90s --faults crash,loss,liars --discovery); docs/development.md.
-   */
-  private static final Set<Fault> DISCOVERY_SWEEP =
-      EnumSet.of(Fault.PARTITION, Fault.LOSS, Fault.LIARS);
-
-  /**
-   * Virtual time of a sweep run: the faults take its first 60%, so 120 s leaves 48 s to recover (at
-   * 90 s, seed 20 ended 33 commits behind, past the 30 allowed, while still moving).
-   */
-  private static final Duration SWEEP_TIME = Duration.ofSeconds(120);
+  private static final Duration SWEEP_TIME = Duration.ofSeconds(90);
 
   private static void assertOk(Report r) {
     assertThat(r.violations())
@@ -69,10 +53,11 @@ class NodeSimulationTest {
         .isEmpty();
   }
 
+  /** CI's sweep: every fault, static peers. */
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
-  void twentyNodesWithCrashesPartitionsAndLiarsKeepTheInvariants(long seed) {
-    Report r = NodeSimulation.run(Options.of(20, Simulation.seedProperty(seed), SWEEP_TIME, SWEEP));
+  void twentyNodesWithEveryFaultKeepTheInvariants(long seed) {
+    Report r = NodeSimulation.run(Options.of(20, Simulation.seedProperty(seed), SWEEP_TIME, ALL));
     assertOk(r);
     assertThat(r.commits()).isGreaterThan(60);
     assertThat(r.bans()).isEqualTo(r.liars()).isPositive();
@@ -148,13 +133,19 @@ class NodeSimulationTest {
     }
   }
 
+  /**
+   * The discovery sweep: every fault. Some other seeds still break here, on a gap that is open: a
+   * producer that crashes or stops comes back with no entrypoints of its own, and the followers
+   * that lost it have chosen others, so no one dials it until their rotation (10 minutes) and the
+   * whole network stalls (bin/ferry sim --nodes 20 --seed 8 --duration 90s --faults
+   * crash,partition,loss,liars --discovery); docs/development.md.
+   */
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {1, 2, 3, 4, 5})
   void twentyNodesThatDiscoverTheirPeersKeepTheInvariants(long seed) {
     Report r =
         NodeSimulation.run(
-            Options.of(20, Simulation.seedProperty(seed), Duration.ofSeconds(90), DISCOVERY_SWEEP)
-                .withDiscovery(true));
+            Options.of(20, Simulation.seedProperty(seed), SWEEP_TIME, ALL).withDiscovery(true));
     assertOk(r);
     assertThat(r.commits()).isGreaterThan(60);
     assertThat(r.bans()).isEqualTo(r.liars()).isPositive();

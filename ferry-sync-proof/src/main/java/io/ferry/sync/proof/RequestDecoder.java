@@ -13,15 +13,17 @@ import io.ferry.wire.v1.GetRangeProofRequest;
 import io.ferry.wire.v1.MaybeBytes;
 import io.ferry.wire.v1.Request;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Turns a peer's {@code Request} bytes into a {@link ProofQuery}, checking what AvalancheGo's
  * server checks and clamping the limits to the server's. Failures are {@link FerryException}s whose
  * code goes back to the peer: bytes that do not parse are {@link ErrorCode#INVALID_ENCODING}; a
  * zero limit, a root that is not 32 bytes, the empty root, a bound that is "nothing" with a value,
- * or a start key after the end key are {@link ErrorCode#INVALID_ARGUMENT}; a bound longer than any
- * key is {@link ErrorCode#LIMIT_EXCEEDED}; a message with no request set is {@link
- * ErrorCode#UNSUPPORTED} (perhaps a kind newer than this server). Stateless.
+ * a start key after the end key, or a height of 2^63 or more are {@link
+ * ErrorCode#INVALID_ARGUMENT}; a bound longer than any key is {@link ErrorCode#LIMIT_EXCEEDED}; a
+ * message with no request set is {@link ErrorCode#UNSUPPORTED} (perhaps a kind newer than this
+ * server). Stateless.
  */
 final class RequestDecoder {
   private RequestDecoder() {}
@@ -66,7 +68,22 @@ final class RequestDecoder {
     }
     KeyRange range =
         range(r.hasStartKey() ? r.getStartKey() : null, r.hasEndKey() ? r.getEndKey() : null);
-    return new ProofQuery.Change(start, end, range, keys, bytes);
+    return new ProofQuery.Change(
+        start,
+        end,
+        range,
+        keys,
+        bytes,
+        r.hasStartHeight() ? height(r.getStartHeight(), "start height") : OptionalLong.empty(),
+        r.hasEndHeight() ? height(r.getEndHeight(), "end height") : OptionalLong.empty());
+  }
+
+  /** A height from the wire: a uint64 that fits a long, as every height does. */
+  private static OptionalLong height(long wire, String what) {
+    if (wire < 0) {
+      throw invalid(what + " " + Long.toUnsignedString(wire) + " is beyond any height");
+    }
+    return OptionalLong.of(wire);
   }
 
   private static int keyLimit(int asked, ProofServerConfig config) {

@@ -180,6 +180,74 @@ class ProofErrorsTest {
         Requests.change(head, previous, KeyRange.ALL, 10, UNLIMITED), ErrorCode.INVALID_ARGUMENT);
   }
 
+  /**
+   * A change request that says the heights of its roots hears "not yet" ({@code NOT_FOUND}) for an
+   * end root this server lacks only while the server may still give the change; once it is past the
+   * end height, or past the start height without the start root, the answer is "never" ({@code
+   * INSUFFICIENT_HISTORY}), so the client stops waiting for it.
+   */
+  @Test
+  void aMissingEndRootIsNotYetOnlyWhileThisServerMayStillGiveTheChange() {
+    long at = h.db.height(); // 5: heights 3 to 5 retained
+    Hash previous = m.root(at - 1);
+    // past the end height without its root: it never will hold it (a follower that jumped over it)
+    expect(
+        Requests.change(previous, unknown, KeyRange.ALL, 10, UNLIMITED, at - 1, at),
+        ErrorCode.INSUFFICIENT_HISTORY);
+    expect(
+        Requests.change(previous, unknown, KeyRange.ALL, 10, UNLIMITED, at - 1, at - 1),
+        ErrorCode.INSUFFICIENT_HISTORY);
+    // below the end height, holding the start root: it may get there and give the change
+    expect(
+        Requests.change(previous, unknown, KeyRange.ALL, 10, UNLIMITED, at - 1, at + 1),
+        ErrorCode.NOT_FOUND);
+    // below the end height, but past the start height without the start root (pruned or skipped)
+    expect(
+        Requests.change(pruned, unknown, KeyRange.ALL, 10, UNLIMITED, 1, at + 1),
+        ErrorCode.INSUFFICIENT_HISTORY);
+    expect(
+        Requests.change(unknown, m.root(1L), KeyRange.ALL, 10, UNLIMITED, 4, at + 1),
+        ErrorCode.INSUFFICIENT_HISTORY);
+    // below the start height too: behind the client, it may still commit both roots
+    expect(
+        Requests.change(pruned, unknown, KeyRange.ALL, 10, UNLIMITED, at + 1, at + 2),
+        ErrorCode.NOT_FOUND);
+    // a root pruned from history stays "too old", heights or not
+    expect(
+        Requests.change(previous, pruned, KeyRange.ALL, 10, UNLIMITED, at - 1, at + 1),
+        ErrorCode.INSUFFICIENT_HISTORY);
+    // without heights (an older client) an unknown end root is NOT_FOUND, as it always was
+    expect(Requests.change(previous, unknown, KeyRange.ALL, 10, UNLIMITED), ErrorCode.NOT_FOUND);
+  }
+
+  @Test
+  void heightsDoNotChangeTheAnswerWhenTheEndRootIsRetained() {
+    long at = h.db.height();
+    Hash previous = m.root(at - 1);
+    ByteString change =
+        Harness.await(
+            h.send(
+                client,
+                Requests.change(previous, head, KeyRange.ALL, 2048, UNLIMITED, at - 1, at)));
+    assertThat(Proofs.changeResponse(change).hasChangeProof()).isTrue();
+    // the start root left the window: a range proof at the end root, as without heights
+    ByteString range =
+        Harness.await(
+            h.send(client, Requests.change(pruned, head, KeyRange.ALL, 2048, UNLIMITED, 1, at)));
+    assertThat(Proofs.changeResponse(range).hasRangeProof()).isTrue();
+  }
+
+  @Test
+  void aHeightBeyondAnyIsAnInvalidArgument() {
+    Hash previous = m.root(h.db.height() - 1);
+    expect(
+        Requests.change(previous, head, KeyRange.ALL, 10, UNLIMITED, -1, h.db.height()),
+        ErrorCode.INVALID_ARGUMENT);
+    expect(
+        Requests.change(previous, head, KeyRange.ALL, 10, UNLIMITED, 1, Long.MIN_VALUE),
+        ErrorCode.INVALID_ARGUMENT);
+  }
+
   @Test
   void aByteLimitTooSmallForOneKeyValueIsLimitExceeded() {
     expect(Requests.range(head, KeyRange.ALL, 10, 16), ErrorCode.LIMIT_EXCEEDED);
@@ -193,5 +261,13 @@ class ProofErrorsTest {
     assertThat(Requests.range(head, KeyRange.ALL, 1, 1).toByteArray()[0]).isEqualTo((byte) 0x0a);
     assertThat(Requests.change(pruned, head, KeyRange.ALL, 1, 1).toByteArray()[0])
         .isEqualTo((byte) 0x12);
+    // Ferry's heights are fields 100 and 101 (varints), away from AvalancheGo's 1 to 6
+    assertThat(
+            GetChangeProofRequest.newBuilder()
+                .setStartHeight(1)
+                .setEndHeight(5)
+                .build()
+                .toByteArray())
+        .containsExactly(0xa0, 0x06, 0x01, 0xa8, 0x06, 0x05);
   }
 }

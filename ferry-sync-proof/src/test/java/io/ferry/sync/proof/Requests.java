@@ -45,6 +45,22 @@ final class Requests {
     return Request.newBuilder().setChangeProofRequest(r).build();
   }
 
+  /** A change request that carries the heights of its roots, as Ferry's catch-up sends it. */
+  static Request change(
+      Hash start,
+      Hash end,
+      KeyRange range,
+      int keyLimit,
+      int byteLimit,
+      long startHeight,
+      long endHeight) {
+    var r =
+        change(start, end, range, keyLimit, byteLimit).getChangeProofRequest().toBuilder()
+            .setStartHeight(startHeight)
+            .setEndHeight(endHeight);
+    return Request.newBuilder().setChangeProofRequest(r).build();
+  }
+
   /** The keys {@link StateModel} commits. */
   static Bytes key(int i) {
     return MerkleTestSupport.indexKey(i);

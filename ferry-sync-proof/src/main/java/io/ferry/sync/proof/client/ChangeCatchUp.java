@@ -40,12 +40,16 @@ import org.slf4j.LoggerFactory;
  * view's root is the target. Nothing touches the store before the whole change is verified.
  *
  * <p>A page that does not verify is a lie: its server is reported for {@link
- * Offence#INVALID_PROOF}, left out of this catch-up, and the page asked of another server. When
- * every server lacks the history (it answers with a range proof, or {@code INSUFFICIENT_HISTORY}),
- * or the change is larger than {@link #MAX_PENDING_CHANGES}, the catch-up fails with {@link
- * ErrorCode#INSUFFICIENT_HISTORY}: the caller should do a full sync. With no server able to answer
- * (none connected, none at the target yet, repeated timeouts) it fails with {@link
- * ErrorCode#UNAVAILABLE}: try again later.
+ * Offence#INVALID_PROOF}, left out of this catch-up, and the page asked of another server. Each
+ * request carries the heights of the store's root and of the target, so a server without the change
+ * says whether it may have it later ({@code NOT_FOUND}: it lags the target) or never will ({@code
+ * INSUFFICIENT_HISTORY}, or a range proof: it lacks the history). When every server lacks the
+ * history, or the change is larger than {@link #MAX_PENDING_CHANGES}, the catch-up fails with
+ * {@link ErrorCode#INSUFFICIENT_HISTORY}: the caller should do a full sync. So it does when the
+ * servers that lag are all that is left and catch-ups from this root have waited {@link
+ * #LAGGING_PATIENCE} for them: a server stuck as far back as this store, or one that answers "not
+ * yet" forever, must not keep it there. With no server able to answer (none connected, none at the
+ * target yet, repeated timeouts) it fails with {@link ErrorCode#UNAVAILABLE}: try again later.
  *
  * <p>The returned future always completes: whatever handling an answer throws ends the catch-up
  * with that error, and a request whose answer is not handled within its timeout plus {@link
@@ -60,6 +64,13 @@ public final class ChangeCatchUp implements AutoCloseable {
 
   /** Failed requests (timeouts, disconnects, busy servers) per catch-up before giving up. */
   static final int MAX_FAILURES = 8;
+
+  /**
+   * How long catch-ups from one root wait for servers that lag the target while every other server
+   * lacks the history, before falling back to a full sync. A follower a hop behind the head (heads
+   * travel ahead of the state they name) reaches it within seconds.
+   */
+  static final Duration LAGGING_PATIENCE = Duration.ofSeconds(10);
 
   private static final Logger log = LoggerFactory.getLogger(ChangeCatchUp.class);
 
@@ -89,6 +100,10 @@ public final class ChangeCatchUp implements AutoCloseable {
   private final AtomicLong lies = new AtomicLong();
   private final AtomicLong fallbacks = new AtomicLong();
   private volatile boolean closed;
+  // Scheduler's thread only: the root that catch-ups were last left with only lagging servers
+  // from (besides ones without the history), and when that first happened.
+  private Hash waitingFrom;
+  private long waitingSinceNanos;
 
   /**
    * @param serverFilter which connected peers to ask
@@ -138,7 +153,7 @@ public final class ChangeCatchUp implements AutoCloseable {
     private final Set<NodeId> noHistory = new HashSet<>();
     private final Set<NodeId> lagging = new HashSet<>();
     private final Set<NodeId> liars = new HashSet<>();
-    private Hash start;
+    private Revision start;
     private StateSnapshot base;
     private View local;
     private KeyRange range = KeyRange.ALL;
@@ -162,14 +177,19 @@ public final class ChangeCatchUp implements AutoCloseable {
           fail(ErrorCode.UNAVAILABLE, "the catch-up is closed");
           return;
         }
-        start = db.root();
-        if (start.equals(target)) {
-          done.complete(db.revision());
+        start = db.revision();
+        if (start.root().equals(target)) {
+          done.complete(start);
           return;
         }
         base = db.snapshot();
         local = View.of(base, new Batch());
-        log.debug("catch-up from {} to {} at height {}", start, target, height);
+        log.debug(
+            "catch-up from height {} root {} to height {} root {}",
+            start.height(),
+            start.root(),
+            height,
+            target);
         next();
       } catch (RuntimeException e) {
         end(e);
@@ -183,11 +203,22 @@ public final class ChangeCatchUp implements AutoCloseable {
       }
       List<NodeId> servers = servers();
       if (servers.isEmpty()) {
-        if (!noHistory.isEmpty() && lagging.isEmpty()) {
+        if (!noHistory.isEmpty() && (lagging.isEmpty() || waitedForLagging())) {
           fallbacks.incrementAndGet();
+          waitingFrom = null;
           fail(
               ErrorCode.INSUFFICIENT_HISTORY,
-              "no peer keeps the history from " + start + " to " + target);
+              "no peer keeps the history from "
+                  + start.root()
+                  + " to "
+                  + target
+                  + (lagging.isEmpty()
+                      ? ""
+                      : "; the "
+                          + lagging.size()
+                          + " that lag the target have not reached it within "
+                          + LAGGING_PATIENCE.toSeconds()
+                          + " s"));
         } else {
           fail(
               ErrorCode.UNAVAILABLE,
@@ -205,7 +236,13 @@ public final class ChangeCatchUp implements AutoCloseable {
       KeyRange asked = range;
       long request = ++asking;
       CompletableFuture<ProofClient.ChangeAnswer> answer =
-          client.changeProof(server, start, target, asked, config.keyLimit(), config.byteLimit());
+          client.changeProof(
+              server,
+              start,
+              new Revision(height, target),
+              asked,
+              config.keyLimit(),
+              config.byteLimit());
       watchdog =
           scheduler.schedule(
               config.requestTimeout().plus(SyncManager.STALL_GRACE),
@@ -244,6 +281,19 @@ public final class ChangeCatchUp implements AutoCloseable {
     }
 
     /**
+     * Whether catch-ups from this store's root have been left with only lagging servers (and ones
+     * without the history) for {@link #LAGGING_PATIENCE}; the first time starts the wait.
+     */
+    private boolean waitedForLagging() {
+      long now = scheduler.clock().nanos();
+      if (!start.root().equals(waitingFrom)) {
+        waitingFrom = start.root();
+        waitingSinceNanos = now;
+      }
+      return now - waitingSinceNanos >= LAGGING_PATIENCE.toNanos();
+    }
+
+    /**
      * Connected servers not yet ruled out, avoiding the one that just failed if there is another.
      */
     private List<NodeId> servers() {
@@ -272,7 +322,7 @@ public final class ChangeCatchUp implements AutoCloseable {
         } else {
           switch (answer) {
             case ProofClient.ChangeAnswer.Range r -> {
-              log.debug("{} has no history from {}: it sent a range proof", server, start);
+              log.debug("{} has no history from {}: it sent a range proof", server, start.root());
               noHistory.add(server);
               next();
             }
@@ -346,7 +396,8 @@ public final class ChangeCatchUp implements AutoCloseable {
           return;
         }
         if (te.code() == ErrorCode.NOT_FOUND) {
-          // It has not reached the target yet (or never held our root): not now, maybe later.
+          // It has not reached the target yet: not now, maybe later. (A server that ignores the
+          // heights says so also for a target it has passed without keeping: the wait is bounded.)
           lagging.add(server);
           next();
           return;
@@ -398,6 +449,7 @@ public final class ChangeCatchUp implements AutoCloseable {
       Revision r = db.commit(local, height);
       base.close();
       base = null;
+      waitingFrom = null;
       catchUps.incrementAndGet();
       log.debug("caught up to height {} root {} with {} changes", r.height(), r.root(), pending);
       done.complete(r);

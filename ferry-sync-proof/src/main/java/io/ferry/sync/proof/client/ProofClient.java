@@ -8,6 +8,7 @@ import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.core.identity.NodeId;
 import io.ferry.merkledb.BranchFactor;
+import io.ferry.merkledb.Revision;
 import io.ferry.merkledb.proof.ChangeProof;
 import io.ferry.merkledb.proof.ProofCodec;
 import io.ferry.merkledb.proof.ProofError;
@@ -73,6 +74,26 @@ final class ProofClient {
 
   CompletableFuture<ChangeAnswer> changeProof(
       NodeId server, Hash startRoot, Hash endRoot, KeyRange range, int keyLimit, int byteLimit) {
+    return changeProof(
+        server, changeRequest(startRoot, endRoot, range, keyLimit, byteLimit), byteLimit);
+  }
+
+  /**
+   * A change proof request that tells the server the heights of its roots, so that a server without
+   * the change says whether it may have it later ({@code NOT_FOUND}) or never will ({@code
+   * INSUFFICIENT_HISTORY}).
+   */
+  CompletableFuture<ChangeAnswer> changeProof(
+      NodeId server, Revision start, Revision end, KeyRange range, int keyLimit, int byteLimit) {
+    GetChangeProofRequest.Builder r =
+        changeRequest(start.root(), end.root(), range, keyLimit, byteLimit)
+            .setStartHeight(start.height())
+            .setEndHeight(end.height());
+    return changeProof(server, r, byteLimit);
+  }
+
+  private static GetChangeProofRequest.Builder changeRequest(
+      Hash startRoot, Hash endRoot, KeyRange range, int keyLimit, int byteLimit) {
     GetChangeProofRequest.Builder r =
         GetChangeProofRequest.newBuilder()
             .setStartRootHash(ByteString.copyFrom(startRoot.toBytes()))
@@ -81,6 +102,11 @@ final class ProofClient {
             .setBytesLimit(byteLimit);
     range.start().ifPresent(s -> r.setStartKey(ProofCodec.maybe(s)));
     range.end().ifPresent(e -> r.setEndKey(ProofCodec.maybe(e)));
+    return r;
+  }
+
+  private CompletableFuture<ChangeAnswer> changeProof(
+      NodeId server, GetChangeProofRequest.Builder r, int byteLimit) {
     Request req = Request.newBuilder().setChangeProofRequest(r).build();
     return transport
         .request(server, ProtocolId.PROOF_SYNC, req.toByteString(), timeout)

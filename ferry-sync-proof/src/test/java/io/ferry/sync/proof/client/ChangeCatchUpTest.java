@@ -86,7 +86,7 @@ class ChangeCatchUpTest {
   }
 
   /** 2,000 keys at height 1: the state both sides start from. */
-  private static Batch genesis() {
+  static Batch genesis() {
     Batch b = new Batch();
     for (int i = 0; i < 2000; i++) {
       b.put(key(i), value(i, 0));
@@ -95,7 +95,7 @@ class ChangeCatchUpTest {
   }
 
   /** Commits {@code n} rounds of updates, deletes and inserts to {@code db}. */
-  private static void evolve(MerkleDB db, int n) {
+  static void evolve(MerkleDB db, int n) {
     for (int round = 1; round <= n; round++) {
       Batch b = new Batch();
       for (int i = round; i < 2000; i += 7) {
