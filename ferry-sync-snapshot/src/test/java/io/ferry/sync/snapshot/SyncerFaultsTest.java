@@ -238,5 +238,8 @@ class SyncerFaultsTest {
     assertThat(outcome.snapshot().height()).isEqualTo(300);
     assertThat(log.records()).isEqualTo(RECORDS);
     assertThat(app.offered).hasSize(1);
+    // The transfer ended long before the application did: the two are told apart.
+    assertThat(outcome.fetching()).isGreaterThan(CONFIG.snapshotWait().multipliedBy(2));
+    assertThat(outcome.fetched()).isPositive().isLessThan(Duration.ofMinutes(1));
   }
 }

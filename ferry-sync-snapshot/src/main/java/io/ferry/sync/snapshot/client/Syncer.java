@@ -75,6 +75,7 @@ public final class Syncer implements AutoCloseable {
   private Phase phase = Phase.IDLE;
   private long started;
   private long fetchStarted;
+  private long lastChunkAt; // the last chunk taken from a peer
   private long nothingToOfferSince;
   private long lastProgressAt;
   private Cancellable discoveryTimer;
@@ -385,6 +386,7 @@ public final class Syncer implements AutoCloseable {
       chunks = new ChunkQueue(s.chunks());
       generation++;
       fetchStarted = lastProgressAt;
+      lastChunkAt = lastProgressAt;
       for (Map.Entry<Integer, NodeId> h : heldBefore.entrySet()) {
         chunks.fetched(h.getKey(), null, h.getValue());
         reused++;
@@ -707,6 +709,7 @@ public final class Syncer implements AutoCloseable {
     }
     chunksFetched++;
     lastProgressAt = scheduler.clock().nanos();
+    lastChunkAt = lastProgressAt;
     bytesFetched += sent.chunk().length();
     bytesByPeer.merge(peer, (long) sent.chunk().length(), Long::sum);
     chunks.fetched(i, sent.chunk(), peer);
@@ -784,7 +787,8 @@ public final class Syncer implements AutoCloseable {
             pool.rejectedPeers(),
             offers,
             Duration.ofNanos(now - started),
-            Duration.ofNanos(now - fetchStarted));
+            Duration.ofNanos(now - fetchStarted),
+            Duration.ofNanos(lastChunkAt - fetchStarted));
     appExecutor.execute(
         () -> {
           try {
