@@ -70,12 +70,15 @@ final class FerryCli {
 
   /**
    * Starts {@code ferry node --data DATA --p2p 127.0.0.1:0 --http 127.0.0.1:0 EXTRA} (an {@code
-   * --http} in {@code extra} wins) and waits for the lines it prints at start. Its stderr is
-   * discarded (a node logs to DATA/logs); what it prints later on stdout is drained.
+   * --http} in {@code extra} wins) and waits for the lines it prints at start. It stops with the
+   * benchmark's process, even one killed. Its stderr is discarded (a node logs to DATA/logs); what
+   * it prints later on stdout is drained.
    */
   static NodeProcess node(Path data, List<String> extra) throws IOException {
     List<String> args =
-        new ArrayList<>(List.of("node", "--data", data.toString(), "--p2p", "127.0.0.1:0"));
+        new ArrayList<>(
+            List.of(
+                "node", "--data", data.toString(), "--p2p", "127.0.0.1:0", "--stop-with-parent"));
     if (!extra.contains("--http")) {
       args.addAll(List.of("--http", "127.0.0.1:0"));
     }
