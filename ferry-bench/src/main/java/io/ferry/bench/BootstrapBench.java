@@ -1,24 +1,19 @@
 package io.ferry.bench;
 
-import java.io.BufferedReader;
+import io.ferry.bench.FerryCli.NodeProcess;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A newcomer's time from start to following, three ways in one run, every node its own process on
@@ -35,7 +30,6 @@ import java.util.stream.Stream;
  */
 public final class BootstrapBench {
   private static final int VALUE_SIZE = 100;
-  private static final Pattern HTTP = Pattern.compile("http +http://(\\S+)");
   private static final Pattern PHASE = Pattern.compile("\"phase\":\"([a-z_]+)\"");
   private static final Pattern HEIGHT = Pattern.compile("\"height\":(\\d+)");
   private static final Pattern SERVED = Pattern.compile("\\{\"id\":\"[^\"]+\",\"bytes\":(\\d+)");
@@ -45,23 +39,20 @@ public final class BootstrapBench {
 
   private BootstrapBench() {}
 
-  /** A node process and what it printed at start. */
-  private record NodeProcess(Process process, String id, String p2p, String http) {}
-
   public static void main(String[] args) throws Exception {
-    int keys = Integer.parseInt(arg(args, "--keys", "1000000"));
-    int servers = Integer.parseInt(arg(args, "--servers", "3"));
+    int keys = Integer.parseInt(BenchData.arg(args, "--keys", "1000000"));
+    int servers = Integer.parseInt(BenchData.arg(args, "--servers", "3"));
     Path root = Files.createTempDirectory("ferry-bootstrapbench");
     try {
       new BootstrapBench().run(root, keys, servers);
     } finally {
-      deleteTree(root);
+      BenchData.deleteTree(root);
     }
   }
 
   private void run(Path dir, int keys, int serverCount) throws Exception {
     Path producerDir = dir.resolve("producer");
-    ferry(
+    FerryCli.run(
         "state",
         "generate",
         "--data",
@@ -70,13 +61,17 @@ public final class BootstrapBench {
         Integer.toString(keys),
         "--value-size",
         Integer.toString(VALUE_SIZE));
-    Path archive = Path.of(lastLine(ferry("snapshot", "create", "--data", producerDir.toString())));
+    Path archive =
+        Path.of(
+            FerryCli.lastLine(
+                FerryCli.run("snapshot", "create", "--data", producerDir.toString())));
     String name = archive.getFileName().toString();
     long height = Long.parseLong(name.split("-")[1]);
-    String rootHex = lastLine(ferry("state", "root", "--data", producerDir.toString()));
+    String rootHex =
+        FerryCli.lastLine(FerryCli.run("state", "root", "--data", producerDir.toString()));
     for (int i = 1; i < serverCount; i++) {
       Path d = dir.resolve("server" + i);
-      copyTree(producerDir.resolve("state"), d.resolve("state"));
+      BenchData.copyTree(producerDir.resolve("state"), d.resolve("state"));
       Files.createDirectories(d.resolve("snapshots"));
       Files.copy(archive, d.resolve("snapshots").resolve(name));
     }
@@ -107,8 +102,7 @@ public final class BootstrapBench {
       // 1. Through gossip: one peer and the producer's id.
       Path a = dir.resolve("newcomer-gossip");
       long t0 = System.nanoTime();
-      NodeProcess gossip =
-          node(a, "--peer", entry.p2p(), "--trust-producer", producer.id(), "--http", "off");
+      NodeProcess gossip = node(a, "--peer", entry.p2p(), "--trust-producer", producer.id());
       String s1 = awaitFollowing(gossip, height);
       double gossipSeconds = secs(t0);
       stop(gossip);
@@ -135,10 +129,10 @@ public final class BootstrapBench {
         fetch.add("http://" + n.http() + "/" + name);
       }
       t0 = System.nanoTime();
-      ferry(fetch.toArray(String[]::new));
+      FerryCli.run(fetch);
       double fetchSeconds = secs(t0);
       long r0 = System.nanoTime();
-      ferry(
+      FerryCli.run(
           "snapshot",
           "restore",
           "--data",
@@ -149,8 +143,7 @@ public final class BootstrapBench {
           rootHex);
       double restoreSeconds = secs(r0);
       long n0 = System.nanoTime();
-      NodeProcess byHand =
-          node(b, "--peer", entry.p2p(), "--trust-producer", producer.id(), "--http", "off");
+      NodeProcess byHand = node(b, "--peer", entry.p2p(), "--trust-producer", producer.id());
       awaitFollowing(byHand, height);
       double nodeSeconds = secs(n0);
       double byHandSeconds = secs(t0);
@@ -171,8 +164,7 @@ public final class BootstrapBench {
         proof.add("--peer");
         proof.add(n.p2p());
       }
-      proof.addAll(
-          List.of("--trust-producer", producer.id(), "--bootstrap-wait", "0", "--http", "off"));
+      proof.addAll(List.of("--trust-producer", producer.id(), "--bootstrap-wait", "0"));
       t0 = System.nanoTime();
       NodeProcess sync = node(c, proof.toArray(String[]::new));
       awaitFollowing(sync, height);
@@ -240,69 +232,14 @@ public final class BootstrapBench {
     throw new IllegalStateException("no such status from " + uri + " within " + limit);
   }
 
-  /**
-   * Starts a node with loopback ports; waits for the lines it prints at start. A newcomer given
-   * {@code --http off} still gets a loopback HTTP port, for its status.
-   */
+  /** Starts a node on loopback ports, its HTTP port too (a newcomer's, for its status). */
   private static NodeProcess node(Path data, String... extra) throws IOException {
-    List<String> args =
-        new ArrayList<>(
-            List.of("node", "--data", data.toString(), "--p2p", "127.0.0.1:0", "--http"));
-    List<String> rest = new ArrayList<>(List.of(extra));
-    int off = rest.indexOf("--http");
-    if (off >= 0) {
-      rest.remove(off + 1);
-      rest.remove(off);
-    }
-    args.add("127.0.0.1:0");
-    args.addAll(rest);
-    Process p =
-        new ProcessBuilder(command(args)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    BufferedReader r =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    String id = null;
-    String httpAddress = null;
-    for (String line; (line = r.readLine()) != null; ) {
-      if (line.startsWith("node id:")) {
-        id = line.substring("node id:".length()).strip();
-      }
-      Matcher m = HTTP.matcher(line);
-      if (m.find()) {
-        httpAddress = m.group(1);
-      }
-      if (line.startsWith("listening ")) {
-        return new NodeProcess(p, id, line.substring("listening ".length()).strip(), httpAddress);
-      }
-    }
-    throw new IllegalStateException("a node exited before listening");
+    return FerryCli.node(data, List.of(extra));
   }
 
   private static void stop(NodeProcess n) throws InterruptedException {
     n.process().destroy();
     n.process().waitFor(30, TimeUnit.SECONDS);
-  }
-
-  private static List<String> command(List<String> args) {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd =
-        new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx4g"));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.ferry.node.cli.Main"));
-    cmd.addAll(args);
-    return cmd;
-  }
-
-  /** Runs a ferry command to the end and returns its stdout; fails on a non-zero exit. */
-  private static String ferry(String... args) throws Exception {
-    Process p =
-        new ProcessBuilder(command(List.of(args)))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(
-          "ferry " + List.of(args) + " exited " + p.exitValue() + ": " + out);
-    }
-    return out;
   }
 
   private static int count(String s, String what) {
@@ -315,43 +252,5 @@ public final class BootstrapBench {
 
   private static double secs(long t0) {
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  private static String lastLine(String out) {
-    String[] lines = out.strip().split("\n");
-    return lines[lines.length - 1].strip();
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
-
-  private static String arg(String[] args, String name, String dflt) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return dflt;
   }
 }

@@ -1,9 +1,7 @@
 package io.ferry.bench;
 
 import io.ferry.core.Base58;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -13,14 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The HTTP snapshot service and {@code ferry fetch}, every party its own process on loopback:
@@ -45,13 +40,13 @@ public final class HttpBench {
   private HttpBench() {}
 
   public static void main(String[] args) throws Exception {
-    int mib = Integer.parseInt(arg(args, "--mib", "1024"));
-    int clients = Integer.parseInt(arg(args, "--clients", "16"));
-    int rounds = Integer.parseInt(arg(args, "--rounds", "3"));
-    int servers = Integer.parseInt(arg(args, "--servers", "4"));
-    int egress = Integer.parseInt(arg(args, "--egress", "50"));
-    int connections = Integer.parseInt(arg(args, "--connections", "8"));
-    int fetchRounds = Integer.parseInt(arg(args, "--fetch-rounds", "3"));
+    int mib = Integer.parseInt(BenchData.arg(args, "--mib", "1024"));
+    int clients = Integer.parseInt(BenchData.arg(args, "--clients", "16"));
+    int rounds = Integer.parseInt(BenchData.arg(args, "--rounds", "3"));
+    int servers = Integer.parseInt(BenchData.arg(args, "--servers", "4"));
+    int egress = Integer.parseInt(BenchData.arg(args, "--egress", "50"));
+    int connections = Integer.parseInt(BenchData.arg(args, "--connections", "8"));
+    int fetchRounds = Integer.parseInt(BenchData.arg(args, "--fetch-rounds", "3"));
     Path root = Files.createTempDirectory("ferry-httpbench");
     try {
       Path archives = Files.createDirectories(root.resolve("archives"));
@@ -95,7 +90,7 @@ public final class HttpBench {
             b[2] / b[0]);
       }
     } finally {
-      deleteTree(root);
+      BenchData.deleteTree(root);
     }
   }
 
@@ -147,7 +142,9 @@ public final class HttpBench {
           "ferry server heap in use (-Xmx256m): %.1f MiB live before, %.1f MiB after the rounds"
               + " (garbage included), %.1f MiB live after; resident set %d MiB before, %d MiB after%n",
           heapBefore, heapAfter, heapRetained, rssBefore >> 10, rssAfter >> 10);
-      return new double[] {median(f), median(n), heapAfter - heapBefore, heapRetained - heapBefore};
+      return new double[] {
+        BenchData.median(f), BenchData.median(n), heapAfter - heapBefore, heapRetained - heapBefore
+      };
     } finally {
       stop(ferry);
       stop(nginx);
@@ -282,11 +279,16 @@ public final class HttpBench {
         aria[r] = fetchWithAria2(urls, out, name, connections, size);
         System.out.printf("%6d %14.2f s %14.2f s %14.2f s%n", r + 1, all[r], one[r], aria[r]);
       }
-      double m = median(all);
+      double m = BenchData.median(all);
       System.out.printf(
           "median: ferry %.2f s = %.0f MiB/s, one server %.2f s (%.2fx), aria2c %.2f s (%.2fx)%n",
-          m, (size >> 20) / m, median(one), median(one) / m, median(aria), median(aria) / m);
-      return new double[] {m, median(one), median(aria)};
+          m,
+          (size >> 20) / m,
+          BenchData.median(one),
+          BenchData.median(one) / m,
+          BenchData.median(aria),
+          BenchData.median(aria) / m);
+      return new double[] {m, BenchData.median(one), BenchData.median(aria)};
     } finally {
       for (Process p : servers) {
         stop(p);
@@ -308,7 +310,7 @@ public final class HttpBench {
                 "--min-speed",
                 "0"));
     cmd.addAll(urls);
-    List<String> jvm = cdsArgs(dir);
+    List<String> jvm = FerryCli.cdsArgs(dir);
     long t0 = System.nanoTime();
     Process p = ferry(jvm, cmd);
     p.getInputStream().transferTo(OutputStream.nullOutputStream());
@@ -383,44 +385,14 @@ public final class HttpBench {
     return file;
   }
 
-  private static List<String> cds;
-
-  /**
-   * JVM flags that map a class-data sharing archive of the CLI, made once by a run of {@code
-   * --help}, as bin/ferry does: the fetch client starts as fast as it does for a user.
-   */
-  private static synchronized List<String> cdsArgs(Path scratch) throws Exception {
-    if (cds == null) {
-      Path jsa = scratch.resolve("ferry-cli.jsa");
-      Process p = ferry(List.of("-XX:ArchiveClassesAtExit=" + jsa), List.of("--help"));
-      p.getInputStream().transferTo(OutputStream.nullOutputStream());
-      p.waitFor();
-      cds =
-          Files.isRegularFile(jsa) && Files.size(jsa) > 0
-              ? List.of("-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off", "-Xlog:cds+dynamic=off")
-              : List.of();
-    }
-    return cds;
-  }
-
   private static Process ferry(List<String> jvmArgs, List<String> args) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
-    cmd.addAll(jvmArgs);
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.ferry.node.cli.Main"));
-    cmd.addAll(args);
-    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    return new ProcessBuilder(FerryCli.command(jvmArgs, args))
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
   }
 
   private static String serving(Process p) throws IOException {
-    BufferedReader r =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    for (String line; (line = r.readLine()) != null; ) {
-      if (line.startsWith("serving ")) {
-        return line.substring("serving ".length()).strip();
-      }
-    }
-    throw new IllegalStateException("ferry snapshot serve exited before serving");
+    return FerryCli.awaitLine(p, "serving ");
   }
 
   /** Heap in use from {@code jcmd PID GC.heap_info}, in MiB (summed over generations). */
@@ -487,31 +459,5 @@ public final class HttpBench {
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
       p.destroyForcibly();
     }
-  }
-
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
-
-  private static String arg(String[] args, String name, String dflt) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return dflt;
   }
 }

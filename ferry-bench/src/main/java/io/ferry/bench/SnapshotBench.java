@@ -31,8 +31,8 @@ public final class SnapshotBench {
   private SnapshotBench() {}
 
   public static void main(String[] args) throws Exception {
-    int keys = Integer.parseInt(arg(args, "--keys", "1000000"));
-    int level = Integer.parseInt(arg(args, "--level", "3"));
+    int keys = Integer.parseInt(BenchData.arg(args, "--keys", "1000000"));
+    int level = Integer.parseInt(BenchData.arg(args, "--level", "3"));
     Path tmp = Files.createTempDirectory("ferry-snapbench");
     MerkleDBConfig config = MerkleDBConfig.defaults().withSyncWrites(false);
     try (MerkleDB db = MerkleDB.open(tmp.resolve("src"), config)) {
@@ -135,14 +135,5 @@ public final class SnapshotBench {
         return new KeyValue(Bytes.wrap(sorted[i++]), Bytes.wrap(v));
       }
     };
-  }
-
-  private static String arg(String[] args, String name, String dflt) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return dflt;
   }
 }

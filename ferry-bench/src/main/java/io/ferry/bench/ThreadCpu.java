@@ -23,6 +23,26 @@ final class ThreadCpu {
     return ticks(Path.of("/proc", Long.toString(pid), "stat")) * MS_PER_TICK;
   }
 
+  /** User plus system CPU of several processes together, in ms. */
+  static long processesMillis(java.util.List<Process> processes) {
+    return processes.stream().mapToLong(p -> processMillis(p.pid())).sum();
+  }
+
+  /**
+   * Prints a client's CPU by thread, busiest first, and what the servers used meanwhile: {@code
+   * client} from {@link Sampler#byName}.
+   */
+  static void print(String label, Map<String, Long> client, long serversMillis) {
+    long total = client.values().stream().mapToLong(Long::longValue).sum();
+    System.out.printf(
+        "  %s client CPU %,d ms by thread (servers together %,d ms):%n",
+        label, total, serversMillis);
+    client.entrySet().stream()
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(e -> System.out.printf("    %,8d ms  %s%n", e.getValue(), e.getKey()));
+  }
+
   /** One thread's name (digits folded, so {@code GC Thread#0} and {@code #1} add up) and CPU. */
   record Reading(String name, long millis) {}
 

@@ -207,22 +207,24 @@ final class ChunkSync {
   }
 
   private void report(SyncOutcome o, ArchiveApplication.Restored r, double seconds) {
-    double fetchSeconds = Math.max(1e-3, o.fetching().toNanos() / 1e9);
+    double fetchSeconds = Math.max(1e-3, o.fetched().toNanos() / 1e9);
     err.printf(
         "restored height %d (%,d keys) from snapshot %s: %d chunks, %,d bytes fetched"
-            + " (%,.1f MiB/s) from %d peers, %d reused, %d missing, %d timeouts, %d peers"
-            + " rejected; %.2f s in all%n",
+            + " in %.2f s (%,.1f MiB/s) from %d peers, %d reused, %d missing, %d timeouts, %d peers"
+            + " rejected; restored %.2f s after the last chunk, %.2f s in all%n",
         r.result().height(),
         r.result().keys(),
         r.archive().name().fileName(),
         o.chunksFetched(),
         o.bytesFetched(),
+        o.fetched().toNanos() / 1e9,
         o.bytesFetched() / fetchSeconds / (1 << 20),
         o.bytesByPeer().size(),
         o.chunksReused(),
         o.missing(),
         o.timeouts(),
         o.rejectedPeers().size(),
+        o.fetching().minus(o.fetched()).toNanos() / 1e9,
         seconds);
     for (Map.Entry<NodeId, Long> e : o.bytesByPeer().entrySet()) {
       err.printf("  %s %,d bytes%n", e.getKey().shortString(), e.getValue());

@@ -14,6 +14,7 @@ import io.ferry.sync.snapshot.client.SyncOutcome;
 import io.ferry.sync.snapshot.client.Syncer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -92,6 +93,36 @@ class SyncerFaultsTest {
     assertThat(outcome.missing()).isPositive();
     assertThat(outcome.timeouts()).isEqualTo(outcome.missing());
     assertThat(outcome.fetching()).isGreaterThanOrEqualTo(CONFIG.chunkTimeout());
+  }
+
+  /**
+   * Chunk requests each of 4 servers that never answer one has had once half the chunk timeout has
+   * passed since fetching began: the requests in flight, none timed out yet.
+   */
+  private List<Long> inFlightToFourStalledServers(StateSyncConfig config) {
+    List<Rig.Server> stalled = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Rig.Server s = rig.server(RECORDS);
+      s.wire.filterInbound(p -> !isChunkRequest(p));
+      stalled.add(s);
+    }
+    Rig.Client client = rig.client();
+    Syncer syncer = syncer(client, stalled.get(0), config);
+    syncer.start();
+    rig.net.advanceUntil(() -> syncer.progress().phase().equals("fetching"), Rig.MAX_SYNC);
+    rig.net.advance(config.chunkTimeout().dividedBy(2));
+    return stalled.stream().map(s -> s.wire.droppedInbound()).toList();
+  }
+
+  @Test
+  void twoRequestsAreInFlightToEachPeerSoNoLinkIdlesBetweenChunks() {
+    assertThat(CONFIG.chunkFetchers()).isEqualTo(4);
+    assertThat(inFlightToFourStalledServers(CONFIG)).containsExactly(2L, 2L, 2L, 2L);
+  }
+
+  @Test
+  void cometBftBehaviourKeepsItsFetchersInFlightWhateverThePeers() {
+    assertThat(inFlightToFourStalledServers(CONFIG.cometbft())).containsExactly(1L, 1L, 1L, 1L);
   }
 
   @Test
@@ -238,5 +269,8 @@ class SyncerFaultsTest {
     assertThat(outcome.snapshot().height()).isEqualTo(300);
     assertThat(log.records()).isEqualTo(RECORDS);
     assertThat(app.offered).hasSize(1);
+    // The transfer ended long before the application did: the two are told apart.
+    assertThat(outcome.fetching()).isGreaterThan(CONFIG.snapshotWait().multipliedBy(2));
+    assertThat(outcome.fetched()).isPositive().isLessThan(Duration.ofMinutes(1));
   }
 }

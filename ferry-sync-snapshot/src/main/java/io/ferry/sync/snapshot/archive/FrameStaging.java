@@ -19,10 +19,12 @@ import java.util.stream.Stream;
 
 /**
  * Verified chunk frames of the snapshot being restored, on disk: {@code DIR/<height>-<hash
- * hex>/manifest} and {@code NNNNNN.zst}, each written to a temporary name, fsynced and renamed, so
- * a frame that has its name is whole. Another snapshot's directory is deleted when a snapshot is
- * opened. On reopening, every frame is checked against the manifest again and a bad one deleted, so
- * what {@link #staged} reports can be assembled.
+ * hex>/manifest} and {@code NNNNNN.zst}, each written to a temporary name and renamed. Another
+ * snapshot's directory is deleted when a snapshot is opened. On reopening, every frame is checked
+ * against the manifest again and a bad one deleted, so what {@link #staged} reports can be
+ * assembled. That check is why nothing here is fsynced: a frame a power loss tore or emptied fails
+ * it and is fetched again, while an fsync per frame held the restore's one thread for every chunk
+ * (the assembled archive is fsynced whole, once).
  *
  * <p>Not thread-safe: the restoring calls come one at a time.
  */
@@ -49,7 +51,7 @@ final class FrameStaging {
       }
       dir = root.resolve(name);
       Files.createDirectories(dir);
-      writeDurably(dir.resolve("manifest"), manifest);
+      write(dir.resolve("manifest"), manifest);
     } catch (IOException e) {
       throw ioError("opening the state-sync staging in " + root, e);
     }
@@ -83,7 +85,7 @@ final class FrameStaging {
 
   void put(int index, byte[] frame) {
     try {
-      writeDurably(dir.resolve(fileName(index)), frame);
+      write(dir.resolve(fileName(index)), frame);
     } catch (IOException e) {
       throw ioError("staging chunk " + index + " in " + dir, e);
     }
@@ -126,7 +128,8 @@ final class FrameStaging {
     return Integer.parseInt(name.substring(0, name.length() - 4));
   }
 
-  private static void writeDurably(Path target, byte[] bytes) throws IOException {
+  /** Writes to a temporary name, then renames: a frame under its name was written whole. */
+  private static void write(Path target, byte[] bytes) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
     try (FileChannel ch =
         FileChannel.open(
@@ -138,7 +141,6 @@ final class FrameStaging {
       while (b.hasRemaining()) {
         ch.write(b);
       }
-      ch.force(false);
     }
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }

@@ -12,7 +12,8 @@ import java.time.Duration;
  * @param snapshotWait how long to go on without a snapshot to offer (none listed, none trusted, all
  *     rejected) before the sync fails with {@code NO_SNAPSHOTS}, instead of waiting forever as
  *     CometBFT does (tendermint#5742); at least {@code discoveryTime}
- * @param chunkFetchers chunk requests in flight at once (CometBFT's chunk_fetchers, default 4)
+ * @param chunkFetchers chunk requests in flight at once (CometBFT's chunk_fetchers, default 4);
+ *     more when the snapshot has more peers than that allows {@code requestsPerPeer} each
  * @param chunkTimeout how long to wait for a chunk before asking another peer (CometBFT's
  *     chunk_request_timeout, default 10 s)
  * @param missingMovesAtOnce whether a {@code missing} answer sends the request to another peer at
@@ -21,6 +22,11 @@ import java.time.Duration;
  *     io.ferry.sync.snapshot.app.SnapshotApplication#appliesOutOfOrder allows it} as they arrive
  *     (Ferry), or always in index order (CometBFT)
  * @param maxTimeoutsPerPeer timeouts after which a peer is asked for nothing more in this sync
+ * @param requestsPerPeer requests the syncer keeps in flight to each usable peer of the snapshot,
+ *     raising the total above {@code chunkFetchers} (up to the chunks that may wait for the
+ *     application, 4 per fetcher): with two, a peer's link does not idle between chunks for a round
+ *     trip and the peer's chunk load (Ferry, default 2); 0 keeps {@code chunkFetchers} in all
+ *     whatever the peers (CometBFT, whose fetchers each wait for their chunk)
  */
 public record StateSyncConfig(
     Duration discoveryTime,
@@ -29,13 +35,21 @@ public record StateSyncConfig(
     Duration chunkTimeout,
     boolean missingMovesAtOnce,
     boolean outOfOrder,
-    int maxTimeoutsPerPeer) {
+    int maxTimeoutsPerPeer,
+    int requestsPerPeer) {
 
   public static final Duration MIN_DISCOVERY_TIME = Duration.ofSeconds(5);
 
   public static final StateSyncConfig DEFAULT =
       new StateSyncConfig(
-          Duration.ofSeconds(15), Duration.ofSeconds(60), 4, Duration.ofSeconds(10), true, true, 3);
+          Duration.ofSeconds(15),
+          Duration.ofSeconds(60),
+          4,
+          Duration.ofSeconds(10),
+          true,
+          true,
+          3,
+          2);
 
   public StateSyncConfig {
     if (discoveryTime.compareTo(MIN_DISCOVERY_TIME) < 0) {
@@ -53,12 +67,25 @@ public record StateSyncConfig(
     if (maxTimeoutsPerPeer < 1) {
       throw invalid("max timeouts per peer must be at least 1");
     }
+    if (requestsPerPeer < 0 || requestsPerPeer > 16) {
+      throw invalid("requests per peer must be 0 to 16, got " + requestsPerPeer);
+    }
   }
 
-  /** CometBFT's syncer: in-order apply, and a {@code missing} chunk waits for its timeout. */
+  /**
+   * CometBFT's syncer: in-order apply, a {@code missing} chunk waits for its timeout, and {@code
+   * chunkFetchers} requests in flight whatever the peers.
+   */
   public StateSyncConfig cometbft() {
     return new StateSyncConfig(
-        discoveryTime, snapshotWait, chunkFetchers, chunkTimeout, false, false, maxTimeoutsPerPeer);
+        discoveryTime,
+        snapshotWait,
+        chunkFetchers,
+        chunkTimeout,
+        false,
+        false,
+        maxTimeoutsPerPeer,
+        0);
   }
 
   public StateSyncConfig withDiscoveryTime(Duration d) {
@@ -69,7 +96,8 @@ public record StateSyncConfig(
         chunkTimeout,
         missingMovesAtOnce,
         outOfOrder,
-        maxTimeoutsPerPeer);
+        maxTimeoutsPerPeer,
+        requestsPerPeer);
   }
 
   public StateSyncConfig withSnapshotWait(Duration d) {
@@ -80,7 +108,8 @@ public record StateSyncConfig(
         chunkTimeout,
         missingMovesAtOnce,
         outOfOrder,
-        maxTimeoutsPerPeer);
+        maxTimeoutsPerPeer,
+        requestsPerPeer);
   }
 
   public StateSyncConfig withChunkFetchers(int n) {
@@ -91,7 +120,8 @@ public record StateSyncConfig(
         chunkTimeout,
         missingMovesAtOnce,
         outOfOrder,
-        maxTimeoutsPerPeer);
+        maxTimeoutsPerPeer,
+        requestsPerPeer);
   }
 
   public StateSyncConfig withChunkTimeout(Duration d) {
@@ -102,7 +132,20 @@ public record StateSyncConfig(
         d,
         missingMovesAtOnce,
         outOfOrder,
-        maxTimeoutsPerPeer);
+        maxTimeoutsPerPeer,
+        requestsPerPeer);
+  }
+
+  public StateSyncConfig withRequestsPerPeer(int n) {
+    return new StateSyncConfig(
+        discoveryTime,
+        snapshotWait,
+        chunkFetchers,
+        chunkTimeout,
+        missingMovesAtOnce,
+        outOfOrder,
+        maxTimeoutsPerPeer,
+        n);
   }
 
   private static FerryException invalid(String message) {

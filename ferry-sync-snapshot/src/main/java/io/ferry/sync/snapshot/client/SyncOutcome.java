@@ -20,7 +20,11 @@ import java.util.Set;
  * @param rejectedPeers peers rejected during the sync
  * @param offers snapshots offered to the application, the restored one included
  * @param elapsed from start to the last chunk applied, on the scheduler's clock
- * @param fetching from the accepted offer to the last chunk applied
+ * @param fetching from the accepted offer to the last chunk applied (for an application that builds
+ *     its state at the last chunk, that build included)
+ * @param fetched from the accepted offer to the last chunk taken from a peer: what the transfer
+ *     took, verification of every chunk but the last included where it keeps pace (fetching pauses
+ *     while chunks wait for the application)
  */
 public record SyncOutcome(
     Snapshot snapshot,
@@ -34,7 +38,8 @@ public record SyncOutcome(
     Set<NodeId> rejectedPeers,
     int offers,
     Duration elapsed,
-    Duration fetching) {
+    Duration fetching,
+    Duration fetched) {
   public SyncOutcome {
     bytesByPeer = Map.copyOf(bytesByPeer);
     rejectedPeers = Set.copyOf(rejectedPeers);

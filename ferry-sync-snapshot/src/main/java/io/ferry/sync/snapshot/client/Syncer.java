@@ -36,11 +36,11 @@ import org.slf4j.LoggerFactory;
  * fetches its chunks from every peer that advertised it with a few requests in flight, and hands
  * each chunk to the application, doing with each answer what CometBFT does (docs/state-sync.md).
  * Where CometBFT's users hurt it does better: the first offer comes as soon as every connected peer
- * has listed a snapshot, not after the whole discovery time; a {@code missing} chunk goes to
- * another peer at once; chunks may be applied as they arrive; fetched chunks survive a restart
- * ({@link ChunkStore}); a chunk no peer has rejects the snapshot instead of asking forever; and
- * with nothing to offer the sync fails after {@link StateSyncConfig#snapshotWait} instead of
- * waiting forever.
+ * has listed a snapshot, not after the whole discovery time; two requests are in flight to each
+ * peer, so no link idles between chunks; a {@code missing} chunk goes to another peer at once;
+ * chunks may be applied as they arrive; fetched chunks survive a restart ({@link ChunkStore}); a
+ * chunk no peer has rejects the snapshot instead of asking forever; and with nothing to offer the
+ * sync fails after {@link StateSyncConfig#snapshotWait} instead of waiting forever.
  *
  * <p>Thread-safety: every method may be called from any thread; the state lives on the injected
  * scheduler, and application calls (and chunk store writes) run one at a time, in order, on the
@@ -75,6 +75,7 @@ public final class Syncer implements AutoCloseable {
   private Phase phase = Phase.IDLE;
   private long started;
   private long fetchStarted;
+  private long lastChunkAt; // the last chunk taken from a peer
   private long nothingToOfferSince;
   private long lastProgressAt;
   private Cancellable discoveryTimer;
@@ -385,6 +386,7 @@ public final class Syncer implements AutoCloseable {
       chunks = new ChunkQueue(s.chunks());
       generation++;
       fetchStarted = lastProgressAt;
+      lastChunkAt = lastProgressAt;
       for (Map.Entry<Integer, NodeId> h : heldBefore.entrySet()) {
         chunks.fetched(h.getKey(), null, h.getValue());
         reused++;
@@ -568,8 +570,9 @@ public final class Syncer implements AutoCloseable {
     // of a snapshot offered again, or what an earlier run left in the store): the one the
     // application waits for. In any order, every fetched chunk can be applied, so the count drains.
     int limit = outOfOrder ? chunks.count() : chunks.firstUnapplied() + buffer;
+    int inFlightLimit = inFlightLimit(buffer);
     int from = 0;
-    while (chunks.inFlight() < config.chunkFetchers()
+    while (chunks.inFlight() < inFlightLimit
         && (!outOfOrder || chunks.fetchedUnapplied() < buffer)) {
       int i = nextNeeded(from, limit);
       if (i < 0) {
@@ -585,6 +588,25 @@ public final class Syncer implements AutoCloseable {
       }
       request(i, peer.get());
     }
+  }
+
+  /**
+   * Requests to keep in flight: {@code chunkFetchers}, or {@code requestsPerPeer} for each peer
+   * that can be asked when that is more (a peer asked for one chunk at a time idles between chunks
+   * for a round trip and its chunk load), but no more than {@code buffer}, the chunks that may wait
+   * for the application.
+   */
+  private int inFlightLimit(int buffer) {
+    int usable = 0;
+    if (config.requestsPerPeer() > 0) {
+      for (NodeId p : pool.peers(active)) {
+        if (transport.isConnected(p)
+            && timeoutsByPeer.getOrDefault(p, 0) < config.maxTimeoutsPerPeer()) {
+          usable++;
+        }
+      }
+    }
+    return Math.max(config.chunkFetchers(), Math.min(buffer, config.requestsPerPeer() * usable));
   }
 
   private int nextNeeded(int from, int limit) {
@@ -707,6 +729,7 @@ public final class Syncer implements AutoCloseable {
     }
     chunksFetched++;
     lastProgressAt = scheduler.clock().nanos();
+    lastChunkAt = lastProgressAt;
     bytesFetched += sent.chunk().length();
     bytesByPeer.merge(peer, (long) sent.chunk().length(), Long::sum);
     chunks.fetched(i, sent.chunk(), peer);
@@ -784,7 +807,8 @@ public final class Syncer implements AutoCloseable {
             pool.rejectedPeers(),
             offers,
             Duration.ofNanos(now - started),
-            Duration.ofNanos(now - fetchStarted));
+            Duration.ofNanos(now - fetchStarted),
+            Duration.ofNanos(lastChunkAt - fetchStarted));
     appExecutor.execute(
         () -> {
           try {
