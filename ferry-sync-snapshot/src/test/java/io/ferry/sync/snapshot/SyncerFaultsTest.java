@@ -145,6 +145,29 @@ class SyncerFaultsTest {
     assertThat(client.wire.peerManager().standing(honest.id()).score()).isZero();
   }
 
+  /**
+   * Timeouts bench a peer only while another can serve: a lone server whose first requests are lost
+   * (more than maxTimeoutsPerPeer) is asked again instead of the snapshot being given up after the
+   * snapshot wait with every peer connected.
+   */
+  @Test
+  void aLoneServerThatTimedOutIsAskedAgain() {
+    Rig.Server flaky = rig.server(RECORDS);
+    int lost = CONFIG.maxTimeoutsPerPeer() + CONFIG.chunkFetchers() + 1;
+    java.util.concurrent.atomic.AtomicInteger requests =
+        new java.util.concurrent.atomic.AtomicInteger();
+    flaky.wire.filterInbound(p -> !isChunkRequest(p) || requests.incrementAndGet() > lost);
+    Rig.Client client = rig.client();
+
+    SyncOutcome outcome = client.run(syncer(client, flaky, CONFIG));
+
+    assertThat(log.records()).isEqualTo(RECORDS);
+    assertThat(flaky.wire.droppedInbound()).isEqualTo(lost);
+    assertThat(outcome.timeouts()).isEqualTo(lost);
+    assertThat(outcome.offers()).isEqualTo(1);
+    assertThat(outcome.fetching()).isLessThan(CONFIG.snapshotWait());
+  }
+
   @Test
   void aServerOfCorruptChunksIsRejectedAndScored() {
     Rig.Server liar = rig.server(RECORDS);

@@ -618,15 +618,27 @@ public final class Syncer implements AutoCloseable {
     return -1;
   }
 
-  /** A peer for chunk {@code i}: the least busy that has not failed it, ties at random. */
+  /**
+   * A peer for chunk {@code i}: the least busy that has not failed it, ties at random. Timeouts
+   * bench a peer only while another can serve: when every connected peer that may have the chunk is
+   * benched, their timeouts are forgiven (a partition or a congested link times out every peer at
+   * once, and they are all healthy again afterwards) rather than the snapshot given up.
+   */
   private Optional<NodeId> choosePeer(int i) {
     List<NodeId> usable = new ArrayList<>();
+    List<NodeId> benched = new ArrayList<>();
     for (NodeId p : pool.peers(active)) {
-      if (transport.isConnected(p)
-          && timeoutsByPeer.getOrDefault(p, 0) < config.maxTimeoutsPerPeer()
-          && !chunks.saidMissing(i, p, false)) {
-        usable.add(p);
+      if (transport.isConnected(p) && !chunks.saidMissing(i, p, false)) {
+        (timeoutsByPeer.getOrDefault(p, 0) < config.maxTimeoutsPerPeer() ? usable : benched).add(p);
       }
+    }
+    if (usable.isEmpty() && !benched.isEmpty()) {
+      log.info(
+          "state sync: every peer of snapshot {} timed out {} times; asking them again",
+          active,
+          config.maxTimeoutsPerPeer());
+      benched.forEach(timeoutsByPeer::remove);
+      usable = benched;
     }
     List<NodeId> fresh = usable.stream().filter(p -> !chunks.saidMissing(i, p, true)).toList();
     List<NodeId> candidates = fresh.isEmpty() ? usable : fresh;
