@@ -274,7 +274,8 @@ public final class Bootstrap implements AutoCloseable {
     }
     long now = scheduler.clock().nanos();
     List<Advert> adverts = gossip.adverts();
-    SnapshotChoice c = SnapshotChoice.choose(adverts, settings.trust());
+    // Chunks come from any peer that lists the snapshot; only a download needs an HTTP server.
+    SnapshotChoice c = SnapshotChoice.choose(adverts, settings.trust(), chunks != null);
     synchronized (this) {
       choice = c;
     }

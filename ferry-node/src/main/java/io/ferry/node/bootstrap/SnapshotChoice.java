@@ -23,7 +23,8 @@ import java.util.TreeSet;
  *   <li>A full snapshot's <b>votes</b> are the validators that advertise that exact full snapshot
  *       (height and hash). It qualifies with at least {@code minAgreement} votes and at least one
  *       advertiser, validator or not, that serves HTTP: the hash makes any server safe, since the
- *       restore checks the archive against it.
+ *       restore checks the archive against it. Fetched by state sync, it needs no HTTP server: any
+ *       peer that lists it serves its chunks.
  *   <li>An incremental's votes are the validators that advertise it on that same full snapshot. The
  *       highest one with enough votes and an HTTP advertiser goes with its full snapshot; none, and
  *       the full snapshot is restored alone.
@@ -102,8 +103,22 @@ public record SnapshotChoice(Optional<Chosen> chosen, List<Rejected> rejected) {
     return Comparator.nullsFirst(Comparator.naturalOrder());
   }
 
-  /** Chooses among {@code adverts} (one per node) under {@code trust}. */
+  /**
+   * Chooses among {@code adverts} (one per node) under {@code trust}, for a download over HTTP: a
+   * snapshot qualifies only with an advertiser that serves HTTP.
+   */
   public static SnapshotChoice choose(Collection<Advert> adverts, SnapshotTrust trust) {
+    return choose(adverts, trust, false);
+  }
+
+  /**
+   * Chooses among {@code adverts} (one per node) under {@code trust}. With {@code byChunks} the
+   * full snapshot is fetched by state sync from any peer that lists it, so it qualifies without an
+   * HTTP server ({@link Chosen#fullServers} may then be empty, for a download to fall back on); an
+   * incremental, which state sync does not carry, still needs one.
+   */
+  public static SnapshotChoice choose(
+      Collection<Advert> adverts, SnapshotTrust trust, boolean byChunks) {
     Map<Slot, List<Advert>> byFull = new TreeMap<>(NEWEST);
     List<Advert> sorted = new ArrayList<>(adverts);
     sorted.sort(Comparator.comparing(Advert::origin));
@@ -112,7 +127,7 @@ public record SnapshotChoice(Optional<Chosen> chosen, List<Rejected> rejected) {
     }
     List<Chosen> qualified = new ArrayList<>();
     for (Map.Entry<Slot, List<Advert>> e : byFull.entrySet()) {
-      candidate(e.getKey(), e.getValue(), trust).ifPresent(qualified::add);
+      candidate(e.getKey(), e.getValue(), trust, byChunks).ifPresent(qualified::add);
     }
     Optional<Chosen> chosen = qualified.stream().min(BEST);
 
@@ -130,7 +145,9 @@ public record SnapshotChoice(Optional<Chosen> chosen, List<Rejected> rejected) {
       if (!isChosen) {
         rejected.add(
             new Rejected(
-                p.full(), p.incremental(), reason(p, byFull.get(p.full()), trust, chosen)));
+                p.full(),
+                p.incremental(),
+                reason(p, byFull.get(p.full()), trust, byChunks, chosen)));
       }
     }
     return new SnapshotChoice(chosen, rejected);
@@ -149,10 +166,11 @@ public record SnapshotChoice(Optional<Chosen> chosen, List<Rejected> rejected) {
   }
 
   /** {@code full} with the best incremental on it, if it qualifies. */
-  private static Optional<Chosen> candidate(Slot full, List<Advert> holders, SnapshotTrust trust) {
+  private static Optional<Chosen> candidate(
+      Slot full, List<Advert> holders, SnapshotTrust trust, boolean byChunks) {
     int votes = votes(holders, trust);
     List<Advert> servers = holders.stream().filter(a -> a.http().isPresent()).toList();
-    if (votes < trust.minAgreement() || servers.isEmpty()) {
+    if (votes < trust.minAgreement() || (servers.isEmpty() && !byChunks)) {
       return Optional.empty();
     }
     TreeSet<Slot> incrementals = new TreeSet<>(NEWEST);
@@ -178,12 +196,16 @@ public record SnapshotChoice(Optional<Chosen> chosen, List<Rejected> rejected) {
   }
 
   private static String reason(
-      Pair p, List<Advert> holders, SnapshotTrust trust, Optional<Chosen> chosen) {
+      Pair p,
+      List<Advert> holders,
+      SnapshotTrust trust,
+      boolean byChunks,
+      Optional<Chosen> chosen) {
     int votes = votes(holders, trust);
     if (votes < trust.minAgreement()) {
       return shortOfVotes(votes, trust);
     }
-    if (holders.stream().noneMatch(a -> a.http().isPresent())) {
+    if (!byChunks && holders.stream().noneMatch(a -> a.http().isPresent())) {
       return "no advertiser serves it over HTTP";
     }
     if (p.incremental().isPresent()) {

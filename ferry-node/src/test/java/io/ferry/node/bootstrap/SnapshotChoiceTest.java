@@ -49,6 +49,10 @@ class SnapshotChoiceTest {
     return new Advert(who, SnapshotHashes.of(full), Optional.empty());
   }
 
+  private static Advert noHttpWith(NodeId who, Slot full, Slot incremental) {
+    return new Advert(who, new SnapshotHashes(full, List.of(incremental)), Optional.empty());
+  }
+
   private static String reasonFor(SnapshotChoice c, Slot full, Optional<Slot> inc) {
     return c.rejected().stream()
         .filter(r -> r.full().equals(full) && r.incremental().equals(inc))
@@ -189,6 +193,28 @@ class SnapshotChoiceTest {
     assertThat(c.chosen().orElseThrow().full()).isEqualTo(older);
     assertThat(reasonFor(c, newer, Optional.empty()))
         .isEqualTo("no advertiser serves it over HTTP");
+  }
+
+  @Test
+  void byStateSyncASnapshotNobodyServesOverHttpIsChosen() {
+    // Chunks come from any peer that lists the snapshot: a network without HTTP still bootstraps.
+    SnapshotTrust oneOfThree = SnapshotTrust.validators(List.of(A, B, C), 1);
+    Slot newer = slot(200, 1);
+    Slot older = slot(100, 1);
+    Slot inc = slot(210, 2);
+    SnapshotChoice c =
+        SnapshotChoice.choose(
+            List.of(noHttp(A, newer), ad(B, older), noHttpWith(C, newer, inc)), oneOfThree, true);
+
+    SnapshotChoice.Chosen chosen = c.chosen().orElseThrow();
+    assertThat(chosen.full()).isEqualTo(newer);
+    assertThat(chosen.fullServers()).isEmpty();
+    // An incremental is only downloaded, so it still needs an HTTP server.
+    assertThat(chosen.incremental()).isEmpty();
+    assertThat(reasonFor(c, newer, Optional.of(inc)))
+        .isEqualTo("incremental at 210: no advertiser serves it over HTTP");
+    assertThat(reasonFor(c, older, Optional.empty()))
+        .isEqualTo("older than the chosen snapshot (height 200)");
   }
 
   @Test
