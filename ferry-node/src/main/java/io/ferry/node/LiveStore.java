@@ -10,10 +10,7 @@ import io.ferry.snapshot.SnapshotConfig;
 import io.ferry.snapshot.SnapshotRetention;
 import io.ferry.snapshot.SnapshotScheduler;
 import io.ferry.snapshot.SnapshotWriter;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -132,8 +129,8 @@ final class LiveStore implements Follower.Store, AutoCloseable {
     old.close();
     env.deleteStore(config.stateDir());
     try {
-      Files.move(restored, config.stateDir(), StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
+      env.moveStore(restored, config.stateDir());
+    } catch (FerryException e) {
       // Without a store the node cannot go on; an empty one lets it proof-sync instead.
       db = env.openStore(config.stateDir(), old.branchFactor().width());
       snapshots = schedulerFor(db);

@@ -28,7 +28,6 @@ import io.ferry.http.HttpServerConfig;
 import io.ferry.http.SnapshotHttpServer;
 import io.ferry.http.StaticFiles;
 import io.ferry.merkledb.MerkleDB;
-import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.merkledb.Revision;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.Transport;
@@ -47,7 +46,6 @@ import io.ferry.node.produce.Producer;
 import io.ferry.snapshot.ArchiveFile;
 import io.ferry.snapshot.LatestSnapshots;
 import io.ferry.snapshot.SnapshotArchives;
-import io.ferry.snapshot.SnapshotRestorer;
 import io.ferry.sync.proof.ProofServerConfig;
 import io.ferry.sync.proof.ProofSync;
 import io.ferry.sync.proof.ProofSyncServer;
@@ -58,7 +56,6 @@ import io.ferry.sync.snapshot.StateSyncReactor;
 import io.ferry.sync.snapshot.archive.ArchiveApplication;
 import io.ferry.sync.snapshot.client.DirectoryChunkStore;
 import io.ferry.sync.snapshot.client.StateSyncConfig;
-import io.ferry.sync.snapshot.client.SyncOutcome;
 import io.ferry.sync.snapshot.client.Syncer;
 import io.ferry.sync.snapshot.server.SnapshotServer;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -76,6 +73,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -434,7 +433,7 @@ public final class Node implements AutoCloseable {
       if (empty) {
         log.info("no snapshot bootstrap: {}", skip);
       }
-      NodeStores.delete(config.bootstrapDir()); // what an earlier bootstrap left
+      NodeStores.delete(env.bootstrapDir(config)); // what an earlier bootstrap left
       return;
     }
     // The first pull from a peer brings the table; one more pull interval lets a second peer's
@@ -446,7 +445,7 @@ public final class Node implements AutoCloseable {
             config.bootstrap().maxWait(),
             pull.compareTo(BOOTSTRAP_POLL) < 0 ? pull : BOOTSTRAP_POLL,
             pull,
-            config.bootstrapDir(),
+            env.bootstrapDir(config),
             Downloader.Options.DEFAULT);
     Bootstrap b =
         new Bootstrap(
@@ -469,9 +468,9 @@ public final class Node implements AutoCloseable {
             (outcome, error) -> {
               if (outcome == null || !outcome.reason().equals("stopped")) {
                 try {
-                  NodeStores.delete(config.bootstrapDir());
+                  NodeStores.delete(env.bootstrapDir(config));
                 } catch (FerryException e) {
-                  log.warn("cannot remove {}: {}", config.bootstrapDir(), e.getMessage());
+                  log.warn("cannot remove {}: {}", env.bootstrapDir(config), e.getMessage());
                 }
               }
               f.release();
@@ -481,19 +480,20 @@ public final class Node implements AutoCloseable {
   /**
    * Restores {@code full} by state sync: chunks from every connected peer that lists it, each
    * checked against the manifest as it arrives, staged in the bootstrap directory, then assembled
-   * into an archive and restored with the root check. Runs on the bootstrap's worker and waits.
+   * into an archive and restored with the root check. The sync runs on the node's scheduler and its
+   * application calls on a worker of their own; nothing waits for it. Cancelling the future stops
+   * it.
    */
-  private Bootstrap.Fetched restoreByChunks(SnapshotHashes.Slot full, Path state)
-      throws InterruptedException {
-    Path dir = config.bootstrapDir().resolve("state-sync");
+  private CompletableFuture<Bootstrap.Fetched> restoreByChunks(
+      SnapshotHashes.Slot full, Path state) {
+    Path dir = env.bootstrapDir(config).resolve("state-sync");
+    env.deleteStore(state); // a restore a crash left unadopted
     ArchiveApplication app =
         new ArchiveApplication(
             env.snapshotDir(config),
             dir.resolve("frames"),
             dir.resolve("archives"),
-            (archive, root) ->
-                new SnapshotRestorer(MerkleDBConfig.defaults())
-                    .restore(archive, Optional.empty(), state, Optional.of(root)));
+            (archive, root) -> env.restoreStore(archive, state, root));
     ExecutorService applier = workers("ferry-statesync-apply", 1);
     Syncer syncer =
         new Syncer(
@@ -510,23 +510,35 @@ public final class Node implements AutoCloseable {
             env.random("statesync"),
             applier);
     stateSync.attach(syncer);
-    try {
-      SyncOutcome o = syncer.start().get();
-      ArchiveApplication.Restored r = app.restored().orElseThrow();
-      return new Bootstrap.Fetched(
-          r.archive().path(), r.result(), o.bytesFetched(), o.bytesByPeer(), o.rejectedPeers());
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof FerryException fe) {
-        throw fe;
-      }
-      throw new FerryException(ErrorCode.INTERNAL, "state sync failed: " + e.getCause(), e);
-    } catch (InterruptedException e) {
-      syncer.close();
-      throw e;
-    } finally {
-      stateSync.detach(syncer);
-      applier.shutdownNow();
-    }
+    CompletableFuture<Bootstrap.Fetched> fetched =
+        syncer
+            .start()
+            .handle(
+                (o, e) -> {
+                  if (e != null) {
+                    Throwable cause = e instanceof CompletionException c ? c.getCause() : e;
+                    throw cause instanceof FerryException fe
+                        ? fe
+                        : new FerryException(
+                            ErrorCode.INTERNAL, "state sync failed: " + cause, cause);
+                  }
+                  ArchiveApplication.Restored r = app.restored().orElseThrow();
+                  return new Bootstrap.Fetched(
+                      r.archive().path(),
+                      r.result(),
+                      o.bytesFetched(),
+                      o.bytesByPeer(),
+                      o.rejectedPeers());
+                });
+    fetched.whenComplete(
+        (f, e) -> {
+          if (fetched.isCancelled()) {
+            syncer.close();
+          }
+          stateSync.detach(syncer);
+          applier.shutdown(); // what the syncer queued last (deleting its chunks) still runs
+        });
+    return fetched;
   }
 
   /** The root of the trusted head at {@code height}, when it is the newest this node knows. */

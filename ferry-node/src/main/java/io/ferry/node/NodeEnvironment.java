@@ -1,11 +1,13 @@
 package io.ferry.node;
 
+import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.net.Transport;
 import io.ferry.node.config.NodeConfig;
+import io.ferry.snapshot.RestoreResult;
 import io.ferry.sync.proof.client.SyncStore;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
@@ -56,8 +58,33 @@ public interface NodeEnvironment {
    */
   Path snapshotDir(NodeConfig config);
 
+  /**
+   * Where a snapshot bootstrap keeps what it fetches and the store it restores until the node
+   * adopts it: {@code config.bootstrapDir()} in the real world; one the simulator keeps for the
+   * node across its crashes.
+   */
+  Path bootstrapDir(NodeConfig config);
+
   /** Deletes the store in {@code dir}, if there is one. */
   void deleteStore(Path dir);
+
+  /**
+   * Restores the full archive {@code archive} into a new store in {@code dir} (absent), every chunk
+   * and the root checked against {@code trustedRoot}, and closes it: the store a snapshot bootstrap
+   * hands to {@link #moveStore}.
+   *
+   * @throws io.ferry.core.FerryException {@code VERIFICATION_FAILED} or {@code CORRUPT_DATA} when
+   *     the archive is not the trusted state
+   */
+  RestoreResult restoreStore(Path archive, Path dir, Hash trustedRoot);
+
+  /**
+   * Moves the closed store in {@code from} to {@code to} (absent): a restored snapshot becomes the
+   * node's store.
+   *
+   * @throws io.ferry.core.FerryException {@code IO_ERROR} when it cannot
+   */
+  void moveStore(Path from, Path to);
 
   /**
    * Removes what a killed archive write or restore, or a finished sync, left in the node's data;

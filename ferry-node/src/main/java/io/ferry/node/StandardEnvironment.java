@@ -1,5 +1,8 @@
 package io.ferry.node;
 
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
+import io.ferry.core.Hash;
 import io.ferry.core.identity.KeyFile;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.ExecutorScheduler;
@@ -7,18 +10,24 @@ import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.core.runtime.SecureRandomSource;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.net.Transport;
 import io.ferry.net.TransportConfig;
 import io.ferry.net.metrics.TransportMetrics;
 import io.ferry.net.peers.PeerManager;
 import io.ferry.net.tcp.NettyTransport;
 import io.ferry.node.config.NodeConfig;
+import io.ferry.snapshot.RestoreResult;
 import io.ferry.snapshot.SnapshotRestorer;
 import io.ferry.snapshot.SnapshotWriter;
 import io.ferry.sync.proof.client.SyncStore;
 import io.ferry.sync.proof.client.SyncStores;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -73,8 +82,29 @@ final class StandardEnvironment implements NodeEnvironment {
   }
 
   @Override
+  public Path bootstrapDir(NodeConfig config) {
+    return config.bootstrapDir();
+  }
+
+  @Override
   public void deleteStore(Path dir) {
     NodeStores.delete(dir);
+  }
+
+  @Override
+  public RestoreResult restoreStore(Path archive, Path dir, Hash trustedRoot) {
+    return new SnapshotRestorer(MerkleDBConfig.defaults())
+        .restore(archive, Optional.empty(), dir, Optional.of(trustedRoot));
+  }
+
+  @Override
+  public void moveStore(Path from, Path to) {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new FerryException(
+          ErrorCode.IO_ERROR, "cannot move the store in " + from + " to " + to + ": " + e, e);
+    }
   }
 
   @Override

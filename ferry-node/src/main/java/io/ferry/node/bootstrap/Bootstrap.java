@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * proof-syncs as it would without it.
  *
  * <p>The waiting runs on the given scheduler, whose clock bounds it; downloads and the restore run
- * on the given worker, one bootstrap at a time. {@link #report()} may be read from any thread.
+ * on the given worker, one bootstrap at a time. A state sync ({@link #withChunks}) holds no thread:
+ * it runs on the node's scheduler, and its end brings the worker back to adopt the store or fall
+ * back. {@link #report()} may be read from any thread.
  */
 public final class Bootstrap implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Bootstrap.class);
@@ -100,11 +102,12 @@ public final class Bootstrap implements AutoCloseable {
    */
   public interface Chunks {
     /**
-     * Restores the full snapshot {@code full} into {@code state} (absent); blocks until done.
-     *
-     * @throws FerryException when no peer could serve it or the application rejected it
+     * Starts restoring the full snapshot {@code full} into {@code state} (absent). No thread waits
+     * for it: the sync runs on the node's scheduler, and the future completes when it ends, or
+     * fails (a {@link FerryException} when no peer could serve the snapshot or the application
+     * rejected it). Cancelling the future stops the sync.
      */
-    Fetched restore(SnapshotHashes.Slot full, Path state) throws InterruptedException;
+    CompletableFuture<Fetched> restore(SnapshotHashes.Slot full, Path state);
   }
 
   /**
@@ -188,6 +191,7 @@ public final class Bootstrap implements AutoCloseable {
   private long endNanos = -1;
   private Chunks chunks;
   private boolean httpAfterChunks;
+  private CompletableFuture<Fetched> chunkSync; // the state sync running, if any
 
   // Scheduler thread only.
   private long deadlineNanos;
@@ -356,10 +360,16 @@ public final class Bootstrap implements AutoCloseable {
   // ------------------------------------------------------------------ fetching and restoring
 
   private void fetchAndRestore(SnapshotChoice.Chosen chosen) {
+    if (chunks != null) {
+      startChunks(chosen);
+    } else {
+      download(chosen);
+    }
+  }
+
+  /** Downloads the chosen archives over HTTP and restores them. Worker only. */
+  private void download(SnapshotChoice.Chosen chosen) {
     try {
-      if (chunks != null && restoreByChunks(chosen)) {
-        return;
-      }
       Path downloads = Files.createDirectories(settings.dir().resolve("downloads"));
       ArchiveName fullName = ArchiveName.full(chosen.full().height(), chosen.full().hash());
       Path full = acquire(fullName, chosen.fullServers(), downloads);
@@ -410,49 +420,90 @@ public final class Bootstrap implements AutoCloseable {
   private record Restored(Path full, Optional<Path> incremental, RestoreResult result) {}
 
   /**
-   * The chosen full snapshot by state sync.
-   *
-   * @return whether the bootstrap ended (restored, or failed with no HTTP to fall back on)
+   * Starts fetching the chosen full snapshot by state sync. The worker does not wait for it: the
+   * sync's end brings the worker back ({@link #chunksEnded}). Worker only.
    */
-  private boolean restoreByChunks(SnapshotChoice.Chosen chosen) throws InterruptedException {
+  private void startChunks(SnapshotChoice.Chosen chosen) {
     setPhase(Phase.DOWNLOADING, "fetching chunks from peers");
     Path state = settings.dir().resolve("state");
-    NodeStores.delete(state);
-    Fetched f;
+    CompletableFuture<Fetched> sync;
     try {
-      f = chunks.restore(chosen.full(), state);
-    } catch (FerryException e) {
-      if (httpAfterChunks) {
-        log.warn("bootstrap: state sync failed ({}); downloading over HTTP", e.getMessage());
-        return false;
-      }
-      end(false, "state sync failed: " + e.getMessage());
-      return true;
+      NodeStores.delete(state);
+      sync = chunks.restore(chosen.full(), state);
+    } catch (RuntimeException e) {
+      chunksFailed(chosen, e);
+      return;
     }
     synchronized (this) {
-      bytes += f.bytes();
-      f.bytesByPeer()
-          .forEach((id, b) -> servers.computeIfAbsent(id, k -> new ServerState()).bytes += b);
-      f.rejected()
-          .forEach(
-              id ->
-                  servers.computeIfAbsent(id, k -> new ServerState()).dropped =
-                      "sent chunks that fail their check");
+      chunkSync = sync;
     }
-    checkOpen();
-    target.adopt(state, List.of(f.archive()));
-    end(
-        true,
-        "restored height "
-            + f.result().height()
-            + " root "
-            + f.result().root().toHex()
-            + " ("
-            + f.result().keys()
-            + " keys) by state sync from "
-            + f.bytesByPeer().size()
-            + " peers");
-    return true;
+    if (closed) {
+      sync.cancel(false);
+    }
+    sync.whenComplete(
+        (fetched, error) -> {
+          try {
+            worker.execute(() -> chunksEnded(chosen, state, fetched, error));
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            end(false, "stopped");
+          }
+        });
+  }
+
+  /** The state sync ended: adopt what it restored, or fall back. Worker only. */
+  private void chunksEnded(SnapshotChoice.Chosen chosen, Path state, Fetched f, Throwable error) {
+    synchronized (this) {
+      chunkSync = null;
+    }
+    if (error != null) {
+      chunksFailed(
+          chosen,
+          error instanceof java.util.concurrent.CompletionException c ? c.getCause() : error);
+      return;
+    }
+    try {
+      synchronized (this) {
+        bytes += f.bytes();
+        f.bytesByPeer()
+            .forEach((id, b) -> servers.computeIfAbsent(id, k -> new ServerState()).bytes += b);
+        f.rejected()
+            .forEach(
+                id ->
+                    servers.computeIfAbsent(id, k -> new ServerState()).dropped =
+                        "sent chunks that fail their check");
+      }
+      checkOpen();
+      target.adopt(state, List.of(f.archive()));
+      end(
+          true,
+          "restored height "
+              + f.result().height()
+              + " root "
+              + f.result().root().toHex()
+              + " ("
+              + f.result().keys()
+              + " keys) by state sync from "
+              + f.bytesByPeer().size()
+              + " peers");
+    } catch (RuntimeException e) {
+      log.debug("bootstrap failed", e);
+      end(false, e instanceof FerryException fe ? fe.getMessage() : e.toString());
+    }
+  }
+
+  /** The state sync failed: download over HTTP when allowed, else end without a store. */
+  private void chunksFailed(SnapshotChoice.Chosen chosen, Throwable e) {
+    if (closed || e instanceof java.util.concurrent.CancellationException) {
+      end(false, "stopped");
+      return;
+    }
+    String why = e instanceof FerryException fe ? fe.getMessage() : e.toString();
+    if (httpAfterChunks) {
+      log.warn("bootstrap: state sync failed ({}); downloading over HTTP", why);
+      download(chosen);
+    } else {
+      end(false, "state sync failed: " + why);
+    }
   }
 
   /**
@@ -722,10 +773,17 @@ public final class Bootstrap implements AutoCloseable {
     done.complete(new Outcome(restored, why));
   }
 
-  /** Stops waiting, or the download; waits for a restore in progress to end. */
+  /** Stops waiting, the state sync or the download; waits for a restore in progress to end. */
   @Override
   public void close() {
     closed = true;
+    CompletableFuture<Fetched> sync;
+    synchronized (this) {
+      sync = chunkSync;
+    }
+    if (sync != null) {
+      sync.cancel(false);
+    }
     worker.shutdownNow();
     try {
       if (!worker.awaitTermination(STOP_WAIT.toSeconds(), TimeUnit.SECONDS)) {
