@@ -75,12 +75,20 @@ public final class SimCommand implements Callable<Integer> {
               + " --entrypoint) instead of keeping three static peers (--peer).")
   boolean discovery;
 
+  @Option(
+      names = "--newcomers",
+      description =
+          "Honest nodes, besides --nodes, that join empty while the run goes on and bootstrap by"
+              + " state sync from their peers (ferry node --bootstrap chunks) (default 0).")
+  int newcomers;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    if (nodes < 2 || seeds < 1) {
+    if (nodes < 2 || seeds < 1 || newcomers < 0) {
       throw new CommandLine.ParameterException(
-          spec.commandLine(), "--nodes must be at least 2 and --seeds at least 1");
+          spec.commandLine(),
+          "--nodes must be at least 2, --seeds at least 1 and --newcomers at least 0");
     }
     Set<Fault> faultSet = EnumSet.noneOf(Fault.class);
     for (String f : faults) {
@@ -95,11 +103,14 @@ public final class SimCommand implements Callable<Integer> {
     for (long s = seed; s < seed + seeds; s++) {
       long start = System.nanoTime();
       Report r =
-          NodeSimulation.run(Options.of(nodes, s, duration, faultSet).withDiscovery(discovery));
+          NodeSimulation.run(
+              Options.of(nodes, s, duration, faultSet)
+                  .withDiscovery(discovery)
+                  .withNewcomers(newcomers));
       double wall = (System.nanoTime() - start) / 1e9;
       Runtime rt = Runtime.getRuntime();
       out.printf(
-          "sim seed=%d nodes=%d virtual=%s faults=%s%s: %d commits, %d nodes synced, %d crashes,"
+          "sim seed=%d nodes=%d virtual=%s faults=%s%s: %d commits, %d nodes synced,%s %d crashes,"
               + " %d stops, %d/%d liars banned, lag %d, %d archives, %d checks, %d events,"
               + " %.1f s wall, %d MiB heap; trace %s: %s%n",
           s,
@@ -109,6 +120,9 @@ public final class SimCommand implements Callable<Integer> {
           discovery ? " discovery" : "",
           r.commits(),
           r.fullSyncs(),
+          newcomers > 0
+              ? " " + r.chunkBootstraps() + "/" + newcomers + " newcomers restored by chunks,"
+              : "",
           r.crashes(),
           r.stops(),
           r.bans(),
@@ -127,12 +141,13 @@ public final class SimCommand implements Callable<Integer> {
       if (!r.ok()) {
         broken++;
         out.printf(
-            "  replay: bin/ferry sim --nodes %d --seed %d --duration %ds --faults %s%s%n",
+            "  replay: bin/ferry sim --nodes %d --seed %d --duration %ds --faults %s%s%s%n",
             nodes,
             s,
             duration.toSeconds(),
             String.join(",", faults),
-            discovery ? " --discovery" : "");
+            discovery ? " --discovery" : "",
+            newcomers > 0 ? " --newcomers " + newcomers : "");
       }
       out.flush();
     }

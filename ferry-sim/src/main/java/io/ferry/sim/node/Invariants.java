@@ -355,7 +355,8 @@ final class Invariants {
     }
   }
 
-  private void violate(String what) {
+  /** Records a broken invariant found outside the checks here. */
+  void violate(String what) {
     if (violations.size() < 100) {
       violations.add(what);
     }

@@ -13,6 +13,7 @@ import io.ferry.gossip.value.ValueKind;
 import io.ferry.net.ProtocolId;
 import io.ferry.node.Node;
 import io.ferry.node.NodeStores;
+import io.ferry.node.bootstrap.Bootstrap;
 import io.ferry.node.config.NodeSettings;
 import io.ferry.sim.Latency;
 import io.ferry.sim.LinkModel;
@@ -23,6 +24,7 @@ import io.ferry.wire.v1.GossipMessage;
 import io.ferry.wire.v1.Kind;
 import io.ferry.wire.v1.PullResponse;
 import io.ferry.wire.v1.Push;
+import io.ferry.wire.v1.StateSyncMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -69,6 +71,12 @@ public final class NodeSimulation implements AutoCloseable {
   /** Chunk size of the archives: small, so that the small state of a run spans several chunks. */
   static final int ARCHIVE_CHUNK_BYTES = 64 << 10;
 
+  /** When the first newcomer joins, as a share of the run: after the first full archive. */
+  public static final double NEWCOMERS_FROM = 0.45;
+
+  /** How long a newcomer waits for a snapshot the producer advertises. */
+  static final long NEWCOMER_BOOTSTRAP_WAIT_SECONDS = 60;
+
   /** Faults a run can inject. */
   public enum Fault {
     /** Nodes, the producer among them, lose power at random instants and restart later. */
@@ -96,6 +104,9 @@ public final class NodeSimulation implements AutoCloseable {
    * @param discovery whether nodes find their peers through gossip ({@code --entrypoint}: up to
    *     {@link #ENTRYPOINTS} earlier nodes each, without ids) instead of dialling {@code
    *     peersPerNode} static peers ({@code --peer})
+   * @param newcomers honest nodes, besides {@code nodes}, that join empty while the run goes on
+   *     ({@link #NEWCOMERS_FROM} to {@link #FAULT_SHARE} of it) and bootstrap by state sync from
+   *     their peers ({@code --bootstrap chunks}, trusting the producer's signed snapshot)
    */
   public record Options(
       int nodes,
@@ -105,7 +116,8 @@ public final class NodeSimulation implements AutoCloseable {
       int peersPerNode,
       Duration commitInterval,
       int updatesPerCommit,
-      boolean discovery) {
+      boolean discovery,
+      int newcomers) {
     /** Entrypoints each node is given with {@link #discovery}. */
     public static final int ENTRYPOINTS = 2;
 
@@ -116,17 +128,42 @@ public final class NodeSimulation implements AutoCloseable {
       if (duration.compareTo(CHECK_EVERY) < 0) {
         throw new IllegalArgumentException("a run lasts at least " + CHECK_EVERY);
       }
+      if (newcomers < 0) {
+        throw new IllegalArgumentException("newcomers must not be negative: " + newcomers);
+      }
       faults = Set.copyOf(faults);
     }
 
     public static Options of(int nodes, long seed, Duration duration, Set<Fault> faults) {
-      return new Options(nodes, seed, duration, faults, 3, Duration.ofSeconds(1), 20, false);
+      return new Options(nodes, seed, duration, faults, 3, Duration.ofSeconds(1), 20, false, 0);
     }
 
     /** These options with nodes that discover their peers (true) or keep static ones. */
     public Options withDiscovery(boolean on) {
       return new Options(
-          nodes, seed, duration, faults, peersPerNode, commitInterval, updatesPerCommit, on);
+          nodes,
+          seed,
+          duration,
+          faults,
+          peersPerNode,
+          commitInterval,
+          updatesPerCommit,
+          on,
+          newcomers);
+    }
+
+    /** These options with {@code n} newcomers that bootstrap by state sync. */
+    public Options withNewcomers(int n) {
+      return new Options(
+          nodes,
+          seed,
+          duration,
+          faults,
+          peersPerNode,
+          commitInterval,
+          updatesPerCommit,
+          discovery,
+          n);
     }
 
     int liars() {
@@ -148,6 +185,7 @@ public final class NodeSimulation implements AutoCloseable {
    *     per node
    * @param violations broken invariants, empty when the run is good
    * @param traceHash SHA-256 over every event, equal for equal options
+   * @param chunkBootstraps newcomers whose store a state sync restored
    */
   public record Report(
       Options options,
@@ -162,7 +200,8 @@ public final class NodeSimulation implements AutoCloseable {
       long archives,
       List<String> violations,
       String traceHash,
-      long events) {
+      long events,
+      int chunkBootstraps) {
     public boolean ok() {
       return violations.isEmpty();
     }
@@ -173,6 +212,18 @@ public final class NodeSimulation implements AutoCloseable {
   private final Random random;
   private final List<SimNode<Node>> honest = new ArrayList<>();
   private final List<SimNode<Node>> liars = new ArrayList<>();
+  private final List<SimNode<Node>> newcomers = new ArrayList<>();
+  // Newcomers a state sync restored, by name.
+  private final java.util.Map<String, Bootstrapped> chunkBootstraps = new java.util.TreeMap<>();
+
+  /**
+   * A newcomer's bootstrap that restored its store.
+   *
+   * @param reason what the bootstrap said
+   * @param rejected the peers it rejected for chunks that failed their check
+   */
+  record Bootstrapped(String reason, List<NodeId> rejected) {}
+
   private final LinkedHashSet<NodeId> liarIds = new LinkedHashSet<>();
 
   /** The network simulated nodes run in (the default). */
@@ -252,6 +303,7 @@ public final class NodeSimulation implements AutoCloseable {
     if (options.faults().contains(Fault.STOP)) {
       scheduleStops(faultsUntil);
     }
+    scheduleNewcomers(faultsUntil);
     Duration progressFrom = faultsUntil.plus(Invariants.RECOVERY);
     Duration elapsed = Duration.ZERO;
     while (elapsed.compareTo(options.duration()) < 0) {
@@ -263,6 +315,15 @@ public final class NodeSimulation implements AutoCloseable {
       invariants.check(this, false, progressDue);
     }
     invariants.check(this, true, false);
+    for (SimNode<Node> n : newcomers) {
+      if (!chunkBootstraps.containsKey(n.name())) {
+        invariants.violate(
+            "at the end: "
+                + n.name()
+                + ", a newcomer, was not restored by state sync"
+                + n.app().bootstrap().map(b -> " (" + b.report().reason() + ")").orElse(""));
+      }
+    }
     int banned = 0;
     for (NodeId liar : liarIds) {
       if (bannedByAnyHonest(liar)) {
@@ -282,7 +343,8 @@ public final class NodeSimulation implements AutoCloseable {
         invariants.archives(),
         invariants.violations(),
         sim.traceHash().toHex(),
-        sim.events());
+        sim.events(),
+        chunkBootstraps.size());
   }
 
   private static Duration min(Duration a, Duration b) {
@@ -298,9 +360,7 @@ public final class NodeSimulation implements AutoCloseable {
     p.producer.commitIntervalMs = options.commitInterval().toMillis();
     p.producer.valueSize = 32;
     producer =
-        sim.addNode(
-            "producer",
-            ctx -> Node.start(p.toConfig(), new SimEnvironment(ctx, snapshotDir("producer"))));
+        sim.addNode("producer", ctx -> Node.start(p.toConfig(), environment(ctx, "producer")));
     List<SimNode<Node>> all = new ArrayList<>(List.of(producer));
     int liarCount = options.liars();
     for (int i = 1; i < options.nodes(); i++) {
@@ -320,9 +380,8 @@ public final class NodeSimulation implements AutoCloseable {
           s.peers.add(peer.address().toString());
         }
       }
-      Path archives = snapshotDir(name);
       SimNode<Node> node =
-          sim.addNode(name, ctx -> Node.start(s.toConfig(), new SimEnvironment(ctx, archives)));
+          sim.addNode(name, ctx -> Node.start(s.toConfig(), environment(ctx, name)));
       all.add(node);
       if (liar) {
         liars.add(node);
@@ -350,6 +409,97 @@ public final class NodeSimulation implements AutoCloseable {
   /** Where the node named {@code name} keeps its archives, in every incarnation. */
   Path snapshotDir(String name) {
     return archiveRoot.resolve(name);
+  }
+
+  private SimEnvironment environment(io.ferry.sim.NodeContext ctx, String name) {
+    return new SimEnvironment(ctx, snapshotDir(name), archiveRoot.resolve(name + ".bootstrap"));
+  }
+
+  /**
+   * Newcomers join one after another from {@link #NEWCOMERS_FROM} of the run to {@code until}:
+   * empty honest nodes with the producer and two earlier nodes as peers (or two entrypoints with
+   * discovery), trusting the producer, that bootstrap by state sync ({@code --bootstrap chunks}).
+   * Each one's bootstrap that restores a store is noted; at the end every newcomer must have been
+   * restored so.
+   */
+  private void scheduleNewcomers(Duration until) {
+    long from = (long) (options.duration().toMillis() * NEWCOMERS_FROM);
+    long span = Math.max(0, until.toMillis() - from);
+    for (int k = 0; k < options.newcomers(); k++) {
+      String name = String.format("newcomer-%02d", k + 1);
+      long at = from + span * k / Math.max(1, options.newcomers());
+      sim.schedule(Duration.ofMillis(at), () -> addNewcomer(name));
+    }
+  }
+
+  private void addNewcomer(String name) {
+    List<SimNode<Node>> earlier = new ArrayList<>(honest);
+    earlier.sort(java.util.Comparator.comparing(SimNode::name));
+    NodeSettings s = base(name);
+    s.trustProducer = producer.id().toString();
+    s.bootstrapWait = NEWCOMER_BOOTSTRAP_WAIT_SECONDS;
+    s.bootstrap = "chunks";
+    if (options.discovery()) {
+      s.entrypoints = new ArrayList<>();
+      for (SimNode<Node> e : pickPeers(earlier, Options.ENTRYPOINTS)) {
+        s.entrypoints.add(e.address().hostPort());
+      }
+    } else {
+      // The producer, a liar when there are liars (its chunks must cost it, not the newcomer),
+      // and honest nodes.
+      List<SimNode<Node>> peers = new ArrayList<>(List.of(producer));
+      if (!liars.isEmpty()) {
+        peers.add(liars.get(newcomers.size() % liars.size()));
+      }
+      peers.addAll(pickPeers(earlier, options.peersPerNode() - peers.size()));
+      s.peers = new ArrayList<>();
+      for (SimNode<Node> peer : peers) {
+        s.peers.add(peer.address().toString());
+      }
+    }
+    SimNode<Node> node =
+        sim.addNode(
+            name,
+            ctx -> {
+              Node n = Node.start(s.toConfig(), environment(ctx, name));
+              n.bootstrap()
+                  .ifPresent(
+                      b ->
+                          b.done()
+                              .thenAccept(
+                                  o -> {
+                                    if (o.restored()) {
+                                      bootstrapped(name, o.reason(), b.report());
+                                    }
+                                  }));
+              return n;
+            });
+    newcomers.add(node);
+    honest.add(node);
+  }
+
+  /**
+   * Notes a newcomer's bootstrap that restored its store; one that rejected an honest peer lied.
+   */
+  private void bootstrapped(String name, String reason, Bootstrap.Report report) {
+    List<NodeId> rejected = new ArrayList<>();
+    for (Bootstrap.ServerReport r : report.servers()) {
+      if (r.dropped() != null) {
+        rejected.add(r.id());
+        if (!liarIds.contains(r.id())) {
+          invariants.violate(
+              "at "
+                  + sim.now().toSeconds()
+                  + "s: "
+                  + name
+                  + " rejected honest "
+                  + r.id()
+                  + ": "
+                  + r.dropped());
+        }
+      }
+    }
+    chunkBootstraps.put(name, new Bootstrapped(reason, List.copyOf(rejected)));
   }
 
   /** Up to {@code count} distinct earlier nodes, the producer for the first few. */
@@ -465,6 +615,9 @@ public final class NodeSimulation implements AutoCloseable {
       payload[payload.length / 2] ^= 0x5a;
       return env.toBuilder().setPayload(ByteString.copyFrom(payload)).build();
     }
+    if (protocol.equals(ProtocolId.SNAPSHOT_SYNC)) {
+      return corruptChunk(env);
+    }
     if (!protocol.equals(ProtocolId.GOSSIP)) {
       return env;
     }
@@ -484,6 +637,26 @@ public final class NodeSimulation implements AutoCloseable {
       return env.toBuilder().setPayload(payload).build();
     }
     return env;
+  }
+
+  /** A state-sync chunk a liar sends, with a byte flipped; its other state-sync messages pass. */
+  private static Envelope corruptChunk(Envelope env) {
+    StateSyncMessage m;
+    try {
+      m = StateSyncMessage.parseFrom(env.getPayload());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return env;
+    }
+    if (!m.hasChunkResponse() || m.getChunkResponse().getChunk().isEmpty()) {
+      return env;
+    }
+    byte[] chunk = m.getChunkResponse().getChunk().toByteArray();
+    chunk[chunk.length / 2] ^= 0x5a;
+    StateSyncMessage lie =
+        m.toBuilder()
+            .setChunkResponse(m.getChunkResponse().toBuilder().setChunk(ByteString.copyFrom(chunk)))
+            .build();
+    return env.toBuilder().setPayload(lie.toByteString()).build();
   }
 
   private io.ferry.wire.v1.SignedValue nextLie() {
@@ -567,6 +740,16 @@ public final class NodeSimulation implements AutoCloseable {
 
   SimNode<Node> producer() {
     return producer;
+  }
+
+  /** The newcomers that joined so far. */
+  List<SimNode<Node>> newcomers() {
+    return newcomers;
+  }
+
+  /** The bootstrap of each newcomer a state sync restored, by name. */
+  java.util.Map<String, Bootstrapped> chunkBootstraps() {
+    return chunkBootstraps;
   }
 
   List<SimNode<Node>> honest() {

@@ -1,5 +1,6 @@
 package io.ferry.sim.node;
 
+import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
@@ -10,10 +11,15 @@ import io.ferry.node.NodeEnvironment;
 import io.ferry.node.NodeStores;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.sim.NodeContext;
+import io.ferry.snapshot.RestoreResult;
+import io.ferry.snapshot.SnapshotRestorer;
 import io.ferry.snapshot.SnapshotWriter;
 import io.ferry.sync.proof.client.SyncStore;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -27,7 +33,10 @@ import java.util.concurrent.ExecutorService;
  * it across incarnations. The snapshot scheduler writes an archive inline (a worker here runs it on
  * the spot), within one instant of virtual time, so a crash never cuts one short; on a real node a
  * crash mid-write leaves only the writer's temporary files, never a half archive under an archive's
- * name, and {@link #removeLeftovers} deletes them here as a real node does.
+ * name, and {@link #removeLeftovers} deletes them here as a real node does. So are the chunks a
+ * snapshot bootstrap fetches by state sync (its bootstrap directory, kept across incarnations too,
+ * so a restarted bootstrap resumes); the store it restores is on the disk, and becomes the node's
+ * by {@link #moveStore}, a rename of its keys.
  *
  * <p>Every part gets the one scheduler of the incarnation: the simulator runs a node on one thread
  * in virtual time, and the scheduler dies with the incarnation on a crash.
@@ -35,13 +44,17 @@ import java.util.concurrent.ExecutorService;
 public final class SimEnvironment implements NodeEnvironment {
   private final NodeContext context;
   private final Path snapshotDir;
+  private final Path bootstrapDir;
 
   /**
    * @param snapshotDir the node's archive directory, the same in every incarnation
+   * @param bootstrapDir where the node's snapshot bootstrap keeps the chunks it fetched, the same
+   *     in every incarnation (the store it restores lives on the disk)
    */
-  public SimEnvironment(NodeContext context, Path snapshotDir) {
+  public SimEnvironment(NodeContext context, Path snapshotDir, Path bootstrapDir) {
     this.context = context;
     this.snapshotDir = snapshotDir;
+    this.bootstrapDir = bootstrapDir;
   }
 
   @Override
@@ -82,8 +95,39 @@ public final class SimEnvironment implements NodeEnvironment {
   }
 
   @Override
+  public Path bootstrapDir(NodeConfig config) {
+    return bootstrapDir;
+  }
+
+  @Override
   public void deleteStore(Path dir) {
     SimKvStore.delete(context.disk(), storePrefix(dir));
+  }
+
+  /** Restores into a store on the node's disk, as {@link #openStore} opens them. */
+  @Override
+  public RestoreResult restoreStore(Path archive, Path dir, Hash trustedRoot) {
+    deleteStore(dir);
+    List<MerkleDB> opened = new ArrayList<>(1);
+    try {
+      return new SnapshotRestorer(MerkleDBConfig.defaults())
+          .restoreInto(
+              archive,
+              Optional.empty(),
+              bf -> {
+                MerkleDB db = openStore(dir, bf.width());
+                opened.add(db);
+                return db;
+              },
+              Optional.of(trustedRoot));
+    } finally {
+      opened.forEach(MerkleDB::close);
+    }
+  }
+
+  @Override
+  public void moveStore(Path from, Path to) {
+    SimKvStore.move(context.disk(), storePrefix(from), storePrefix(to));
   }
 
   @Override

@@ -68,6 +68,21 @@ public final class SimKvStore implements KvStore {
     }
   }
 
+  /**
+   * Moves the closed store {@code disk} holds under {@code from} to {@code to}, where there is
+   * none: what renaming a RocksDB directory does. Each file is written durably under its new name
+   * before the old one is removed.
+   */
+  public static void move(SimDisk disk, String from, String to) {
+    if (!disk.list(to).isEmpty()) {
+      throw new FerryException(ErrorCode.IO_ERROR, "a store exists already under " + to);
+    }
+    for (Map.Entry<String, ByteString> e : java.util.List.copyOf(disk.list(from).entrySet())) {
+      disk.put(to + e.getKey().substring(from.length()), e.getValue());
+      disk.remove(e.getKey());
+    }
+  }
+
   /** Removes every store {@code disk} holds under {@code prefix}. */
   public static void delete(SimDisk disk, String prefix) {
     for (String key : java.util.List.copyOf(disk.list(prefix).keySet())) {

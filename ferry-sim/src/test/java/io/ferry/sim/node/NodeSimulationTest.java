@@ -80,6 +80,34 @@ class NodeSimulationTest {
     assertThat(r.stops()).isPositive();
   }
 
+  /**
+   * Newcomers join empty halfway through, each with the producer and a liar among its peers, and
+   * bootstrap by state sync ({@code --bootstrap chunks}, trusting the producer's signed snapshot):
+   * each is restored by chunks, its root checked by the invariants, rejects no honest peer, and
+   * serves the archive it restored; liars, whose chunks arrive corrupt, are rejected.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3})
+  void newcomersJoinEmptyAndRestoreByStateSyncFromTheirPeers(long seed) {
+    try (NodeSimulation sim =
+        new NodeSimulation(
+            Options.of(12, Simulation.seedProperty(seed), SWEEP_TIME, ALL).withNewcomers(3))) {
+      Report r = sim.execute();
+      assertOk(r);
+      assertThat(r.chunkBootstraps()).isEqualTo(3);
+      assertThat(sim.newcomers()).hasSize(3);
+      for (SimNode<Node> n : sim.newcomers()) {
+        assertThat(sim.chunkBootstraps().get(n.name()).reason())
+            .as(n.name())
+            .contains("by state sync");
+        assertThat(sim.chunkBootstraps().get(n.name()).rejected())
+            .as("peers %s rejected", n.name())
+            .isSubsetOf(sim.liarIds());
+        assertThat(archives(sim.snapshotDir(n.name()))).as("%s's archives", n.name()).isNotEmpty();
+      }
+    }
+  }
+
   @Test
   void everyNodeMakesTheSameArchivesOfTheSameStateInVirtualTime() {
     try (NodeSimulation sim =
