@@ -169,11 +169,13 @@ class StateSyncSimulationTest {
 
   /**
    * Mid-sync, every server crashes; they come back 20 s later with their archives (well within the
-   * snapshot wait), and the client finishes the same snapshot from them, fetching nothing twice.
+   * snapshot wait). Nothing arrives while they are down (but what was on the wire); the client
+   * redials them and finishes the same snapshot from those back first, fetching nothing twice.
    */
-  @Test
-  void serversThatCrashAndComeBackServeAgain(@SimSeed(22) long seed) {
-    try (StateSyncWorld w = world(seed)) {
+  @ParameterizedTest(name = "seed + {0}")
+  @ValueSource(ints = {0, 1, 2})
+  void serversThatCrashAndComeBackServeAgain(int variant, @SimSeed(22) long seed) {
+    try (StateSyncWorld w = world(seed + variant)) {
       Snapshot s = archives.newer();
       w.addClient(ClientSetup.trusting(CONFIG, trustNewer()));
       assertThat(w.runUntilApplied(s.chunks() / 3, Duration.ofMinutes(1))).isTrue();
@@ -182,6 +184,7 @@ class StateSyncSimulationTest {
         servers.add(w.server("server-" + i));
         w.sim.crash(servers.getLast());
       }
+      long crashed = w.sim.nanos();
       w.sim.run(Duration.ofSeconds(20));
       servers.forEach(w.sim::restart);
       long back = w.sim.nanos();
@@ -191,12 +194,12 @@ class StateSyncSimulationTest {
       assertThat(w.client().app().restored().orElseThrow().root()).isEqualTo(archives.newerRoot());
       assertThat(o.offers()).isEqualTo(1);
       assertThat(o.chunksFetched()).isEqualTo(s.chunks());
-      for (SimNode<Server> x : servers) {
-        assertThat(w.clientWire())
-            .as("chunks %s sent after it came back", x.name())
-            .anyMatch(
-                y -> !y.outbound() && y.isChunk() && y.peer().equals(x.id()) && y.nanos() > back);
-      }
+      List<Tap.Seen> taken =
+          w.clientWire().stream().filter(y -> !y.outbound() && y.isChunk()).toList();
+      // Only what was on the wire when they crashed arrives while they are down.
+      long drained = crashed + Duration.ofSeconds(1).toNanos();
+      assertThat(taken).noneMatch(y -> y.nanos() > drained && y.nanos() < back);
+      assertThat(taken).filteredOn(y -> y.nanos() > back).isNotEmpty();
     }
   }
 
@@ -655,9 +658,10 @@ class StateSyncSimulationTest {
   }
 
   /**
-   * Each {@code missing} answer freed its fetcher at once (a request went out at the same instant)
-   * and sent its chunk to another peer long before the request to the missing server would have
-   * timed out, which is when CometBFT moves it.
+   * Each {@code missing} answer sent its chunk to another peer long before the request to the
+   * missing server would have timed out, which is when CometBFT moves it. (Not always at the same
+   * instant: the requests in flight are capped, and the stalled server holds some of them until
+   * they time out.)
    */
   private static void checkMissingMovedAtOnce(
       List<Tap.Seen> seen, SimNode<Server> missing, long timeout) {
@@ -669,9 +673,6 @@ class StateSyncSimulationTest {
           seen.stream()
               .filter(x -> x.outbound() && x.isRequest() && x.incarnation() == a.incarnation())
               .toList();
-      assertThat(requests)
-          .as("a request at the instant chunk %d was missing (%d ns)", a.index(), a.nanos())
-          .anyMatch(x -> x.nanos() == a.nanos());
       Tap.Seen asked =
           requests.stream()
               .filter(
