@@ -288,11 +288,15 @@ public final class StateSyncBench {
         "timeouts",
         "load avg before/after");
     Map<Way, List<Run>> runs = new LinkedHashMap<>();
+    ways.forEach(w -> runs.put(w, new ArrayList<>()));
     for (int r = 1; r <= rounds; r++) {
-      for (Way way : ways) {
+      // Each round starts one way further on, so no way always follows the same one.
+      for (int k = 0; k < ways.size(); k++) {
+        Way way = ways.get((k + r - 1) % ways.size());
+        flushDirtyPages();
         String before = loadAverage();
         Run run = way.http() ? httpFetch() : chunkSync(way, way.label().strip());
-        runs.computeIfAbsent(way, k -> new ArrayList<>()).add(run);
+        runs.get(way).add(run);
         System.out.printf(
             "%-58s %5d %10.2f %8.2f %11.1f %7.0f%% %9.2f %7d %8d  %s / %s%n",
             way.label(),
@@ -440,6 +444,18 @@ public final class StateSyncBench {
         (end - r0) / 1e9,
         0,
         0);
+  }
+
+  /**
+   * Writes out what the last run left in the page cache (a restored store, an assembled archive),
+   * so that its writeback does not slow the next run's disk: every run starts from a clean cache.
+   */
+  private static void flushDirtyPages() throws InterruptedException {
+    try {
+      new ProcessBuilder("sync").inheritIO().start().waitFor();
+    } catch (IOException e) {
+      // no sync(1): the runs share the disk's writeback as they come
+    }
   }
 
   private static String loadAverage() {
