@@ -83,6 +83,7 @@ public final class Syncer implements AutoCloseable {
   private boolean outOfOrder; // chunks of the active snapshot apply as they arrive
   private ChunkQueue chunks;
   private int appCalls; // application calls queued or running
+  private Bytes offeredAppHash; // the trusted app hash of the snapshot offered last
   private int generation; // bumped when the active snapshot changes: late app results are dropped
   private final Map<NodeId, Integer> timeoutsByPeer = new HashMap<>();
   private final java.util.SortedSet<NodeId> listed = new java.util.TreeSet<>();
@@ -309,12 +310,15 @@ public final class Syncer implements AutoCloseable {
 
   /** Offers the best trusted snapshot; false when there is none. */
   private boolean offerBest() {
-    Optional<Snapshot> best = pool.best(s -> trust.appHash(s).isPresent());
-    if (best.isEmpty()) {
-      return false;
+    // Each snapshot's trust is worked out once (it may hash megabytes of metadata), best first.
+    for (Snapshot s : pool.ranked()) {
+      Optional<Bytes> appHash = trust.appHash(s);
+      if (appHash.isPresent()) {
+        offer(s, appHash.get());
+        return true;
+      }
     }
-    offer(best.get());
-    return true;
+    return false;
   }
 
   /** The application's answer to an offer, and for an accepted one what it and the store hold. */
@@ -324,8 +328,8 @@ public final class Syncer implements AutoCloseable {
       BitSet applied,
       java.util.SortedMap<Integer, NodeId> held) {}
 
-  private void offer(Snapshot s) {
-    Bytes appHash = trust.appHash(s).orElseThrow();
+  private void offer(Snapshot s, Bytes appHash) {
+    offeredAppHash = appHash;
     phase = Phase.OFFERING;
     offers++;
     log.info("state sync: offering snapshot {} from {} peers", s, pool.peers(s).size());
@@ -519,7 +523,9 @@ public final class Syncer implements AutoCloseable {
       case RETRY -> pump();
       case RETRY_SNAPSHOT -> {
         log.info("state sync: the application asked to restore snapshot {} again", active);
-        offer(active); // its chunk queue stays, requests in flight included: see accept
+        // The hash it was trusted with still holds, even if the trust source has moved on. Its
+        // chunk queue stays, requests in flight included: see accept.
+        offer(active, offeredAppHash);
       }
       case REJECT_SNAPSHOT -> {
         log.info("state sync: the application rejected snapshot {} while restoring", active);
