@@ -72,6 +72,21 @@ public final class ArchiveAssembler {
    *     in {@code dir} then
    */
   public SnapshotArchive assemble(byte[] manifestBytes, FrameSource frames, Path dir) {
+    return assemble(manifestBytes, frames, dir, true);
+  }
+
+  /**
+   * As {@link #assemble(byte[], FrameSource, Path)} for frames the caller has already passed
+   * through {@link ChunkFrames#verify} (a state sync checks each as it arrives): only each frame's
+   * size is checked against the manifest, so the file's offsets hold, and a frame is not
+   * decompressed and hashed a second time. Whoever reads the archive still checks every chunk.
+   */
+  public SnapshotArchive assembleVerified(byte[] manifestBytes, FrameSource frames, Path dir) {
+    return assemble(manifestBytes, frames, dir, false);
+  }
+
+  private SnapshotArchive assemble(
+      byte[] manifestBytes, FrameSource frames, Path dir, boolean checkFrames) {
     if (manifestBytes.length > Limits.MAX_SNAPSHOT_METADATA_BYTES) {
       throw new FerryException(
           ErrorCode.LIMIT_EXCEEDED,
@@ -105,7 +120,18 @@ public final class ArchiveAssembler {
                 out.write(frame0);
                 for (int i = 0; i < manifest.chunks().size(); i++) {
                   byte[] frame = frames.frame(i);
-                  ChunkFrames.verify(manifest, i, frame);
+                  if (checkFrames) {
+                    ChunkFrames.verify(manifest, i, frame);
+                  } else if (frame.length != manifest.chunks().get(i).frameSize()) {
+                    throw new FerryException(
+                        ErrorCode.CORRUPT_DATA,
+                        "frame "
+                            + i
+                            + " is "
+                            + frame.length
+                            + " bytes, not the manifest's "
+                            + manifest.chunks().get(i).frameSize());
+                  }
                   out.write(frame);
                 }
               });

@@ -233,6 +233,34 @@ class ArchiveChunksTest {
   }
 
   @Test
+  void framesAlreadyVerifiedAssembleTheSameArchiveAndAFrameOfTheWrongSizeIsRefused()
+      throws Exception {
+    try (ArchiveChunks chunks = ArchiveChunks.open(full.path())) {
+      SnapshotArchive trusted =
+          ArchiveAssembler.defaults()
+              .assembleVerified(chunks.manifestBytes(), chunks::frame, tmp.resolve("verified"));
+      assertThat(Files.readAllBytes(trusted.path())).isEqualTo(Files.readAllBytes(full.path()));
+
+      Path bad = tmp.resolve("short");
+      assertThatThrownBy(
+              () ->
+                  ArchiveAssembler.defaults()
+                      .assembleVerified(
+                          chunks.manifestBytes(),
+                          i ->
+                              i == 1
+                                  ? java.util.Arrays.copyOf(chunks.frame(i), 10)
+                                  : chunks.frame(i),
+                          bad))
+          .isInstanceOfSatisfying(
+              FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_DATA));
+      try (Stream<Path> files = Files.list(bad)) {
+        assertThat(files.filter(f -> !f.getFileName().toString().startsWith("."))).isEmpty();
+      }
+    }
+  }
+
+  @Test
   void anAssembledArchiveIsByteIdenticalAndRestores() throws Exception {
     Path other = tmp.resolve("assembled");
     SnapshotArchive assembledFull;

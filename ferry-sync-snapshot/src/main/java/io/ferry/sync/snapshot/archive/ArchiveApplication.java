@@ -211,7 +211,9 @@ public final class ArchiveApplication implements SnapshotApplication {
   /** Every frame is staged: assemble the archive and restore it with the root check. */
   private ChunkApplied finish() {
     SnapshotArchive archive =
-        assembler.assemble(staging.manifestBytes(), staging::frame, assembleDir);
+        // Each frame passed ChunkFrames.verify when it was applied (or again when a restarted
+        // sync reopened it), and the restore below reads and checks every chunk once more.
+        assembler.assembleVerified(staging.manifestBytes(), staging::frame, assembleDir);
     RestoreResult result;
     try {
       result = restore.restore(archive.path(), trustedRoot);
