@@ -86,7 +86,7 @@ final class ChunkSync {
   int run(NodeKey key) throws Exception {
     SnapshotRestorer.removeLeftovers(state);
     if (hasStore()) {
-      MerkleDB db = NodeStores.open(state, 16);
+      MerkleDB db = NodeStores.open(state, null); // whatever branch factor it was made with
       Hash root = db.root();
       long height = db.height();
       db.close();
