@@ -93,9 +93,9 @@ final class ChunkQueue {
     return count;
   }
 
-  /** The lowest needed chunk below {@code limit}, or -1. */
-  int nextNeeded(int limit) {
-    for (int i = 0, n = Math.min(limit, count); i < n; i++) {
+  /** The lowest needed chunk from {@code from} and below {@code limit}, or -1. */
+  int nextNeeded(int from, int limit) {
+    for (int i = from, n = Math.min(limit, count); i < n; i++) {
       if (state[i] == State.NEEDED) {
         return i;
       }

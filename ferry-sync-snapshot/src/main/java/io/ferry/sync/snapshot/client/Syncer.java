@@ -580,7 +580,7 @@ public final class Syncer implements AutoCloseable {
     int from = 0;
     while (chunks.inFlight() < inFlightLimit
         && (!outOfOrder || chunks.fetchedUnapplied() < buffer)) {
-      int i = nextNeeded(from, limit);
+      int i = chunks.nextNeeded(from, limit);
       if (i < 0) {
         return;
       }
@@ -613,15 +613,6 @@ public final class Syncer implements AutoCloseable {
       }
     }
     return Math.max(config.chunkFetchers(), Math.min(buffer, config.requestsPerPeer() * usable));
-  }
-
-  private int nextNeeded(int from, int limit) {
-    for (int i = from, n = Math.min(limit, chunks.count()); i < n; i++) {
-      if (chunks.state(i) == ChunkQueue.State.NEEDED) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /**
