@@ -27,6 +27,7 @@ import io.ferry.http.HttpMetrics;
 import io.ferry.http.HttpServerConfig;
 import io.ferry.http.SnapshotHttpServer;
 import io.ferry.http.StaticFiles;
+import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
 import io.ferry.net.PeerAddress;
@@ -129,6 +130,8 @@ public final class Node implements AutoCloseable {
   private HttpMetrics httpMetrics;
   private InetSocketAddress httpAddress;
   private boolean closed;
+  // Serialises commits, so each one's parent is the revision the one before it made.
+  private final Object commitLock = new Object();
 
   private Node(NodeConfig config, NodeEnvironment env, NodeKey key, LiveStore store) {
     this.config = config;
@@ -327,21 +330,19 @@ public final class Node implements AutoCloseable {
   }
 
   private void startProducer() {
-    Scheduler produceScheduler = scheduler("ferry-produce");
-    Producer p =
-        new Producer(
-            store.current(),
-            config.producer().orElseThrow(),
-            produceScheduler,
-            seed(),
-            this::committed);
-    producer = p;
-    closers.push(p);
     Revision head = store.current().revision();
     if (head.height() > 0 || !head.root().isZero()) {
       // Followers can sync to the state we start with before the first commit lands.
       heads.publish(SignedHead.sign(key, head.height(), head.root()));
     }
+    NodeConfig.Producer settings = config.producer().orElseThrow();
+    if (!settings.generates()) {
+      return; // the application's writes are the only commits
+    }
+    Producer p =
+        new Producer(store.current(), settings, scheduler("ferry-produce"), seed(), this::commit);
+    producer = p;
+    closers.push(p);
     p.start();
   }
 
@@ -355,9 +356,44 @@ public final class Node implements AutoCloseable {
     return s;
   }
 
-  private void committed(Revision r) {
-    heads.publish(SignedHead.sign(key, r.height(), r.root()));
-    store.snapshots().ifPresent(s -> s.onCommit(r));
+  /**
+   * Commits {@code batch} as the next revision of this producer's store: the one commit path, for
+   * the application (this method, the write API) and the load generator alike. The new head is
+   * signed and published, the commit pushed to subscribers, and a snapshot scheduled when one is
+   * due. Commits are serialised: each is made on the head the previous one left. Any thread.
+   *
+   * @return the new revision, whose signed head is {@link #newestHead} until the next commit
+   * @throws FerryException {@link ErrorCode#ILLEGAL_STATE} on a node that does not produce (a
+   *     follower's writes go to its producer, {@link #producerId}) or once the store is closed;
+   *     {@link ErrorCode#INVALID_ARGUMENT} for an empty batch
+   */
+  public Revision commit(Batch batch) {
+    if (!config.produces()) {
+      throw new FerryException(
+          ErrorCode.ILLEGAL_STATE,
+          producerId()
+              .map(p -> "this node follows producer " + p + "; only the producer commits")
+              .orElse("this node does not produce; it cannot commit"));
+    }
+    if (batch.isEmpty()) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, "an empty batch commits nothing");
+    }
+    synchronized (commitLock) {
+      MerkleDB db = store.current();
+      Revision r = db.commit(batch);
+      SignedHead head = SignedHead.sign(key, r.height(), r.root());
+      heads.publish(head);
+      store.snapshots().ifPresent(s -> s.onCommit(r));
+      return r;
+    }
+  }
+
+  /**
+   * The producer whose heads this node's state is: itself on a producer, the trusted one on a
+   * follower of a producer; empty on a server and on a follower of a fixed root.
+   */
+  public Optional<NodeId> producerId() {
+    return config.produces() ? Optional.of(key.id()) : config.trustProducer();
   }
 
   private void startFollower(Scheduler gossipScheduler) {
@@ -662,7 +698,9 @@ public final class Node implements AutoCloseable {
     return store.latestSnapshots();
   }
 
-  /** The producer, on a node started with {@code --produce}. */
+  /**
+   * The load generator, on a node started with {@code --produce} and updates per commit above 0.
+   */
   public Optional<Producer> producer() {
     return Optional.ofNullable(producer);
   }

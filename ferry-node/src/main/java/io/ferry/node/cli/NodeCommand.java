@@ -118,7 +118,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(
       names = "--updates-per-commit",
       paramLabel = "N",
-      description = "Producer: random keys put per commit (default 1000).")
+      description =
+          "Producer: random keys put per commit (default 1000; 0: commit only what the"
+              + " application writes).")
   Integer updatesPerCommit;
 
   @Option(

@@ -76,18 +76,24 @@ public record NodeConfig(
   /**
    * What a producer commits.
    *
-   * @param updatesPerCommit random keys put in each commit
+   * @param updatesPerCommit random keys put in each commit; 0 for none: the node commits only what
+   *     the application writes ({@link io.ferry.node.Node#commit}, the write API)
    * @param commitInterval time between commits
    * @param valueSize bytes per generated value
    */
   public record Producer(int updatesPerCommit, Duration commitInterval, int valueSize) {
     public Producer {
-      if (updatesPerCommit < 1 || valueSize < 0 || commitInterval.toMillis() < 1) {
+      if (updatesPerCommit < 0 || valueSize < 0 || commitInterval.toMillis() < 1) {
         throw new FerryException(
             ErrorCode.INVALID_ARGUMENT,
-            "a producer needs at least 1 update per commit, a value size >= 0 and an interval of"
-                + " at least 1 ms");
+            "a producer needs updates per commit >= 0, a value size >= 0 and an interval of at"
+                + " least 1 ms");
       }
+    }
+
+    /** Whether the producer commits generated updates, besides the application's writes. */
+    public boolean generates() {
+      return updatesPerCommit > 0;
     }
   }
 

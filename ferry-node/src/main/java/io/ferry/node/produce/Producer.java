@@ -8,14 +8,14 @@ import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
 import io.ferry.node.config.NodeConfig;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commits a stream of generated updates to a store: every interval, one commit of random 32-byte
- * keys with random values. Each commit is reported to a listener (the node signs the new head and
- * may start a snapshot). The updates are a function of the seed and the height, so two producers
+ * Commits a stream of generated updates: every interval, one commit of random 32-byte keys with
+ * random values, through the node's one commit path (which signs the head, pushes to subscribers
+ * and schedules snapshots). The updates are a function of the seed and the height, so two producers
  * with the same seed and start state make the same roots.
  *
  * <p>Runs on the scheduler's thread; {@link #close} (any thread) stops it after the commit in
@@ -28,7 +28,7 @@ public final class Producer implements AutoCloseable {
   private final NodeConfig.Producer config;
   private final Scheduler scheduler;
   private final long seed;
-  private final Consumer<Revision> committed;
+  private final Function<Batch, Revision> commit;
   private volatile boolean closed;
   private volatile Cancellable next;
   private volatile long commits;
@@ -38,12 +38,12 @@ public final class Producer implements AutoCloseable {
       NodeConfig.Producer config,
       Scheduler scheduler,
       long seed,
-      Consumer<Revision> committed) {
+      Function<Batch, Revision> commit) {
     this.db = db;
     this.config = config;
     this.scheduler = scheduler;
     this.seed = seed;
-    this.committed = committed;
+    this.commit = commit;
   }
 
   /** Schedules the first commit one interval from now. */
@@ -62,8 +62,7 @@ public final class Producer implements AutoCloseable {
       return;
     }
     try {
-      Revision r = commitOnce();
-      committed.accept(r);
+      commitOnce();
     } catch (RuntimeException e) {
       // A failed commit changes nothing; the next one tries again.
       log.error("commit failed", e);
@@ -73,7 +72,10 @@ public final class Producer implements AutoCloseable {
     }
   }
 
-  /** Makes one commit of generated updates and returns its revision. */
+  /**
+   * Makes one commit of generated updates and returns its revision. {@code db} is read for the
+   * height only: the commit goes through the commit function.
+   */
   public Revision commitOnce() {
     long height = db.height() + 1;
     SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + height);
@@ -85,7 +87,7 @@ public final class Producer implements AutoCloseable {
       fill(random, value);
       batch.put(Bytes.of(key), Bytes.wrap(value));
     }
-    Revision r = db.commit(batch);
+    Revision r = commit.apply(batch);
     commits++;
     log.debug("committed height {} root {}", r.height(), r.root());
     return r;
