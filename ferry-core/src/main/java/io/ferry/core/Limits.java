@@ -69,10 +69,7 @@ public final class Limits {
   /** Decompressed bytes an archive may hold after its last entry (the tar's end and padding). */
   public static final int MAX_ARCHIVE_END_BYTES = 64 * KIB;
 
-  /**
-   * Heads returned in one sample (Aranya's poll). Reserved for push sync (step 11), whose
-   * subscriptions carry a sample of the heads a subscriber knows; nothing uses it yet.
-   */
+  /** Heads in one sample: the known heads a push-sync subscription carries (Aranya's 100). */
   public static final int MAX_HEADS_PER_SAMPLE = 100;
 
   /**
@@ -146,10 +143,22 @@ public final class Limits {
   public static final int MAX_SNAPSHOT_HASH_BYTES = 64;
 
   /**
-   * Subscriptions a node keeps open for its peers at once (Aranya). Reserved for push sync (step
-   * 11), which refuses a subscription beyond it; nothing uses it yet.
+   * Push-sync subscriptions a node keeps open for its peers at once (Aranya's
+   * MAXIMUM_OPEN_REQUESTS); one more is refused with MaximumSubscriptionsExceeded.
    */
   public static final int MAX_OPEN_SUBSCRIPTIONS = 128;
+
+  /** Seconds a push-sync subscription may stay open before it must be renewed. */
+  public static final int MAX_SUBSCRIPTION_SECONDS = 3600;
+
+  /**
+   * Bytes of one push-sync message. A commit whose encoding does not fit is not pushed: its
+   * subscribers miss it and poll (change proofs), which pages however large a commit is.
+   */
+  public static final int MAX_PUSH_MESSAGE_BYTES = 8 * MIB;
+
+  /** Commits in one push: a subscriber far behind is brought forward this many at a time. */
+  public static final int MAX_COMMITS_PER_PUSH = 64;
 
   /** Bytes of one key in the state. */
   public static final int MAX_KEY_BYTES = 64 * KIB;

@@ -102,6 +102,11 @@ class LimitsTest {
   }
 
   @Test
+  void aPushFitsInAFrame() {
+    assertThat(Limits.MAX_PUSH_MESSAGE_BYTES).isLessThan(Limits.MAX_FRAME_BYTES);
+  }
+
+  @Test
   void proofKeyLimits() {
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isPositive();
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isLessThanOrEqualTo(Limits.MAX_PROOF_KEY_LIMIT);
@@ -119,6 +124,9 @@ class LimitsTest {
       Limits.MAX_FORMAT_1_CHUNK_BYTES,
       Limits.MAX_HEADS_PER_SAMPLE,
       Limits.MAX_OPEN_SUBSCRIPTIONS,
+      Limits.MAX_SUBSCRIPTION_SECONDS,
+      Limits.MAX_PUSH_MESSAGE_BYTES,
+      Limits.MAX_COMMITS_PER_PUSH,
       Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND,
       Limits.MAX_GOSSIP_MESSAGE_BURST,
       Limits.MAX_GOSSIP_MESSAGE_BYTES,
