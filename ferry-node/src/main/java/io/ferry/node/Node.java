@@ -53,6 +53,12 @@ import io.ferry.sync.proof.ProofSyncServer;
 import io.ferry.sync.proof.client.SyncConfig;
 import io.ferry.sync.proof.client.SyncStats;
 import io.ferry.sync.proof.client.SyncStore;
+import io.ferry.sync.push.Applied;
+import io.ferry.sync.push.Commit;
+import io.ferry.sync.push.KnownHead;
+import io.ferry.sync.push.PushClient;
+import io.ferry.sync.push.PushServer;
+import io.ferry.sync.push.PushSync;
 import io.ferry.sync.snapshot.StateSyncReactor;
 import io.ferry.sync.snapshot.archive.ArchiveApplication;
 import io.ferry.sync.snapshot.client.DirectoryChunkStore;
@@ -120,9 +126,15 @@ public final class Node implements AutoCloseable {
   private SyncStore staging;
   private Bootstrap bootstrap;
 
+  /** Revisions a push subscription names as held: the newest is what pushes continue from. */
+  private static final int KNOWN_HEADS = 8;
+
   /** How long a chunk bootstrap waits for a peer to list the chosen snapshot. */
   private static final Duration BOOTSTRAP_SNAPSHOT_WAIT = Duration.ofSeconds(15);
 
+  private PushSync pushSync;
+  // On a follower that subscribes: set before the follower can ask for it.
+  private volatile PushClient pushClient;
   private StateSyncReactor stateSync;
   private SnapshotServer stateSyncServer;
   private Scheduler stateSyncScheduler;
@@ -186,6 +198,13 @@ public final class Node implements AutoCloseable {
             transport, store.current(), proofConfig, proofWorkers, gossipScheduler.clock());
     closers.push(proofServer);
     store.onSwitch(proofServer::switchTo);
+    // Every node pushes to its subscribers what it commits or applies, and answers polls.
+    pushSync =
+        new PushSync(
+            transport,
+            new PushServer(transport, gossipScheduler.clock(), config.push().config()),
+            Optional.of(proofServer));
+    closers.push(pushSync);
     // Every node answers state-sync listings and chunk requests from the archives it holds.
     stateSyncServer =
         new SnapshotServer(
@@ -245,6 +264,9 @@ public final class Node implements AutoCloseable {
     gossip.publish(ValueKind.CONTACT_INFO, contactInfo().encode());
     if (bootstrap != null) {
       bootstrap.start();
+    }
+    if (pushClient != null) {
+      pushSync.attach(pushClient);
     }
     log.info("node {} listening at {}", key.id(), transport.address());
   }
@@ -380,8 +402,11 @@ public final class Node implements AutoCloseable {
     }
     synchronized (commitLock) {
       MerkleDB db = store.current();
+      Hash parent = db.root();
       Revision r = db.commit(batch);
       SignedHead head = SignedHead.sign(key, r.height(), r.root());
+      // Subscribers first: a push is the fastest way the commit leaves this node.
+      pushSync.server().onCommit(Commit.of(batch, parent, head));
       heads.publish(head);
       store.snapshots().ifPresent(s -> s.onCommit(r));
       return r;
@@ -415,7 +440,20 @@ public final class Node implements AutoCloseable {
             p -> true);
     Follower f =
         new Follower(
-            store, proofSync, syncScheduler, r -> store.snapshots().ifPresent(s -> s.onCommit(r)));
+            store,
+            proofSync,
+            syncScheduler,
+            r -> store.snapshots().ifPresent(s -> s.onCommit(r)),
+            r -> {
+              PushClient c = pushClient;
+              if (c != null) {
+                c.headsMoved();
+              }
+            },
+            () -> {
+              PushClient c = pushClient;
+              return c != null && c.stats().source().isPresent();
+            });
     follower = f;
     closers.push(f);
     HeadTrust trust =
@@ -423,6 +461,26 @@ public final class Node implements AutoCloseable {
             .trustProducer()
             .map(HeadTrust::producer)
             .orElseGet(() -> HeadTrust.root(config.trustRoot().orElseThrow()));
+    if (config.push().enabled()) {
+      pushClient =
+          new PushClient(
+              config.push().config(),
+              transport,
+              gossipScheduler,
+              env.random("push"),
+              config.trustProducer(),
+              trust,
+              this::knownHeads,
+              (from, c) ->
+                  f.applyPushed(c)
+                      .thenApply(
+                          a -> {
+                            if (a == Applied.APPLIED) {
+                              pushSync.server().onCommit(c); // relayed to our own subscribers
+                            }
+                            return a;
+                          }));
+    }
     prepareBootstrap(f, staging, gossipScheduler);
     heads =
         HeadExchange.start(
@@ -577,6 +635,20 @@ public final class Node implements AutoCloseable {
     return fetched;
   }
 
+  /** The newest revisions of the store, oldest first: what a push subscription says it holds. */
+  private List<KnownHead> knownHeads() {
+    MerkleDB db = store.current();
+    if (db.height() == 0 && db.root().isZero()) {
+      return List.of();
+    }
+    List<Revision> all = db.revisions();
+    List<KnownHead> out = new ArrayList<>();
+    for (Revision r : all.subList(Math.max(0, all.size() - KNOWN_HEADS), all.size())) {
+      out.add(KnownHead.of(r));
+    }
+    return out;
+  }
+
   /** The root of the trusted head at {@code height}, when it is the newest this node knows. */
   private Optional<Hash> trustedRootAt(long height) {
     return newestHead().filter(h -> h.height() == height).map(SignedHead::root);
@@ -678,6 +750,16 @@ public final class Node implements AutoCloseable {
   /** The follower, on a node that follows a trusted producer or root. */
   public Optional<Follower> follower() {
     return Optional.ofNullable(follower);
+  }
+
+  /** The push subscription, on a follower that subscribes (docs/push.md). */
+  public Optional<PushClient> pushClient() {
+    return Optional.ofNullable(pushClient);
+  }
+
+  /** What this node pushes to its own subscribers: every node has one. */
+  public PushServer pushServer() {
+    return pushSync.server();
   }
 
   /** The snapshot bootstrap, on an empty follower that trusts a producer or known validators. */

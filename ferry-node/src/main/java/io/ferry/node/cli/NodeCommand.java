@@ -214,6 +214,27 @@ final class NodeCommand implements Callable<Integer> {
               + " proof-syncs instead (default 30; 0: never bootstrap from a snapshot).")
   Long bootstrapWait;
 
+  @Option(
+      names = "--push-window",
+      paramLabel = "S",
+      description =
+          "Follower: seconds each push subscription stays open before it is renewed (default"
+              + " 60, at most 3600).")
+  Long pushWindow;
+
+  @Option(
+      names = "--push-bytes",
+      paramLabel = "B",
+      description =
+          "Follower: bytes of pushes a subscription takes before it is renewed (default"
+              + " 268435456).")
+  Long pushBytes;
+
+  @Option(
+      names = "--no-push",
+      description = "Follower: do not subscribe to pushes; follow by polling only.")
+  boolean noPush;
+
   @Override
   public Integer call() throws Exception {
     NodeSettings s = configFile != null ? NodeSettings.read(configFile) : new NodeSettings();
@@ -244,6 +265,9 @@ final class NodeCommand implements Callable<Integer> {
     }
     s.minAgreement = minAgreement != null ? minAgreement : s.minAgreement;
     s.bootstrapWait = bootstrapWait != null ? bootstrapWait : s.bootstrapWait;
+    s.pushWindow = pushWindow != null ? pushWindow : s.pushWindow;
+    s.pushBytes = pushBytes != null ? pushBytes : s.pushBytes;
+    s.push = noPush ? Boolean.FALSE : s.push;
     if (updatesPerCommit != null) {
       s.producer.updatesPerCommit = updatesPerCommit;
     }

@@ -3,10 +3,12 @@ package io.ferry.node.config;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
+import io.ferry.core.Limits;
 import io.ferry.core.identity.NodeId;
 import io.ferry.gossip.discovery.DiscoveryConfig;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.peers.PeerManager;
+import io.ferry.sync.push.PushConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +44,7 @@ import java.util.Optional;
  *     info); empty for the host {@code p2p} binds, which is useless to them when it is 0.0.0.0 or
  *     ::
  * @param bootstrap how an empty follower restores a snapshot chosen from gossip first
+ * @param push whether a follower subscribes to pushes, and for how long and how many bytes
  */
 public record NodeConfig(
     Path data,
@@ -62,7 +65,8 @@ public record NodeConfig(
     int maxOutbound,
     int maxInbound,
     Optional<String> advertise,
-    Bootstrap bootstrap) {
+    Bootstrap bootstrap,
+    Push push) {
 
   /** The default peer port. */
   public static final int DEFAULT_P2P_PORT = 8900;
@@ -191,6 +195,37 @@ public record NodeConfig(
     /** Whether an empty follower bootstraps from a snapshot at all. */
     public boolean enabled() {
       return !maxWait.isZero() && method != Method.PROOFS;
+    }
+  }
+
+  /**
+   * A follower's push subscription (docs/push.md). Every node pushes to its own subscribers
+   * whatever this says.
+   *
+   * @param enabled whether a follower subscribes ({@code --no-push} turns it off)
+   * @param window how long each subscription stays open before it is renewed ({@code
+   *     --push-window})
+   * @param budget bytes of pushes each subscription takes before it is renewed ({@code
+   *     --push-bytes})
+   */
+  public record Push(boolean enabled, Duration window, long budget) {
+    public static final Push DEFAULT =
+        new Push(true, PushConfig.DEFAULT_WINDOW, PushConfig.DEFAULT_BUDGET);
+
+    public Push {
+      if (window.toSeconds() < 1 || window.toSeconds() > Limits.MAX_SUBSCRIPTION_SECONDS) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "push-window is 1 to " + Limits.MAX_SUBSCRIPTION_SECONDS + " seconds");
+      }
+      if (budget < 1) {
+        throw new FerryException(ErrorCode.INVALID_ARGUMENT, "push-bytes must be positive");
+      }
+    }
+
+    /** The push sync's settings for these. */
+    public PushConfig config() {
+      return PushConfig.DEFAULT.withWindow(window).withBudget(budget);
     }
   }
 

@@ -108,6 +108,17 @@ public final class NodeSettings {
   @JsonProperty("p2p-egress-mib")
   public Double p2pEgressMib;
 
+  /** Whether a follower subscribes to pushes (default true). */
+  public Boolean push;
+
+  /** Seconds a push subscription stays open before it is renewed. */
+  @JsonProperty("push-window")
+  public Long pushWindow;
+
+  /** Bytes of pushes a subscription takes before it is renewed. */
+  @JsonProperty("push-bytes")
+  public Long pushBytes;
+
   public ProducerSettings producer = new ProducerSettings();
   public SnapshotSettings snapshots = new SnapshotSettings();
 
@@ -304,7 +315,11 @@ public final class NodeSettings {
         or(maxOutbound, NodeConfig.DEFAULT_MAX_OUTBOUND),
         or(maxInbound, NodeConfig.DEFAULT_MAX_INBOUND),
         advertise == null ? Optional.empty() : Optional.of(advertiseHost(advertise)),
-        boot);
+        boot,
+        new NodeConfig.Push(
+            or(push, true),
+            pushWindow == null ? NodeConfig.Push.DEFAULT.window() : Duration.ofSeconds(pushWindow),
+            or(pushBytes, NodeConfig.Push.DEFAULT.budget())));
   }
 
   /**

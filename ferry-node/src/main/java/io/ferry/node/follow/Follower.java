@@ -8,11 +8,16 @@ import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
 import io.ferry.sync.proof.ProofSync;
 import io.ferry.sync.proof.client.SyncStats;
+import io.ferry.sync.push.Applied;
+import io.ferry.sync.push.Commit;
+import io.ferry.sync.push.CommitReplay;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +58,13 @@ public final class Follower implements AutoCloseable {
   static final int RETARGET_COST_FACTOR = 4;
   private static final Duration RETARGET_RECHECK = Duration.ofMillis(250);
 
+  /**
+   * How long a subscribed follower behind a head it learned waits for the push of it before it
+   * polls: heads travel by gossip as fast as pushes, and a poll started on the head would race the
+   * push it does not need. Only a wait in which nothing arrived ends in a poll.
+   */
+  static final Duration PUSH_GRACE = Duration.ofMillis(500);
+
   /** What the follower is doing. */
   public enum Phase {
     /** No trusted head known yet. */
@@ -72,6 +84,8 @@ public final class Follower implements AutoCloseable {
   private final ProofSync proofSync;
   private final Scheduler scheduler;
   private final Consumer<Revision> reached;
+  private final Consumer<Revision> polled;
+  private final BooleanSupplier subscribed;
 
   private Phase phase = Phase.WAITING;
   private volatile Phase published = Phase.WAITING;
@@ -93,17 +107,43 @@ public final class Follower implements AutoCloseable {
   // Held while something else fills the empty store (a snapshot bootstrap): heads are remembered
   // but no proof sync starts, so nothing competes with it.
   private volatile boolean held;
+  // Waiting PUSH_GRACE for a push (see there); pollDue once a wait brought nothing, or a push was
+  // missed or false.
+  private boolean graceTimer;
+  private boolean pollDue;
 
   /**
+   * A follower that only polls.
+   *
    * @param proofSync brings the store to a head; closed with the follower
    * @param reached told of each revision the store reaches at a head (snapshots hang off this)
    */
   public Follower(
       Store store, ProofSync proofSync, Scheduler scheduler, Consumer<Revision> reached) {
+    this(store, proofSync, scheduler, reached, r -> {}, () -> false);
+  }
+
+  /**
+   * A follower that also takes pushed commits ({@link #applyPushed}).
+   *
+   * @param polled told of each revision a poll (a proof sync) brought the store to, so the push
+   *     source can be told where to continue from
+   * @param subscribed whether a push subscription is open now: a follower behind a head then waits
+   *     {@link #PUSH_GRACE} for its push before polling
+   */
+  public Follower(
+      Store store,
+      ProofSync proofSync,
+      Scheduler scheduler,
+      Consumer<Revision> reached,
+      Consumer<Revision> polled,
+      BooleanSupplier subscribed) {
     this.store = store;
     this.proofSync = proofSync;
     this.scheduler = scheduler;
     this.reached = reached;
+    this.polled = polled;
+    this.subscribed = subscribed;
   }
 
   /**
@@ -150,23 +190,86 @@ public final class Follower implements AutoCloseable {
 
   /** A newer trusted head was learned; the follower moves toward it. */
   public void onHead(Revision head) {
+    scheduler.execute(() -> learned(head));
+  }
+
+  private void learned(Revision head) {
+    if (closed || (newest != null && head.height() <= newest.height())) {
+      return;
+    }
+    if (passed(head.height(), head.root())) {
+      log.debug("follower: ignoring {}: the store is at {}", head, store.current().revision());
+      return;
+    }
+    remember(head);
+    advance();
+  }
+
+  private void remember(Revision head) {
+    newest = head;
+    recentHeads.addLast(head);
+    if (recentHeads.size() > RECENT_HEADS) {
+      recentHeads.removeFirst();
+    }
+  }
+
+  /**
+   * A commit a peer pushed, whose head the caller has judged trusted: re-applied when it continues
+   * the store and no proof sync is running, kept only if it makes the signed root. Otherwise its
+   * head is learned like any other, and the follower polls to it: at once after a missed or false
+   * push, when a proof sync is running by moving its target. Completes on the scheduler's thread.
+   */
+  public CompletableFuture<Applied> applyPushed(Commit c) {
+    CompletableFuture<Applied> out = new CompletableFuture<>();
     scheduler.execute(
         () -> {
-          if (closed || (newest != null && head.height() <= newest.height())) {
-            return;
+          try {
+            out.complete(applyNow(c));
+          } catch (RuntimeException e) {
+            out.completeExceptionally(e);
           }
-          if (passed(head.height(), head.root())) {
-            log.debug(
-                "follower: ignoring {}: the store is at {}", head, store.current().revision());
-            return;
-          }
-          newest = head;
-          recentHeads.addLast(head);
-          if (recentHeads.size() > RECENT_HEADS) {
-            recentHeads.removeFirst();
-          }
-          advance();
         });
+    return out;
+  }
+
+  private Applied applyNow(Commit c) {
+    Revision head = new Revision(c.height(), c.head().root());
+    if (closed) {
+      return Applied.NOT_NOW;
+    }
+    if (held || running) {
+      learned(head);
+      return Applied.NOT_NOW;
+    }
+    Applied a;
+    try {
+      a = CommitReplay.replay(store.current(), c);
+    } catch (FerryException e) {
+      log.warn("follower: pushed height {} not applied: {}", c.height(), e.getMessage());
+      a = Applied.NOT_NOW;
+    }
+    switch (a) {
+      case APPLIED -> {
+        Revision rev = store.current().revision();
+        at = rev;
+        if (newest == null || rev.height() >= newest.height()) {
+          remember(rev);
+        }
+        reached.accept(rev);
+        setPhase(Phase.FOLLOWING);
+        advance();
+      }
+      case GAP, WRONG_ROOT, NOT_NOW -> {
+        pollDue = true;
+        if (newest != null && newest.height() >= head.height()) {
+          advance();
+        } else {
+          learned(head);
+        }
+      }
+      case ALREADY_HAD -> {}
+    }
+    return a;
   }
 
   public Phase phase() {
@@ -207,7 +310,7 @@ public final class Follower implements AutoCloseable {
         if (store.current().root().equals(newest.root())) {
           at = newest;
           setPhase(Phase.FOLLOWING);
-        } else {
+        } else if (!waitForPush()) {
           bringToNewest();
         }
       }
@@ -215,7 +318,34 @@ public final class Follower implements AutoCloseable {
   }
 
   private void bringToNewest() {
+    pollDue = false;
     bringTo(newest);
+  }
+
+  /**
+   * Whether to wait for the push of the newest head rather than poll for it now: while subscribed,
+   * with a store to apply pushes to, until a wait of {@link #PUSH_GRACE} passes in which the store
+   * did not move, or a push was missed.
+   */
+  private boolean waitForPush() {
+    MerkleDB db = store.current();
+    if (pollDue || !subscribed.getAsBoolean() || isEmpty(db)) {
+      return false;
+    }
+    if (!graceTimer) {
+      graceTimer = true;
+      long heightBefore = db.height();
+      scheduler.schedule(
+          PUSH_GRACE,
+          () -> {
+            graceTimer = false;
+            if (store.current().height() == heightBefore) {
+              pollDue = true;
+            }
+            advance();
+          });
+    }
+    return true;
   }
 
   private void bringTo(Revision target) {
@@ -295,6 +425,7 @@ public final class Follower implements AutoCloseable {
     if (error == null) {
       at = rev;
       reached.accept(rev);
+      polled.accept(rev);
       setPhase(Phase.FOLLOWING);
       advance();
       return;
