@@ -721,6 +721,34 @@ public final class Node implements AutoCloseable {
         .callback(cb -> cb.call(stateSyncServer.stats().dropped()))
         .register(registry);
     GaugeWithCallback.builder()
+        .name("ferry_push_subscribers")
+        .help("Push subscriptions this node holds open for its peers")
+        .callback(cb -> cb.call(pushSync.server().stats().open()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("ferry_push_commits_pushed")
+        .help("Commits this node pushed to subscribers (one per subscriber it reached)")
+        .callback(cb -> cb.call(pushSync.server().stats().commitsPushed()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("ferry_push_bytes_pushed")
+        .help("Bytes of push messages this node sent to subscribers")
+        .callback(cb -> cb.call(pushSync.server().stats().bytesPushed()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("ferry_push_commits_received")
+        .help("Pushed commits this follower received, by what became of them")
+        .labelNames("outcome")
+        .callback(
+            cb -> {
+              PushClient c = pushClient;
+              PushClient.Stats st = c == null ? null : c.stats();
+              cb.call(st == null ? 0 : st.applied(), "applied");
+              cb.call(st == null ? 0 : st.gaps(), "gap");
+              cb.call(st == null ? 0 : st.wrongRoots(), "wrong_root");
+            })
+        .register(registry);
+    GaugeWithCallback.builder()
         .name("ferry_node_height")
         .help("Height of the node's store")
         .callback(cb -> cb.call(store.current().height()))
@@ -869,7 +897,22 @@ public final class Node implements AutoCloseable {
         config.network(),
         ClusterView.of(gossip).stream().map(NodeStatus.ClusterStatus::of).toList(),
         traffic(),
-        bootstrap == null ? null : NodeStatus.BootstrapStatus.of(bootstrap.report()));
+        bootstrap == null ? null : NodeStatus.BootstrapStatus.of(bootstrap.report()),
+        pushStatus());
+  }
+
+  private NodeStatus.PushStatus pushStatus() {
+    PushServer.Stats served = pushSync.server().stats();
+    PushClient c = pushClient;
+    PushClient.Stats own = c == null ? null : c.stats();
+    return new NodeStatus.PushStatus(
+        served.open(),
+        served.commitsPushed(),
+        served.bytesPushed(),
+        own == null ? null : own.source().map(NodeId::toString).orElse(""),
+        own == null ? null : own.applied(),
+        own == null ? null : own.gaps(),
+        own == null ? null : own.wrongRoots());
   }
 
   /**

@@ -21,6 +21,8 @@ import java.util.Locale;
  * @param traffic bytes moved since the node started; a client that polls gets throughput from the
  *     difference of two answers
  * @param bootstrap the snapshot bootstrap of an empty follower, when one ran
+ * @param push what this node pushes to its subscribers and, on a follower that subscribes, where
+ *     its own pushes come from
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeStatus(
@@ -39,7 +41,8 @@ public record NodeStatus(
     String network,
     List<ClusterStatus> cluster,
     TrafficStatus traffic,
-    BootstrapStatus bootstrap) {
+    BootstrapStatus bootstrap,
+    PushStatus push) {
 
   /** Revisions listed in {@link #recent}. */
   public static final int RECENT = 16;
@@ -189,6 +192,21 @@ public record NodeStatus(
       @JsonProperty("p2p_in") long p2pIn,
       @JsonProperty("p2p_out") long p2pOut,
       @JsonProperty("http_out") long httpOut) {}
+
+  /**
+   * Push sync (docs/push.md): the subscriptions this node holds open for its peers and what it sent
+   * them; and, on a subscribing follower, the peer it subscribes to and what became of the commits
+   * it pushed.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record PushStatus(
+      int subscribers,
+      @JsonProperty("commits_pushed") long commitsPushed,
+      @JsonProperty("bytes_pushed") long bytesPushed,
+      String source,
+      Long applied,
+      Long gaps,
+      @JsonProperty("wrong_roots") Long wrongRoots) {}
 
   /** One archive the node serves. */
   public record SnapshotStatus(String name, String kind, long height, long bytes) {}

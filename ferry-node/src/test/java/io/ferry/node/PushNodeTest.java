@@ -127,6 +127,11 @@ class PushNodeTest {
     assertThat(relayed.pushClient().orElseThrow().stats().source()).contains(direct.id());
     assertThat(polling.pushClient()).isEmpty();
     assertThat(producer.pushServer().stats().commitsPushed()).isGreaterThanOrEqualTo(20);
+    // /status says so.
+    assertThat(direct.status().push().source()).isEqualTo(producer.id().toString());
+    assertThat(direct.status().push().applied()).isEqualTo(applied(direct));
+    assertThat(producer.status().push().subscribers()).isEqualTo(1);
+    assertThat(producer.status().push().source()).isNull();
     // The value is there.
     assertThat(relayed.store().get(Bytes.fromHex(String.format("%08x%04x", 21, 7))))
         .contains(Bytes.fromHex("ab".repeat(20)));

@@ -253,6 +253,7 @@ class StatusPageBrowserTest {
               "devnet",
               cluster(height),
               new NodeStatus.TrafficStatus(in, out, 40_000 * n),
+              null,
               null);
       return JSON.valueToTree(s).toString();
     }
