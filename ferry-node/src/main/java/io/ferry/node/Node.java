@@ -82,7 +82,9 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -144,6 +146,7 @@ public final class Node implements AutoCloseable {
   private boolean closed;
   // Serialises commits, so each one's parent is the revision the one before it made.
   private final Object commitLock = new Object();
+  private final List<Consumer<Revision>> revisionListeners = new CopyOnWriteArrayList<>();
 
   private Node(NodeConfig config, NodeEnvironment env, NodeKey key, LiveStore store) {
     this.config = config;
@@ -409,8 +412,38 @@ public final class Node implements AutoCloseable {
       pushSync.server().onCommit(Commit.of(batch, parent, head));
       heads.publish(head);
       store.snapshots().ifPresent(s -> s.onCommit(r));
+      reached(r);
       return r;
     }
+  }
+
+  /**
+   * Tells {@code listener} of every revision the store reaches from now on: each commit of a
+   * producer, and each head a follower applies from a push or reaches by a poll (a follower that
+   * falls behind may skip heights). Called on the committing or following thread, after the
+   * revision is durable; the listener must not block. An embedding application reads its state
+   * here.
+   */
+  public void addRevisionListener(Consumer<Revision> listener) {
+    revisionListeners.add(listener);
+  }
+
+  private void reached(Revision r) {
+    for (Consumer<Revision> l : revisionListeners) {
+      try {
+        l.accept(r);
+      } catch (RuntimeException e) {
+        log.warn("a revision listener failed at height {}: {}", r.height(), e.toString());
+      }
+    }
+  }
+
+  /**
+   * The node's metrics, what {@code /metrics} serves: for an application that exports them with its
+   * own.
+   */
+  public PrometheusRegistry metrics() {
+    return registry;
   }
 
   /**
@@ -443,7 +476,10 @@ public final class Node implements AutoCloseable {
             store,
             proofSync,
             syncScheduler,
-            r -> store.snapshots().ifPresent(s -> s.onCommit(r)),
+            r -> {
+              store.snapshots().ifPresent(s -> s.onCommit(r));
+              reached(r);
+            },
             r -> {
               PushClient c = pushClient;
               if (c != null) {
