@@ -488,7 +488,7 @@ public final class Node implements AutoCloseable {
             },
             () -> {
               PushClient c = pushClient;
-              return c != null && c.stats().source().isPresent();
+              return c != null && c.delivering();
             });
     follower = f;
     closers.push(f);
@@ -497,7 +497,8 @@ public final class Node implements AutoCloseable {
             .trustProducer()
             .map(HeadTrust::producer)
             .orElseGet(() -> HeadTrust.root(config.trustRoot().orElseThrow()));
-    if (config.push().enabled()) {
+    // Pushes carry a producer's commits: a follower of a fixed root takes none.
+    if (config.push().enabled() && config.trustProducer().isPresent()) {
       pushClient =
           new PushClient(
               config.push().config(),

@@ -62,8 +62,16 @@ public final class PushClient implements AutoCloseable {
   private final Supplier<List<KnownHead>> heads;
   private final Sink sink;
 
+  /**
+   * Polls in a row, with no push applied between them, after which the source is taken to be of no
+   * use (a node that follows no one, or a relay that polls itself) and another is chosen.
+   */
+  static final int USELESS_AFTER_POLLS = 3;
+
   // All below on the scheduler's thread.
   private NodeId source;
+  private int pollsInARow;
+  private volatile boolean delivering;
   private boolean subscribing;
   private boolean resubscribe;
   private Messages.Granted granted;
@@ -147,13 +155,32 @@ public final class PushClient implements AutoCloseable {
   }
 
   /**
+   * Whether pushes are coming: a source is subscribed to, and it has not been found of no use (see
+   * {@link #USELESS_AFTER_POLLS}). A follower waits for a push only while this holds. Any thread.
+   */
+  public boolean delivering() {
+    return delivering;
+  }
+
+  /**
    * The store moved some other way than by a push (a poll caught it up): the source is told the new
-   * heads, so that its pushes continue from there.
+   * heads, so that its pushes continue from there. After {@link #USELESS_AFTER_POLLS} polls with no
+   * push applied between them, the source (unless it is the producer) is left for another.
    */
   public void headsMoved() {
     scheduler.execute(
         () -> {
           if (closed || source == null) {
+            return;
+          }
+          pollsInARow++;
+          publish();
+          if (pollsInARow >= USELESS_AFTER_POLLS
+              && preferred.map(p -> !p.equals(source)).orElse(true)) {
+            NodeId useless = source;
+            pausedUntil.put(useless, scheduler.clock().nanos() + config.refusedPause().toNanos());
+            leave(USELESS_AFTER_POLLS + " polls and no push");
+            choose();
             return;
           }
           if (subscribing) {
@@ -203,7 +230,12 @@ public final class PushClient implements AutoCloseable {
       return;
     }
     switch (a) {
-      case APPLIED -> applied++;
+      case APPLIED -> {
+        applied++;
+        if (from.equals(source)) {
+          pollsInARow = 0;
+        }
+      }
       case GAP -> gaps++;
       case WRONG_ROOT -> {
         wrongRoots++;
@@ -252,6 +284,9 @@ public final class PushClient implements AutoCloseable {
   }
 
   private void subscribe(NodeId peer) {
+    if (!peer.equals(source)) {
+      pollsInARow = 0;
+    }
     source = peer;
     subscribing = true;
     resubscribe = false;
@@ -351,6 +386,7 @@ public final class PushClient implements AutoCloseable {
   }
 
   private void publish() {
+    delivering = source != null && pollsInARow < USELESS_AFTER_POLLS;
     stats =
         new Stats(
             Optional.ofNullable(source),
