@@ -7,6 +7,7 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.gossip.discovery.DiscoveryConfig;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.peers.PeerManager;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +43,7 @@ import java.util.Optional;
  *     info); empty for the host {@code p2p} binds, which is useless to them when it is 0.0.0.0 or
  *     ::
  * @param bootstrap how an empty follower restores a snapshot chosen from gossip first
+ * @param api the write API's listener ({@code POST /v1/commit}); empty for none, the default
  */
 public record NodeConfig(
     Path data,
@@ -62,7 +64,8 @@ public record NodeConfig(
     int maxOutbound,
     int maxInbound,
     Optional<String> advertise,
-    Bootstrap bootstrap) {
+    Bootstrap bootstrap,
+    Optional<Api> api) {
 
   /** The default peer port. */
   public static final int DEFAULT_P2P_PORT = 8900;
@@ -191,6 +194,29 @@ public record NodeConfig(
     /** Whether an empty follower bootstraps from a snapshot at all. */
     public boolean enabled() {
       return !maxWait.isZero() && method != Method.PROOFS;
+    }
+  }
+
+  /**
+   * The write API: the application's commits over HTTP on a listener of its own (docs/api.md).
+   *
+   * @param bind where it listens; beyond loopback only with a token
+   * @param tokenFile a file whose one line is the bearer token every request must carry
+   */
+  public record Api(InetSocketAddress bind, Optional<Path> tokenFile) {
+    /** The port the docs and examples use. */
+    public static final int DEFAULT_PORT = 8898;
+
+    public Api {
+      InetAddress host = bind.getAddress();
+      if (tokenFile.isEmpty() && (host == null || !host.isLoopbackAddress())) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "the write API would listen on "
+                + bind.getHostString()
+                + ", beyond loopback, where anyone who reaches it could commit: give it a token"
+                + " (--api-token-file FILE) or bind it to 127.0.0.1");
+      }
     }
   }
 

@@ -40,6 +40,8 @@ import java.util.Optional;
  * entrypoints = ["10.0.0.2:8900"] # learn the network from gossip
  * advertise = "203.0.113.7"      # the host others dial; needed when p2p binds 0.0.0.0
  * trust-producer = "2bQm…"
+ * api = "127.0.0.1:8898"         # the write API; off unless set
+ * api-token-file = "/etc/ferry/api-token"
  *
  * [producer]                     # with produce = true
  * updates-per-commit = 1000
@@ -107,6 +109,13 @@ public final class NodeSettings {
   /** MiB/s each peer connection may send; absent for no cap. */
   @JsonProperty("p2p-egress-mib")
   public Double p2pEgressMib;
+
+  /** {@code HOST:PORT} of the write API ({@code POST /v1/commit}); absent or "off" for none. */
+  public String api;
+
+  /** A file holding the bearer token the write API asks of every request. */
+  @JsonProperty("api-token-file")
+  public String apiTokenFile;
 
   public ProducerSettings producer = new ProducerSettings();
   public SnapshotSettings snapshots = new SnapshotSettings();
@@ -285,6 +294,17 @@ public final class NodeSettings {
             bootstrap == null
                 ? NodeConfig.Bootstrap.Method.AUTO
                 : NodeConfig.Bootstrap.Method.parse(bootstrap));
+    Optional<NodeConfig.Api> writeApi = Optional.empty();
+    if (api != null && !api.equalsIgnoreCase("off")) {
+      writeApi =
+          Optional.of(
+              new NodeConfig.Api(
+                  listenAddress(api, "api"),
+                  apiTokenFile == null ? Optional.empty() : Optional.of(Path.of(apiTokenFile))));
+    } else if (apiTokenFile != null) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, "api-token-file is the write API's token: add api HOST:PORT");
+    }
     return new NodeConfig(
         dir,
         p2pBind,
@@ -304,7 +324,8 @@ public final class NodeSettings {
         or(maxOutbound, NodeConfig.DEFAULT_MAX_OUTBOUND),
         or(maxInbound, NodeConfig.DEFAULT_MAX_INBOUND),
         advertise == null ? Optional.empty() : Optional.of(advertiseHost(advertise)),
-        boot);
+        boot,
+        writeApi);
   }
 
   /**
