@@ -49,8 +49,8 @@ public final class ApiServer implements AutoCloseable {
   /** How long closing waits for the commits already taken. */
   private static final Duration DRAIN = Duration.ofSeconds(10);
 
-  private static final int MAX_LINE = 4096;
-  private static final int MAX_HEADERS = 8192;
+  private static final int REQUEST_LINE_BYTES = 4096;
+  private static final int HEADER_BYTES = 8192;
 
   private final InetSocketAddress bind;
   private final Optional<BearerToken> token;
@@ -104,8 +104,8 @@ public final class ApiServer implements AutoCloseable {
             });
     HttpDecoderConfig decoder =
         new HttpDecoderConfig()
-            .setMaxInitialLineLength(MAX_LINE)
-            .setMaxHeaderSize(MAX_HEADERS)
+            .setMaxInitialLineLength(REQUEST_LINE_BYTES)
+            .setMaxHeaderSize(HEADER_BYTES)
             .setMaxChunkSize(64 * 1024);
     ServerBootstrap b =
         new ServerBootstrap()
