@@ -1,6 +1,7 @@
 package io.ferry.node.api;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.core.Bytes;
@@ -26,7 +27,12 @@ import java.nio.charset.StandardCharsets;
  * @param proof the encoded proof, hex
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record StateAnswer(String key, String value, Head head, int branchFactor, String proof) {
+public record StateAnswer(
+    String key,
+    String value,
+    Head head,
+    @JsonProperty("branch_factor") int branchFactor,
+    String proof) {
 
   /**
    * A signed head as text.
