@@ -20,13 +20,17 @@ import java.util.regex.Pattern;
  */
 final class FerryCli {
   private static final Pattern HTTP = Pattern.compile("http +http://(\\S+)");
+  private static final Pattern API = Pattern.compile("api +http://(\\S+)");
 
   private static List<String> cds;
 
   private FerryCli() {}
 
-  /** A started {@code ferry node} and what it printed at start; {@code http} null without one. */
-  record NodeProcess(Process process, String id, String p2p, String http) {}
+  /**
+   * A started {@code ferry node} and what it printed at start; {@code http} and {@code api} (the
+   * write API's {@code HOST:PORT}) null without one.
+   */
+  record NodeProcess(Process process, String id, String p2p, String http, String api) {}
 
   /** The command line of {@code ferry ARGS} with {@code jvm} options after the defaults. */
   static List<String> command(List<String> jvm, List<String> args) {
@@ -89,6 +93,7 @@ final class FerryCli {
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String id = null;
     String http = null;
+    String api = null;
     for (String line; (line = r.readLine()) != null; ) {
       if (line.startsWith("node id:")) {
         id = line.substring("node id:".length()).strip();
@@ -97,9 +102,13 @@ final class FerryCli {
       if (m.find()) {
         http = m.group(1);
       }
+      Matcher a = API.matcher(line);
+      if (a.find()) {
+        api = a.group(1);
+      }
       if (line.startsWith("listening ")) {
         drain(r);
-        return new NodeProcess(p, id, line.substring("listening ".length()).strip(), http);
+        return new NodeProcess(p, id, line.substring("listening ".length()).strip(), http, api);
       }
     }
     throw new IllegalStateException("a node exited before listening: " + args);

@@ -166,6 +166,32 @@ public final class Limits {
   /** Bytes of one value in the state; must fit in a proof of the default byte limit. */
   public static final int MAX_VALUE_BYTES = MIB;
 
+  /**
+   * Puts and deletes in one commit the write API takes ({@code POST /v1/commit}); a request with
+   * more is refused while it is parsed, before the rest is decoded.
+   */
+  public static final int MAX_COMMIT_OPERATIONS = 10_000;
+
+  /**
+   * Bytes of keys and values in one commit the write API takes: half a transport frame, so that a
+   * commit always travels in one push message with its signed head.
+   */
+  public static final int MAX_COMMIT_BYTES = 8 * MIB;
+
+  /**
+   * Bytes of one write API request body: a commit of {@link #MAX_COMMIT_BYTES} written as JSON hex
+   * (twice its bytes) and the punctuation around its operations. A request announcing more is
+   * refused (413) before any of its body is read.
+   */
+  public static final int MAX_API_BODY_BYTES = 2 * MAX_COMMIT_BYTES + MIB;
+
+  /**
+   * Bytes of one verified-read answer ({@code GET /v1/state/KEY}) a client reads: a value of {@link
+   * #MAX_VALUE_BYTES} in hex twice (on its own and inside its proof), the proof's path and the
+   * signed head, with room to spare. A longer answer is refused unread.
+   */
+  public static final int MAX_STATE_ANSWER_BYTES = 8 * MIB;
+
   /** Key-values a proof server returns by default (AvalancheGo's maxKeyValuesLimit). */
   public static final int DEFAULT_PROOF_KEY_LIMIT = 2048;
 

@@ -10,14 +10,17 @@ import java.util.concurrent.TimeUnit;
  * kernel send a reset, which can destroy the response the client has not read yet. So the output is
  * shut down first (the client sees the response, then end of stream), input keeps being read and
  * dropped, and the connection is closed when the client closes it or after one second.
+ *
+ * <p>Other Netty HTTP servers of Ferry (the node's write API) close their connections so too.
  */
-final class Lingering {
-  static final long LINGER_MILLIS = 1000;
+public final class Lingering {
+  /** How long a connection lingers for the client to close it. */
+  public static final long LINGER_MILLIS = 1000;
 
   private Lingering() {}
 
   /** Closes {@code channel} gracefully once {@code lastWrite} is done. */
-  static void closeAfter(ChannelFuture lastWrite) {
+  public static void closeAfter(ChannelFuture lastWrite) {
     lastWrite.addListener(
         f -> {
           Channel ch = lastWrite.channel();

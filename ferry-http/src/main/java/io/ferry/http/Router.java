@@ -16,6 +16,7 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * What the server answers at each path, for GET and HEAD (other methods get 405): the status page
  * at {@code /} and {@code /ui/…} (from {@link StaticFiles}), the redirects to the newest archives,
  * {@code /health}, {@code /metrics}, {@code /status}, the genesis file and archive files (handed to
- * the {@link FileResponder}); 404 for anything else, and 400 for a path that is not one plain
- * segment. Each response is counted under a path class.
+ * the {@link FileResponder}), and the application's {@link HttpRoute}s under their prefixes; 404
+ * for anything else, and 400 for a path that is not one plain segment. Each response is counted
+ * under a path class.
  *
  * <p>Thread-safe: one instance serves every connection.
  */
@@ -41,10 +43,12 @@ final class Router {
   private final HttpMetrics metrics;
   private final FileResponder files;
   private final StaticFiles page;
+  private final List<HttpRoute> routes;
 
   /**
    * @param genesis the file served at {@code /genesis.tar.bz2}, or null for none
    * @param page the status page, or {@link StaticFiles#NONE}
+   * @param routes the application's routes, tried in order before the archive paths
    */
   Router(
       ArchiveDirectory archives,
@@ -53,7 +57,8 @@ final class Router {
       StatusSource status,
       HttpMetrics metrics,
       FileResponder files,
-      StaticFiles page) {
+      StaticFiles page,
+      List<HttpRoute> routes) {
     this.archives = archives;
     this.genesis = genesis;
     this.health = health;
@@ -61,6 +66,7 @@ final class Router {
     this.metrics = metrics;
     this.files = files;
     this.page = page;
+    this.routes = List.copyOf(routes);
   }
 
   /** Answers the exchange's request. */
@@ -83,6 +89,12 @@ final class Router {
       // Absolute-form and asterisk-form targets: this is not a proxy.
       ex.respondAndClose("other", Responses.text(HttpResponseStatus.BAD_REQUEST, "bad request\n"));
       return;
+    }
+    for (HttpRoute route : routes) {
+      if (path.startsWith(route.prefix())) {
+        answer(ex, route, path.substring(route.prefix().length()));
+        return;
+      }
     }
     if (page != StaticFiles.NONE && StaticFiles.claims(path)) {
       // A fixed set of names looked up as given: nothing is decoded or resolved on a file system.
@@ -116,6 +128,30 @@ final class Router {
         }
       }
     }
+  }
+
+  private void answer(Exchange ex, HttpRoute route, String rest) {
+    HttpRoute.Answer a;
+    try {
+      a = route.handler().answer(rest);
+    } catch (RuntimeException e) {
+      log.warn("route {} failed on {}", route.prefix(), rest, e);
+      ex.respond(
+          route.pathClass(), Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "error\n"));
+      return;
+    }
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(a.status()),
+            Unpooled.wrappedBuffer(a.body()));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, a.body().length);
+    response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+    if (a.retryAfterSeconds() > 0) {
+      response.headers().setInt(HttpHeaderNames.RETRY_AFTER, a.retryAfterSeconds());
+    }
+    ex.respond(route.pathClass(), response);
   }
 
   private void genesis(Exchange ex) {

@@ -17,6 +17,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.traffic.ChannelTrafficShapingHandler;
 import io.netty.handler.traffic.GlobalTrafficShapingHandler;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code /health}: {@code ok}, {@code behind} or {@code unknown}; {@code /metrics}: the
  *       Prometheus registry of the given {@link HttpMetrics}; {@code /status}: a JSON document,
  *       when a {@link StatusSource} is given;
+ *   <li>each {@link HttpRoute} the application adds: what its handler answers (a node's verified
+ *       reads at {@code /v1/state/…});
  *   <li>anything else 404, and paths with separators, escapes or dot segments 400.
  * </ul>
  *
@@ -82,7 +85,22 @@ public final class SnapshotHttpServer implements AutoCloseable {
       StatusSource status,
       StaticFiles page,
       HttpMetrics metrics) {
+    this(config, health, status, page, List.of(), metrics);
+  }
+
+  /**
+   * A server that also answers {@code GET /status}, serves {@code page}, and answers every GET
+   * under each route's prefix with what its handler gives (before any path of its own).
+   */
+  public SnapshotHttpServer(
+      HttpServerConfig config,
+      HealthSource health,
+      StatusSource status,
+      StaticFiles page,
+      List<HttpRoute> routes,
+      HttpMetrics metrics) {
     Objects.requireNonNull(page, "page");
+    Objects.requireNonNull(routes, "routes");
     this.config = Objects.requireNonNull(config, "config");
     this.health = Objects.requireNonNull(health, "health");
     this.status = Objects.requireNonNull(status, "status");
@@ -96,7 +114,8 @@ public final class SnapshotHttpServer implements AutoCloseable {
             status,
             metrics,
             new FileResponder(config.zeroCopy()),
-            page);
+            page,
+            routes);
   }
 
   /**

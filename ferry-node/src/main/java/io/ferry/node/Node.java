@@ -36,6 +36,11 @@ import io.ferry.net.engine.EngineTransport;
 import io.ferry.net.metrics.TransportMetrics;
 import io.ferry.net.peers.Backoff;
 import io.ferry.net.peers.PeerKeeper;
+import io.ferry.node.api.ApiServer;
+import io.ferry.node.api.BearerToken;
+import io.ferry.node.api.CommitTarget;
+import io.ferry.node.api.RecentHeads;
+import io.ferry.node.api.StateReads;
 import io.ferry.node.bootstrap.Bootstrap;
 import io.ferry.node.bootstrap.PlaneGossip;
 import io.ferry.node.bootstrap.SnapshotTrust;
@@ -143,6 +148,9 @@ public final class Node implements AutoCloseable {
   private SnapshotHttpServer httpServer;
   private HttpMetrics httpMetrics;
   private InetSocketAddress httpAddress;
+  private InetSocketAddress apiAddress;
+  // The heads verified reads prove against: the store may be at one a little behind the newest.
+  private final RecentHeads recentHeads = new RecentHeads();
   private boolean closed;
   // Serialises commits, so each one's parent is the revision the one before it made.
   private final Object commitLock = new Object();
@@ -264,6 +272,7 @@ public final class Node implements AutoCloseable {
     }
     registerGauges();
     config.http().ifPresent(this::startHttp);
+    config.api().ifPresent(this::startApi);
     gossip.publish(ValueKind.CONTACT_INFO, contactInfo().encode());
     if (bootstrap != null) {
       bootstrap.start();
@@ -358,7 +367,9 @@ public final class Node implements AutoCloseable {
     Revision head = store.current().revision();
     if (head.height() > 0 || !head.root().isZero()) {
       // Followers can sync to the state we start with before the first commit lands.
-      heads.publish(SignedHead.sign(key, head.height(), head.root()));
+      SignedHead signed = SignedHead.sign(key, head.height(), head.root());
+      heads.publish(signed);
+      recentHeads.remember(signed);
     }
     NodeConfig.Producer settings = config.producer().orElseThrow();
     if (!settings.generates()) {
@@ -408,6 +419,7 @@ public final class Node implements AutoCloseable {
       Hash parent = db.root();
       Revision r = db.commit(batch);
       SignedHead head = SignedHead.sign(key, r.height(), r.root());
+      recentHeads.remember(head); // verified reads prove against it from now on
       // Subscribers first: a push is the fastest way the commit leaves this node.
       pushSync.server().onCommit(Commit.of(batch, parent, head));
       heads.publish(head);
@@ -508,15 +520,17 @@ public final class Node implements AutoCloseable {
               config.trustProducer(),
               trust,
               this::knownHeads,
-              (from, c) ->
-                  f.applyPushed(c)
-                      .thenApply(
-                          a -> {
-                            if (a == Applied.APPLIED) {
-                              pushSync.server().onCommit(c); // relayed to our own subscribers
-                            }
-                            return a;
-                          }));
+              (from, c) -> {
+                recentHeads.remember(c.head()); // trusted: the client judged it
+                return f.applyPushed(c)
+                    .thenApply(
+                        a -> {
+                          if (a == Applied.APPLIED) {
+                            pushSync.server().onCommit(c); // relayed to our own subscribers
+                          }
+                          return a;
+                        });
+              });
     }
     prepareBootstrap(f, staging, gossipScheduler);
     heads =
@@ -525,7 +539,10 @@ public final class Node implements AutoCloseable {
             gossipScheduler,
             trust,
             h -> f.passed(h.height(), h.root()),
-            h -> f.onHead(new Revision(h.height(), h.root())));
+            h -> {
+              recentHeads.remember(h);
+              f.onHead(new Revision(h.height(), h.root()));
+            });
   }
 
   /**
@@ -722,12 +739,31 @@ public final class Node implements AutoCloseable {
             .withEgressLimits(config.egressBytesPerSecond(), 0);
     httpMetrics = new HttpMetrics(registry);
     SnapshotHttpServer server =
-        new SnapshotHttpServer(hc, this::health, this::statusJson, page(), httpMetrics);
+        new SnapshotHttpServer(
+            hc,
+            this::health,
+            this::statusJson,
+            page(),
+            List.of(new StateReads(store::current, recentHeads, this::newestHead).route()),
+            httpMetrics);
     // A failed start releases its threads and says which address and why; Node.start closes the
     // rest.
     httpAddress = server.start();
     httpServer = server;
     closers.push(server);
+  }
+
+  /**
+   * The write API on a listener of its own (docs/api.md): each request commits through {@link
+   * #commit}; a node that does not produce answers 409 with its producer's id.
+   */
+  private void startApi(NodeConfig.Api api) {
+    Optional<BearerToken> token = api.tokenFile().map(BearerToken::read);
+    ApiServer server =
+        new ApiServer(
+            api.bind(), token, CommitTarget.of(this::commit, config::produces, this::producerId));
+    apiAddress = server.start();
+    closers.push(server); // closed before everything it commits through
   }
 
   /** The status page at {@code /}: it polls {@code /status} and draws it (docs/node.md). */
@@ -865,6 +901,11 @@ public final class Node implements AutoCloseable {
   /** Where the HTTP service listens, when it is on. */
   public Optional<InetSocketAddress> httpAddress() {
     return Optional.ofNullable(httpAddress);
+  }
+
+  /** Where the write API listens, when it is on. */
+  public Optional<InetSocketAddress> apiAddress() {
+    return Optional.ofNullable(apiAddress);
   }
 
   /**

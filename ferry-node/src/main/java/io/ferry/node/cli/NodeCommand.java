@@ -62,6 +62,22 @@ final class NodeCommand implements Callable<Integer> {
   String http;
 
   @Option(
+      names = "--api",
+      paramLabel = "HOST:PORT",
+      description =
+          "Write API: POST /v1/commit on its own listener, e.g. 127.0.0.1:8898 (default off;"
+              + " beyond loopback only with --api-token-file).")
+  String api;
+
+  @Option(
+      names = "--api-token-file",
+      paramLabel = "FILE",
+      description =
+          "Write API: a file (owner-only) whose one line is the token every request must send as"
+              + " 'Authorization: Bearer TOKEN'.")
+  String apiTokenFile;
+
+  @Option(
       names = "--peer",
       paramLabel = "[ID@]HOST:PORT",
       description = "A peer to connect to and keep (repeatable).")
@@ -241,6 +257,8 @@ final class NodeCommand implements Callable<Integer> {
     s.data = data != null ? data : s.data;
     s.p2p = p2p != null ? p2p : s.p2p;
     s.http = http != null ? http : s.http;
+    s.api = api != null ? api : s.api;
+    s.apiTokenFile = apiTokenFile != null ? apiTokenFile : s.apiTokenFile;
     if (!peers.isEmpty()) {
       s.peers = peers;
     }
@@ -315,6 +333,8 @@ final class NodeCommand implements Callable<Integer> {
     out.println("root:     " + node.store().root().toHex());
     node.httpAddress()
         .ifPresent(a -> out.println("http      http://" + a.getHostString() + ":" + a.getPort()));
+    node.apiAddress()
+        .ifPresent(a -> out.println("api       http://" + a.getHostString() + ":" + a.getPort()));
     out.println("listening " + node.p2pAddress());
     out.flush();
     log.info("node running; SIGTERM or Ctrl-C stops it");

@@ -9,6 +9,7 @@ import io.ferry.gossip.discovery.DiscoveryConfig;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.peers.PeerManager;
 import io.ferry.sync.push.PushConfig;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +46,7 @@ import java.util.Optional;
  *     ::
  * @param bootstrap how an empty follower restores a snapshot chosen from gossip first
  * @param push whether a follower subscribes to pushes, and for how long and how many bytes
+ * @param api the write API's listener ({@code POST /v1/commit}); empty for none, the default
  */
 public record NodeConfig(
     Path data,
@@ -66,7 +68,8 @@ public record NodeConfig(
     int maxInbound,
     Optional<String> advertise,
     Bootstrap bootstrap,
-    Push push) {
+    Push push,
+    Optional<Api> api) {
 
   /** The default peer port. */
   public static final int DEFAULT_P2P_PORT = 8900;
@@ -226,6 +229,29 @@ public record NodeConfig(
     /** The push sync's settings for these. */
     public PushConfig config() {
       return PushConfig.DEFAULT.withWindow(window).withBudget(budget);
+    }
+  }
+
+  /**
+   * The write API: the application's commits over HTTP on a listener of its own (docs/api.md).
+   *
+   * @param bind where it listens; beyond loopback only with a token
+   * @param tokenFile a file whose one line is the bearer token every request must carry
+   */
+  public record Api(InetSocketAddress bind, Optional<Path> tokenFile) {
+    /** The port the docs and examples use. */
+    public static final int DEFAULT_PORT = 8898;
+
+    public Api {
+      InetAddress host = bind.getAddress();
+      if (tokenFile.isEmpty() && (host == null || !host.isLoopbackAddress())) {
+        throw new FerryException(
+            ErrorCode.INVALID_ARGUMENT,
+            "the write API would listen on "
+                + bind.getHostString()
+                + ", beyond loopback, where anyone who reaches it could commit: give it a token"
+                + " (--api-token-file FILE) or bind it to 127.0.0.1");
+      }
     }
   }
 

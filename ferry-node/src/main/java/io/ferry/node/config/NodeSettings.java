@@ -40,6 +40,8 @@ import java.util.Optional;
  * entrypoints = ["10.0.0.2:8900"] # learn the network from gossip
  * advertise = "203.0.113.7"      # the host others dial; needed when p2p binds 0.0.0.0
  * trust-producer = "2bQm…"
+ * api = "127.0.0.1:8898"         # the write API; off unless set
+ * api-token-file = "/etc/ferry/api-token"
  *
  * [producer]                     # with produce = true
  * updates-per-commit = 1000
@@ -118,6 +120,13 @@ public final class NodeSettings {
   /** Bytes of pushes a subscription takes before it is renewed. */
   @JsonProperty("push-bytes")
   public Long pushBytes;
+
+  /** {@code HOST:PORT} of the write API ({@code POST /v1/commit}); absent or "off" for none. */
+  public String api;
+
+  /** A file holding the bearer token the write API asks of every request. */
+  @JsonProperty("api-token-file")
+  public String apiTokenFile;
 
   public ProducerSettings producer = new ProducerSettings();
   public SnapshotSettings snapshots = new SnapshotSettings();
@@ -296,6 +305,17 @@ public final class NodeSettings {
             bootstrap == null
                 ? NodeConfig.Bootstrap.Method.AUTO
                 : NodeConfig.Bootstrap.Method.parse(bootstrap));
+    Optional<NodeConfig.Api> writeApi = Optional.empty();
+    if (api != null && !api.equalsIgnoreCase("off")) {
+      writeApi =
+          Optional.of(
+              new NodeConfig.Api(
+                  listenAddress(api, "api"),
+                  apiTokenFile == null ? Optional.empty() : Optional.of(Path.of(apiTokenFile))));
+    } else if (apiTokenFile != null) {
+      throw new FerryException(
+          ErrorCode.INVALID_ARGUMENT, "api-token-file is the write API's token: add api HOST:PORT");
+    }
     return new NodeConfig(
         dir,
         p2pBind,
@@ -319,7 +339,8 @@ public final class NodeSettings {
         new NodeConfig.Push(
             or(push, true),
             pushWindow == null ? NodeConfig.Push.DEFAULT.window() : Duration.ofSeconds(pushWindow),
-            or(pushBytes, NodeConfig.Push.DEFAULT.budget())));
+            or(pushBytes, NodeConfig.Push.DEFAULT.budget())),
+        writeApi);
   }
 
   /**

@@ -221,4 +221,54 @@ class StateCommandTest {
         ferry("state", "proof", "--data", dir, "--root", "00".repeat(32), "--key-limit", "10");
     assertThat(old.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
   }
+
+  @Test
+  void getReadsFromExactlyOneOfDataAndNode() {
+    String dir = tmp.resolve("s").toString();
+    ferry("state", "generate", "--data", dir, "--keys", "10");
+    Result both =
+        ferry(
+            "state",
+            "get",
+            "--data",
+            dir,
+            "--node",
+            "http://127.0.0.1:1",
+            "--key",
+            "00",
+            "--trust-producer",
+            "x");
+    assertThat(both.exitCode()).isEqualTo(ExitCodes.USAGE);
+    Result neither = ferry("state", "get", "--key", "00");
+    assertThat(neither.exitCode()).isEqualTo(ExitCodes.USAGE);
+    Result untrusted = ferry("state", "get", "--node", "http://127.0.0.1:1", "--key", "00");
+    assertThat(untrusted.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(untrusted.err()).contains("--trust-producer");
+    Result localTrust =
+        ferry(
+            "state",
+            "get",
+            "--data",
+            dir,
+            "--key",
+            "00",
+            "--trust-producer",
+            io.ferry.core.identity.NodeKey.generate().id().toString());
+    assertThat(localTrust.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    // Nobody listens there: unavailable, and no value printed.
+    Result down =
+        ferry(
+            "state",
+            "get",
+            "--node",
+            "127.0.0.1:1",
+            "--key",
+            "00",
+            "--trust-producer",
+            io.ferry.core.identity.NodeKey.generate().id().toString(),
+            "--timeout",
+            "5");
+    assertThat(down.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(down.out()).isEmpty();
+  }
 }

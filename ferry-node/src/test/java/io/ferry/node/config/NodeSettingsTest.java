@@ -226,4 +226,35 @@ class NodeSettingsTest {
     s.data = null;
     assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "--data");
   }
+
+  @Test
+  void theWriteApiIsOffByDefaultAndNeedsATokenBeyondLoopback() throws Exception {
+    NodeSettings s = new NodeSettings();
+    s.data = tmp.toString();
+    assertThat(s.toConfig().api()).isEmpty();
+    s.api = "127.0.0.1:8898";
+    NodeConfig.Api loopback = s.toConfig().api().orElseThrow();
+    assertThat(loopback.bind().getPort()).isEqualTo(NodeConfig.Api.DEFAULT_PORT);
+    assertThat(loopback.tokenFile()).isEmpty();
+    s.api = "[::1]:0";
+    assertThat(s.toConfig().api()).isPresent();
+    s.api = "0.0.0.0:8898";
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "--api-token-file");
+    s.apiTokenFile = tmp.resolve("token").toString();
+    assertThat(s.toConfig().api().orElseThrow().tokenFile()).contains(tmp.resolve("token"));
+    s.api = "off";
+    assertCode(s::toConfig, ErrorCode.INVALID_ARGUMENT, "add api HOST:PORT");
+
+    Path f = tmp.resolve("api.toml");
+    Files.writeString(
+        f,
+        """
+        data = "/srv/ferry"
+        api = "0.0.0.0:8898"
+        api-token-file = "/etc/ferry/api-token"
+        """);
+    NodeConfig.Api fromFile = NodeSettings.read(f).toConfig().api().orElseThrow();
+    assertThat(fromFile.bind().getAddress().isAnyLocalAddress()).isTrue();
+    assertThat(fromFile.tokenFile()).contains(Path.of("/etc/ferry/api-token"));
+  }
 }
