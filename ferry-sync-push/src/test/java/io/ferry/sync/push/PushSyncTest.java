@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Push sync end to end over memory transports in virtual time: a producer pushing every commit to
@@ -171,6 +173,70 @@ class PushSyncTest {
       assertThat(s.remainingBytes()).isEqualTo(5000);
       assertThat(s.closeTimeNanos()).isEqualTo(Duration.ofSeconds(30).toNanos());
     }
+  }
+
+  @ParameterizedTest(name = "sink taking {0} ms")
+  @ValueSource(ints = {0, 5})
+  void aSubscriberRenewsAtHalfItsBudgetAndNothingIsPushedTwice(int sinkMillis) {
+    Commit probe = rig.chain.commitRandom(5);
+    rig.producer.server.onCommit(probe);
+    long budget = 5L * pushBytes(probe);
+    Node s = rig.subscriber(CONFIG.withBudget(budget), Duration.ofMillis(sinkMillis));
+    rig.net.advance(Duration.ofMillis(10));
+    for (int i = 0; i < 30; i++) {
+      Commit c = rig.commit(5);
+      rig.net.advance(Duration.ofMillis(10));
+      assertThat(s.db.height()).as("commit %d arrived", c.height()).isEqualTo(c.height());
+    }
+    assertThat(s.current()).isTrue();
+    assertThat(s.client.stats().subscribes()).isGreaterThan(5);
+    // A renewal says the heads the pushed commits made, so none is sent again.
+    assertThat(s.handed).allMatch(h -> h.applied() == Applied.APPLIED);
+    assertThat(s.handed).hasSize(31);
+    long pushed = rig.producer.server.stats().bytesPushed();
+    assertThat(pushed).isEqualTo(s.client.stats().bytes());
+  }
+
+  @Test
+  void aSubscriberThatCatchesUpOnMoreThanHalfItsBudgetStillRenewsInTime() {
+    for (int i = 0; i < 6; i++) {
+      rig.commit(5);
+    }
+    long catchUp = pushBytes(rig.chain.commits.toArray(Commit[]::new));
+    // The catch-up push spends most of the budget before the subscribe is even answered.
+    Node s = rig.subscriber(CONFIG.withBudget(catchUp * 4 / 3));
+    assertThat(s.current()).isTrue();
+    for (int i = 0; i < 20; i++) {
+      Commit c = rig.commit(5);
+      assertThat(s.db.height()).as("commit %d arrived at once", c.height()).isEqualTo(c.height());
+    }
+    assertThat(s.handed).allMatch(h -> h.applied() == Applied.APPLIED);
+  }
+
+  @Test
+  void aSinkThatKeepsNothingDoesNotMakeItRenewAgainAndAgain() {
+    for (int i = 0; i < 6; i++) {
+      rig.commit(5);
+    }
+    long catchUp = pushBytes(rig.chain.commits.toArray(Commit[]::new));
+    Node s = rig.node(CONFIG);
+    s.busy = Optional.of(Applied.NOT_NOW);
+    rig.connect(s, rig.producer);
+    s.subscribe(CONFIG.withBudget(catchUp + 10));
+    // The catch-up push spent nearly all of the budget, but the store did not move: renewing
+    // would only have the same commits pushed again.
+    assertThat(s.handed).hasSize(6).allMatch(h -> h.applied() == Applied.NOT_NOW);
+    assertThat(s.client.stats().subscribes()).isEqualTo(1);
+
+    // Once the store can take them, the node says its heads moved and they come again.
+    s.busy = Optional.empty();
+    s.client.headsMoved();
+    rig.net.settle();
+    assertThat(s.current()).isTrue();
+    // That push spent the budget again, and this time the store moved: it renews, once.
+    assertThat(s.client.stats().subscribes()).isEqualTo(3);
+    assertThat(rig.producer.server.subscriptions().get(s.id()).remainingBytes())
+        .isEqualTo(catchUp + 10);
   }
 
   // ------------------------------------------------------------------ window
