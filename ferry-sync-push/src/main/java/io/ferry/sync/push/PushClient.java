@@ -2,6 +2,7 @@ package io.ferry.sync.push;
 
 import com.google.protobuf.ByteString;
 import io.ferry.core.FerryException;
+import io.ferry.core.Limits;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.RandomSource;
@@ -98,7 +99,8 @@ public final class PushClient implements AutoCloseable {
   /**
    * @param preferred the producer, subscribed to whenever it is connected
    * @param trust whose heads are applied; a head it does not trust is skipped
-   * @param heads the heads the store holds now, newest last: sent with each subscribe
+   * @param heads the heads the store holds now, newest last (such as its revisions): the newest
+   *     {@link Limits#MAX_HEADS_PER_SAMPLE} are sent with each subscribe
    */
   public PushClient(
       PushConfig config,
@@ -320,6 +322,11 @@ public final class PushClient implements AutoCloseable {
     received = 0;
     progressed = false;
     List<KnownHead> known = heads.get();
+    if (known.size() > Limits.MAX_HEADS_PER_SAMPLE) {
+      // A subscribe carries at most this many (more is refused, and costs score): the newest,
+      // since pushes start after the highest.
+      known = known.subList(known.size() - Limits.MAX_HEADS_PER_SAMPLE, known.size());
+    }
     ByteString request =
         Messages.subscribe((int) config.window().toSeconds(), config.budget(), known);
     subscribes++;

@@ -239,6 +239,29 @@ class PushSyncTest {
         .isEqualTo(catchUp + 10);
   }
 
+  @Test
+  void aSubscriberThatHoldsMoreHeadsThanASubscribeCarriesSaysTheNewest() {
+    for (int i = 0; i < 3; i++) {
+      rig.commit(5);
+    }
+    Node s = rig.node(CONFIG);
+    s.heads =
+        () -> {
+          List<KnownHead> all = new ArrayList<>();
+          for (int i = 0; i < 2 * Limits.MAX_HEADS_PER_SAMPLE; i++) {
+            all.add(new KnownHead(0, Chain.newDbRoot()));
+          }
+          all.add(KnownHead.of(s.db.revision()));
+          return all;
+        };
+    rig.connect(s, rig.producer);
+    s.subscribe(CONFIG);
+    assertThat(s.source()).contains(rig.producer.id());
+    assertThat(rig.producer.server.subscriptions()).containsKey(s.id());
+    assertThat(rig.producer.wire.peerManager().standing(s.id()).score()).isZero();
+    assertThat(s.current()).isTrue();
+  }
+
   // ------------------------------------------------------------------ window
 
   @Test
