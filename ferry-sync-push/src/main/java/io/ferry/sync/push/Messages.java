@@ -113,12 +113,13 @@ public final class Messages {
       io.ferry.wire.v1.KeyChange.Builder kc =
           io.ferry.wire.v1.KeyChange.newBuilder()
               .setKey(ByteString.copyFrom(k.key().unsafeArray()));
+      // A delete is a change with no value, as the wire says and as proofs encode it; is_nothing
+      // is only read, for old merkledb peers, never written.
       k.value()
-          .ifPresentOrElse(
+          .ifPresent(
               v ->
                   kc.setValue(
-                      MaybeBytes.newBuilder().setValue(ByteString.copyFrom(v.unsafeArray()))),
-              () -> kc.setValue(MaybeBytes.newBuilder().setIsNothing(true)));
+                      MaybeBytes.newBuilder().setValue(ByteString.copyFrom(v.unsafeArray()))));
       b.addChanges(kc);
     }
     return field(io.ferry.wire.v1.PushCommits.COMMITS_FIELD_NUMBER, b.build().toByteString());

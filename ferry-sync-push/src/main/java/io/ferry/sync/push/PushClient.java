@@ -2,6 +2,7 @@ package io.ferry.sync.push;
 
 import com.google.protobuf.ByteString;
 import io.ferry.core.FerryException;
+import io.ferry.core.Limits;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.RandomSource;
@@ -75,7 +76,13 @@ public final class PushClient implements AutoCloseable {
   private boolean subscribing;
   private boolean resubscribe;
   private Messages.Granted granted;
+  // Bytes pushed since the last subscribe was sent: the pusher counts the catch-up push it sends
+  // on a subscribe, which arrives before the answer, against the budget it grants.
   private long received;
+  // Whether a commit was applied since the last subscribe was sent: a renewal says new heads.
+  private boolean progressed;
+  // Commits handed to the sink whose outcome has not come back.
+  private int inSink;
   private Cancellable renewal;
   private Cancellable retry;
   private final SequencedMap<NodeId, Long> pausedUntil = new LinkedHashMap<>();
@@ -92,7 +99,8 @@ public final class PushClient implements AutoCloseable {
   /**
    * @param preferred the producer, subscribed to whenever it is connected
    * @param trust whose heads are applied; a head it does not trust is skipped
-   * @param heads the heads the store holds now, newest last: sent with each subscribe
+   * @param heads the heads the store holds now, newest last (such as its revisions): the newest
+   *     {@link Limits#MAX_HEADS_PER_SAMPLE} are sent with each subscribe
    */
   public PushClient(
       PushConfig config,
@@ -204,9 +212,6 @@ public final class PushClient implements AutoCloseable {
     pushes++;
     bytes += m.bytes();
     received += m.bytes();
-    if (granted != null && received * 2 >= granted.maxBytes() && !subscribing) {
-      subscribe(source); // renew the budget before it runs out
-    }
     for (Commit c : m.commits()) {
       switch (trust.judge(c.head())) {
         case FORGED -> {
@@ -219,19 +224,24 @@ public final class PushClient implements AutoCloseable {
         }
         case ACCEPT -> {}
       }
+      inSink++;
       sink.apply(from, c).whenComplete((a, e) -> scheduler.execute(() -> onApplied(from, c, a, e)));
     }
+    renewIfSpent();
     publish();
   }
 
   private void onApplied(NodeId from, Commit c, Applied a, Throwable e) {
+    inSink--;
     if (e != null) {
       log.warn("push: applying height {} from {} failed: {}", c.height(), from, e.toString());
+      renewIfSpent();
       return;
     }
     switch (a) {
       case APPLIED -> {
         applied++;
+        progressed = true;
         if (from.equals(source)) {
           pollsInARow = 0;
         }
@@ -244,6 +254,7 @@ public final class PushClient implements AutoCloseable {
       }
       case ALREADY_HAD, NOT_NOW -> {}
     }
+    renewIfSpent();
     publish();
   }
 
@@ -283,6 +294,24 @@ public final class PushClient implements AutoCloseable {
     subscribe(pick);
   }
 
+  /**
+   * Renews the budget once half of it has been pushed, before it runs out: only when every pushed
+   * commit has come back from the sink, so that the heads the renewal says include them and the
+   * pusher does not send them again; and only when the store moved since the last subscribe, so
+   * that a sink that keeps none (it is busy catching up another way) cannot make it renew for ever.
+   */
+  private void renewIfSpent() {
+    if (!closed
+        && source != null
+        && !subscribing
+        && granted != null
+        && inSink == 0
+        && progressed
+        && received * 2 >= granted.maxBytes()) {
+      subscribe(source);
+    }
+  }
+
   private void subscribe(NodeId peer) {
     if (!peer.equals(source)) {
       pollsInARow = 0;
@@ -290,7 +319,14 @@ public final class PushClient implements AutoCloseable {
     source = peer;
     subscribing = true;
     resubscribe = false;
+    received = 0;
+    progressed = false;
     List<KnownHead> known = heads.get();
+    if (known.size() > Limits.MAX_HEADS_PER_SAMPLE) {
+      // A subscribe carries at most this many (more is refused, and costs score): the newest,
+      // since pushes start after the highest.
+      known = known.subList(known.size() - Limits.MAX_HEADS_PER_SAMPLE, known.size());
+    }
     ByteString request =
         Messages.subscribe((int) config.window().toSeconds(), config.budget(), known);
     subscribes++;
@@ -326,7 +362,6 @@ public final class PushClient implements AutoCloseable {
       return;
     }
     granted = g.get();
-    received = 0;
     cancelRenewal();
     // Renew at two thirds of the window, so a slow answer never lets it close.
     renewal =
@@ -339,6 +374,8 @@ public final class PushClient implements AutoCloseable {
             });
     if (resubscribe) {
       subscribe(peer);
+    } else {
+      renewIfSpent(); // the catch-up push may have spent half of it already
     }
     publish();
   }
