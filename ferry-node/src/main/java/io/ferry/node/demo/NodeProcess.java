@@ -35,6 +35,10 @@ final class NodeProcess implements AutoCloseable {
   private final HttpClient http;
   final String p2p;
   final URI base;
+
+  /** The write API's base URL, on a node started with {@code --api}; null otherwise. */
+  URI api;
+
   final String id;
 
   private NodeProcess(
@@ -76,12 +80,15 @@ final class NodeProcess implements AutoCloseable {
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String p2p = null;
     String httpUrl = null;
+    String apiUrl = null;
     String id = null;
     for (String line; (line = out.readLine()) != null; ) {
       if (line.startsWith("node id:")) {
         id = line.substring("node id:".length()).strip();
       } else if (line.startsWith("http ")) {
         httpUrl = line.substring("http ".length()).strip();
+      } else if (line.startsWith("api ")) {
+        apiUrl = line.substring("api ".length()).strip();
       } else if (line.startsWith("listening ")) {
         p2p = line.substring("listening ".length()).strip();
         break;
@@ -105,7 +112,9 @@ final class NodeProcess implements AutoCloseable {
                 // the process ended
               }
             });
-    return new NodeProcess(name, data, p, http, p2p, URI.create(httpUrl), id);
+    NodeProcess node = new NodeProcess(name, data, p, http, p2p, URI.create(httpUrl), id);
+    node.api = apiUrl == null ? null : URI.create(apiUrl);
+    return node;
   }
 
   /** The node's {@code /status}, or null when it does not answer. */
