@@ -193,7 +193,7 @@ public final class Demo {
     JsonNode followed = awaitHeight(newcomer, producer, from + 3);
     phases.add(phaseAt("newcomer follows 3 commits", 0, secs(t0), followed));
     out.printf(
-        "5. the newcomer follows with change proofs: height %d -> %d, root %s%n",
+        "5. the newcomer follows the producer's commits (pushed, or change proofs when a push is missed): height %d -> %d, root %s%n",
         from, followed.path("height").asLong(), followed.path("root").asText());
 
     // 6. A snapshot from several nodes at once, restored elsewhere.
