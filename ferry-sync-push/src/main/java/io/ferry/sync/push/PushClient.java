@@ -27,14 +27,22 @@ import org.slf4j.LoggerFactory;
  * window closes or half its budget is spent, and hands each pushed commit whose head the trusted
  * producer signed to the {@link Sink}, in order. A pusher whose batch does not make the signed
  * root, or whose head is forged, is reported to the transport and left alone for a while; so is one
- * that refuses (MaximumSubscriptionsExceeded). A push from anyone but the current source is
- * dropped.
+ * that refuses (MaximumSubscriptionsExceeded), and, unreported, one that pushes nothing while this
+ * node has to poll ({@link #STARVED_POLLS}). A push from anyone but the current source is dropped.
  *
  * <p>Everything it decides runs on its scheduler's thread; the public methods may be called from
  * any thread.
  */
 public final class PushClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PushClient.class);
+
+  /**
+   * Polls in a row, with no push from the source in between, after which the source is left (and
+   * paused like one that refused) for another peer: it is fed no pushes itself, so it has nothing
+   * to relay. It polls too, or it subscribes to this node (two followers that chose each other: a
+   * cycle no push ever enters).
+   */
+  static final int STARVED_POLLS = 3;
 
   /** Where pushed commits go: the store's owner, which re-applies them in the order given. */
   public interface Sink {
@@ -68,6 +76,7 @@ public final class PushClient implements AutoCloseable {
   private boolean resubscribe;
   private Messages.Granted granted;
   private long received;
+  private int pollsWithoutPush;
   private Cancellable renewal;
   private Cancellable retry;
   private final SequencedMap<NodeId, Long> pausedUntil = new LinkedHashMap<>();
@@ -148,12 +157,20 @@ public final class PushClient implements AutoCloseable {
 
   /**
    * The store moved some other way than by a push (a poll caught it up): the source is told the new
-   * heads, so that its pushes continue from there.
+   * heads, so that its pushes continue from there; a source that pushed nothing over {@link
+   * #STARVED_POLLS} polls is left for another.
    */
   public void headsMoved() {
     scheduler.execute(
         () -> {
           if (closed || source == null) {
+            return;
+          }
+          if (granted != null && ++pollsWithoutPush >= STARVED_POLLS) {
+            NodeId starved = source;
+            pausedUntil.put(starved, scheduler.clock().nanos() + config.refusedPause().toNanos());
+            leave("it pushed nothing over " + STARVED_POLLS + " polls");
+            choose();
             return;
           }
           if (subscribing) {
@@ -175,6 +192,7 @@ public final class PushClient implements AutoCloseable {
       return;
     }
     pushes++;
+    pollsWithoutPush = 0;
     bytes += m.bytes();
     received += m.bytes();
     if (granted != null && received * 2 >= granted.maxBytes() && !subscribing) {
@@ -334,6 +352,7 @@ public final class PushClient implements AutoCloseable {
     source = null;
     subscribing = false;
     granted = null;
+    pollsWithoutPush = 0;
     cancelRenewal();
     publish();
   }
