@@ -233,6 +233,8 @@ public final class NodeSimulation implements AutoCloseable {
   record Bootstrapped(String reason, List<NodeId> rejected) {}
 
   private final LinkedHashSet<NodeId> liarIds = new LinkedHashSet<>();
+  // The producer's and honest nodes' names, by id: whose pushes the checker judges.
+  private final java.util.Map<NodeId, String> honestNames = new java.util.HashMap<>();
 
   /** The network simulated nodes run in (the default). */
   private static final String NETWORK = GossipConfig.DEFAULT_NETWORK;
@@ -396,6 +398,7 @@ public final class NodeSimulation implements AutoCloseable {
     p.producer.valueSize = 32;
     producer =
         sim.addNode("producer", ctx -> Node.start(p.toConfig(), environment(ctx, "producer")));
+    honestNames.put(producer.id(), producer.name());
     List<SimNode<Node>> all = new ArrayList<>(List.of(producer));
     int liarCount = options.liars();
     for (int i = 1; i < options.nodes(); i++) {
@@ -423,6 +426,7 @@ public final class NodeSimulation implements AutoCloseable {
         liarIds.add(node.id());
       } else {
         honest.add(node);
+        honestNames.put(node.id(), name);
       }
     }
   }
@@ -511,6 +515,7 @@ public final class NodeSimulation implements AutoCloseable {
             });
     newcomers.add(node);
     honest.add(node);
+    honestNames.put(node.id(), name);
   }
 
   /**
@@ -638,6 +643,11 @@ public final class NodeSimulation implements AutoCloseable {
     if (!liarIds.contains(from)) {
       if (oldHead == null && env.getProtocolValue() == ProtocolId.GOSSIP.value()) {
         oldHead = producerHeadIn(env); // the first real head on the wire: replayed by liars later
+      }
+      if (env.getProtocolValue() == ProtocolId.PUSH_SYNC.value()
+          && env.getKind() == Kind.KIND_MESSAGE) {
+        invariants.pushed(
+            "at " + sim.now().toMillis() + " ms: ", honestNames.get(from), env.getPayload());
       }
       return env;
     }
