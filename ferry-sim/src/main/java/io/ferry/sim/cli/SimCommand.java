@@ -111,8 +111,9 @@ public final class SimCommand implements Callable<Integer> {
       Runtime rt = Runtime.getRuntime();
       out.printf(
           "sim seed=%d nodes=%d virtual=%s faults=%s%s: %d commits, %d nodes synced,%s %d crashes,"
-              + " %d stops, %d/%d liars banned, lag %d, %d archives, %d checks, %d events,"
-              + " %.1f s wall, %d MiB heap; trace %s: %s%n",
+              + " %d stops, %d/%d liars banned, lag %d, %d commits applied from pushes (%d"
+              + " false), %d archives, %d checks, %d events, %.1f s wall, %d MiB heap; trace %s:"
+              + " %s%n",
           s,
           nodes,
           duration,
@@ -128,6 +129,8 @@ public final class SimCommand implements Callable<Integer> {
           r.bans(),
           r.liars(),
           r.maxLag(),
+          r.pushed(),
+          r.wrongRoots(),
           r.archives(),
           r.checks(),
           r.events(),

@@ -1,5 +1,6 @@
 package io.ferry.sim.node;
 
+import com.google.protobuf.ByteString;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
@@ -18,6 +19,8 @@ import io.ferry.snapshot.Manifest;
 import io.ferry.snapshot.SnapshotArchives;
 import io.ferry.snapshot.SnapshotReader;
 import io.ferry.snapshot.SnapshotRestorer;
+import io.ferry.sync.push.Commit;
+import io.ferry.sync.push.Messages;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +39,10 @@ import java.util.TreeSet;
  *   <li><b>Same state.</b> An honest node's store is at a state the producer had at the same height
  *       (its root equals the producer's root there). A store holding an unverified key would have
  *       another root, so this also says no store ever held one where the checker could see it.
+ *   <li><b>True pushes.</b> Every commit the producer or an honest node pushes goes from a state
+ *       the producer had to the next one it had: its parent root and its signed head's root are the
+ *       producer's at their heights ({@link #pushed}, judged as a node's state is). A relay pushes
+ *       only what it applied, so a commit it re-applied onto the wrong state shows here.
  *   <li><b>Never back.</b> A node's height never goes down, within an incarnation or across a crash
  *       and restart.
  *   <li><b>No stall.</b> Once the faults have healed and {@link #RECOVERY} has passed, every honest
@@ -308,6 +315,32 @@ final class Invariants {
         opened[0].close();
       }
     }
+  }
+
+  /**
+   * Judges a push-sync frame the producer or an honest node sent (liars' are left out): each pushed
+   * commit's parent and head must be states the producer had. Anything else on push sync passes.
+   */
+  void pushed(String at, String who, ByteString payload) {
+    Messages.Message m;
+    try {
+      m = Messages.decode(payload);
+    } catch (FerryException e) {
+      violate(at + who + " sent a push-sync message that does not decode: " + e.getMessage());
+      return;
+    }
+    if (m instanceof Messages.PushMsg p) {
+      for (Commit c : p.commits()) {
+        judge(at, who + "'s pushed commit", c.after().height(), c.after().root());
+        if (c.height() > 1) {
+          judge(at, who + "'s pushed parent", c.height() - 1, c.parentRoot());
+        }
+      }
+    }
+  }
+
+  private void judge(String at, String who, long height, Hash root) {
+    judge(at, who, new Revision(height, root));
   }
 
   /** Judges the states seen before the producer's roots at their heights were known. */

@@ -19,6 +19,7 @@ import io.ferry.sim.Latency;
 import io.ferry.sim.LinkModel;
 import io.ferry.sim.SimNode;
 import io.ferry.sim.Simulation;
+import io.ferry.sync.push.PushClient;
 import io.ferry.wire.v1.Envelope;
 import io.ferry.wire.v1.GossipMessage;
 import io.ferry.wire.v1.Kind;
@@ -35,6 +36,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 
 /**
  * Whole Ferry nodes, the same {@link Node} assembly a real node runs, in the simulator: a producer
@@ -89,7 +91,8 @@ public final class NodeSimulation implements AutoCloseable {
     LOSS,
     /**
      * A tenth of the nodes lie: tampered proofs; heads forged in the producer's name, signed by a
-     * stranger, or replayed from long ago; garbage gossip.
+     * stranger, or replayed from long ago; garbage gossip; corrupt state-sync chunks; pushed
+     * commits whose batch does not make the signed root ({@link PushLie}).
      */
     LIARS
   }
@@ -186,6 +189,9 @@ public final class NodeSimulation implements AutoCloseable {
    * @param violations broken invariants, empty when the run is good
    * @param traceHash SHA-256 over every event, equal for equal options
    * @param chunkBootstraps newcomers whose store a state sync restored
+   * @param pushed commits honest nodes applied from a push, over every incarnation
+   * @param wrongRoots pushed commits honest nodes found not to make their signed root (a liar's),
+   *     over every incarnation
    */
   public record Report(
       Options options,
@@ -201,7 +207,9 @@ public final class NodeSimulation implements AutoCloseable {
       List<String> violations,
       String traceHash,
       long events,
-      int chunkBootstraps) {
+      int chunkBootstraps,
+      long pushed,
+      long wrongRoots) {
     public boolean ok() {
       return violations.isEmpty();
     }
@@ -225,6 +233,8 @@ public final class NodeSimulation implements AutoCloseable {
   record Bootstrapped(String reason, List<NodeId> rejected) {}
 
   private final LinkedHashSet<NodeId> liarIds = new LinkedHashSet<>();
+  // The producer's and honest nodes' names, by id: whose pushes the checker judges.
+  private final java.util.Map<NodeId, String> honestNames = new java.util.HashMap<>();
 
   /** The network simulated nodes run in (the default). */
   private static final String NETWORK = GossipConfig.DEFAULT_NETWORK;
@@ -239,6 +249,9 @@ public final class NodeSimulation implements AutoCloseable {
   private Bytes forgedPayload;
   private int stops;
   private long headLies;
+  // Push counters of incarnations that ended (a crash or stop drops a node's counters).
+  private long pushedBefore;
+  private long wrongRootsBefore;
 
   NodeSimulation(Options options) {
     this.options = options;
@@ -344,7 +357,31 @@ public final class NodeSimulation implements AutoCloseable {
         invariants.violations(),
         sim.traceHash().toHex(),
         sim.events(),
-        chunkBootstraps.size());
+        chunkBootstraps.size(),
+        pushedBefore + pushTotal(PushClient.Stats::applied),
+        wrongRootsBefore + pushTotal(PushClient.Stats::wrongRoots));
+  }
+
+  /** {@code counter} of the push clients of honest nodes up now, summed. */
+  private long pushTotal(ToLongFunction<PushClient.Stats> counter) {
+    long sum = 0;
+    for (SimNode<Node> n : honest) {
+      if (n.isUp()) {
+        sum += n.app().pushClient().map(c -> counter.applyAsLong(c.stats())).orElse(0L);
+      }
+    }
+    return sum;
+  }
+
+  /** Keeps the push counters of an incarnation about to end. */
+  private void endingIncarnation(SimNode<Node> n) {
+    n.app()
+        .pushClient()
+        .ifPresent(
+            c -> {
+              pushedBefore += c.stats().applied();
+              wrongRootsBefore += c.stats().wrongRoots();
+            });
   }
 
   private static Duration min(Duration a, Duration b) {
@@ -361,6 +398,7 @@ public final class NodeSimulation implements AutoCloseable {
     p.producer.valueSize = 32;
     producer =
         sim.addNode("producer", ctx -> Node.start(p.toConfig(), environment(ctx, "producer")));
+    honestNames.put(producer.id(), producer.name());
     List<SimNode<Node>> all = new ArrayList<>(List.of(producer));
     int liarCount = options.liars();
     for (int i = 1; i < options.nodes(); i++) {
@@ -388,6 +426,7 @@ public final class NodeSimulation implements AutoCloseable {
         liarIds.add(node.id());
       } else {
         honest.add(node);
+        honestNames.put(node.id(), name);
       }
     }
   }
@@ -476,6 +515,7 @@ public final class NodeSimulation implements AutoCloseable {
             });
     newcomers.add(node);
     honest.add(node);
+    honestNames.put(node.id(), name);
   }
 
   /**
@@ -529,6 +569,7 @@ public final class NodeSimulation implements AutoCloseable {
           () -> {
             if (victim.isUp()) {
               invariants.beforeCrash(victim);
+              endingIncarnation(victim);
               sim.crash(victim);
               crashes++;
               sim.schedule(Duration.ofMillis(downFor), () -> restart(victim));
@@ -552,6 +593,7 @@ public final class NodeSimulation implements AutoCloseable {
           () -> {
             if (victim.isUp()) {
               invariants.beforeCrash(victim);
+              endingIncarnation(victim);
               sim.stop(victim);
               stops++;
               sim.schedule(Duration.ofMillis(downFor), () -> restart(victim));
@@ -593,13 +635,19 @@ public final class NodeSimulation implements AutoCloseable {
    * name signed by a stranger (a lie that costs a ban), a stranger's own head far ahead (honestly
    * signed: stored and relayed, never followed), the producer's first head value replayed (old:
    * ignored, and it must not take anyone back), and a stranger's value from the future (refused,
-   * costs the sender). Other gossip messages become garbage. Requests it sends and everything
-   * honest nodes send pass unchanged.
+   * costs the sender). Other gossip messages become garbage. Every push it sends its subscribers
+   * carries a batch changed under the producer's real signed head ({@link PushLie}). Requests it
+   * sends and everything honest nodes send pass unchanged.
    */
   private Envelope lie(NodeId from, NodeId to, Envelope env) {
     if (!liarIds.contains(from)) {
       if (oldHead == null && env.getProtocolValue() == ProtocolId.GOSSIP.value()) {
         oldHead = producerHeadIn(env); // the first real head on the wire: replayed by liars later
+      }
+      if (env.getProtocolValue() == ProtocolId.PUSH_SYNC.value()
+          && env.getKind() == Kind.KIND_MESSAGE) {
+        invariants.pushed(
+            "at " + sim.now().toMillis() + " ms: ", honestNames.get(from), env.getPayload());
       }
       return env;
     }
@@ -617,6 +665,9 @@ public final class NodeSimulation implements AutoCloseable {
     }
     if (protocol.equals(ProtocolId.SNAPSHOT_SYNC)) {
       return corruptChunk(env);
+    }
+    if (protocol.equals(ProtocolId.PUSH_SYNC)) {
+      return PushLie.falsify(env);
     }
     if (!protocol.equals(ProtocolId.GOSSIP)) {
       return env;
