@@ -64,8 +64,10 @@ public final class PushClient implements AutoCloseable {
   private final Sink sink;
 
   /**
-   * Polls in a row, with no push applied between them, after which the source is taken to be of no
-   * use (a node that follows no one, or a relay that polls itself) and another is chosen.
+   * Polls in a row, with no push from the source between them, after which the source is taken to
+   * be of no use and another is chosen: a node that follows no one, a relay that is fed no pushes
+   * itself, or two followers that chose each other (a cycle no push ever enters). Pushes that
+   * arrive but leave a gap (lost ones) do not count against it.
    */
   static final int USELESS_AFTER_POLLS = 3;
 
@@ -181,7 +183,9 @@ public final class PushClient implements AutoCloseable {
           if (closed || source == null) {
             return;
           }
-          pollsInARow++;
+          if (granted != null) {
+            pollsInARow++;
+          }
           publish();
           if (pollsInARow >= USELESS_AFTER_POLLS
               && preferred.map(p -> !p.equals(source)).orElse(true)) {
@@ -210,6 +214,7 @@ public final class PushClient implements AutoCloseable {
       return;
     }
     pushes++;
+    pollsInARow = 0;
     bytes += m.bytes();
     received += m.bytes();
     for (Commit c : m.commits()) {
@@ -242,9 +247,6 @@ public final class PushClient implements AutoCloseable {
       case APPLIED -> {
         applied++;
         progressed = true;
-        if (from.equals(source)) {
-          pollsInARow = 0;
-        }
       }
       case GAP -> gaps++;
       case WRONG_ROOT -> {
