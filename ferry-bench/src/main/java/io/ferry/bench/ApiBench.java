@@ -6,6 +6,7 @@ import io.ferry.core.Bytes;
 import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.node.Node;
 import io.ferry.node.config.NodeSettings;
 import io.ferry.wire.v1.CommitRequest;
@@ -31,8 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 100-byte values) from N concurrent clients on loopback against a producer node in its own process
  * ({@code ferry node --produce --updates-per-commit 0 --api 127.0.0.1:0}), next to the same batches
  * committed in this process through {@code Node.commit} (what an embedding application calls: the
- * reference) and through {@code MerkleDB.commit} alone (the store's floor: no signature, no head
- * published). Every run starts from an empty store and commits the same batches, a warm-up first.
+ * reference) and through {@code MerkleDB.commit} alone, in memory and on RocksDB (the store's
+ * floor: no signature, no head published), and what one 4 KiB write with an fsync costs on the same
+ * disk (the physical floor of a durable commit). Every run starts from an empty store and commits
+ * the same batches, a warm-up first.
  *
  * <p>Usage: {@code bin/bench api [--clients 1,4,16] [--commits N] [--warmup N] [--keys K]
  * [--value-size B]}.
@@ -109,11 +112,15 @@ public final class ApiBench {
         Runtime.getRuntime().availableProcessors(),
         load());
     System.out.printf(
-        "%-44s %8s %11s %8s %8s %10s%n",
+        "%-48s %8s %11s %8s %8s %10s%n",
         "what", "clients", "commits/s", "p50 ms", "p99 ms", "vs ref");
-    Figures floor = merkleDb(dir.resolve("merkledb"));
+    Figures disk = fsyncs(dir.resolve("fsync"));
+    Figures memory = commitAll(MerkleDB.inMemory(MerkleDBConfig.defaults()));
+    Figures floor = commitAll(MerkleDB.open(dir.resolve("merkledb")));
     Figures ref = inProcess(dir.resolve("in-process"));
-    row("MerkleDB.commit alone (the store's floor)", 1, floor, ref);
+    row("write 4 KiB + fsync (the disk's floor)", 1, disk, ref);
+    row("MerkleDB.commit in memory (no disk)", 1, memory, ref);
+    row("MerkleDB.commit on RocksDB (the store's floor)", 1, floor, ref);
     row("Node.commit in process (reference)", 1, ref, ref);
     int run = 0;
     for (int n : clients) {
@@ -126,7 +133,7 @@ public final class ApiBench {
 
   private static void row(String what, int clients, Figures f, Figures ref) {
     System.out.printf(
-        "%-44s %8d %11.0f %8.2f %8.2f %10.2f%n",
+        "%-48s %8d %11.0f %8.2f %8.2f %10.2f%n",
         what, clients, f.perSecond(), f.p50Ms(), f.p99Ms(), f.perSecond() / ref.perSecond());
   }
 
@@ -134,8 +141,31 @@ public final class ApiBench {
     return Batch.of(batches.get(i));
   }
 
-  private Figures merkleDb(Path dir) throws Exception {
-    try (MerkleDB db = MerkleDB.open(dir)) {
+  /** What one durable write costs on this disk: 4 KiB appended and forced, as a WAL sync does. */
+  private Figures fsyncs(Path file) throws Exception {
+    Files.createDirectories(file.getParent());
+    java.nio.ByteBuffer page = java.nio.ByteBuffer.allocate(4096);
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(
+            file,
+            java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.WRITE,
+            java.nio.file.StandardOpenOption.APPEND)) {
+      long[] took = new long[Math.min(commits, 1000)];
+      long t0 = System.nanoTime();
+      for (int i = 0; i < took.length; i++) {
+        long s = System.nanoTime();
+        page.clear();
+        ch.write(page);
+        ch.force(false);
+        took[i] = System.nanoTime() - s;
+      }
+      return figures(took, System.nanoTime() - t0);
+    }
+  }
+
+  private Figures commitAll(MerkleDB store) throws Exception {
+    try (MerkleDB db = store) {
       for (int i = 0; i < warmup; i++) {
         db.commit(batch(i));
       }

@@ -173,10 +173,11 @@ public final class Limits {
   public static final int MAX_COMMIT_OPERATIONS = 10_000;
 
   /**
-   * Bytes of keys and values in one commit the write API takes: half a transport frame, so that a
-   * commit always travels in one push message with its signed head.
+   * Bytes of keys and values in one commit the write API takes: a push message ({@link
+   * #MAX_PUSH_MESSAGE_BYTES}) less 512 KiB, room for the framing of {@link #MAX_COMMIT_OPERATIONS}
+   * operations and the signed head, so that an application's commit always travels in one push.
    */
-  public static final int MAX_COMMIT_BYTES = 8 * MIB;
+  public static final int MAX_COMMIT_BYTES = MAX_PUSH_MESSAGE_BYTES - 512 * KIB;
 
   /**
    * Bytes of one write API request body: a commit of {@link #MAX_COMMIT_BYTES} written as JSON hex

@@ -240,8 +240,11 @@ class WriteApiEndToEndTest {
                 .delete(Bytes.fromHex("05")));
     assertThat(r.height()).isEqualTo(1);
     assertThat(producer.store().get(Bytes.fromHex("0102"))).contains(Bytes.fromHex("0304"));
-    // The commit is signed: its head is the node's newest, and reads prove against it.
-    assertThat(producer.newestHead().orElseThrow().root()).isEqualTo(r.root());
+    // The commit is signed: reads prove against its head at once, and the head is published (on
+    // the gossip scheduler, so newestHead shows it a moment later).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> producer.newestHead().map(h -> h.root().equals(r.root())).orElse(false));
     Run read =
         ferry(
             "state",
