@@ -87,6 +87,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
@@ -524,16 +525,25 @@ public final class Node implements AutoCloseable {
               config.trustProducer(),
               trust,
               this::knownHeads,
-              (from, c) -> {
-                recentHeads.remember(c.head()); // trusted: the client judged it
-                return f.applyPushed(c)
-                    .thenApply(
-                        a -> {
-                          if (a == Applied.APPLIED) {
-                            pushSync.server().onCommit(c); // relayed to our own subscribers
-                          }
-                          return a;
-                        });
+              new PushClient.Sink() {
+                @Override
+                public CompletionStage<Applied> apply(NodeId from, Commit c) {
+                  recentHeads.remember(c.head()); // trusted: the client judged it
+                  return f.applyPushed(c)
+                      .thenApply(
+                          a -> {
+                            if (a == Applied.APPLIED) {
+                              pushSync.server().onCommit(c); // relayed to our own subscribers
+                            }
+                            return a;
+                          });
+                }
+
+                @Override
+                public void behind(NodeId from, Commit c) {
+                  recentHeads.remember(c.head());
+                  f.pollTo(new Revision(c.height(), c.head().root()));
+                }
               });
     }
     prepareBootstrap(f, staging, gossipScheduler);

@@ -214,6 +214,23 @@ public final class Follower implements AutoCloseable {
   }
 
   /**
+   * A trusted head the push source sent while the store is still applying earlier pushes: the
+   * follower polls to it at once (one change proof for every commit up to it) rather than wait for
+   * a push it will not be handed.
+   */
+  public void pollTo(Revision head) {
+    scheduler.execute(
+        () -> {
+          pollDue = true;
+          if (newest != null && newest.height() >= head.height()) {
+            advance();
+          } else {
+            learned(head);
+          }
+        });
+  }
+
+  /**
    * A commit a peer pushed, whose head the caller has judged trusted: re-applied when it continues
    * the store and no proof sync is running, kept only if it makes the signed root. Otherwise its
    * head is learned like any other, and the follower polls to it: at once after a missed or false

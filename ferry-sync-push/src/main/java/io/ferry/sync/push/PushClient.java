@@ -41,7 +41,22 @@ public final class PushClient implements AutoCloseable {
   public interface Sink {
     /** Applies {@code commit}, pushed by {@code from}; completes with what became of it. */
     CompletionStage<Applied> apply(NodeId from, Commit commit);
+
+    /**
+     * A pushed commit not handed over because {@link #MAX_QUEUED} are still being applied: the
+     * store falls behind the pushes, and one poll to this head catches it up for less than applying
+     * every commit in turn.
+     */
+    default void behind(NodeId from, Commit commit) {}
   }
+
+  /**
+   * Pushed commits handed to the sink and not yet applied, beyond which the commits of a further
+   * push are not handed over but polled for ({@link Sink#behind}): a follower slower than its
+   * producer skips commits rather than queue them. (One push is handed over whole: a catch-up on
+   * subscribe is what the subscriber asked for.)
+   */
+  public static final int MAX_QUEUED = 4;
 
   /** Counters since start. */
   public record Stats(
@@ -52,7 +67,8 @@ public final class PushClient implements AutoCloseable {
       long applied,
       long gaps,
       long wrongRoots,
-      long dropped) {}
+      long dropped,
+      long behind) {}
 
   private final PushConfig config;
   private final Transport transport;
@@ -85,11 +101,14 @@ public final class PushClient implements AutoCloseable {
   private boolean progressed;
   // Commits handed to the sink whose outcome has not come back.
   private int inSink;
+  // The newest head handed to the sink while some are still in it: a subscribe names it, so the
+  // source does not push again what is only waiting to be applied.
+  private KnownHead handed;
   private Cancellable renewal;
   private Cancellable retry;
   private final SequencedMap<NodeId, Long> pausedUntil = new LinkedHashMap<>();
   private boolean closed;
-  private volatile Stats stats = new Stats(Optional.empty(), 0, 0, 0, 0, 0, 0, 0);
+  private volatile Stats stats = new Stats(Optional.empty(), 0, 0, 0, 0, 0, 0, 0, 0);
   private long subscribes;
   private long pushes;
   private long bytes;
@@ -97,6 +116,7 @@ public final class PushClient implements AutoCloseable {
   private long gaps;
   private long wrongRoots;
   private long dropped;
+  private long behind;
 
   /**
    * @param preferred the producer, subscribed to whenever it is connected
@@ -217,6 +237,9 @@ public final class PushClient implements AutoCloseable {
     pollsInARow = 0;
     bytes += m.bytes();
     received += m.bytes();
+    // Earlier pushes still being applied: the store is behind, and this push is polled for.
+    boolean skip = inSink >= MAX_QUEUED;
+    Commit skipped = null;
     for (Commit c : m.commits()) {
       switch (trust.judge(c.head())) {
         case FORGED -> {
@@ -229,15 +252,26 @@ public final class PushClient implements AutoCloseable {
         }
         case ACCEPT -> {}
       }
+      if (skip) {
+        behind++;
+        skipped = c;
+        continue;
+      }
       inSink++;
+      handed = c.after();
       sink.apply(from, c).whenComplete((a, e) -> scheduler.execute(() -> onApplied(from, c, a, e)));
+    }
+    if (skipped != null) {
+      sink.behind(from, skipped);
     }
     renewIfSpent();
     publish();
   }
 
   private void onApplied(NodeId from, Commit c, Applied a, Throwable e) {
-    inSink--;
+    if (--inSink == 0) {
+      handed = null;
+    }
     if (e != null) {
       log.warn("push: applying height {} from {} failed: {}", c.height(), from, e.toString());
       renewIfSpent();
@@ -324,6 +358,12 @@ public final class PushClient implements AutoCloseable {
     received = 0;
     progressed = false;
     List<KnownHead> known = heads.get();
+    if (handed != null
+        && inSink > 0
+        && known.stream().allMatch(k -> k.height() < handed.height())) {
+      known = new ArrayList<>(known);
+      known.add(handed);
+    }
     if (known.size() > Limits.MAX_HEADS_PER_SAMPLE) {
       // A subscribe carries at most this many (more is refused, and costs score): the newest,
       // since pushes start after the highest.
@@ -435,7 +475,8 @@ public final class PushClient implements AutoCloseable {
             applied,
             gaps,
             wrongRoots,
-            dropped);
+            dropped,
+            behind);
   }
 
   /** Unsubscribes from the source, if any, and stops. */
