@@ -34,6 +34,13 @@ public final class PushServer {
   public record Stats(
       int open, long subscribes, long refused, long pushes, long commitsPushed, long bytesPushed) {}
 
+  /**
+   * Commits a subscriber may be behind and still be brought forward by pushes; further behind, it
+   * is pushed nothing until it polls and subscribes again: a lagging subscriber sent every commit
+   * it lacks, again at each subscribe, only falls further behind.
+   */
+  public static final int MAX_CATCH_UP = 8;
+
   private final Transport transport;
   private final Clock clock;
   private final PushConfig config;
@@ -106,6 +113,11 @@ public final class PushServer {
       return;
     }
     List<RecentCommits.Entry> after = recent.after(known.get());
+    if (after.size() > MAX_CATCH_UP) {
+      // Far behind: one change proof brings it forward for less than re-applying every commit,
+      // and it subscribes again from there.
+      return;
+    }
     long remaining = s.remainingBytes();
     int i = 0;
     while (i < after.size()) {
