@@ -9,7 +9,6 @@ import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.SeededRandomSource;
-import io.ferry.gossip.TestNet;
 import io.ferry.gossip.plane.GossipConfig;
 import io.ferry.gossip.plane.GossipPlane;
 import io.ferry.gossip.value.SignedValue;
@@ -19,6 +18,8 @@ import io.ferry.net.ProtocolHandler;
 import io.ferry.net.ProtocolId;
 import io.ferry.net.Responder;
 import io.ferry.net.peers.Offence;
+import io.ferry.net.testing.TestNet;
+import io.ferry.net.testing.Wire;
 import io.ferry.wire.v1.GossipMessage;
 import io.ferry.wire.v1.PullResponse;
 import io.ferry.wire.v1.Push;
@@ -49,13 +50,12 @@ class HeadExchangeTest {
   private final NodeKey otherKey = TestNet.key(101);
 
   /** One node: its transport, plane and head exchange, and the heads it was told of. */
-  private record Peer(
-      TestNet.Wire wire, GossipPlane plane, HeadExchange heads, List<SignedHead> learned) {
+  private record Peer(Wire wire, GossipPlane plane, HeadExchange heads, List<SignedHead> learned) {
     NodeId id() {
       return wire.localId();
     }
 
-    int scoreOf(TestNet.Wire peer) {
+    int scoreOf(Wire peer) {
       return wire.peerManager().standing(peer.localId()).score();
     }
   }
@@ -71,7 +71,7 @@ class HeadExchangeTest {
 
   private Peer peer(
       NodeKey key, HeadTrust trust, Predicate<SignedHead> passed, GossipConfig config) {
-    TestNet.Wire wire = net.transport(key);
+    Wire wire = net.transport(key);
     ValueRules rules =
         new ValueRules(NET, config.ttl(), config.maxDrift())
             .with(ValueKind.SIGNED_HEAD, HeadExchange.PAYLOAD_RULE);
@@ -99,8 +99,8 @@ class HeadExchangeTest {
    * A node without a plane: it sends what a test makes it, and answers every pull with {@code
    * answer}.
    */
-  private TestNet.Wire raw(int seed, SignedValue... answer) {
-    TestNet.Wire wire = net.transport(TestNet.key(seed));
+  private Wire raw(int seed, SignedValue... answer) {
+    Wire wire = net.transport(TestNet.key(seed));
     PullResponse.Builder response = PullResponse.newBuilder();
     for (SignedValue v : answer) {
       response.addValues(v.toProto());
@@ -144,7 +144,7 @@ class HeadExchangeTest {
     return value(producer, now(), SignedHead.sign(producer, height, root));
   }
 
-  private void push(TestNet.Wire from, Peer to, SignedValue... values) {
+  private void push(Wire from, Peer to, SignedValue... values) {
     Push.Builder push = Push.newBuilder().setNetwork(NET);
     for (SignedValue v : values) {
       push.addValues(v.toProto());
@@ -197,7 +197,7 @@ class HeadExchangeTest {
 
   @Test
   void aHeadInAPullAnswerIsLearned() {
-    TestNet.Wire holder = raw(50, headValue(producerKey, 3, root(3)));
+    Wire holder = raw(50, headValue(producerKey, 3, root(3)));
     Peer follower = follower(1);
     net.connect(follower.wire(), holder);
     assertThat(follower.heads().newest().orElseThrow().height()).isEqualTo(3);
@@ -205,7 +205,7 @@ class HeadExchangeTest {
 
   @Test
   void aHeadFromAnotherProducerIsIgnoredWithoutPenalty() {
-    TestNet.Wire honestStranger = raw(50, headValue(otherKey, 50, root(50)));
+    Wire honestStranger = raw(50, headValue(otherKey, 50, root(50)));
     Peer follower = follower(1);
     net.connect(follower.wire(), honestStranger);
     assertThat(follower.heads().stats().foreign()).isEqualTo(1);
@@ -219,7 +219,7 @@ class HeadExchangeTest {
   @Test
   void aProducersHeadSignedByAnotherIsRefusedByThePlaneAndABadSignatureGetsTheLiarBanned() {
     Peer follower = follower(1);
-    TestNet.Wire liar = raw(50);
+    Wire liar = raw(50);
     NodeKey liarKey = TestNet.key(50);
     net.connect(follower.wire(), liar);
 
@@ -255,7 +255,7 @@ class HeadExchangeTest {
     SignedHead real = SignedHead.sign(producerKey, 10, root(10));
     SignedHead badHead = new SignedHead(producerKey.id(), 11, root(11), real.signature());
     Peer follower = follower(1);
-    TestNet.Wire relay = raw(50);
+    Wire relay = raw(50);
     net.connect(follower.wire(), relay);
     push(relay, follower, value(producerKey, now(), badHead));
     assertThat(follower.heads().newest()).contains(badHead);
@@ -273,7 +273,7 @@ class HeadExchangeTest {
                 .build()
                 .toByteArray());
     Peer follower = follower(1);
-    TestNet.Wire liar = raw(50);
+    Wire liar = raw(50);
     net.connect(follower.wire(), liar);
     push(
         liar,
@@ -307,7 +307,7 @@ class HeadExchangeTest {
     net.connect(follower.wire(), producer.wire());
     assertThat(heights(follower.learned())).containsExactly(5L);
 
-    TestNet.Wire replayer = raw(50);
+    Wire replayer = raw(50);
     net.connect(follower.wire(), replayer);
     // An older value of the producer: dropped by the store before its signature is checked.
     push(replayer, follower, four);
@@ -337,7 +337,7 @@ class HeadExchangeTest {
               return h.height() < 10;
             },
             CONFIG);
-    TestNet.Wire replayer = raw(50);
+    Wire replayer = raw(50);
     net.connect(follower.wire(), replayer);
     SignedHead real = SignedHead.sign(producerKey, 10, root(10));
     long t = now();
@@ -356,8 +356,8 @@ class HeadExchangeTest {
 
   @Test
   void aNodeTrustingARootAcceptsOnlyHeadsNamingIt() {
-    TestNet.Wire a = raw(50, headValue(otherKey, 9, root(9)));
-    TestNet.Wire b = raw(51, headValue(producerKey, 8, root(8)));
+    Wire a = raw(50, headValue(otherKey, 9, root(9)));
+    Wire b = raw(51, headValue(producerKey, 8, root(8)));
     Peer follower = peer(TestNet.key(1), HeadTrust.root(root(8)));
     net.connect(follower.wire(), a);
     net.connect(follower.wire(), b);
@@ -368,7 +368,7 @@ class HeadExchangeTest {
 
   @Test
   void aNodeTrustingARootTakesOneHeadButRelaysEveryValidValue() {
-    TestNet.Wire first = raw(50, headValue(otherKey, 8, root(8)));
+    Wire first = raw(50, headValue(otherKey, 8, root(8)));
     Peer follower = peer(TestNet.key(1), HeadTrust.root(root(8)));
     Peer listener = peer(TestNet.key(2), HeadTrust.none());
     net.connect(listener.wire(), follower.wire());
@@ -378,7 +378,7 @@ class HeadExchangeTest {
     // A stranger's key signs the trusted root at a height of its choosing: not taken; then a head
     // the follower refuses as foreign.
     NodeKey strangerKey = TestNet.key(60);
-    TestNet.Wire stranger = raw(60);
+    Wire stranger = raw(60);
     net.connect(follower.wire(), stranger);
     push(stranger, follower, headValue(strangerKey, 1L << 60, root(8)));
     push(stranger, follower, headValue(TestNet.key(61), (1L << 60) + 1, root(3)));
@@ -396,7 +396,7 @@ class HeadExchangeTest {
   @Test
   void refusalsRememberedForLoggingAreBounded() {
     Peer follower = follower(1);
-    TestNet.Wire strangers = raw(50);
+    Wire strangers = raw(50);
     net.connect(follower.wire(), strangers);
     int more = HeadExchange.MAX_REFUSALS_LOGGED + 50;
     // Each head from another producer this follower does not trust, a hundred to a push.

@@ -15,7 +15,6 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.ManualClock;
 import io.ferry.core.runtime.SeededRandomSource;
-import io.ferry.gossip.TestNet;
 import io.ferry.gossip.head.HeadExchange;
 import io.ferry.gossip.value.ContactInfo;
 import io.ferry.gossip.value.SignedValue;
@@ -27,6 +26,8 @@ import io.ferry.net.ProtocolId;
 import io.ferry.net.Responder;
 import io.ferry.net.TransportException;
 import io.ferry.net.peers.Offence;
+import io.ferry.net.testing.TestNet;
+import io.ferry.net.testing.Wire;
 import io.ferry.wire.v1.BloomFilter;
 import io.ferry.wire.v1.GossipMessage;
 import io.ferry.wire.v1.GossipRequest;
@@ -55,7 +56,7 @@ class GossipPlaneTest {
   private final TestNet net = new TestNet();
 
   /** One honest node. */
-  private record Node(NodeKey key, TestNet.Wire wire, GossipPlane plane) {
+  private record Node(NodeKey key, Wire wire, GossipPlane plane) {
     NodeId id() {
       return key.id();
     }
@@ -86,7 +87,7 @@ class GossipPlaneTest {
 
   private static Node node(TestNet net, int seed, GossipConfig config) {
     NodeKey key = TestNet.key(seed);
-    TestNet.Wire wire = net.transport(key);
+    Wire wire = net.transport(key);
     GossipPlane plane =
         GossipPlane.start(
             wire, net.scheduler(), new SeededRandomSource(seed), key, config, rules(config));
@@ -136,8 +137,8 @@ class GossipPlaneTest {
   }
 
   /** A node without a plane: it sends what a test makes it send and answers pulls with nothing. */
-  private TestNet.Wire raw(int seed, List<ByteString> received) {
-    TestNet.Wire wire = net.transport(TestNet.key(seed));
+  private Wire raw(int seed, List<ByteString> received) {
+    Wire wire = net.transport(TestNet.key(seed));
     wire.register(
         ProtocolId.GOSSIP,
         new ProtocolHandler() {
@@ -162,7 +163,7 @@ class GossipPlaneTest {
     return GossipMessage.newBuilder().setPush(push).build().toByteString();
   }
 
-  private static int score(Node at, TestNet.Wire peer) {
+  private static int score(Node at, Wire peer) {
     return at.wire().peerManager().standing(peer.localId()).score();
   }
 
@@ -330,7 +331,7 @@ class GossipPlaneTest {
   @Test
   void aPruneOfTooManyOriginsOrOfABadOneIsMalformed() {
     Node a = node(0, pushOnly());
-    TestNet.Wire peer = raw(9, new ArrayList<>());
+    Wire peer = raw(9, new ArrayList<>());
     net.connect(peer, a.wire());
     // A prune counts only from a peer a pushes to: its active set is filled at the next flush.
     net.advance(GossipConfig.DEFAULT_PUSH_INTERVAL);
@@ -392,7 +393,7 @@ class GossipPlaneTest {
   void aValueSignedAtCalendarTimeByAPeerIsTaken() {
     Node a = node(0, pushOnly());
     List<ByteString> ignored = new ArrayList<>();
-    TestNet.Wire peer = raw(1, ignored);
+    Wire peer = raw(1, ignored);
     net.connect(peer, a.wire());
     SignedValue v = signed(TestNet.key(1), now(), contact(1, NET));
     peer.send(a.id(), ProtocolId.GOSSIP, push(NET, v));
@@ -432,7 +433,7 @@ class GossipPlaneTest {
   @Test
   void anExpiredValueIsIgnoredWithoutPenalty() {
     Node a = node(0, pushOnly());
-    TestNet.Wire peer = raw(1, new ArrayList<>());
+    Wire peer = raw(1, new ArrayList<>());
     net.connect(peer, a.wire());
     net.advance(Duration.ofMinutes(20));
     long old = now() - GossipConfig.DEFAULT_TTL.toMillis() - 1;
@@ -452,7 +453,7 @@ class GossipPlaneTest {
     line(pair);
     Node a = pair.getFirst();
     Node b = pair.get(1);
-    TestNet.Wire liar = raw(9, new ArrayList<>());
+    Wire liar = raw(9, new ArrayList<>());
     net.connect(liar, a.wire());
 
     SignedValue real = signed(TestNet.key(9), now(), contact(9, NET));
@@ -495,7 +496,7 @@ class GossipPlaneTest {
   @Test
   void theRestOfAPushIsDroppedAfterABadValue() {
     Node a = node(0, pushOnly());
-    TestNet.Wire liar = raw(9, new ArrayList<>());
+    Wire liar = raw(9, new ArrayList<>());
     net.connect(liar, a.wire());
     SignedValue good = signed(TestNet.key(9), now(), contact(9, NET));
     SignedValue foreign = signed(TestNet.key(9), now(), contact(9, "other"));
@@ -511,7 +512,7 @@ class GossipPlaneTest {
   @Test
   void aValueFromTheFutureIsRefusedAsAViolation() {
     Node a = node(0, pushOnly());
-    TestNet.Wire liar = raw(9, new ArrayList<>());
+    Wire liar = raw(9, new ArrayList<>());
     net.connect(liar, a.wire());
     long drift = GossipConfig.DEFAULT_MAX_DRIFT.toMillis();
 
@@ -551,7 +552,7 @@ class GossipPlaneTest {
   @Test
   void aPushNamingAnotherNetworkDisconnectsItsSender() {
     Node a = node(0, pushOnly());
-    TestNet.Wire stranger = raw(9, new ArrayList<>());
+    Wire stranger = raw(9, new ArrayList<>());
     net.connect(stranger, a.wire());
     stranger.send(
         a.id(), ProtocolId.GOSSIP, push("other", signed(TestNet.key(9), now(), contact(9, NET))));
@@ -564,7 +565,7 @@ class GossipPlaneTest {
   @Test
   void oversizedMessagesAreRefusedBeforeTheyAreDecoded() throws Exception {
     Node a = node(0, pushOnly());
-    TestNet.Wire peer = raw(9, new ArrayList<>());
+    Wire peer = raw(9, new ArrayList<>());
     net.connect(peer, a.wire());
 
     // A well-formed push of a valid value, padded past the limit with a field no one knows: were
@@ -604,7 +605,7 @@ class GossipPlaneTest {
   @Test
   void garbageIsMalformedAndAnUnknownRequestIsUnsupported() throws Exception {
     Node a = node(0, pushOnly());
-    TestNet.Wire peer = raw(9, new ArrayList<>());
+    Wire peer = raw(9, new ArrayList<>());
     net.connect(peer, a.wire());
 
     peer.send(a.id(), ProtocolId.GOSSIP, ByteString.copyFrom(new byte[] {(byte) 0xff, 0x7f}));
@@ -641,7 +642,7 @@ class GossipPlaneTest {
             PullRequest.newBuilder().setFilter(tooBig));
     int seed = 10;
     for (PullRequest.Builder request : bad) {
-      TestNet.Wire peer = raw(seed++, new ArrayList<>());
+      Wire peer = raw(seed++, new ArrayList<>());
       net.connect(peer, a.wire());
       CompletableFuture<ByteString> answer =
           peer.request(a.id(), ProtocolId.GOSSIP, pullRequest(request), Duration.ofSeconds(5));
@@ -655,7 +656,7 @@ class GossipPlaneTest {
   void aPullRequestOfAnotherNetworkIsRefusedAndItsSenderDisconnected() {
     Node a = node(0, pushOnly());
     a.plane().publish(ValueKind.CONTACT_INFO, contact(0, NET));
-    TestNet.Wire peer = raw(9, new ArrayList<>());
+    Wire peer = raw(9, new ArrayList<>());
     net.connect(peer, a.wire());
     CompletableFuture<ByteString> answer =
         peer.request(
@@ -699,7 +700,7 @@ class GossipPlaneTest {
   @Test
   void aValueOfAKindThisNodeDoesNotKnowCostsNothing() {
     Node a = node(0, pushOnly());
-    TestNet.Wire newer = raw(9, new ArrayList<>());
+    Wire newer = raw(9, new ArrayList<>());
     net.connect(newer, a.wire());
     // A kind a newer node may add: its number means nothing here.
     SignedValue known = signed(TestNet.key(9), now(), contact(9, NET));
@@ -717,7 +718,7 @@ class GossipPlaneTest {
   @Test
   void aPeerSendingFasterThanItsRateIsCutOff() {
     Node a = node(0, pushOnly());
-    TestNet.Wire flooder = raw(9, new ArrayList<>());
+    Wire flooder = raw(9, new ArrayList<>());
     net.connect(flooder, a.wire());
     NodeKey key = TestNet.key(9);
     int sent = 400;
@@ -758,7 +759,7 @@ class GossipPlaneTest {
     a.plane().close();
     a.wire().close();
     await().until(() -> b.wire().peers().isEmpty());
-    TestNet.Wire again = net.transport(a.key());
+    Wire again = net.transport(a.key());
     GossipPlane restarted =
         GossipPlane.start(
             again, net.scheduler(), new SeededRandomSource(10), a.key(), config, rules(config));

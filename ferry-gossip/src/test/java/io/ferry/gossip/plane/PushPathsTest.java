@@ -8,7 +8,6 @@ import io.ferry.core.Bytes;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.SeededRandomSource;
-import io.ferry.gossip.TestNet;
 import io.ferry.gossip.value.ContactInfo;
 import io.ferry.gossip.value.SignedValue;
 import io.ferry.gossip.value.ValueKind;
@@ -16,6 +15,8 @@ import io.ferry.gossip.value.ValueRules;
 import io.ferry.net.ProtocolHandler;
 import io.ferry.net.ProtocolId;
 import io.ferry.net.Responder;
+import io.ferry.net.testing.TestNet;
+import io.ferry.net.testing.Wire;
 import io.ferry.wire.v1.GossipMessage;
 import io.ferry.wire.v1.PullResponse;
 import io.ferry.wire.v1.Push;
@@ -54,13 +55,13 @@ class PushPathsTest {
   }
 
   /** The node under test, on its wire. */
-  private record Node(TestNet.Wire wire, GossipPlane plane) {}
+  private record Node(Wire wire, GossipPlane plane) {}
 
   /** The node under test: the defaults, with no timed pull (only the pull on connect). */
   private Node node() {
     GossipConfig config = GossipConfig.defaults(NET).withPullInterval(Duration.ofHours(1));
     NodeKey key = TestNet.key(0);
-    TestNet.Wire wire = net.transport(key);
+    Wire wire = net.transport(key);
     GossipPlane plane =
         GossipPlane.start(
             wire,
@@ -75,8 +76,8 @@ class PushPathsTest {
   }
 
   /** A peer without a plane: records what it is sent and answers pulls with {@code answer}. */
-  private TestNet.Wire peer(int seed, List<ByteString> received, List<SignedValue> answer) {
-    TestNet.Wire wire = net.transport(TestNet.key(seed));
+  private Wire peer(int seed, List<ByteString> received, List<SignedValue> answer) {
+    Wire wire = net.transport(TestNet.key(seed));
     wire.register(
         ProtocolId.GOSSIP,
         new ProtocolHandler() {
@@ -95,7 +96,7 @@ class PushPathsTest {
     return wire;
   }
 
-  private void push(TestNet.Wire from, NodeId to) {
+  private void push(Wire from, NodeId to) {
     ByteString push =
         GossipMessage.newBuilder()
             .setPush(Push.newBuilder().setNetwork(NET).addValues(value.toProto()))
@@ -123,7 +124,7 @@ class PushPathsTest {
     for (int seed = firstSeed; seed < firstSeed + count; seed++) {
       List<ByteString> got = new ArrayList<>();
       received.add(got);
-      TestNet.Wire pusher = peer(seed, got, List.of());
+      Wire pusher = peer(seed, got, List.of());
       net.connect(pusher, node.wire());
       push(pusher, node.wire().localId());
     }

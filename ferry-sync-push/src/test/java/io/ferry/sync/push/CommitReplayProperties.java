@@ -10,6 +10,7 @@ import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleTestSupport;
 import io.ferry.merkledb.MerkleTestSupport.Op;
 import io.ferry.merkledb.Revision;
+import io.ferry.net.testing.TestNet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
@@ -47,7 +48,7 @@ class CommitReplayProperties {
       @ForAll("histories") List<List<Op>> history,
       @ForAll Tamper tamper,
       @ForAll @IntRange(min = 0, max = 1000) int pick) {
-    try (Chain chain = new Chain(PushNet.key(5), 5);
+    try (Chain chain = new Chain(TestNet.key(5), 5);
         MerkleDB replica = Chain.newDb()) {
       NavigableMap<Bytes, Bytes> base = new TreeMap<>();
       for (int i = 0; i < history.size(); i++) {

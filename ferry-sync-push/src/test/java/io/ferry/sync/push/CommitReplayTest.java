@@ -10,13 +10,14 @@ import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleTestSupport;
 import io.ferry.merkledb.Revision;
+import io.ferry.net.testing.TestNet;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Re-applying a pushed commit: kept only when it continues the store and makes the signed root. */
 class CommitReplayTest {
-  private final Chain chain = new Chain(PushNet.key(4), 4);
+  private final Chain chain = new Chain(TestNet.key(4), 4);
   private final MerkleDB replica = Chain.newDb();
 
   @AfterEach

@@ -8,6 +8,7 @@ import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.gossip.head.SignedHead;
 import io.ferry.merkledb.KeyChange;
+import io.ferry.net.testing.TestNet;
 import io.ferry.wire.v1.PushCommits;
 import io.ferry.wire.v1.PushSyncMessage;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ import net.jqwik.api.Provide;
  * Messages#pushSize} says.
  */
 class MessagesProperties {
-  private static final NodeKey PRODUCER = PushNet.key(2);
+  private static final NodeKey PRODUCER = TestNet.key(2);
 
   /** A commit's content before it has a height: its changes and its roots. */
   record Shape(Set<Bytes> keys, List<Optional<Bytes>> values, Hash parent, Hash root) {}

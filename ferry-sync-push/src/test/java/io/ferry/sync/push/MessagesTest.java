@@ -11,6 +11,7 @@ import io.ferry.core.Limits;
 import io.ferry.core.identity.NodeKey;
 import io.ferry.gossip.head.SignedHead;
 import io.ferry.merkledb.KeyChange;
+import io.ferry.net.testing.TestNet;
 import io.ferry.wire.v1.MaybeBytes;
 import io.ferry.wire.v1.Poll;
 import io.ferry.wire.v1.PushCommits;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /** The push-sync messages: round trips, the limits, and what counts as malformed. */
 class MessagesTest {
-  private static final NodeKey PRODUCER = PushNet.key(1);
+  private static final NodeKey PRODUCER = TestNet.key(1);
 
   static Commit commit(long height, KeyChange... changes) {
     return new Commit(

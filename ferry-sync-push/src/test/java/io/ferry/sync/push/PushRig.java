@@ -8,6 +8,8 @@ import io.ferry.gossip.head.HeadTrust;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.net.ProtocolHandler;
 import io.ferry.net.ProtocolId;
+import io.ferry.net.testing.TestNet;
+import io.ferry.net.testing.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,13 +19,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Push-sync nodes on one {@link PushNet}, in virtual time: a producer whose commits are made on its
+ * Push-sync nodes on one {@link TestNet}, in virtual time: a producer whose commits are made on its
  * own store with signed heads and handed to its {@link PushServer}, and subscribers whose {@link
  * PushClient} hands pushed commits to a sink that re-applies them to their own store with {@link
  * CommitReplay} (and, for a relay, hands what it applied to its own server). For tests only.
  */
 final class PushRig implements AutoCloseable {
-  final PushNet net = new PushNet();
+  final TestNet net = new TestNet();
   final Chain chain;
   final Node producer;
   private final List<MerkleDB> stores = new ArrayList<>();
@@ -35,7 +37,7 @@ final class PushRig implements AutoCloseable {
   /** A node: its transport, store, pusher and push-sync handler, and its client if it has one. */
   final class Node {
     final NodeKey key;
-    final PushNet.Wire wire;
+    final Wire wire;
     final MerkleDB db;
     final PushServer server;
     final PushSync sync;
@@ -131,8 +133,8 @@ final class PushRig implements AutoCloseable {
 
   /** A peer speaking push sync by hand: it sends what a test tells it and keeps what is pushed. */
   final class Raw {
-    final NodeKey key = PushNet.key(seeds++);
-    final PushNet.Wire wire = net.transport(key);
+    final NodeKey key = TestNet.key(seeds++);
+    final Wire wire = net.transport(key);
     final List<Messages.PushMsg> pushes = new ArrayList<>();
 
     Raw() {
@@ -182,7 +184,7 @@ final class PushRig implements AutoCloseable {
   }
 
   PushRig(PushConfig producerConfig) {
-    NodeKey key = PushNet.key(1);
+    NodeKey key = TestNet.key(1);
     chain = new Chain(key, 1);
     producer = new Node(key, chain.db, producerConfig, Optional.empty(), new Subscriptions());
   }
@@ -204,7 +206,7 @@ final class PushRig implements AutoCloseable {
   private Node node(PushConfig config, Optional<ProtocolHandler> poll, Subscriptions table) {
     MerkleDB db = Chain.newDb();
     stores.add(db);
-    return new Node(PushNet.key(seeds++), db, config, poll, table);
+    return new Node(TestNet.key(seeds++), db, config, poll, table);
   }
 
   /** A node connected to the producer, subscribing with {@code config}. */

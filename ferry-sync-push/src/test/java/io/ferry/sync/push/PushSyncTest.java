@@ -12,6 +12,7 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.net.ProtocolHandler;
 import io.ferry.net.Responder;
 import io.ferry.net.peers.Offence;
+import io.ferry.net.testing.TestNet;
 import io.ferry.sync.push.PushRig.Handed;
 import io.ferry.sync.push.PushRig.Node;
 import io.ferry.sync.push.PushRig.Raw;
@@ -433,7 +434,7 @@ class PushSyncTest {
     Node s = rig.node(CONFIG);
     rig.connect(s, other);
     s.subscribe(CONFIG);
-    try (Chain foreign = new Chain(PushNet.key(77), 77)) {
+    try (Chain foreign = new Chain(TestNet.key(77), 77)) {
       other.server.onCommit(foreign.commitRandom(3));
       rig.net.settle();
     }

@@ -2,13 +2,14 @@ package io.ferry.sync.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ferry.net.testing.TestNet;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The commits a pusher keeps for subscribers a little behind. */
 class RecentCommitsTest {
-  private final Chain chain = new Chain(PushNet.key(3), 3);
+  private final Chain chain = new Chain(TestNet.key(3), 3);
 
   @AfterEach
   void close() {

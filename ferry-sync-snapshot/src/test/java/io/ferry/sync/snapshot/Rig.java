@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ferry.core.Bytes;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.runtime.SeededRandomSource;
-import io.ferry.sync.snapshot.SyncNet.Wire;
+import io.ferry.net.testing.TestNet;
+import io.ferry.net.testing.Wire;
 import io.ferry.sync.snapshot.app.SnapshotApplication;
 import io.ferry.sync.snapshot.client.ChunkStore;
 import io.ferry.sync.snapshot.client.StateSyncConfig;
@@ -23,7 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Servers and clients of snapshot state sync over one {@link SyncNet}, in virtual time: each server
+ * Servers and clients of snapshot state sync over one {@link TestNet}, in virtual time: each server
  * is a transport, a {@link LogApplication} behind a {@link ScriptedApplication}, a {@link
  * SnapshotServer} and a {@link StateSyncReactor}; each client a transport and a reactor that a
  * {@link Syncer} attaches to. Application calls and chunk loads run on {@link PausableExecutor}s.
@@ -38,7 +39,7 @@ final class Rig implements AutoCloseable {
   /** The longest any sync in these tests may take, in virtual time. */
   static final Duration MAX_SYNC = Duration.ofMinutes(30);
 
-  final SyncNet net = new SyncNet(Duration.ofMillis(5));
+  final TestNet net = new TestNet(Duration.ofMillis(5));
   private final Path root;
   private final List<Server> servers = new ArrayList<>();
   private int nodes;
@@ -133,14 +134,14 @@ final class Rig implements AutoCloseable {
     int n = nodes++;
     LogApplication log = new LogApplication(root.resolve("node" + n), CHUNK_BYTES, SNAPSHOT_EVERY);
     log.append(records);
-    Server s = new Server(net.transport(SyncNet.key(n)), log, config);
+    Server s = new Server(net.transport(TestNet.key(n)), log, config);
     servers.add(s);
     return s;
   }
 
   /** A client connected to every server made so far. */
   Client client() {
-    Client c = new Client(net.transport(SyncNet.key(nodes++)));
+    Client c = new Client(net.transport(TestNet.key(nodes++)));
     for (Server s : servers) {
       net.connect(c.wire, s.wire);
     }

@@ -9,6 +9,8 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.net.ProtocolHandler;
 import io.ferry.net.ProtocolId;
 import io.ferry.net.peers.Offence;
+import io.ferry.net.testing.TestNet;
+import io.ferry.net.testing.Wire;
 import io.ferry.sync.snapshot.app.Snapshot;
 import io.ferry.sync.snapshot.server.SnapshotServer;
 import java.nio.file.Path;
@@ -48,7 +50,7 @@ class SnapshotServerTest {
   }
 
   /** A peer that records what the server sends it. */
-  private record Peer(SyncNet.Wire wire, NodeId server, List<Messages.Message> got) {
+  private record Peer(Wire wire, NodeId server, List<Messages.Message> got) {
     void send(ByteString message) {
       wire.send(server, ProtocolId.SNAPSHOT_SYNC, message);
     }
@@ -69,7 +71,7 @@ class SnapshotServerTest {
   }
 
   private Peer peer() {
-    SyncNet.Wire w = rig.net.transport(SyncNet.key(100 + peers++));
+    Wire w = rig.net.transport(TestNet.key(100 + peers++));
     List<Messages.Message> got = new CopyOnWriteArrayList<>();
     w.register(
         ProtocolId.SNAPSHOT_SYNC,

@@ -7,6 +7,8 @@ import io.ferry.core.Bytes;
 import io.ferry.core.FerryException;
 import io.ferry.net.ProtocolHandler;
 import io.ferry.net.ProtocolId;
+import io.ferry.net.testing.TestNet;
+import io.ferry.net.testing.Wire;
 import io.ferry.sync.snapshot.app.Snapshot;
 import io.ferry.sync.snapshot.client.MemoryChunkStore;
 import io.ferry.sync.snapshot.client.StateSyncConfig;
@@ -215,7 +217,7 @@ class SyncerFaultsTest {
   void unsolicitedChunksAreDroppedAndCounted() {
     Rig.Server honest = rig.server(RECORDS);
     Rig.Client client = rig.client();
-    SyncNet.Wire rogue = rig.net.transport(SyncNet.key(99));
+    Wire rogue = rig.net.transport(TestNet.key(99));
     rogue.register(ProtocolId.SNAPSHOT_SYNC, new ProtocolHandler() {}); // lists nothing
     rig.net.connect(rogue, client.wire);
     Snapshot s = honest.log.snapshot(300);
