@@ -43,9 +43,9 @@ public final class PushClient implements AutoCloseable {
     CompletionStage<Applied> apply(NodeId from, Commit commit);
 
     /**
-     * A pushed commit not handed over because {@link #MAX_QUEUED} are still being applied: the
-     * store falls behind the pushes, and one poll to this head catches it up for less than applying
-     * every commit in turn.
+     * The newest commit of a push not handed over because {@link #QUEUED_BEFORE_POLLING} are still
+     * being applied: the store falls behind the pushes, and one poll to this head catches it up for
+     * less than applying every commit in turn.
      */
     default void behind(NodeId from, Commit commit) {}
   }
@@ -56,7 +56,7 @@ public final class PushClient implements AutoCloseable {
    * producer skips commits rather than queue them. (One push is handed over whole: a catch-up on
    * subscribe is what the subscriber asked for.)
    */
-  public static final int MAX_QUEUED = 4;
+  public static final int QUEUED_BEFORE_POLLING = 4;
 
   /** Counters since start. */
   public record Stats(
@@ -238,7 +238,7 @@ public final class PushClient implements AutoCloseable {
     bytes += m.bytes();
     received += m.bytes();
     // Earlier pushes still being applied: the store is behind, and this push is polled for.
-    boolean skip = inSink >= MAX_QUEUED;
+    boolean skip = inSink >= QUEUED_BEFORE_POLLING;
     Commit skipped = null;
     for (Commit c : m.commits()) {
       switch (trust.judge(c.head())) {

@@ -39,7 +39,7 @@ public final class PushServer {
    * is pushed nothing until it polls and subscribes again: a lagging subscriber sent every commit
    * it lacks, again at each subscribe, only falls further behind.
    */
-  public static final int MAX_CATCH_UP = 8;
+  public static final int CATCH_UP_COMMITS = 8;
 
   private final Transport transport;
   private final Clock clock;
@@ -113,7 +113,7 @@ public final class PushServer {
       return;
     }
     List<RecentCommits.Entry> after = recent.after(known.get());
-    if (after.size() > MAX_CATCH_UP) {
+    if (after.size() > CATCH_UP_COMMITS) {
       // Far behind: one change proof brings it forward for less than re-applying every commit,
       // and it subscribes again from there.
       return;
