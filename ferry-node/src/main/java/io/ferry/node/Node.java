@@ -156,8 +156,6 @@ public final class Node implements AutoCloseable {
   // Serialises commits, so each one's parent is the revision the one before it made.
   private final Object commitLock = new Object();
   private final List<Consumer<Revision>> revisionListeners = new CopyOnWriteArrayList<>();
-  // A producer's newest head, set as it is signed (the head exchange takes it in asynchronously).
-  private volatile SignedHead ownHead;
 
   private Node(NodeConfig config, NodeEnvironment env, NodeKey key, LiveStore store) {
     this.config = config;
@@ -371,7 +369,6 @@ public final class Node implements AutoCloseable {
     if (head.height() > 0 || !head.root().isZero()) {
       // Followers can sync to the state we start with before the first commit lands.
       SignedHead signed = SignedHead.sign(key, head.height(), head.root());
-      ownHead = signed;
       heads.publish(signed);
       recentHeads.remember(signed);
     }
@@ -423,7 +420,6 @@ public final class Node implements AutoCloseable {
       Hash parent = db.root();
       Revision r = db.commit(batch);
       SignedHead head = SignedHead.sign(key, r.height(), r.root());
-      ownHead = head;
       recentHeads.remember(head); // verified reads prove against it from now on
       // Subscribers first: a push is the fastest way the commit leaves this node.
       pushSync.server().onCommit(Commit.of(batch, parent, head));
@@ -904,10 +900,6 @@ public final class Node implements AutoCloseable {
 
   /** The newest trusted head this node has accepted or, as a producer, signed. */
   public Optional<SignedHead> newestHead() {
-    SignedHead own = ownHead;
-    if (own != null) {
-      return Optional.of(own);
-    }
     return heads == null ? Optional.empty() : heads.newest();
   }
 

@@ -141,14 +141,20 @@ public final class HeadExchange implements AutoCloseable {
 
   /**
    * Makes {@code own} this node's newest head and publishes it: how a producer hands out the head
-   * it just committed and signed. {@code onNewer} is not called.
+   * it just committed and signed. {@code onNewer} is not called. {@link #newest} says it as soon as
+   * this returns; the plane publishes it on the scheduler's thread.
    */
   public void publish(SignedHead own) {
+    synchronized (this) {
+      SignedHead current = newest;
+      if (closed || (current != null && own.height() <= current.height())) {
+        return;
+      }
+      newest = own;
+    }
     scheduler.execute(
         () -> {
-          SignedHead current = newest;
-          if (!closed && (current == null || own.height() > current.height())) {
-            newest = own;
+          if (!closed) {
             plane.publish(ValueKind.SIGNED_HEAD, Bytes.wrap(own.toProto().toByteArray()));
           }
         });
