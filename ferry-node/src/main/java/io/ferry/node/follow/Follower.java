@@ -219,15 +219,17 @@ public final class Follower implements AutoCloseable {
    * a push it will not be handed.
    */
   public void pollTo(Revision head) {
-    scheduler.execute(
-        () -> {
-          pollDue = true;
-          if (newest != null && newest.height() >= head.height()) {
-            advance();
-          } else {
-            learned(head);
-          }
-        });
+    scheduler.execute(() -> pollFor(head));
+  }
+
+  /** Polls at once, to {@code head} or to the newer one already known. */
+  private void pollFor(Revision head) {
+    pollDue = true;
+    if (newest != null && newest.height() >= head.height()) {
+      advance();
+    } else {
+      learned(head);
+    }
   }
 
   /**
@@ -276,14 +278,7 @@ public final class Follower implements AutoCloseable {
         setPhase(Phase.FOLLOWING);
         advance();
       }
-      case GAP, WRONG_ROOT, NOT_NOW -> {
-        pollDue = true;
-        if (newest != null && newest.height() >= head.height()) {
-          advance();
-        } else {
-          learned(head);
-        }
-      }
+      case GAP, WRONG_ROOT, NOT_NOW -> pollFor(head);
       case ALREADY_HAD -> {}
     }
     return a;
