@@ -3,6 +3,7 @@ package io.ferry.sync.push;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
 import io.ferry.core.Bytes;
 import io.ferry.core.ErrorCode;
@@ -109,17 +110,19 @@ public final class Messages {
             .setHeight(c.height())
             .setParentRoot(ByteString.copyFrom(c.parentRoot().toBytes()))
             .setHead(c.head().toProto());
+    // Keys and values are immutable Bytes: wrapped, not copied, on the producer's commit path.
     for (KeyChange k : c.changes()) {
       io.ferry.wire.v1.KeyChange.Builder kc =
           io.ferry.wire.v1.KeyChange.newBuilder()
-              .setKey(ByteString.copyFrom(k.key().unsafeArray()));
+              .setKey(UnsafeByteOperations.unsafeWrap(k.key().unsafeArray()));
       // A delete is a change with no value, as the wire says and as proofs encode it; is_nothing
       // is only read, for old merkledb peers, never written.
       k.value()
           .ifPresent(
               v ->
                   kc.setValue(
-                      MaybeBytes.newBuilder().setValue(ByteString.copyFrom(v.unsafeArray()))));
+                      MaybeBytes.newBuilder()
+                          .setValue(UnsafeByteOperations.unsafeWrap(v.unsafeArray()))));
       b.addChanges(kc);
     }
     return field(io.ferry.wire.v1.PushCommits.COMMITS_FIELD_NUMBER, b.build().toByteString());
