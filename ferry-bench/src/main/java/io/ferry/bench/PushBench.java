@@ -1,10 +1,19 @@
 package io.ferry.bench;
 
+import com.google.protobuf.ByteString;
 import io.ferry.core.Bytes;
+import io.ferry.core.Hash;
+import io.ferry.core.identity.NodeKey;
+import io.ferry.gossip.head.SignedHead;
 import io.ferry.merkledb.Batch;
+import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
 import io.ferry.node.Node;
 import io.ferry.node.config.NodeSettings;
+import io.ferry.sync.push.Applied;
+import io.ferry.sync.push.Commit;
+import io.ferry.sync.push.CommitReplay;
+import io.ferry.sync.push.Messages;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -34,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * open.
  *
  * <p>Usage: {@code bin/bench push [--subscribers 1,16,128] [--commits N] [--interval-ms MS]
- * [--updates N] [--processes N] [--idle-seconds S] [--modes push,poll100,poll1000]}.
+ * [--updates N] [--processes N] [--idle-seconds S] [--modes push,poll100,poll1000]}, or {@code
+ * --breakdown N} for where one commit's time goes (see {@link #breakdown}).
  */
 public final class PushBench {
   private static final int VALUE_SIZE = 100;
@@ -57,6 +67,11 @@ public final class PushBench {
       long missing) {}
 
   public static void main(String[] args) throws Exception {
+    int breakdown = Integer.parseInt(BenchData.arg(args, "--breakdown", "0"));
+    if (breakdown > 0) {
+      breakdown(breakdown, Integer.parseInt(BenchData.arg(args, "--updates", "1000")));
+      return;
+    }
     int[] counts =
         Arrays.stream(BenchData.arg(args, "--subscribers", "1,16,128").split(","))
             .mapToInt(Integer::parseInt)
@@ -123,6 +138,63 @@ public final class PushBench {
           r.bytesPerCommitPerFollower(),
           r.pushBytesPerCommitPerFollower(),
           r.missing() > 0 ? "  (" + r.missing() + " never applied)" : "");
+    }
+  }
+
+  /**
+   * Where one pushed commit's time goes, in this process on two RocksDB stores: the producer's
+   * commit, encoding the push, decoding it with the signature check, and the follower re-applying
+   * it ({@link CommitReplay}). Prints the p50 and p90 of each over {@code commits} commits, the
+   * first fifth left out to warm up.
+   */
+  private static void breakdown(int commits, int updates) throws Exception {
+    Path dir = Files.createTempDirectory("ferry-pushbench");
+    NodeKey key = NodeKey.generate();
+    SplittableRandom random = new SplittableRandom(7);
+    long[][] t = new long[4][commits];
+    try (MerkleDB producer = MerkleDB.open(dir.resolve("p"));
+        MerkleDB follower = MerkleDB.open(dir.resolve("f"))) {
+      for (int c = 0; c < commits; c++) {
+        Batch b = batch(random, updates);
+        Hash parent = producer.root();
+        long t0 = System.nanoTime();
+        Revision r = producer.commit(b);
+        long t1 = System.nanoTime();
+        Commit commit = Commit.of(b, parent, SignedHead.sign(key, r.height(), r.root()));
+        ByteString push = Messages.push(List.of(Messages.commitEntry(commit)));
+        long t2 = System.nanoTime();
+        Commit got = ((Messages.PushMsg) Messages.decode(push)).commits().getFirst();
+        if (!got.head().verifies()) {
+          throw new IllegalStateException("the head does not verify");
+        }
+        long t3 = System.nanoTime();
+        Applied a = CommitReplay.replay(follower, got);
+        long t4 = System.nanoTime();
+        if (a != Applied.APPLIED) {
+          throw new IllegalStateException("replay: " + a);
+        }
+        t[0][c] = t1 - t0;
+        t[1][c] = t2 - t1;
+        t[2][c] = t3 - t2;
+        t[3][c] = t4 - t3;
+      }
+    } finally {
+      BenchData.deleteTree(dir);
+    }
+    String[] names = {"producer commit", "encode push", "decode + signature", "re-apply"};
+    System.out.printf(
+        "push breakdown: %d commits of %,d updates, load %.1f%n",
+        commits,
+        updates,
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    for (int i = 0; i < names.length; i++) {
+      List<Long> v = new ArrayList<>();
+      for (int c = commits / 5; c < commits; c++) {
+        v.add(t[i][c]);
+      }
+      v.sort(null);
+      System.out.printf(
+          "%-20s p50 %7.1f ms  p90 %7.1f ms%n", names[i], percentile(v, 0.5), percentile(v, 0.9));
     }
   }
 
