@@ -193,6 +193,39 @@ public final class Limits {
    */
   public static final int MAX_STATE_ANSWER_BYTES = 8 * MIB;
 
+  /** Bytes of one block of a dataset in the block exchange (Codex's default is 64 KiB). */
+  public static final int MAX_BLOCK_BYTES = MIB;
+
+  /**
+   * Blocks in one dataset, parity included: 256 GiB of 64 KiB blocks. A node building or checking a
+   * tree holds its leaf digests in memory (128 MiB at this bound).
+   */
+  public static final int MAX_DATASET_BLOCKS = 1 << 22;
+
+  /** Bytes of one encoded manifest block (its file name and mime type are the variable part). */
+  public static final int MAX_MANIFEST_BYTES = 4 * KIB;
+
+  /** Characters of a dataset's file name or mime type in its manifest. */
+  public static final int MAX_MANIFEST_TEXT_CHARS = 255;
+
+  /**
+   * Bytes of one block-exchange message: 8 blocks of {@link #MAX_BLOCK_BYTES} with their proofs, or
+   * a want-list and presences. A message that says more is refused before it is parsed.
+   */
+  public static final int MAX_BLOCK_EXCHANGE_MESSAGE_BYTES = 8 * MIB + 256 * KIB;
+
+  /** Blocks delivered in one block-exchange message. */
+  public static final int MAX_BLOCKS_PER_MESSAGE = 64;
+
+  /** Entries in one want-list message; the want-list a peer keeps for us is bounded the same. */
+  public static final int MAX_WANT_LIST_ENTRIES = 4096;
+
+  /** Presences in one block-exchange message. */
+  public static final int MAX_PRESENCES_PER_MESSAGE = 4096;
+
+  /** Sibling hashes in one block's proof: a tree of at most 2^32 leaves. */
+  public static final int MAX_BLOCK_PROOF_DEPTH = 32;
+
   /** Key-values a proof server returns by default (AvalancheGo's maxKeyValuesLimit). */
   public static final int DEFAULT_PROOF_KEY_LIMIT = 2048;
 

@@ -107,6 +107,19 @@ class LimitsTest {
   }
 
   @Test
+  void aBlockExchangeMessageFitsInAFrameAndCarriesAFullBlock() {
+    assertThat(Limits.MAX_BLOCK_EXCHANGE_MESSAGE_BYTES).isLessThan(Limits.MAX_FRAME_BYTES);
+    // Eight of the largest blocks, each with a full-depth proof, still fit one message.
+    long proof = (long) Limits.MAX_BLOCK_PROOF_DEPTH * (32 + 2) + 64;
+    assertThat(8L * (Limits.MAX_BLOCK_BYTES + proof + 64))
+        .isLessThan(Limits.MAX_BLOCK_EXCHANGE_MESSAGE_BYTES);
+    assertThat(1L << Limits.MAX_BLOCK_PROOF_DEPTH)
+        .isGreaterThanOrEqualTo(Limits.MAX_DATASET_BLOCKS);
+    assertThat(Limits.MAX_MANIFEST_BYTES)
+        .isGreaterThan(4 * Limits.MAX_MANIFEST_TEXT_CHARS + 4 * 64 + 64);
+  }
+
+  @Test
   void proofKeyLimits() {
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isPositive();
     assertThat(Limits.DEFAULT_PROOF_KEY_LIMIT).isLessThanOrEqualTo(Limits.MAX_PROOF_KEY_LIMIT);
@@ -127,6 +140,15 @@ class LimitsTest {
       Limits.MAX_SUBSCRIPTION_SECONDS,
       Limits.MAX_PUSH_MESSAGE_BYTES,
       Limits.MAX_COMMITS_PER_PUSH,
+      Limits.MAX_BLOCK_BYTES,
+      Limits.MAX_DATASET_BLOCKS,
+      Limits.MAX_MANIFEST_BYTES,
+      Limits.MAX_MANIFEST_TEXT_CHARS,
+      Limits.MAX_BLOCK_EXCHANGE_MESSAGE_BYTES,
+      Limits.MAX_BLOCKS_PER_MESSAGE,
+      Limits.MAX_WANT_LIST_ENTRIES,
+      Limits.MAX_PRESENCES_PER_MESSAGE,
+      Limits.MAX_BLOCK_PROOF_DEPTH,
       Limits.MAX_GOSSIP_MESSAGES_PER_PEER_PER_SECOND,
       Limits.MAX_GOSSIP_MESSAGE_BURST,
       Limits.MAX_GOSSIP_MESSAGE_BYTES,
