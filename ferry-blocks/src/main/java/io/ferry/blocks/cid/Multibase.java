@@ -48,8 +48,8 @@ public final class Multibase {
    *     character outside the base's alphabet, or a non-canonical base32 ending
    */
   public static byte[] decode(String text) {
-    if (text.length() < 2) {
-      throw new FerryException(ErrorCode.INVALID_ENCODING, "a multibase text is too short");
+    if (text.isEmpty()) {
+      throw new FerryException(ErrorCode.INVALID_ENCODING, "an empty multibase text");
     }
     String body = text.substring(1);
     return switch (text.charAt(0)) {

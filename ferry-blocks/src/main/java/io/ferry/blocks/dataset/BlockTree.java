@@ -62,7 +62,8 @@ public final class BlockTree {
     return new BlockTree(levels, root(sha, leaves.size(), level[0]));
   }
 
-  static Hash parent(MessageDigest sha, Hash left, Hash right) {
+  /** A parent node: {@code SHA-256(0x01 ‖ left ‖ right)}. */
+  public static Hash parent(MessageDigest sha, Hash left, Hash right) {
     sha.update(PARENT);
     sha.update(left.toBytes());
     sha.update(right.toBytes());

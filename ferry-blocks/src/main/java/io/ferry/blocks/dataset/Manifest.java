@@ -128,7 +128,7 @@ public record Manifest(
    * Decodes a manifest block.
    *
    * @throws FerryException {@link ErrorCode#INVALID_ENCODING} for more than {@link
-   *     Limits#MAX_MANIFEST_BYTES}, bytes that do not parse or are not the canonical encoding, or
+   *     Limits#MAX_MANIFEST_BYTES} ({@link ErrorCode#LIMIT_EXCEEDED}), bytes that do not parse or are not the canonical encoding, or
    *     fields out of bounds
    */
   public static Manifest decode(byte[] bytes) {
@@ -144,7 +144,7 @@ public record Manifest(
     }
     boolean isProtected = p.getEcK() != 0 || p.getEcM() != 0;
     if (p.getBlockSize() < 0 || p.getEcK() < 0 || p.getEcM() < 0) {
-      throw invalid("a manifest field is out of bounds");
+      throw new FerryException(ErrorCode.INVALID_ENCODING, "a manifest field is out of bounds");
     }
     Manifest m;
     try {
@@ -167,7 +167,7 @@ public record Manifest(
       throw new FerryException(ErrorCode.INVALID_ENCODING, "a manifest: " + e.getMessage(), e);
     }
     if (!Arrays.equals(m.encode(), bytes)) {
-      throw invalid("a manifest is not canonically encoded");
+      throw new FerryException(ErrorCode.INVALID_ENCODING, "a manifest is not canonically encoded");
     }
     return m;
   }

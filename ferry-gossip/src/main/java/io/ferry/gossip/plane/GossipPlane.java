@@ -252,6 +252,14 @@ public final class GossipPlane implements AutoCloseable {
         });
   }
 
+  /**
+   * Stops signing this node's value of {@code kind} for {@code index} again: peers drop it when it
+   * expires, a time-to-live after it was last signed. Nothing if it was not published.
+   */
+  public void withdraw(ValueKind kind, Bytes index) {
+    scheduler.execute(() -> own.remove(new ValueKey(key.id(), kind, index)));
+  }
+
   /** Publishes an unindexed value. */
   public void publish(ValueKind kind, Bytes payload) {
     publish(kind, Bytes.EMPTY, payload);
