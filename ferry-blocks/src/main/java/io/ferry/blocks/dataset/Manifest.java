@@ -128,8 +128,8 @@ public record Manifest(
    * Decodes a manifest block.
    *
    * @throws FerryException {@link ErrorCode#INVALID_ENCODING} for more than {@link
-   *     Limits#MAX_MANIFEST_BYTES} ({@link ErrorCode#LIMIT_EXCEEDED}), bytes that do not parse or are not the canonical encoding, or
-   *     fields out of bounds
+   *     Limits#MAX_MANIFEST_BYTES} ({@link ErrorCode#LIMIT_EXCEEDED}), bytes that do not parse or
+   *     are not the canonical encoding, or fields out of bounds
    */
   public static Manifest decode(byte[] bytes) {
     if (bytes.length > Limits.MAX_MANIFEST_BYTES) {
