@@ -50,4 +50,9 @@ public final class BlockStore {
   public AutoCloseable hold(Cid tree) {
     throw new UnsupportedOperationException();
   }
+
+  public Manifest importStream(
+      java.io.InputStream in, int blockSize, String filename, String mimetype) {
+    throw new UnsupportedOperationException();
+  }
 }
