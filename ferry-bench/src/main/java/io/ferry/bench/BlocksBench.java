@@ -148,8 +148,8 @@ public final class BlocksBench {
             + "  the seeder sent %s MiB (%s the file); the downloaders sent each other %s MiB%n"
             + "  publish %.2f s; downloads from the first start to the last finish %.2f s;"
             + " total %.2f s%n"
-            + "  load average %s at the start of the downloads, %s at the end; CPUs %.0f%% busy"
-            + " during them%n",
+            + "  its processes used %.1f CPU-seconds during the downloads (%.2f CPUs); the machine's"
+            + " CPUs were %.0f%% busy; load average %s at the start, %s at the end%n",
         n,
         mib(run.seederSent()),
         run.seederSent() < 0
@@ -159,9 +159,11 @@ public final class BlocksBench {
         run.publishSeconds(),
         run.allSeconds(),
         run.totalSeconds(),
+        run.cpuSeconds(),
+        run.cpuSeconds() / run.allSeconds(),
+        100 * run.cpuBusy(),
         run.loadBefore(),
-        run.loadAfter(),
-        100 * run.cpuBusy());
+        run.loadAfter());
   }
 
   private static void summary(
@@ -179,8 +181,8 @@ public final class BlocksBench {
         Runtime.getRuntime().availableProcessors());
     System.out.println(
         "| system | publish | slowest downloader | total time | MB/s per downloader | ratio to"
-            + " BitTorrent |");
-    System.out.println("|---|---|---|---|---|---|");
+            + " BitTorrent | CPU-seconds |");
+    System.out.println("|---|---|---|---|---|---|---|");
     Double reference = null;
     Double ferry = null;
     for (Map.Entry<Swarm, List<Run>> e : runs.entrySet()) {
@@ -188,7 +190,7 @@ public final class BlocksBench {
       List<Run> rs = e.getValue();
       if (rs.isEmpty()) {
         System.out.printf(
-            "| %s | failed: %s | | | | |%n",
+            "| %s | failed: %s | | | | | |%n",
             swarm.name(), failures.getOrDefault(swarm, "not run").replace("|", "/"));
         continue;
       }
@@ -199,23 +201,24 @@ public final class BlocksBench {
         ferry = total;
       }
       System.out.printf(
-          "| %s | %.1f s | %.1f s | **%.1f s** | %.1f | %s |%n",
+          "| %s | %.1f s | %.1f s | **%.1f s** | %.1f | %s | %.0f |%n",
           swarm.name(),
           median(rs, Run::publishSeconds),
           median(rs, Run::slowestSeconds),
           total,
           median(rs, Run::mbPerSecondPerDownloader),
-          reference == null ? "—" : String.format("%.2f", total / reference));
+          reference == null ? "—" : String.format("%.2f", total / reference),
+          median(rs, Run::cpuSeconds));
     }
     System.out.printf(
         "| Codex, their published figure: 1 uploader to 10 downloaders of 1000 MB (from Codex's"
-            + " own testing, not measured here) | — | 3 min 14 s each | — | ≈ 5.2 (%.2f) | — |%n",
+            + " own testing, not measured here) | — | 3 min 14 s each | — | ≈ 5.2 (%.2f) | — | — |%n",
         1000 / CODEX_SECONDS);
     System.out.println(
         "publish: the torrent made and the seeder listed by the tracker, or the upload to the"
             + " seeder answered; slowest downloader: from its own start to the whole file;"
             + " total time: publish, then from the first download's start until all hold the"
-            + " file");
+            + " file; CPU-seconds: the system's own processes during the downloads");
     if (reference != null && ferry != null) {
       double ratio = ferry / reference;
       System.out.printf(

@@ -95,6 +95,9 @@ final class FerrySwarm implements Swarm {
 
       // The downloads, all started at once.
       Downloads downloads = new Downloads(downloaders);
+      CpuMeter ownCpu = new CpuMeter();
+      ownCpu.add(seeder.process().toHandle());
+      nodes.forEach(n -> ownCpu.add(n.process().toHandle()));
       MachineCpu cpu = MachineCpu.now();
       String loadBefore = BenchData.loadAverage();
       List<Path> copies = new ArrayList<>();
@@ -109,6 +112,7 @@ final class FerrySwarm implements Swarm {
                 new ProcessBuilder(command(jvm, nodes.get(i), cid, copy))
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile()));
+        ownCpu.add(p.toHandle());
         p.onExit()
             .thenRun(
                 () -> {
@@ -119,7 +123,12 @@ final class FerrySwarm implements Swarm {
                   }
                 });
       }
-      double[] seconds = downloads.await(timeout);
+      double[] seconds;
+      double cpuSeconds;
+      try (ownCpu) {
+        seconds = downloads.await(timeout);
+        cpuSeconds = ownCpu.seconds();
+      }
       double busy = MachineCpu.now().busySince(cpu);
       String loadAfter = BenchData.loadAverage();
       long seederSent = minus(p2pOut(seeder), seederBefore);
@@ -137,6 +146,7 @@ final class FerrySwarm implements Swarm {
           seconds,
           downloads.allSeconds(),
           busy,
+          cpuSeconds,
           loadBefore,
           loadAfter,
           seederSent,

@@ -48,7 +48,10 @@ sealed interface Swarm permits TorrentSwarm, FerrySwarm {
    *     downloaders: the torrent made and the seeder announced, or the upload answered with a CID
    * @param downloadSeconds each downloader's time from its start to holding the whole file
    * @param allSeconds from the first downloader's start to the last one holding the file
-   * @param cpuBusy the share of the machine's CPUs busy while they downloaded, 0 to 1
+   * @param cpuBusy the share of the machine's CPUs busy while they downloaded, 0 to 1, whatever ran
+   *     them
+   * @param cpuSeconds CPU time the system's own processes (seeder, downloaders, their clients)
+   *     spent while they downloaded
    * @param loadBefore the load averages when the downloads started
    * @param loadAfter the load averages when the last one finished
    * @param seederSent bytes the seeder sent to the downloaders, or -1 when not known
@@ -61,6 +64,7 @@ sealed interface Swarm permits TorrentSwarm, FerrySwarm {
       double[] downloadSeconds,
       double allSeconds,
       double cpuBusy,
+      double cpuSeconds,
       String loadBefore,
       String loadAfter,
       long seederSent,

@@ -124,9 +124,11 @@ final class TorrentSwarm implements Swarm {
       // The downloads, all started at once.
       Downloads downloads = new Downloads(downloaders);
       List<Aria2> leechers = new ArrayList<>();
+      Path hook = completionHook(dir);
+      CpuMeter ownCpu = new CpuMeter();
+      ownCpu.add(seeder.process().toHandle());
       MachineCpu cpu = MachineCpu.now();
       String loadBefore = BenchData.loadAverage();
-      Path hook = completionHook(dir);
       for (int i = 0; i < downloaders; i++) {
         int n = i;
         Path into = Files.createDirectories(dir.resolve("downloader-" + (i + 1)));
@@ -142,9 +144,15 @@ final class TorrentSwarm implements Swarm {
                   }
                 });
         leecher.process().onExit().thenRun(() -> downloads.failed(n, leecher.exited()));
+        ownCpu.add(leecher.process().toHandle());
         leechers.add(leecher);
       }
-      double[] seconds = downloads.await(timeout);
+      double[] seconds;
+      double cpuSeconds;
+      try (ownCpu) {
+        seconds = downloads.await(timeout);
+        cpuSeconds = ownCpu.seconds();
+      }
       double busy = MachineCpu.now().busySince(cpu);
       String loadAfter = BenchData.loadAverage();
       long seederSent = uploaded(seeder);
@@ -163,6 +171,7 @@ final class TorrentSwarm implements Swarm {
           seconds,
           downloads.allSeconds(),
           busy,
+          cpuSeconds,
           loadBefore,
           loadAfter,
           seederSent,

@@ -44,6 +44,7 @@ class TorrentSwarmTest {
     long sent = run.seederSent() + Arrays.stream(run.downloaderSent()).sum();
     assertThat(run.seederSent()).isGreaterThan(0);
     assertThat(sent).isGreaterThanOrEqualTo(3 * source.bytes());
+    assertThat(run.cpuSeconds()).isNotNegative();
     try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
       assertThat(
               all.filter(p -> p.info().commandLine().orElse("").contains(dir.toString())).toList())
