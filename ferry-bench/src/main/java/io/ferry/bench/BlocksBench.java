@@ -25,7 +25,9 @@ import java.util.function.ToDoubleFunction;
  * Each round runs every system once, each round starting with the next one; the summary takes the
  * median of the rounds. {@code --dir} is where the scratch directory goes (the source and every
  * copy: {@code (downloaders + 1) x N} MiB; default the JDK's temporary directory). Exits 0 when
- * every system was measured, 1 when one failed (its row says why), 2 on bad arguments.
+ * every system was measured, 1 when one failed (its row says why), 2 on bad arguments. Ctrl-C stops
+ * every child and deletes the scratch directory; a benchmark killed outright leaves the directory
+ * behind (its children stop by themselves).
  */
 public final class BlocksBench {
   /** Codex's own figure: one uploader to 10 downloaders of 1000 MB, 3 min 14 s each. */

@@ -119,7 +119,14 @@ final class FerrySwarm implements Swarm {
                   if (p.exitValue() == 0) {
                     downloads.finished(n);
                   } else {
-                    downloads.failed(n, "exited " + p.exitValue() + ": " + tail(log));
+                    downloads.failed(
+                        n,
+                        "downloader "
+                            + (n + 1)
+                            + "'s client exited "
+                            + p.exitValue()
+                            + ": "
+                            + tail(log));
                   }
                 });
       }

@@ -45,6 +45,7 @@ import java.util.regex.Pattern;
 final class TorrentSwarm implements Swarm {
   private static final String DONE = "blocksbench-complete";
   private static final Pattern COMPLETE = Pattern.compile("8:completei(\\d+)e");
+  private static final Pattern ANSI = Pattern.compile("\u001B\\[[;\\d]*m");
   private static final Pattern UPLOADED = Pattern.compile("\"uploadLength\":\"(\\d+)\"");
 
   /**
@@ -360,7 +361,7 @@ final class TorrentSwarm implements Swarm {
                   onLine.accept(line);
                   if (!line.isBlank()) {
                     synchronized (said) {
-                      said.addLast(line.strip());
+                      said.addLast(ANSI.matcher(line).replaceAll("").strip());
                       if (said.size() > 10) {
                         said.removeFirst();
                       }
