@@ -95,44 +95,45 @@ final class FerrySwarm implements Swarm {
 
       // The downloads, all started at once.
       Downloads downloads = new Downloads(downloaders);
-      CpuMeter ownCpu = new CpuMeter();
-      ownCpu.add(seeder.process().toHandle());
-      nodes.forEach(n -> ownCpu.add(n.process().toHandle()));
-      MachineCpu cpu = MachineCpu.now();
-      String loadBefore = BenchData.loadAverage();
       List<Path> copies = new ArrayList<>();
-      for (int i = 0; i < downloaders; i++) {
-        int n = i;
-        Path copy = dir.resolve("copy-" + (i + 1));
-        Path log = dir.resolve("client-" + (i + 1) + ".log");
-        copies.add(copy);
-        downloads.started(i);
-        Process p =
-            children.start(
-                new ProcessBuilder(command(jvm, nodes.get(i), cid, copy))
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile()));
-        ownCpu.add(p.toHandle());
-        p.onExit()
-            .thenRun(
-                () -> {
-                  if (p.exitValue() == 0) {
-                    downloads.finished(n);
-                  } else {
-                    downloads.failed(
-                        n,
-                        "downloader "
-                            + (n + 1)
-                            + "'s client exited "
-                            + p.exitValue()
-                            + ": "
-                            + tail(log));
-                  }
-                });
-      }
       double[] seconds;
       double cpuSeconds;
-      try (ownCpu) {
+      MachineCpu cpu;
+      String loadBefore;
+      try (CpuMeter ownCpu = new CpuMeter()) {
+        ownCpu.add(seeder.process().toHandle());
+        nodes.forEach(n -> ownCpu.add(n.process().toHandle()));
+        cpu = MachineCpu.now();
+        loadBefore = BenchData.loadAverage();
+        for (int i = 0; i < downloaders; i++) {
+          int n = i;
+          Path copy = dir.resolve("copy-" + (i + 1));
+          Path log = dir.resolve("client-" + (i + 1) + ".log");
+          copies.add(copy);
+          downloads.started(i);
+          Process p =
+              children.start(
+                  new ProcessBuilder(command(jvm, nodes.get(i), cid, copy))
+                      .redirectErrorStream(true)
+                      .redirectOutput(log.toFile()));
+          ownCpu.add(p.toHandle());
+          p.onExit()
+              .thenRun(
+                  () -> {
+                    if (p.exitValue() == 0) {
+                      downloads.finished(n);
+                    } else {
+                      downloads.failed(
+                          n,
+                          "downloader "
+                              + (n + 1)
+                              + "'s client exited "
+                              + p.exitValue()
+                              + ": "
+                              + tail(log));
+                    }
+                  });
+        }
         seconds = downloads.await(timeout);
         cpuSeconds = ownCpu.seconds();
       }

@@ -126,31 +126,32 @@ final class TorrentSwarm implements Swarm {
       Downloads downloads = new Downloads(downloaders);
       List<Aria2> leechers = new ArrayList<>();
       Path hook = completionHook(dir);
-      CpuMeter ownCpu = new CpuMeter();
-      ownCpu.add(seeder.process().toHandle());
-      MachineCpu cpu = MachineCpu.now();
-      String loadBefore = BenchData.loadAverage();
-      for (int i = 0; i < downloaders; i++) {
-        int n = i;
-        Path into = Files.createDirectories(dir.resolve("downloader-" + (i + 1)));
-        downloads.started(i);
-        Aria2 leecher =
-            aria2(
-                "downloader " + (i + 1),
-                into,
-                List.of("--on-bt-download-complete=" + hook, torrent.toString()),
-                line -> {
-                  if (line.startsWith(DONE)) {
-                    downloads.finished(n);
-                  }
-                });
-        leecher.process().onExit().thenRun(() -> downloads.failed(n, leecher.exited()));
-        ownCpu.add(leecher.process().toHandle());
-        leechers.add(leecher);
-      }
       double[] seconds;
       double cpuSeconds;
-      try (ownCpu) {
+      MachineCpu cpu;
+      String loadBefore;
+      try (CpuMeter ownCpu = new CpuMeter()) {
+        ownCpu.add(seeder.process().toHandle());
+        cpu = MachineCpu.now();
+        loadBefore = BenchData.loadAverage();
+        for (int i = 0; i < downloaders; i++) {
+          int n = i;
+          Path into = Files.createDirectories(dir.resolve("downloader-" + (i + 1)));
+          downloads.started(i);
+          Aria2 leecher =
+              aria2(
+                  "downloader " + (i + 1),
+                  into,
+                  List.of("--on-bt-download-complete=" + hook, torrent.toString()),
+                  line -> {
+                    if (line.startsWith(DONE)) {
+                      downloads.finished(n);
+                    }
+                  });
+          leecher.process().onExit().thenRun(() -> downloads.failed(n, leecher.exited()));
+          ownCpu.add(leecher.process().toHandle());
+          leechers.add(leecher);
+        }
         seconds = downloads.await(timeout);
         cpuSeconds = ownCpu.seconds();
       }
