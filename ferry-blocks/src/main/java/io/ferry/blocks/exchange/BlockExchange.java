@@ -295,6 +295,9 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
           ManifestFetch f = manifests.get(b.cid());
           if (f != null) {
             f.arrived(from, d.data());
+          } else if (!b.cid().matches(d.data())) {
+            // Asked for once (a fetch since ended) or never: bytes that are not their CID's lie.
+            lie(from, Offence.INVALID_PROOF, "block exchange: a block that is not " + b.cid());
           }
         }
       }

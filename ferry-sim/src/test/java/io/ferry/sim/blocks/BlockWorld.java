@@ -71,6 +71,7 @@ final class BlockWorld implements AutoCloseable {
     final BlockExchange exchange;
     Download download;
     boolean failed;
+    String failure = "";
 
     BlockNode(
         NodeContext ctx,
@@ -240,6 +241,7 @@ final class BlockWorld implements AutoCloseable {
             (m, e) -> {
               if (e != null) {
                 node.failed = true;
+                node.failure = e.toString() + " at " + sim.now();
                 return;
               }
               node.download = node.exchange.download(cid, m);
@@ -314,7 +316,7 @@ final class BlockWorld implements AutoCloseable {
       BlockNode b = n.app();
       out.append(" peers ").append(n.transport().peers().size());
       out.append(" providers ").append(b.providers.lookup(cid).size());
-      out.append(" failed ").append(b.failed);
+      out.append(" failed ").append(b.failed).append(' ').append(b.failure);
       if (b.download != null) {
         Download.Progress p = b.download.progress().getNow(null);
         out.append(" held ")
