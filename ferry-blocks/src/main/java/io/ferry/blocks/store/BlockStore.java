@@ -3,13 +3,33 @@ package io.ferry.blocks.store;
 import io.ferry.blocks.cid.Cid;
 import io.ferry.blocks.dataset.BlockProof;
 import io.ferry.blocks.dataset.Manifest;
+import io.ferry.merkledb.store.Column;
+import io.ferry.merkledb.store.KvStore;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /** STUB until the store branch lands. */
 public final class BlockStore {
   public record Leaf(byte[] data, BlockProof proof) {}
+
+  /** The real store's columns; the stub declares them so a node can open its store's files. */
+  public static final List<Column> COLUMNS =
+      List.of(
+          new Column("blocks", false),
+          new Column("block-refs", false),
+          new Column("leaves", false),
+          new Column("manifests", false),
+          new Column("datasets", true),
+          new Column("pins", true),
+          new Column("staged-blocks", false));
+
+  public BlockStore(KvStore kv, long quotaBytes) {
+    this(kv, quotaBytes, cid -> {});
+  }
+
+  public BlockStore(KvStore kv, long quotaBytes, Consumer<Cid> onRemoved) {}
 
   public Optional<Manifest> manifest(Cid c) {
     throw new UnsupportedOperationException();
@@ -53,6 +73,30 @@ public final class BlockStore {
 
   public Manifest importStream(
       java.io.InputStream in, int blockSize, String filename, String mimetype) {
+    throw new UnsupportedOperationException();
+  }
+
+  public void pin(Cid manifest) {
+    throw new UnsupportedOperationException();
+  }
+
+  public void unpin(Cid manifest) {
+    throw new UnsupportedOperationException();
+  }
+
+  public boolean isPinned(Cid manifest) {
+    throw new UnsupportedOperationException();
+  }
+
+  public long usedBytes() {
+    throw new UnsupportedOperationException();
+  }
+
+  public long quotaBytes() {
+    throw new UnsupportedOperationException();
+  }
+
+  public List<StoredDataset> datasets() {
     throw new UnsupportedOperationException();
   }
 }
