@@ -16,6 +16,7 @@ import io.ferry.net.ProtocolId;
 import io.ferry.net.Responder;
 import io.ferry.net.Transport;
 import io.ferry.net.peers.Offence;
+import io.ferry.net.peers.PeerManager;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * blocks; both start from the store, so a dataset held here is never fetched.
  *
  * <p>A message that does not decode or breaks a limit costs its sender ({@link
- * Offence#MALFORMED_MESSAGE}), as does a manifest whose bytes are not its CID's. Thread-safe.
+ * Offence#MALFORMED_MESSAGE}); a block that fails its proof, or a manifest whose bytes are not its
+ * CID's, bans it. Thread-safe.
  */
 public final class BlockExchange implements ProtocolHandler, PeerListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BlockExchange.class);
@@ -219,7 +221,7 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
 
         @Override
         public void report(NodeId peer, Offence offence, String why) {
-          transport.peerManager().report(peer, offence, why);
+          lie(peer, offence, why);
         }
 
         @Override
@@ -227,6 +229,17 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
           downloads.remove(d.manifest().tree(), d);
         }
       };
+
+  /**
+   * Reports {@code peer}; a block that fails its proof is a proven lie (or rot on the peer's disk:
+   * either way its blocks cannot be trusted), so one bans it at once.
+   */
+  private void lie(NodeId peer, Offence offence, String why) {
+    PeerManager pm = transport.peerManager();
+    if (!pm.report(peer, offence, why) && offence == Offence.INVALID_PROOF && !pm.isBanned(peer)) {
+      pm.ban(peer, pm.config().banDuration(), why);
+    }
+  }
 
   // ---- the protocol
 
@@ -272,6 +285,8 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
           Download dl = downloads.get(l.tree());
           if (dl != null) {
             dl.receive(from, l.index(), d.data(), d.proof());
+          } else {
+            late(from, l, d.data());
           }
         }
         case Address.ByCid b -> {
@@ -281,6 +296,20 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
           }
         }
       }
+    }
+  }
+
+  /**
+   * A block for no running download: one asked for before the download ended, or never asked for.
+   * When this node holds that leaf, the block must be the same bytes, or its sender lied.
+   */
+  private void late(NodeId from, Address.Leaf l, byte[] data) {
+    Optional<BlockStore.Leaf> mine = store.leaf(l.tree(), l.index());
+    if (mine.isPresent() && !java.util.Arrays.equals(mine.get().data(), data)) {
+      lie(
+          from,
+          Offence.INVALID_PROOF,
+          "block exchange: a wrong block " + l.index() + " of " + l.tree());
     }
   }
 
@@ -389,9 +418,7 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
 
     void arrived(NodeId from, byte[] data) {
       if (!cid.matches(data)) {
-        transport
-            .peerManager()
-            .report(from, Offence.INVALID_PROOF, "block exchange: a block that is not " + cid);
+        lie(from, Offence.INVALID_PROOF, "block exchange: a block that is not " + cid);
         dontHave(from);
         return;
       }

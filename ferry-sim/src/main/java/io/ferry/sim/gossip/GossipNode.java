@@ -50,7 +50,7 @@ public final class GossipNode implements AutoCloseable {
    * A node that finds its peers through gossip, starting from {@code entrypoints}, and keeps up to
    * {@code discovery}'s outbound peers.
    */
-  static GossipNode discovering(
+  public static GossipNode discovering(
       NodeContext ctx,
       Scheduler time,
       GossipConfig config,

@@ -15,14 +15,14 @@ import java.util.Map;
  * outcomes; with a capacity of 0 it remembers none, and every node verifies every value it takes,
  * as real nodes do. Not thread-safe: the simulator runs on one thread.
  */
-final class SignatureMemo implements SignatureCheck {
+public final class SignatureMemo implements SignatureCheck {
   private final String network;
   private final int capacity;
   private final Map<Hash, Boolean> outcomes;
   private long verified;
   private long remembered;
 
-  SignatureMemo(String network, int capacity) {
+  public SignatureMemo(String network, int capacity) {
     this.network = network;
     this.capacity = capacity;
     this.outcomes =
