@@ -29,7 +29,11 @@ public final class BlockStore {
     this(kv, quotaBytes, cid -> {});
   }
 
-  public BlockStore(KvStore kv, long quotaBytes, Consumer<Cid> onRemoved) {}
+  private final long quotaBytes;
+
+  public BlockStore(KvStore kv, long quotaBytes, Consumer<Cid> onRemoved) {
+    this.quotaBytes = quotaBytes;
+  }
 
   public Optional<Manifest> manifest(Cid c) {
     throw new UnsupportedOperationException();
@@ -89,14 +93,14 @@ public final class BlockStore {
   }
 
   public long usedBytes() {
-    throw new UnsupportedOperationException();
+    return 0;
   }
 
   public long quotaBytes() {
-    throw new UnsupportedOperationException();
+    return quotaBytes;
   }
 
   public List<StoredDataset> datasets() {
-    throw new UnsupportedOperationException();
+    return List.of();
   }
 }
