@@ -143,6 +143,7 @@ public final class Node implements AutoCloseable {
   private Follower follower;
   private SyncStore staging;
   private Bootstrap bootstrap;
+  private KvStore blocksKv;
   private BlockStore blockStore;
   // Set once the exchange runs; the store's removal listener may fire before (an eviction at open).
   private volatile NodeBlocks blocks;
@@ -216,7 +217,7 @@ public final class Node implements AutoCloseable {
         role(),
         config.data().toAbsolutePath());
     // Opened first, closed last: nothing that reads blocks (the exchange, HTTP) outlives it.
-    KvStore blocksKv = env.openBlocks(config);
+    blocksKv = env.openBlocks(config);
     closers.push(blocksKv);
     blockStore =
         new BlockStore(
@@ -952,6 +953,16 @@ public final class Node implements AutoCloseable {
    */
   public NodeBlocks blocks() {
     return blocks;
+  }
+
+  /** The key-value store under the block store: tests write bit rot into it. */
+  KvStore blocksKv() {
+    return blocksKv;
+  }
+
+  /** The peer transport: tests read its peer manager's verdicts. */
+  Transport transport() {
+    return transport;
   }
 
   /** The proof sync's staging store, on a follower. */

@@ -14,10 +14,12 @@ import java.util.function.Consumer;
 public final class BlockStore {
   public record Leaf(byte[] data, BlockProof proof) {}
 
+  public static final Column BLOCKS = new Column("blocks", false);
+
   /** The real store's columns; the stub declares them so a node can open its store's files. */
   public static final List<Column> COLUMNS =
       List.of(
-          new Column("blocks", false),
+          BLOCKS,
           new Column("block-refs", false),
           new Column("leaves", false),
           new Column("manifests", false),
