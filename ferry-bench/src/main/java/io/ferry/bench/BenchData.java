@@ -3,9 +3,15 @@ package io.ferry.bench;
 import io.ferry.core.Bytes;
 import io.ferry.merkledb.KeyValue;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -14,8 +20,9 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
- * What the benchmarks share: deterministic random key-values, their scratch directories, their
- * command-line options and the median of their rounds.
+ * What the benchmarks share: deterministic random key-values and files, their scratch directories,
+ * their command-line options, free loopback ports, the machine's load and the median of their
+ * rounds.
  */
 final class BenchData {
   private BenchData() {}
@@ -85,5 +92,66 @@ final class BenchData {
       prev = k;
     }
     return out;
+  }
+
+  /** Writes {@code size} random bytes from {@code seed} to {@code file}. */
+  static void writeRandom(Path file, long size, long seed) throws IOException {
+    SplittableRandom random = new SplittableRandom(seed);
+    byte[] buf = new byte[1 << 20];
+    try (OutputStream out = Files.newOutputStream(file)) {
+      for (long left = size; left > 0; left -= buf.length) {
+        random.nextBytes(buf);
+        out.write(buf, 0, (int) Math.min(buf.length, left));
+      }
+    }
+  }
+
+  /** The SHA-256 of a file's bytes. */
+  static byte[] sha256(Path file) throws IOException {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    byte[] buf = new byte[1 << 20];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return md.digest();
+  }
+
+  /**
+   * A TCP port free on 127.0.0.1 a moment ago, for a child that cannot pick its own (port 0) and
+   * tell it: another process may take it before the child binds it, which then fails loudly.
+   */
+  static int freeLoopbackPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** The 1, 5 and 15 minute load averages, as {@code uptime} prints them; "?" off Linux. */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
+  /**
+   * Writes out what the last run left in the page cache (a restored store, downloaded copies), so
+   * that its writeback does not slow the next run's disk: every run starts from a clean cache.
+   */
+  static void flushDirtyPages() throws InterruptedException {
+    try {
+      new ProcessBuilder("sync").inheritIO().start().waitFor();
+    } catch (IOException e) {
+      // no sync(1): the runs share the disk's writeback as they come
+    }
   }
 }

@@ -293,7 +293,7 @@ public final class StateSyncBench {
       // Each round starts one way further on, so no way always follows the same one.
       for (int k = 0; k < ways.size(); k++) {
         Way way = ways.get((k + r - 1) % ways.size());
-        flushDirtyPages();
+        BenchData.flushDirtyPages();
         String before = loadAverage();
         Run run = way.http() ? httpFetch() : chunkSync(way, way.label().strip());
         runs.get(way).add(run);
@@ -444,18 +444,6 @@ public final class StateSyncBench {
         (end - r0) / 1e9,
         0,
         0);
-  }
-
-  /**
-   * Writes out what the last run left in the page cache (a restored store, an assembled archive),
-   * so that its writeback does not slow the next run's disk: every run starts from a clean cache.
-   */
-  private static void flushDirtyPages() throws InterruptedException {
-    try {
-      new ProcessBuilder("sync").inheritIO().start().waitFor();
-    } catch (IOException e) {
-      // no sync(1): the runs share the disk's writeback as they come
-    }
   }
 
   private static String loadAverage() {

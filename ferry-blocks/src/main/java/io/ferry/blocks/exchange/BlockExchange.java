@@ -18,10 +18,12 @@ import io.ferry.net.Transport;
 import io.ferry.net.peers.Offence;
 import io.ferry.net.peers.PeerManager;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SequencedMap;
 import java.util.SequencedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -293,6 +295,9 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
           ManifestFetch f = manifests.get(b.cid());
           if (f != null) {
             f.arrived(from, d.data());
+          } else if (!b.cid().matches(d.data())) {
+            // Asked for once (a fetch since ended) or never: bytes that are not their CID's lie.
+            lie(from, Offence.INVALID_PROOF, "block exchange: a block that is not " + b.cid());
           }
         }
       }
@@ -352,7 +357,7 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
     final Cid cid;
     final CompletableFuture<Manifest> result = new CompletableFuture<>();
     // Guarded by this; ordered, so a simulation replays.
-    final SequencedSet<NodeId> asked = new LinkedHashSet<>();
+    final SequencedMap<NodeId, Long> asked = new LinkedHashMap<>();
     final SequencedSet<NodeId> answeredNo = new LinkedHashSet<>();
     final long deadline;
 
@@ -388,8 +393,17 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
         }
       }
       synchronized (this) {
+        // A peer silent for a request timeout (gone, or slow) counts as a no, so that it does
+        // not hold a place in the fan-out.
+        long now = scheduler.clock().millis();
+        asked.forEach(
+            (peer, at) -> {
+              if (now - at > config.requestTimeout().toMillis()) {
+                answeredNo.add(peer);
+              }
+            });
         // Everyone said no: ask again later, the dataset may be announced or arrive meanwhile.
-        if (!asked.isEmpty() && answeredNo.containsAll(asked)) {
+        if (!asked.isEmpty() && answeredNo.containsAll(asked.keySet())) {
           asked.clear();
           answeredNo.clear();
         }
@@ -400,11 +414,11 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
     void ask(NodeId peer) {
       synchronized (this) {
         if (result.isDone()
-            || asked.contains(peer)
+            || asked.containsKey(peer)
             || asked.size() - answeredNo.size() >= MANIFEST_FANOUT) {
           return;
         }
-        asked.add(peer);
+        asked.put(peer, scheduler.clock().millis());
       }
       sendQuietly(peer, Messages.Message.of(List.of(Want.block(new Address.ByCid(cid), 1))));
     }

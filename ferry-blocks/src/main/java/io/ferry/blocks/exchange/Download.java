@@ -1,6 +1,7 @@
 package io.ferry.blocks.exchange;
 
 import io.ferry.blocks.cid.Cid;
+import io.ferry.blocks.cid.Multicodec;
 import io.ferry.blocks.dataset.BlockProof;
 import io.ferry.blocks.dataset.Manifest;
 import io.ferry.blocks.dataset.Protection;
@@ -116,6 +117,8 @@ public final class Download {
   private final TreeMap<Integer, List<CompletableFuture<byte[]>>> waiters = new TreeMap<>();
   private final BitSet repairTargets = new BitSet();
   private final BitSet repairPlanned = new BitSet();
+  // Blocks rebuilt by decoding whose proofs cannot be derived yet (their neighbours are missing).
+  private final TreeMap<Integer, byte[]> rebuilt = new TreeMap<>();
   private long nextReader;
   private boolean pumpQueued;
   private final long seed;
@@ -313,16 +316,19 @@ public final class Download {
    * holds, then accounted for on the scheduler.
    */
   void receive(NodeId from, int index, byte[] data, Optional<BlockProof> proof) {
+    Hash digest = null;
     boolean ok =
         index < blocks
             && data.length == manifest.blockLength(index)
             && proof.isPresent()
             && proof.get().index() == index
             && proof.get().leaves() == blocks
-            && proof.get().verifies(Hash.wrap(Sha256Hasher.threadDigest().digest(data)), root);
+            && proof
+                .get()
+                .verifies(digest = Hash.wrap(Sha256Hasher.threadDigest().digest(data)), root);
     if (ok) {
       if (!store.hasLeaf(tree, index)) {
-        store.putLeaf(tree, index, data, proof.get());
+        store.putLeaf(tree, index, Cid.of(Multicodec.RAW, digest), data, proof.get());
         hooks.stored(tree, index);
       }
       scheduler.execute(() -> delivered(from, index, data));
@@ -561,7 +567,10 @@ public final class Download {
           continue;
         }
         at = i;
-        if (inflight.containsKey(i) || have.get(i) || (phase == 2 && i >= from && i < to)) {
+        if (inflight.containsKey(i)
+            || have.get(i)
+            || rebuilt.containsKey(i)
+            || (phase == 2 && i >= from && i < to)) {
           continue;
         }
         return i;
@@ -666,7 +675,7 @@ public final class Download {
       int held = 0;
       boolean missingData = false;
       for (int j = 0; j < members.length; j++) {
-        if (have.get(members[j])) {
+        if (have.get(members[j]) || padding(p, members[j])) {
           held++;
         } else if (j < p.k() && members[j] < target) {
           missingData = true;
@@ -683,6 +692,11 @@ public final class Download {
     }
   }
 
+  /** Zero blocks after the original's data: never fetched, known without asking. */
+  private boolean padding(Protection p, int index) {
+    return index >= target && index < p.k() * p.steps(manifest.blockSize());
+  }
+
   private void rebuild(Protection p, int step, int[] members) {
     byte[][] shards = new byte[members.length][];
     for (int j = 0; j < members.length; j++) {
@@ -691,20 +705,30 @@ public final class Download {
       }
     }
     byte[][] full = repair.orElseThrow().repair(p, manifest.blockSize(), step, shards);
-    TreeMap<Integer, Hash> rebuilt = new TreeMap<>();
     for (int j = 0; j < members.length; j++) {
-      if (shards[j] == null) {
-        rebuilt.put(members[j], Hash.wrap(Sha256Hasher.threadDigest().digest(full[j])));
+      if (shards[j] == null && !have.get(members[j])) {
+        rebuilt.put(members[j], full[j]);
       }
     }
-    RepairProofs proofs = new RepairProofs(store, tree, blocks, (BitSet) have.clone(), rebuilt);
-    for (int j = 0; j < members.length; j++) {
-      int index = members[j];
-      if (shards[j] != null) {
+    proveRebuilt();
+  }
+
+  /**
+   * Stores the rebuilt blocks whose proofs can now be derived: from held leaves and the other
+   * rebuilt blocks. One whose neighbours are still being rebuilt waits for them; one whose derived
+   * proof fails means the dataset's parity does not match its tree, and ends the download.
+   */
+  private void proveRebuilt() {
+    TreeMap<Integer, Hash> digests = new TreeMap<>();
+    rebuilt.forEach((i, d) -> digests.put(i, Hash.wrap(Sha256Hasher.threadDigest().digest(d))));
+    RepairProofs proofs = new RepairProofs(store, tree, blocks, (BitSet) have.clone(), digests);
+    for (Map.Entry<Integer, byte[]> e : List.copyOf(rebuilt.entrySet())) {
+      int index = e.getKey();
+      Optional<BlockProof> proof = proofs.prove(index);
+      if (proof.isEmpty()) {
         continue;
       }
-      Optional<BlockProof> proof = proofs.prove(index);
-      if (proof.isEmpty() || !proof.get().verifies(rebuilt.get(index), root)) {
+      if (!proof.get().verifies(digests.get(index), root)) {
         fail(
             new FerryException(
                 ErrorCode.VERIFICATION_FAILED,
@@ -712,10 +736,13 @@ public final class Download {
                     + index
                     + " of "
                     + tree
-                    + " rebuilt by erasure decoding is not under the tree root"));
+                    + " rebuilt by erasure decoding is not under the tree root: the dataset's"
+                    + " parity does not match its tree"));
         return;
       }
-      store.putLeaf(tree, index, full[j], proof.get());
+      rebuilt.remove(index);
+      byte[] data = e.getValue();
+      store.putLeaf(tree, index, Cid.of(Multicodec.RAW, digests.get(index)), data, proof.get());
       hooks.stored(tree, index);
       repairTargets.clear(index);
       have.set(index);
@@ -731,7 +758,6 @@ public final class Download {
       }
       List<CompletableFuture<byte[]>> w = waiters.remove(index);
       if (w != null) {
-        byte[] data = full[j];
         w.forEach(x -> x.complete(data));
       }
     }

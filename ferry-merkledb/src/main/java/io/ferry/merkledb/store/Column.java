@@ -13,8 +13,10 @@ import java.util.List;
  * @param small whether the column holds only a few small records, rewritten often (a RocksDB store
  *     gives it a small write buffer, so the rewrites neither take memory nor keep old write-ahead
  *     logs alive)
+ * @param blob whether the column holds large values written once (blocks of a dataset): a RocksDB
+ *     store keeps them in blob files beside its tables, so compaction moves only their keys
  */
-public record Column(String familyName, boolean small) {
+public record Column(String familyName, boolean small, boolean blob) {
   /** key bytes to value bytes: the state at the head revision. */
   public static final Column VALUES = new Column("values", false);
 
@@ -34,6 +36,19 @@ public record Column(String familyName, boolean small) {
     if (familyName.isEmpty() || familyName.equals("default")) {
       throw new IllegalArgumentException("not a column name: '" + familyName + "'");
     }
+    if (small && blob) {
+      throw new IllegalArgumentException("column '" + familyName + "' cannot be small and blob");
+    }
+  }
+
+  /** A column of ordinary values ({@code small} as above, not {@code blob}). */
+  public Column(String familyName, boolean small) {
+    this(familyName, small, false);
+  }
+
+  /** A column of large values written once, kept out of compaction (see {@code blob}). */
+  public static Column blob(String familyName) {
+    return new Column(familyName, false, true);
   }
 
   @Override

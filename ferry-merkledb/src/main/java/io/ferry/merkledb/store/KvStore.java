@@ -21,6 +21,14 @@ public interface KvStore extends StoreReader, AutoCloseable {
   boolean syncWrites();
 
   /**
+   * Makes every {@link #write} that has returned durable (it survives power loss), for a caller
+   * that needs one point of durability after many writes without syncing each one. The default does
+   * nothing, which is right for a store that syncs every write or keeps nothing on disk; a store on
+   * disk that does not sync each write overrides it.
+   */
+  default void sync() {}
+
+  /**
    * The number of keys in {@code column}: exact in memory; on disk an estimate (RocksDB's, which
    * still counts keys under a range delete until a compaction drops them).
    */

@@ -68,6 +68,7 @@ public final class RocksStore implements KvStore {
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final ColumnFamilyOptions smallOptions;
+  private final ColumnFamilyOptions blobOptions;
   private final LRUCache blockCache;
   private final BloomFilter bloomFilter;
   private final boolean syncWrites;
@@ -143,6 +144,21 @@ public final class RocksStore implements KvStore {
             .setTableFormatConfig(table)
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
             .setWriteBufferSize(SMALL_WRITE_BUFFER_BYTES);
+    // Large values written once: a flush writes them to blob files and the tables hold only
+    // references, so compaction rewrites keys, not the values; a blob file's space comes back when
+    // compaction finds most of it deleted. Blocks are usually compressed already, so not again.
+    blobOptions =
+        new ColumnFamilyOptions()
+            .setTableFormatConfig(table)
+            .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            .setWriteBufferSize(64L * 1024 * 1024)
+            .setMaxWriteBufferNumber(4)
+            .setLevelCompactionDynamicLevelBytes(true)
+            .setEnableBlobFiles(true)
+            .setMinBlobSize(MIN_BLOB_BYTES)
+            .setBlobFileSize(256L * 1024 * 1024)
+            .setBlobCompressionType(CompressionType.NO_COMPRESSION)
+            .setEnableBlobGarbageCollection(true);
     dbOptions =
         new DBOptions()
             .setCreateIfMissing(true)
@@ -159,7 +175,7 @@ public final class RocksStore implements KvStore {
     try {
       db = RocksDB.open(dbOptions, dir.toString(), descriptors, openedHandles);
     } catch (RocksDBException e) {
-      close(cfOptions, smallOptions, dbOptions, blockCache, bloomFilter);
+      close(cfOptions, smallOptions, blobOptions, dbOptions, blockCache, bloomFilter);
       throw new FerryException(
           ErrorCode.IO_ERROR, "cannot open the store in " + dir + ": " + e.getMessage(), e);
     }
@@ -174,14 +190,36 @@ public final class RocksStore implements KvStore {
   /** Write buffer of a {@link Column#small()} column: a few small records, rewritten often. */
   private static final long SMALL_WRITE_BUFFER_BYTES = 4L << 20;
 
+  /** Values of a {@link Column#blob()} column this long or longer go to blob files. */
+  private static final long MIN_BLOB_BYTES = 4096;
+
   private ColumnFamilyDescriptor descriptor(Column c) {
-    return new ColumnFamilyDescriptor(
-        c.familyName().getBytes(StandardCharsets.UTF_8), c.small() ? smallOptions : cfOptions);
+    return new ColumnFamilyDescriptor(c.familyName().getBytes(StandardCharsets.UTF_8), options(c));
+  }
+
+  private ColumnFamilyOptions options(Column c) {
+    return c.small() ? smallOptions : c.blob() ? blobOptions : cfOptions;
   }
 
   @Override
   public boolean syncWrites() {
     return syncWrites;
+  }
+
+  /** Fsyncs the write-ahead log, unless every write did already. */
+  @Override
+  public void sync() {
+    if (syncWrites) {
+      return;
+    }
+    acquire();
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      throw ioError("sync", e);
+    } finally {
+      leases.release();
+    }
   }
 
   /** Takes a lease on the open store; the caller releases it when its native use ends. */
@@ -491,7 +529,7 @@ public final class RocksStore implements KvStore {
 
     SstWriter(Column column) {
       this.column = column;
-      this.options = new Options(dbOptions, column.small() ? smallOptions : cfOptions);
+      this.options = new Options(dbOptions, options(column));
     }
 
     @Override
@@ -598,7 +636,7 @@ public final class RocksStore implements KvStore {
       h.close();
     }
     db.close();
-    close(writeOptions, cfOptions, smallOptions, dbOptions, blockCache, bloomFilter);
+    close(writeOptions, cfOptions, smallOptions, blobOptions, dbOptions, blockCache, bloomFilter);
   }
 
   private static void close(AutoCloseable... resources) {

@@ -14,12 +14,14 @@ import org.junit.jupiter.api.Test;
  * open and reopen that store.
  */
 public abstract class KvStoreContract {
-  /** Two columns of a user other than the MerkleDB, one of them small. */
+  /** Columns of a user other than the MerkleDB: an ordinary one, a small one and a blob one. */
   protected static final Column BIG = new Column("big", false);
 
   protected static final Column SMALL = new Column("small", true);
 
-  protected static final List<Column> COLUMNS = List.of(BIG, SMALL);
+  protected static final Column BLOB = Column.blob("blob");
+
+  protected static final List<Column> COLUMNS = List.of(BIG, SMALL, BLOB);
 
   private KvStore store;
 
@@ -67,6 +69,24 @@ public abstract class KvStoreContract {
       batch.put(column, b(k), b("v-" + k));
     }
     store().write(batch);
+  }
+
+  @Test
+  void aBlobColumnKeepsLargeAndSmallValuesThroughAReopenAndDeletesThem() {
+    byte[] large = new byte[64 * 1024];
+    for (int i = 0; i < large.length; i++) {
+      large[i] = (byte) (i * 31 + 7);
+    }
+    store().write(new WriteBatch().put(BLOB, b("large"), large).put(BLOB, b("small"), b("1")));
+    store().sync();
+    reopen();
+    assertThat(store().get(BLOB, b("large"))).isEqualTo(large);
+    assertThat(store().get(BLOB, b("small"))).isEqualTo(b("1"));
+    assertThat(keys(BLOB)).containsExactly("large", "small");
+    store().write(new WriteBatch().delete(BLOB, b("large")));
+    reopen();
+    assertThat(store().get(BLOB, b("large"))).isNull();
+    assertThat(keys(BLOB)).containsExactly("small");
   }
 
   @Test

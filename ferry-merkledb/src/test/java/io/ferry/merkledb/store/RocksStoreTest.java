@@ -39,6 +39,30 @@ class RocksStoreTest extends KvStoreContract {
   }
 
   @Test
+  void aBlobColumnKeepsItsLargeValuesInBlobFiles() throws Exception {
+    Path at = dir.resolve("blobs");
+    byte[] large = new byte[64 * 1024];
+    java.util.Arrays.fill(large, (byte) 5);
+    try (RocksStore store = new RocksStore(at, CACHE, false, COLUMNS)) {
+      for (int i = 0; i < 8; i++) {
+        store.write(new WriteBatch().put(BLOB, b("k" + i), large).put(BIG, b("k" + i), large));
+      }
+      store.sync();
+      try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(at)) {
+        assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".blob"));
+      }
+      store.truncate(BIG); // flushes the other columns: the blob column's values to a blob file
+      try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(at)) {
+        assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".blob"));
+      }
+    }
+    try (RocksStore store = new RocksStore(at, CACHE, false, COLUMNS)) {
+      assertThat(store.get(BLOB, b("k7"))).isEqualTo(large);
+      assertThat(store.get(BIG, b("k7"))).isNull();
+    }
+  }
+
+  @Test
   void itOpensTheColumnsItIsGivenAndNoOthers() {
     Path other = dir.resolve("other");
     try (RocksStore store = new RocksStore(other, CACHE, false, COLUMNS)) {
