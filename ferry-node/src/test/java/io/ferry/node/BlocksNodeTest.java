@@ -233,6 +233,36 @@ class BlocksNodeTest {
   }
 
   @Test
+  void anErasureCodedUploadIsStreamedByAnotherNodeAsTheOriginalBytes() throws Exception {
+    Node holder = start("ec-holder");
+    Node reader = start("ec-reader", holder);
+    Path file = tmp.resolve("ec.bin");
+    byte[] data = randomFile(file, 300_000, 9);
+    HttpResponse<String> put =
+        http.send(
+            HttpRequest.newBuilder(uri(holder, "?blockSize=8192&ec=4,2"))
+                .POST(HttpRequest.BodyPublishers.ofFile(file))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    String cid = put.body();
+    JsonNode m =
+        JSON.readTree(
+            http.send(
+                    HttpRequest.newBuilder(uri(reader, "/" + cid + "/network/manifest")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body());
+    assertThat(m.path("protected").asBoolean()).isTrue();
+    assertThat(m.path("ecK").asInt()).isEqualTo(4);
+    assertThat(m.path("ecM").asInt()).isEqualTo(2);
+    assertThat(m.path("originalSize").asLong()).isEqualTo(data.length);
+    HttpResponse<Path> r = get(reader, "/" + cid + "/network/stream", tmp.resolve("ec-out"), null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValueAsLong("content-length")).hasValue(data.length);
+    assertSameBytes(file, r.body());
+  }
+
+  @Test
   void aCorruptBlockOnAHoldersDiskIsCaughtOnArrivalAndTheDownloadCompletes() throws Exception {
     Node honest = start("honest");
     Node rotten = start("rotten");
