@@ -1,7 +1,8 @@
 package io.ferry.http;
 
 /**
- * One satisfiable byte range of a file, and the parser of {@code Range} header values.
+ * One satisfiable byte range of a file (or of any body of known size), and the parser of {@code
+ * Range} header values; public for routes that stream bodies of their own.
  *
  * <p>Only single ranges are honoured. A header with several ranges, another unit, or bad syntax is
  * ignored (RFC 9110 §14.2 allows it), so the client gets the whole file with 200; this server never
@@ -10,36 +11,36 @@ package io.ferry.http;
  * @param first offset of the first byte
  * @param last offset of the last byte, inclusive
  */
-record ByteRange(long first, long last) {
+public record ByteRange(long first, long last) {
 
   /** What a {@code Range} header asks of a file of a given size. */
-  sealed interface Request {}
+  public sealed interface Request {}
 
   /** Serve the whole file: no header, or one this server ignores. */
-  record Whole() implements Request {}
+  public record Whole() implements Request {}
 
   /** Serve this range with 206. */
-  record Partial(ByteRange range) implements Request {}
+  public record Partial(ByteRange range) implements Request {}
 
   /** Answer 416: the range starts at or past the end of the file. */
-  record Unsatisfiable() implements Request {}
+  public record Unsatisfiable() implements Request {}
 
-  static final Request WHOLE = new Whole();
-  static final Request UNSATISFIABLE = new Unsatisfiable();
+  public static final Request WHOLE = new Whole();
+  public static final Request UNSATISFIABLE = new Unsatisfiable();
 
-  long length() {
+  public long length() {
     return last - first + 1;
   }
 
   /** The {@code Content-Range} value for a file of this size. */
-  String contentRange(long size) {
+  public String contentRange(long size) {
     return "bytes " + first + "-" + last + "/" + size;
   }
 
   /**
    * Parses a {@code Range} header value (null when absent) against a file of {@code size} bytes.
    */
-  static Request parse(String header, long size) {
+  public static Request parse(String header, long size) {
     if (header == null) {
       return WHOLE;
     }

@@ -7,8 +7,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import java.io.IOException;
 
 /**
- * One request being answered: what was asked, and the three ways to answer it. The connection adds
- * the common headers (Date, Server, Connection), counts the response in the metrics under its path
+ * One request being answered: what was asked, and the ways to answer it. The connection adds the
+ * common headers (Date, Server, Connection), counts the response in the metrics under its path
  * class, and then keeps the connection open or closes it. Answer exactly once, on the connection's
  * event loop.
  */
@@ -35,4 +35,10 @@ interface Exchange {
 
   /** Sends {@code head}, then the body {@code body} writes. */
   void stream(String pathClass, HttpResponse head, Body body);
+
+  /**
+   * Hands the request, its body and its answer to a streaming route's handler: {@code rest} is its
+   * path after the route's prefix.
+   */
+  void handOver(HttpStreamRoute route, String rest);
 }

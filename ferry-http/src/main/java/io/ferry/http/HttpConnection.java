@@ -54,6 +54,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
   private ScheduledFuture<?> headerTimer;
 
+  /** The request a streaming route is answering, until its answer is written. */
+  private StreamCall call;
+
   HttpConnection(Router router, HttpMetrics metrics, Duration headerTimeout) {
     this.router = router;
     this.metrics = metrics;
@@ -71,6 +74,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     cancelHeaderTimer();
     pending.clear();
+    if (call != null) {
+      call.connectionClosed();
+    }
     ctx.fireChannelInactive();
   }
 
@@ -80,14 +86,20 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
       if (msg instanceof HttpRequest request && !closing) {
         if (!busy) {
           handle(request);
+        } else if (StreamCall.hasBody(request)) {
+          // Its body would arrive before it is handled; clients do not pipeline uploads.
+          log.debug("closing {}: a pipelined request with a body", ctx.channel());
+          ctx.close();
         } else if (pending.size() < MAX_PIPELINED) {
           pending.add(request);
         } else {
           log.debug("closing {}: more than {} pipelined requests", ctx.channel(), MAX_PIPELINED);
           ctx.close();
         }
+      } else if (msg instanceof HttpContent content && call != null && !call.bodyEnded()) {
+        call.offer(content);
       }
-      // Request bodies (HttpContent) are not used: GET and HEAD carry none worth reading.
+      // Other request bodies are not used: GET and HEAD carry none worth reading.
     } finally {
       if (msg instanceof HttpContent) {
         ReferenceCountUtil.release(msg);
@@ -96,8 +108,27 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (call != null) {
+      call.readComplete();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (call != null) {
+      call.writabilityChanged();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
+      if (call != null && call.waitingOnServer()) {
+        return; // the route waits for a source of its own (a download), not for the client
+      }
       log.debug("closing idle connection {}", ctx.channel());
       metrics.timeout("idle");
       ctx.close();
@@ -212,6 +243,27 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handOver(HttpStreamRoute route, String rest) {
+      StreamCall c =
+          new StreamCall(ctx, request, route.pathClass(), rest, keepAlive, new CallLink());
+      call = c;
+      if (!c.bodyEnded()) {
+        // The body is read as the handler consumes it, not as fast as the client sends it.
+        ctx.channel().config().setAutoRead(false);
+      }
+      try {
+        route.handler().handle(c);
+      } catch (RuntimeException e) {
+        log.warn("route {} failed on {} {}", route.prefix(), request.method(), request.uri(), e);
+        c.respond(
+            500,
+            "text/plain; charset=utf-8",
+            "error\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            java.util.Map.of());
+      }
+    }
+
+    @Override
     public void stream(String pathClass, HttpResponse head, Body body) {
       prepare(request, head, keepAlive);
       metrics.request(pathClass, head.status().code());
@@ -224,6 +276,26 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         return;
       }
       finish(done, keepAlive);
+    }
+  }
+
+  /** How a streaming route's call answers on this connection. */
+  private final class CallLink implements StreamCall.Link {
+    @Override
+    public void send(String pathClass, HttpResponse response, boolean keepAlive) {
+      HttpConnection.this.send(call.request(), pathClass, response, keepAlive);
+    }
+
+    @Override
+    public void head(String pathClass, HttpResponse head, boolean keepAlive) {
+      prepare(call.request(), head, keepAlive);
+      metrics.request(pathClass, head.status().code());
+      ctx.write(head);
+    }
+
+    @Override
+    public void finish(ChannelFuture last, boolean keepAlive) {
+      HttpConnection.this.finish(last, keepAlive);
     }
   }
 
@@ -263,6 +335,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
           if (!keepAlive) {
             pending.clear();
             return;
+          }
+          if (call != null) {
+            call = null;
+            ctx.channel().config().setAutoRead(true);
           }
           busy = false;
           HttpRequest next = pending.poll();

@@ -22,12 +22,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the server answers at each path, for GET and HEAD (other methods get 405): the status page
- * at {@code /} and {@code /ui/…} (from {@link StaticFiles}), the redirects to the newest archives,
- * {@code /health}, {@code /metrics}, {@code /status}, the genesis file and archive files (handed to
- * the {@link FileResponder}), and the application's {@link HttpRoute}s under their prefixes; 404
- * for anything else, and 400 for a path that is not one plain segment. Each response is counted
- * under a path class.
+ * What the server answers at each path: the application's {@link HttpStreamRoute}s first, for any
+ * method; then, for GET and HEAD (other methods get 405): the status page at {@code /} and {@code
+ * /ui/…} (from {@link StaticFiles}), the redirects to the newest archives, {@code /health}, {@code
+ * /metrics}, {@code /status}, the genesis file and archive files (handed to the {@link
+ * FileResponder}), and the application's {@link HttpRoute}s under their prefixes; 404 for anything
+ * else, and 400 for a path that is not one plain segment. Each response is counted under a path
+ * class.
  *
  * <p>Thread-safe: one instance serves every connection.
  */
@@ -44,11 +45,13 @@ final class Router {
   private final FileResponder files;
   private final StaticFiles page;
   private final List<HttpRoute> routes;
+  private final List<HttpStreamRoute> streamRoutes;
 
   /**
    * @param genesis the file served at {@code /genesis.tar.bz2}, or null for none
    * @param page the status page, or {@link StaticFiles#NONE}
    * @param routes the application's routes, tried in order before the archive paths
+   * @param streamRoutes the application's streaming routes, tried in order before anything else
    */
   Router(
       ArchiveDirectory archives,
@@ -58,7 +61,8 @@ final class Router {
       HttpMetrics metrics,
       FileResponder files,
       StaticFiles page,
-      List<HttpRoute> routes) {
+      List<HttpRoute> routes,
+      List<HttpStreamRoute> streamRoutes) {
     this.archives = archives;
     this.genesis = genesis;
     this.health = health;
@@ -67,12 +71,25 @@ final class Router {
     this.files = files;
     this.page = page;
     this.routes = List.copyOf(routes);
+    this.streamRoutes = List.copyOf(streamRoutes);
   }
 
   /** Answers the exchange's request. */
   void route(Exchange ex) {
     HttpRequest request = ex.request();
     HttpMethod method = request.method();
+    if (!streamRoutes.isEmpty() && request.uri().startsWith("/")) {
+      String target = request.uri();
+      int q = indexOfAny(target, '?', '#');
+      String p = q >= 0 ? target.substring(0, q) : target;
+      for (HttpStreamRoute route : streamRoutes) {
+        Optional<String> rest = route.match(p);
+        if (rest.isPresent()) {
+          ex.handOver(route, rest.get()); // any method: the route says which it takes
+          return;
+        }
+      }
+    }
     if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
       FullHttpResponse response =
           Responses.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "GET or HEAD\n");

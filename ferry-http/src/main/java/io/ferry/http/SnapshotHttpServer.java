@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  *       when a {@link StatusSource} is given;
  *   <li>each {@link HttpRoute} the application adds: what its handler answers (a node's verified
  *       reads at {@code /v1/state/…});
+ *   <li>each {@link HttpStreamRoute}: any method, the request body streamed in and the answer
+ *       streamed out (a node's data API at {@code /api/v1/data});
  *   <li>anything else 404, and paths with separators, escapes or dot segments 400.
  * </ul>
  *
@@ -99,8 +101,25 @@ public final class SnapshotHttpServer implements AutoCloseable {
       StaticFiles page,
       List<HttpRoute> routes,
       HttpMetrics metrics) {
+    this(config, health, status, page, routes, List.of(), metrics);
+  }
+
+  /**
+   * A server that also answers {@code GET /status}, serves {@code page}, answers every GET under
+   * each route's prefix with what its handler gives, and hands every request under each streaming
+   * route's prefix, of any method and with its body, to that route (before anything else).
+   */
+  public SnapshotHttpServer(
+      HttpServerConfig config,
+      HealthSource health,
+      StatusSource status,
+      StaticFiles page,
+      List<HttpRoute> routes,
+      List<HttpStreamRoute> streamRoutes,
+      HttpMetrics metrics) {
     Objects.requireNonNull(page, "page");
     Objects.requireNonNull(routes, "routes");
+    Objects.requireNonNull(streamRoutes, "streamRoutes");
     this.config = Objects.requireNonNull(config, "config");
     this.health = Objects.requireNonNull(health, "health");
     this.status = Objects.requireNonNull(status, "status");
@@ -115,7 +134,8 @@ public final class SnapshotHttpServer implements AutoCloseable {
             metrics,
             new FileResponder(config.zeroCopy()),
             page,
-            routes);
+            routes,
+            streamRoutes);
   }
 
   /**

@@ -2,6 +2,10 @@ package io.ferry.node;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ferry.blocks.discovery.ProviderRecords;
+import io.ferry.blocks.exchange.BlockExchange;
+import io.ferry.blocks.exchange.ExchangeConfig;
+import io.ferry.blocks.store.BlockStore;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
@@ -25,11 +29,13 @@ import io.ferry.gossip.value.ValueRules;
 import io.ferry.http.Health;
 import io.ferry.http.HttpMetrics;
 import io.ferry.http.HttpServerConfig;
+import io.ferry.http.HttpStreamRoute;
 import io.ferry.http.SnapshotHttpServer;
 import io.ferry.http.StaticFiles;
 import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
+import io.ferry.merkledb.store.KvStore;
 import io.ferry.net.PeerAddress;
 import io.ferry.net.Transport;
 import io.ferry.net.engine.EngineTransport;
@@ -41,6 +47,9 @@ import io.ferry.node.api.BearerToken;
 import io.ferry.node.api.CommitTarget;
 import io.ferry.node.api.RecentHeads;
 import io.ferry.node.api.StateReads;
+import io.ferry.node.blocks.DataApi;
+import io.ferry.node.blocks.NodeBlocks;
+import io.ferry.node.blocks.SnapshotDatasets;
 import io.ferry.node.bootstrap.Bootstrap;
 import io.ferry.node.bootstrap.PlaneGossip;
 import io.ferry.node.bootstrap.SnapshotTrust;
@@ -84,6 +93,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -133,6 +143,12 @@ public final class Node implements AutoCloseable {
   private Follower follower;
   private SyncStore staging;
   private Bootstrap bootstrap;
+  private KvStore blocksKv;
+  private BlockStore blockStore;
+  // Set once the exchange runs; the store's removal listener may fire before (an eviction at open).
+  private volatile NodeBlocks blocks;
+  private SnapshotDatasets snapshotDatasets;
+  private DataApi dataApi;
 
   /** Revisions a push subscription names as held: the newest is what pushes continue from. */
   private static final int KNOWN_HEADS = 8;
@@ -200,6 +216,19 @@ public final class Node implements AutoCloseable {
         key.id(),
         role(),
         config.data().toAbsolutePath());
+    // Opened first, closed last: nothing that reads blocks (the exchange, HTTP) outlives it.
+    blocksKv = env.openBlocks(config);
+    closers.push(blocksKv);
+    blockStore =
+        new BlockStore(
+            blocksKv,
+            config.blocksQuota(),
+            cid -> {
+              NodeBlocks b = blocks;
+              if (b != null) {
+                b.removed(cid);
+              }
+            });
     transport = env.transport(key, config, registry);
     closers.push(transport);
     Scheduler gossipScheduler = scheduler("ferry-gossip");
@@ -230,7 +259,8 @@ public final class Node implements AutoCloseable {
 
     ValueRules rules =
         new ValueRules(config.network(), GossipConfig.DEFAULT_TTL, GossipConfig.DEFAULT_MAX_DRIFT)
-            .with(ValueKind.SIGNED_HEAD, HeadExchange.PAYLOAD_RULE);
+            .with(ValueKind.SIGNED_HEAD, HeadExchange.PAYLOAD_RULE)
+            .with(ValueKind.PROVIDER, ProviderRecords.rule());
     gossip =
         GossipPlane.start(
             transport,
@@ -240,6 +270,7 @@ public final class Node implements AutoCloseable {
             GossipConfig.defaults(config.network()).withPullInterval(config.headInterval()),
             rules);
     closers.push(gossip);
+    startBlocks();
     if (config.follows()) {
       startFollower(gossipScheduler);
     } else {
@@ -252,6 +283,7 @@ public final class Node implements AutoCloseable {
     }
     closers.push(heads);
     advertiseSnapshots();
+    publishSnapshots();
 
     PeerKeeper keeper =
         new PeerKeeper(transport, gossipScheduler, env.random("peers"), Backoff.DEFAULT);
@@ -348,6 +380,41 @@ public final class Node implements AutoCloseable {
             l ->
                 l.addListener(
                     v -> gossip.publish(ValueKind.SNAPSHOT_HASHES, SnapshotHashesCodec.encode(v))));
+  }
+
+  /**
+   * The block exchange over the block store: provider records on the gossip plane, the exchange on
+   * the transport, and the datasets held announced (docs/blocks.md).
+   */
+  private void startBlocks() {
+    ProviderRecords providers = new ProviderRecords(gossip, transport);
+    BlockExchange exchange =
+        new BlockExchange(
+            transport,
+            blockStore,
+            scheduler("ferry-blocks"),
+            env.random("blocks"),
+            workers("ferry-blocks-io", 2),
+            ExchangeConfig.defaults(),
+            providers,
+            Optional.empty());
+    closers.push(exchange);
+    NodeBlocks b = new NodeBlocks(blockStore, providers, exchange);
+    blocks = b;
+    b.announceHeld();
+    dataApi = new DataApi(b, workers("ferry-data-api", 4), workers("ferry-blocks-import", 2));
+    snapshotDatasets =
+        new SnapshotDatasets(b, env.snapshotDir(config), workers("ferry-blocks-snapshots", 1));
+  }
+
+  /**
+   * Each archive the node keeps becomes a dataset of the block store, pinned and announced, and an
+   * archive that retention deletes is unpinned there: at start, and at each new view of the
+   * archives the node advertises.
+   */
+  private void publishSnapshots() {
+    snapshotDatasets.reconcileLater();
+    store.latestSnapshots().ifPresent(l -> l.addListener(v -> snapshotDatasets.reconcileLater()));
   }
 
   private Scheduler scheduler(String name) {
@@ -755,6 +822,7 @@ public final class Node implements AutoCloseable {
             this::statusJson,
             page(),
             List.of(new StateReads(store::current, recentHeads, this::newestHead).route()),
+            List.<HttpStreamRoute>of(dataApi.route()),
             httpMetrics);
     // A failed start releases its threads and says which address and why; Node.start closes the
     // rest.
@@ -783,6 +851,7 @@ public final class Node implements AutoCloseable {
   }
 
   private void registerGauges() {
+    blocks.registerMetrics(registry);
     CounterWithCallback.builder()
         .name("ferry_statesync_served_chunks")
         .help("State-sync chunks this node sent to peers")
@@ -878,6 +947,24 @@ public final class Node implements AutoCloseable {
     return Optional.ofNullable(bootstrap);
   }
 
+  /**
+   * The node's block exchange: its block store, provider records and the exchange that fetches and
+   * serves datasets (docs/blocks.md).
+   */
+  public NodeBlocks blocks() {
+    return blocks;
+  }
+
+  /** The key-value store under the block store: tests write bit rot into it. */
+  KvStore blocksKv() {
+    return blocksKv;
+  }
+
+  /** The peer transport: tests read its peer manager's verdicts. */
+  Transport transport() {
+    return transport;
+  }
+
   /** The proof sync's staging store, on a follower. */
   Optional<SyncStore> staging() {
     return Optional.ofNullable(staging);
@@ -961,13 +1048,17 @@ public final class Node implements AutoCloseable {
         follower == null ? null : follower.syncStats().map(Node::syncStatus).orElse(null);
     List<String> peers = transport.peers().stream().map(NodeId::toString).toList();
     List<NodeStatus.SnapshotStatus> snaps = new ArrayList<>();
+    Map<String, io.ferry.blocks.cid.Cid> datasets = snapshotDatasets.cids();
     for (ArchiveFile a : SnapshotArchives.list(env.snapshotDir(config))) {
+      String name = a.path().getFileName().toString();
+      io.ferry.blocks.cid.Cid cid = datasets.get(name);
       snaps.add(
           new NodeStatus.SnapshotStatus(
-              a.path().getFileName().toString(),
+              name,
               a.kind().name().toLowerCase(Locale.ROOT),
               a.height(),
-              a.bytes()));
+              a.bytes(),
+              cid == null ? null : cid.toString()));
     }
     return new NodeStatus(
         key.id().toString(),
@@ -986,7 +1077,8 @@ public final class Node implements AutoCloseable {
         ClusterView.of(gossip).stream().map(NodeStatus.ClusterStatus::of).toList(),
         traffic(),
         bootstrap == null ? null : NodeStatus.BootstrapStatus.of(bootstrap.report()),
-        pushStatus());
+        pushStatus(),
+        blocks.status());
   }
 
   private NodeStatus.PushStatus pushStatus() {

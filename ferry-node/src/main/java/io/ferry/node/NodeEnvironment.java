@@ -5,6 +5,7 @@ import io.ferry.core.identity.NodeKey;
 import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.merkledb.MerkleDB;
+import io.ferry.merkledb.store.KvStore;
 import io.ferry.net.Transport;
 import io.ferry.node.config.NodeConfig;
 import io.ferry.snapshot.RestoreResult;
@@ -94,6 +95,14 @@ public interface NodeEnvironment {
 
   /** Opens the staging store a full sync keeps its verified data and progress in. */
   SyncStore openStaging(Path dir);
+
+  /**
+   * Opens (or creates) the key-value store under the node's block store, with the columns {@link
+   * io.ferry.blocks.store.BlockStore#COLUMNS}: RocksDB in {@code config.blocksDir()} in the real
+   * world, without an fsync per write (blocks can be fetched again; the block store makes an import
+   * durable itself); memory in the simulator.
+   */
+  KvStore openBlocks(NodeConfig config);
 
   /** The real world: a key file, Netty over TCP, threads, RocksDB with fsync. */
   static NodeEnvironment standard() {

@@ -23,6 +23,7 @@ import java.util.Locale;
  * @param bootstrap the snapshot bootstrap of an empty follower, when one ran
  * @param push what this node pushes to its subscribers and, on a follower that subscribes, where
  *     its own pushes come from
+ * @param blocks the block store and the block exchange: datasets held, downloads running
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeStatus(
@@ -42,7 +43,8 @@ public record NodeStatus(
     List<ClusterStatus> cluster,
     TrafficStatus traffic,
     BootstrapStatus bootstrap,
-    PushStatus push) {
+    PushStatus push,
+    BlocksStatus blocks) {
 
   /** Revisions listed in {@link #recent}. */
   public static final int RECENT = 16;
@@ -208,6 +210,61 @@ public record NodeStatus(
       Long gaps,
       @JsonProperty("wrong_roots") Long wrongRoots) {}
 
-  /** One archive the node serves. */
-  public record SnapshotStatus(String name, String kind, long height, long bytes) {}
+  /**
+   * One archive the node serves.
+   *
+   * @param datasetCid the manifest CID of the archive as a dataset in the block store, once it is
+   *     imported: any node holding it serves it by that CID ({@code ferry blocks get})
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record SnapshotStatus(
+      String name,
+      String kind,
+      long height,
+      long bytes,
+      @JsonProperty("dataset_cid") String datasetCid) {}
+
+  /**
+   * The block store and exchange.
+   *
+   * @param usedBytes bytes stored (each block once, with index entries and manifests)
+   * @param quotaBytes what the store may hold before it evicts
+   * @param datasets every dataset held, by tree then manifest CID
+   * @param downloads the downloads running now
+   */
+  public record BlocksStatus(
+      @JsonProperty("used_bytes") long usedBytes,
+      @JsonProperty("quota_bytes") long quotaBytes,
+      @JsonProperty("blocks_sent") long blocksSent,
+      @JsonProperty("bytes_sent") long bytesSent,
+      @JsonProperty("blocks_received") long blocksReceived,
+      @JsonProperty("bytes_received") long bytesReceived,
+      List<DatasetStatus> datasets,
+      List<DownloadStatus> downloads) {}
+
+  /**
+   * One dataset in the block store; {@code cid} is absent for a tree whose manifest is not here.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record DatasetStatus(
+      String cid,
+      @JsonProperty("tree_cid") String treeCid,
+      String filename,
+      Long size,
+      @JsonProperty("held_blocks") int heldBlocks,
+      Integer blocks,
+      boolean complete,
+      boolean pinned) {}
+
+  /** One download running: blocks of the content held of all, and from how many peers. */
+  public record DownloadStatus(
+      String cid,
+      String filename,
+      long size,
+      int blocks,
+      int held,
+      long bytes,
+      int peers,
+      int inflight,
+      int repaired) {}
 }

@@ -1,5 +1,6 @@
 package io.ferry.node;
 
+import io.ferry.blocks.store.BlockStore;
 import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
@@ -11,6 +12,8 @@ import io.ferry.core.runtime.Scheduler;
 import io.ferry.core.runtime.SecureRandomSource;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
+import io.ferry.merkledb.store.KvStore;
+import io.ferry.merkledb.store.RocksStore;
 import io.ferry.net.Transport;
 import io.ferry.net.TransportConfig;
 import io.ferry.net.metrics.TransportMetrics;
@@ -33,7 +36,8 @@ import java.util.concurrent.Executors;
 
 /**
  * The real world of {@link NodeEnvironment#standard()}: the key file, Netty over TCP with TLS, one
- * daemon thread per scheduler, {@link SecureRandomSource}, RocksDB stores that fsync. Stateless.
+ * daemon thread per scheduler, {@link SecureRandomSource}, RocksDB stores that fsync (the block
+ * store's does not). Stateless.
  */
 final class StandardEnvironment implements NodeEnvironment {
   static final StandardEnvironment INSTANCE = new StandardEnvironment();
@@ -117,5 +121,13 @@ final class StandardEnvironment implements NodeEnvironment {
   @Override
   public SyncStore openStaging(Path dir) {
     return NodeStores.openStaging(dir);
+  }
+
+  /** A small block cache: blocks are read once per peer that asks, rarely again soon. */
+  private static final long BLOCKS_CACHE_BYTES = 16L << 20;
+
+  @Override
+  public KvStore openBlocks(NodeConfig config) {
+    return new RocksStore(config.blocksDir(), BLOCKS_CACHE_BYTES, false, BlockStore.COLUMNS);
   }
 }

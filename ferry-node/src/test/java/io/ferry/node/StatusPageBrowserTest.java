@@ -242,17 +242,20 @@ class StatusPageBrowserTest {
                       "snapshot-1204200-7GsLmPq8xVbW3zYkR2nJcT5dFhA9uE4sQ1wXyZpN6mK.tar.zst",
                       "full",
                       1_204_200,
-                      133_102_133),
+                      133_102_133,
+                      "zdj7WhuEjrB52m1BisYCtmjH1hSKa7yZ3jEZ9JcXaFRD51wVz"),
                   new NodeStatus.SnapshotStatus(
                       "incremental-snapshot-1204200-1204300-3kTm9QxWb2Ye7Rc5Nv8Zd1Fg4Hj6Lp0Sa3Ko9Mu2Xi.tar.zst",
                       "incremental",
                       1_204_300,
-                      2_811_004)),
+                      2_811_004,
+                      null)),
               "9xYzKq3mV7cT1bN4wR8pL2sD6fH5jG0aE3uI7oP9kM2@127.0.0.1:8910",
               "127.0.0.1:8909",
               "devnet",
               cluster(height),
               new NodeStatus.TrafficStatus(in, out, 40_000 * n),
+              null,
               null,
               null);
       return JSON.valueToTree(s).toString();

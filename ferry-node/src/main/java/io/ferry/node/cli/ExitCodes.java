@@ -29,6 +29,12 @@ public final class ExitCodes {
   /** The output file exists and replacing it was not asked for ({@code fetch} without --force). */
   public static final int EXISTS = 7;
 
+  /**
+   * A download ended short: the server closed the connection before the body's announced length
+   * ({@code blocks get} when the node's fetch from the network failed midway).
+   */
+  public static final int INCOMPLETE = 8;
+
   /** The exit code for a typed Ferry error. */
   public static int of(ErrorCode code) {
     return switch (code) {

@@ -22,12 +22,13 @@ import picocli.CommandLine.ScopeType;
       SnapshotCommand.class,
       SyncCommand.class,
       FetchCommand.class,
-      GossipCommand.class
+      GossipCommand.class,
+      BlocksCommand.class
     },
     footer = {
       "",
       "Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input, 4 verification failed,",
-      "5 not found, 6 unavailable, 7 output exists. See docs/cli.md.",
+      "5 not found, 6 unavailable, 7 output exists, 8 incomplete download. See docs/cli.md.",
       "",
       "bin/ferry sim runs whole nodes in the deterministic simulator, from the",
       "ferry-sim module, which is on no product class path: bin/ferry sim --help."

@@ -247,6 +247,14 @@ final class NodeCommand implements Callable<Integer> {
   Long pushBytes;
 
   @Option(
+      names = "--blocks-quota",
+      paramLabel = "BYTES",
+      description =
+          "Bytes the block store may hold, such as 16GiB or 500MB; beyond it the least recently"
+              + " used datasets that are not pinned are evicted (default 16GiB).")
+  String blocksQuota;
+
+  @Option(
       names = "--no-push",
       description = "Follower: do not subscribe to pushes; follow by polling only.")
   boolean noPush;
@@ -286,6 +294,7 @@ final class NodeCommand implements Callable<Integer> {
     s.pushWindow = pushWindow != null ? pushWindow : s.pushWindow;
     s.pushBytes = pushBytes != null ? pushBytes : s.pushBytes;
     s.push = noPush ? Boolean.FALSE : s.push;
+    s.blocksQuota = blocksQuota != null ? blocksQuota : s.blocksQuota;
     if (updatesPerCommit != null) {
       s.producer.updatesPerCommit = updatesPerCommit;
     }

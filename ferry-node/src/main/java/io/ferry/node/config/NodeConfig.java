@@ -21,7 +21,7 @@ import java.util.Optional;
  * NodeSettings} (a TOML file and command-line flags); immutable.
  *
  * @param data the data directory: {@code state/}, {@code snapshots/}, {@code sync-staging/}, {@code
- *     logs/}, {@code node.key}
+ *     blocks/}, {@code logs/}, {@code node.key}
  * @param p2p where to listen for peers
  * @param http where the HTTP service listens; empty for none
  * @param peers peers to connect to and keep connected
@@ -47,6 +47,8 @@ import java.util.Optional;
  * @param bootstrap how an empty follower restores a snapshot chosen from gossip first
  * @param push whether a follower subscribes to pushes, and for how long and how many bytes
  * @param api the write API's listener ({@code POST /v1/commit}); empty for none, the default
+ * @param blocksQuota bytes the block store ({@code blocks/}: datasets, snapshot archives among
+ *     them) may hold; beyond it the least recently used unpinned datasets are evicted
  */
 public record NodeConfig(
     Path data,
@@ -69,10 +71,14 @@ public record NodeConfig(
     Optional<String> advertise,
     Bootstrap bootstrap,
     Push push,
-    Optional<Api> api) {
+    Optional<Api> api,
+    long blocksQuota) {
 
   /** The default peer port. */
   public static final int DEFAULT_P2P_PORT = 8900;
+
+  /** Default of {@link #blocksQuota}: 16 GiB. */
+  public static final long DEFAULT_BLOCKS_QUOTA = 16L << 30;
 
   /** Default of {@link #maxOutbound}: discovery's. */
   public static final int DEFAULT_MAX_OUTBOUND = DiscoveryConfig.DEFAULT_MAX_OUTBOUND;
@@ -262,6 +268,9 @@ public record NodeConfig(
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT, "max-outbound must be at least 1 and max-inbound at least 0");
     }
+    if (blocksQuota < 0) {
+      throw new FerryException(ErrorCode.INVALID_ARGUMENT, "blocks-quota must be >= 0");
+    }
     if (workLimit < 1) {
       throw new FerryException(ErrorCode.INVALID_ARGUMENT, "the work limit must be at least 1");
     }
@@ -310,6 +319,11 @@ public record NodeConfig(
   /** Where an empty follower downloads and restores the snapshot it bootstraps from. */
   public Path bootstrapDir() {
     return data.resolve("bootstrap");
+  }
+
+  /** The block store: content-addressed datasets (docs/blocks.md). */
+  public Path blocksDir() {
+    return data.resolve("blocks");
   }
 
   public Path logDir() {

@@ -42,6 +42,7 @@ import java.util.Optional;
  * trust-producer = "2bQm…"
  * api = "127.0.0.1:8898"         # the write API; off unless set
  * api-token-file = "/etc/ferry/api-token"
+ * blocks-quota = "16GiB"         # what the block store may hold
  *
  * [producer]                     # with produce = true
  * updates-per-commit = 1000
@@ -127,6 +128,10 @@ public final class NodeSettings {
   /** A file holding the bearer token the write API asks of every request. */
   @JsonProperty("api-token-file")
   public String apiTokenFile;
+
+  /** Bytes the block store may hold: a number, or with a suffix such as 16GiB (default 16 GiB). */
+  @JsonProperty("blocks-quota")
+  public String blocksQuota;
 
   public ProducerSettings producer = new ProducerSettings();
   public SnapshotSettings snapshots = new SnapshotSettings();
@@ -340,7 +345,10 @@ public final class NodeSettings {
             or(push, true),
             pushWindow == null ? NodeConfig.Push.DEFAULT.window() : Duration.ofSeconds(pushWindow),
             or(pushBytes, NodeConfig.Push.DEFAULT.budget())),
-        writeApi);
+        writeApi,
+        blocksQuota == null
+            ? NodeConfig.DEFAULT_BLOCKS_QUOTA
+            : ByteSize.parse(blocksQuota, "blocks-quota"));
   }
 
   /**

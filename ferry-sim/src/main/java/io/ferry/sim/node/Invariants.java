@@ -1,6 +1,7 @@
 package io.ferry.sim.node;
 
 import com.google.protobuf.ByteString;
+import io.ferry.blocks.discovery.ProviderRecords;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
@@ -184,7 +185,8 @@ final class Invariants {
   private void checkGossipTables(NodeSimulation s, String at) {
     ValueRules rules =
         new ValueRules(GossipConfig.DEFAULT_NETWORK, GossipConfig.DEFAULT_TTL, Duration.ZERO)
-            .with(ValueKind.SIGNED_HEAD, HeadExchange.PAYLOAD_RULE);
+            .with(ValueKind.SIGNED_HEAD, HeadExchange.PAYLOAD_RULE)
+            .with(ValueKind.PROVIDER, ProviderRecords.rule());
     for (SimNode<Node> n : s.honest()) {
       if (!n.isUp()) {
         continue;

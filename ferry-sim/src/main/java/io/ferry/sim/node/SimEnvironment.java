@@ -6,6 +6,8 @@ import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
+import io.ferry.merkledb.store.KvStore;
+import io.ferry.merkledb.store.MemoryStore;
 import io.ferry.net.Transport;
 import io.ferry.node.NodeEnvironment;
 import io.ferry.node.NodeStores;
@@ -142,6 +144,15 @@ public final class SimEnvironment implements NodeEnvironment {
   @Override
   public SyncStore openStaging(Path dir) {
     return SimStaging.open(context.disk(), stagingPrefix(dir));
+  }
+
+  /**
+   * The block store lives in memory: it is not part of what the simulator checks, and a restarted
+   * node fetches or imports its datasets again.
+   */
+  @Override
+  public KvStore openBlocks(NodeConfig config) {
+    return new MemoryStore();
   }
 
   private static String stagingPrefix(Path dir) {
