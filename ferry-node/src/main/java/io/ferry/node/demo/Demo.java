@@ -38,8 +38,9 @@ import java.util.Optional;
  * while the target moves, then follows; and a snapshot downloaded over HTTP from several nodes at
  * once and restored into a second directory, its root checked against the producer's signed head;
  * and a node state-synced by chunks from three peers (the producer's snapshot, vouched for by its
- * signed gossip); and a key the application writes through the producer's write API, pushed to
- * every follower and proved there. Ends with a summary table.
+ * signed gossip); a key the application writes through the producer's write API, pushed to
+ * every follower and proved there; and the newest snapshot fetched by its CID over the block
+ * exchange from every node holding it, streamed and restored. Ends with a summary table.
  *
  * <p>Not thread-safe; one run per instance.
  */
@@ -293,8 +294,10 @@ public final class Demo {
 
     boolean written = writeThroughApi(producer, producerKey, List.of(peer1, peer2, newcomer));
 
+    boolean byCid = snapshotByCid(run, List.of(producer, peer1, peer2), newcomer);
+
     boolean rootsEqual = summary(run, producer, List.of(peer1, peer2, newcomer));
-    return rootsEqual && rootOk && chunkOk && written;
+    return rootsEqual && rootOk && chunkOk && written && byCid;
   }
 
   /**
@@ -389,6 +392,96 @@ public final class Demo {
             answer.path("root").asText(),
             ok));
     return ok;
+  }
+
+  /**
+   * 10. The newest full snapshot fetched by its CID over the block exchange: every node publishes
+   * its archives as datasets, and identical archives have one CID, so the newcomer's node streams
+   * it from all three holders at once ({@code /api/v1/data/CID/network/stream}), checking each
+   * block against the dataset's tree as it arrives; the file is then restored and its root checked
+   * against the producer's signed head.
+   */
+  private boolean snapshotByCid(Path run, List<NodeProcess> holders, NodeProcess fetcher)
+      throws Exception {
+    out.println(
+        "10. the newest snapshot by its CID over the block exchange: streamed from every node"
+            + " holding it, then restored");
+    out.flush();
+    String archive = awaitCommonSnapshot(holders);
+    String cid = awaitDataset(holders, archive);
+    out.printf("   %s is dataset %s on %d nodes%n", archive, cid, holders.size());
+    Path file = Files.createDirectories(run.resolve("blocks")).resolve(archive);
+    long t0 = System.nanoTime();
+    HttpResponse<Path> r =
+        http.send(
+            HttpRequest.newBuilder(fetcher.base.resolve("/api/v1/data/" + cid + "/network/stream"))
+                .timeout(Duration.ofMinutes(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofFile(file));
+    double fetchSecs = secs(t0);
+    long bytes = Files.size(file);
+    if (r.statusCode() != 200) {
+      out.printf("   the stream answered %d%n", r.statusCode());
+      phases.add(new Phase("snapshot by CID (blocks)", bytes, fetchSecs, "", false));
+      return false;
+    }
+    out.printf(
+        "   streamed %,d bytes in %.2f s (%.1f MiB/s), every block checked against the tree%n",
+        bytes, fetchSecs, bytes / fetchSecs / (1 << 20));
+    phases.add(
+        new Phase("snapshot by CID (" + holders.size() + " holders)", bytes, fetchSecs, "", false));
+    t0 = System.nanoTime();
+    long height = Long.parseLong(archive.split("-")[1]);
+    recordProducer(holders.get(0));
+    String trusted = producerRoots.get(height);
+    RestoreResult restored =
+        new SnapshotRestorer(MerkleDBConfig.defaults())
+            .restore(
+                file,
+                Optional.empty(),
+                run.resolve("restored-from-blocks").resolve("state"),
+                Optional.ofNullable(trusted).map(Hash::fromHex));
+    boolean ok = trusted != null && restored.root().toHex().equals(trusted);
+    phases.add(new Phase("restore (from blocks)", bytes, secs(t0), restored.root().toHex(), ok));
+    out.printf(
+        "   restored height %d, %,d keys, root %s: %s%n",
+        restored.height(),
+        restored.keys(),
+        restored.root().toHex(),
+        ok ? "equals the producer's signed head at that height" : "NOT the producer's root");
+    return ok;
+  }
+
+  /** Waits until every node in {@code who} holds {@code archive} as a dataset; its CID. */
+  private String awaitDataset(List<NodeProcess> who, String archive) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (System.nanoTime() < deadline) {
+      List<String> cids = new ArrayList<>();
+      for (NodeProcess p : who) {
+        checkAlive(p);
+        cids.add(datasetCid(p.status(), archive));
+      }
+      if (cids.get(0) != null && cids.stream().allMatch(cids.get(0)::equals)) {
+        bar.done();
+        return cids.get(0);
+      }
+      bar.show("datasets", cids.stream().filter(Objects::nonNull).count(), who.size(), "nodes");
+      Thread.sleep(250);
+    }
+    throw new FerryException(
+        ErrorCode.TIMEOUT, "the nodes never published " + archive + " as one dataset");
+  }
+
+  private static String datasetCid(JsonNode status, String archive) {
+    if (status == null) {
+      return null;
+    }
+    for (JsonNode s : status.path("snapshots")) {
+      if (s.path("name").asText().equals(archive) && s.hasNonNull("dataset_cid")) {
+        return s.path("dataset_cid").asText();
+      }
+    }
+    return null;
   }
 
   /** Bytes of the archives in {@code dir}: what a state sync fetched, kept as an archive. */
