@@ -30,6 +30,7 @@ final class ProtocolCode {
    */
   static final String[] PACKAGES = {
     "io.ferry.gossip..",
+    "io.ferry.blocks..",
     "io.ferry.sync..",
     "io.ferry.net.engine..",
     "io.ferry.net.peers..",

@@ -43,11 +43,11 @@ public final class Upload {
    */
   public record Ec(int k, int m) {
     public Ec {
-      if (k < 1 || m < 1 || k + m > Protection.MAX_SHARDS) {
+      if (k < 1 || m < 1 || k + m > Protection.FIELD_SIZE) {
         throw new FerryException(
             ErrorCode.INVALID_ARGUMENT,
             "erasure coding takes K,M with K ≥ 1, M ≥ 1 and K + M ≤ "
-                + Protection.MAX_SHARDS
+                + Protection.FIELD_SIZE
                 + ", not "
                 + k
                 + ","

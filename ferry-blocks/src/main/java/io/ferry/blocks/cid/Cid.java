@@ -21,7 +21,7 @@ public final class Cid implements Comparable<Cid> {
   public static final int SHA2_256 = 0x12;
 
   /** Bytes of every CID here: 1 + 3 (private-use codecs; 1 for raw) + 1 + 1 + 32 at most. */
-  public static final int MAX_BYTES = 40;
+  public static final int LONGEST_BYTES = 40;
 
   private final Multicodec codec;
   private final Hash digest;
@@ -30,7 +30,7 @@ public final class Cid implements Comparable<Cid> {
   private Cid(Multicodec codec, Hash digest) {
     this.codec = codec;
     this.digest = digest;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(MAX_BYTES);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(LONGEST_BYTES);
     Varint.write(out, 1);
     Varint.write(out, codec.code());
     Varint.write(out, SHA2_256);
@@ -56,8 +56,8 @@ public final class Cid implements Comparable<Cid> {
    *     digest that is not 32 bytes, bytes left over, or a non-minimal varint
    */
   public static Cid fromBytes(byte[] in) {
-    if (in.length > MAX_BYTES) {
-      throw invalid("a CID of " + in.length + " bytes is longer than " + MAX_BYTES);
+    if (in.length > LONGEST_BYTES) {
+      throw invalid("a CID of " + in.length + " bytes is longer than " + LONGEST_BYTES);
     }
     Varint.Read version = Varint.read(in, 0);
     if (version.value() != 1) {
@@ -89,7 +89,7 @@ public final class Cid implements Comparable<Cid> {
    *     of a CID this class accepts
    */
   public static Cid parse(String text) {
-    if (text.length() > 2 * MAX_BYTES) {
+    if (text.length() > 2 * LONGEST_BYTES) {
       throw invalid("a CID text of " + text.length() + " characters is too long");
     }
     Cid cid = fromBytes(Multibase.decode(text));

@@ -11,7 +11,7 @@ import java.io.ByteArrayOutputStream;
  */
 final class Varint {
   /** The spec's bound: 9 bytes carry 63 bits. */
-  static final int MAX_BYTES = 9;
+  static final int LONGEST_BYTES = 9;
 
   private Varint() {}
 
@@ -35,7 +35,7 @@ final class Varint {
    */
   static Read read(byte[] in, int at) {
     long value = 0;
-    for (int i = 0; i < MAX_BYTES; i++) {
+    for (int i = 0; i < LONGEST_BYTES; i++) {
       if (at + i >= in.length) {
         throw new FerryException(ErrorCode.INVALID_ENCODING, "a varint is cut short");
       }

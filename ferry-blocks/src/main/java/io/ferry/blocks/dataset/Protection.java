@@ -20,15 +20,15 @@ import io.ferry.core.Limits;
  * @param originalSize the unprotected dataset's bytes
  */
 public record Protection(int k, int m, Cid originalTree, long originalSize) {
-  /** Shards per group Reed–Solomon over GF(2⁸) allows. */
-  public static final int MAX_SHARDS = 256;
+  /** Elements of GF(2⁸): the most shards (data and parity) one Reed–Solomon group can have. */
+  public static final int FIELD_SIZE = 256;
 
   public Protection {
-    if (k < 1 || m < 1 || k + m > MAX_SHARDS) {
+    if (k < 1 || m < 1 || k + m > FIELD_SIZE) {
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT,
           "erasure coding takes K ≥ 1 and M ≥ 1 with K + M ≤ "
-              + MAX_SHARDS
+              + FIELD_SIZE
               + ", not "
               + k
               + ","

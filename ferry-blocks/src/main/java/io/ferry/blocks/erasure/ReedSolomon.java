@@ -58,14 +58,14 @@ public final class ReedSolomon {
    * The coder for {@code k} data and {@code m} parity shards (shared; a few are kept).
    *
    * @throws FerryException {@link ErrorCode#INVALID_ARGUMENT} unless {@code k ≥ 1}, {@code m ≥ 1}
-   *     and {@code k + m ≤} {@link Protection#MAX_SHARDS}
+   *     and {@code k + m ≤} {@link Protection#FIELD_SIZE}
    */
   public static ReedSolomon of(int k, int m) {
-    if (k < 1 || m < 1 || k + m > Protection.MAX_SHARDS) {
+    if (k < 1 || m < 1 || k + m > Protection.FIELD_SIZE) {
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT,
           "Reed-Solomon takes K >= 1 and M >= 1 with K + M <= "
-              + Protection.MAX_SHARDS
+              + Protection.FIELD_SIZE
               + ", not "
               + k
               + ","
@@ -73,7 +73,7 @@ public final class ReedSolomon {
     }
     synchronized (CODERS) {
       return CODERS.computeIfAbsent(
-          k * (Protection.MAX_SHARDS + 1) + m, key -> new ReedSolomon(k, m));
+          k * (Protection.FIELD_SIZE + 1) + m, key -> new ReedSolomon(k, m));
     }
   }
 

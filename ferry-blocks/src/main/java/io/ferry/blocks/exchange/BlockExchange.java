@@ -21,12 +21,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SequencedMap;
 import java.util.SequencedSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -57,8 +57,10 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
   private final Providers providers;
   private final Optional<GroupRepair> repair;
   private final BlockServer server;
-  private final Map<Cid, Download> downloads = new ConcurrentHashMap<>();
-  private final Map<Cid, ManifestFetch> manifests = new ConcurrentHashMap<>();
+  // Sorted, so connection events reach downloads and fetches in one order: a simulation replays.
+  private final ConcurrentNavigableMap<Cid, Download> downloads = new ConcurrentSkipListMap<>();
+  private final ConcurrentNavigableMap<Cid, ManifestFetch> manifests =
+      new ConcurrentSkipListMap<>();
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong receivedBytes = new AtomicLong();
   private volatile boolean closed;

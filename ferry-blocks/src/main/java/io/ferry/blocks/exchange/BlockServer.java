@@ -11,11 +11,11 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.SequencedMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -71,7 +71,8 @@ public final class BlockServer {
   private final Scheduler scheduler;
   private final Executor io;
   private final Sender sender;
-  private final Map<NodeId, PeerState> peers = new ConcurrentHashMap<>();
+  // Sorted, so the peers told of a stored block are told in one order: a simulation replays.
+  private final ConcurrentNavigableMap<NodeId, PeerState> peers = new ConcurrentSkipListMap<>();
   private final AtomicLong blocksSent = new AtomicLong();
   private final AtomicLong bytesSent = new AtomicLong();
 

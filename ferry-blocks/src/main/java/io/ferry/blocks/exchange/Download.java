@@ -493,7 +493,7 @@ public final class Download {
       keys[count++] = (rank << 48) | (tie << 24) | i;
     }
     java.util.Arrays.sort(keys, 0, count);
-    Map<NodeId, List<Want>> out = new LinkedHashMap<>();
+    SequencedMap<NodeId, List<Want>> out = new LinkedHashMap<>();
     long now = scheduler.clock().millis();
     for (int c = 0; c < count; c++) {
       int i = (int) (keys[c] & 0xffffff);
@@ -595,7 +595,7 @@ public final class Download {
     return best;
   }
 
-  private void endGame(List<PeerView> usable, Map<NodeId, List<Want>> out, long now) {
+  private void endGame(List<PeerView> usable, SequencedMap<NodeId, List<Want>> out, long now) {
     for (Map.Entry<Integer, Inflight> e : inflight.entrySet()) {
       Inflight f = e.getValue();
       if (f.second != null) {
@@ -799,7 +799,7 @@ public final class Download {
     if (timer != null) {
       timer.cancel();
     }
-    Map<NodeId, List<Want>> cancels = new LinkedHashMap<>();
+    SequencedMap<NodeId, List<Want>> cancels = new LinkedHashMap<>();
     for (Map.Entry<Integer, Inflight> e : inflight.entrySet()) {
       for (NodeId n : new NodeId[] {e.getValue().peer, e.getValue().second}) {
         if (n != null) {

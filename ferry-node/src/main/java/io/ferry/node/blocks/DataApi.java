@@ -194,25 +194,7 @@ public final class DataApi {
 
   /** {@code K,M}: data and parity blocks per group, each at least 1, together at most 256. */
   public static Upload.Ec parseEc(String text) {
-    String[] km = text.split(",", -1);
-    try {
-      if (km.length == 2) {
-        int k = Integer.parseInt(km[0].strip());
-        int m = Integer.parseInt(km[1].strip());
-        if (k >= 1 && m >= 1 && k + m <= Protection.MAX_SHARDS) {
-          return new Upload.Ec(k, m);
-        }
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new FerryException(
-        ErrorCode.INVALID_ARGUMENT,
-        "ec is K,M: data and parity blocks per group, each at least 1 and together at most "
-            + Protection.MAX_SHARDS
-            + ", not '"
-            + text
-            + "'");
+    return Upload.Ec.parse(text);
   }
 
   private static long length(String text) {
