@@ -208,16 +208,6 @@ final class FerryRules {
           not(equivalentTo(Limits.class)).as("are not io.ferry.core.Limits"),
           LIMIT,
           List.of(
-              // Properties of a format, not bounds chosen for peers: no value may be set there.
-              Exemption.of(
-                  "io.ferry.blocks.cid.Cid#MAX_BYTES",
-                  "the longest encoding of the CIDs the format has (version, codec, hash, digest)"),
-              Exemption.of(
-                  "io.ferry.blocks.cid.Varint#MAX_BYTES",
-                  "the longest unsigned varint the multiformats specification allows"),
-              Exemption.of(
-                  "io.ferry.blocks.dataset.Protection#MAX_SHARDS",
-                  "data and parity blocks of a Reed-Solomon group over GF(2^8): the field's size"),
               // Bounds on this node's own memory, files and retries: no peer sees or relies on
               // them.
               Exemption.of(
