@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.blocks.discovery.ProviderRecords;
 import io.ferry.blocks.exchange.BlockExchange;
+import io.ferry.blocks.erasure.DatasetCoder;
 import io.ferry.blocks.exchange.ExchangeConfig;
 import io.ferry.blocks.store.BlockStore;
 import io.ferry.core.ErrorCode;
@@ -397,7 +398,7 @@ public final class Node implements AutoCloseable {
             workers("ferry-blocks-io", 2),
             ExchangeConfig.defaults(),
             providers,
-            Optional.empty());
+            Optional.of(DatasetCoder::repair));
     closers.push(exchange);
     NodeBlocks b = new NodeBlocks(blockStore, providers, exchange);
     blocks = b;
