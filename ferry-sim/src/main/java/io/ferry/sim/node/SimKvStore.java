@@ -128,6 +128,13 @@ public final class SimKvStore implements KvStore {
     return syncWrites;
   }
 
+  /** Syncs the disk, so that every batch written so far survives a crash. */
+  @Override
+  public void sync() {
+    checkOpen();
+    disk.sync();
+  }
+
   @Override
   public long estimateKeys(Column column) {
     checkOpen();

@@ -87,6 +87,21 @@ class SimKvStoreTest extends KvStoreContract {
   }
 
   @Test
+  void aSyncKeepsEveryBatchAnUnsyncedStoreWroteBeforeIt() {
+    SimDisk disk = new SimDisk();
+    SimKvStore store = new SimKvStore(disk, "s/", false);
+    store.write(put("a", "1"));
+    store.write(put("b", "2"));
+    store.sync();
+    store.write(put("c", "3")); // after the sync: lost below
+    disk.crash(new SeededRandomSource(5));
+    SimKvStore reopened = new SimKvStore(disk, "s/", false);
+    assertThat(reopened.get(Column.VALUES, b("a"))).isEqualTo(b("1"));
+    assertThat(reopened.get(Column.VALUES, b("b"))).isEqualTo(b("2"));
+    assertThat(reopened.get(Column.VALUES, b("c"))).isNull();
+  }
+
+  @Test
   void anUnsyncedStoreLosesItsTailButNeverHalfABatch() {
     for (long seed = 0; seed < 20; seed++) {
       SimDisk disk = new SimDisk();
