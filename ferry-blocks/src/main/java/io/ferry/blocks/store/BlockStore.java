@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * node advertises and withdraws is a dataset, and dataset recency costs one in-memory number per
  * tree where per-block recency would cost a store write per read. Recency is a logical clock,
  * raised by leaf puts and reads and by manifest puts and reads (not by presence checks), kept on
- * disk with every put and at most every {@value #PERSIST_ACCESS_EVERY} ticks of reads, so the order
- * survives a restart approximately.
+ * disk with every put and at most every 1024 ticks of reads, so the order survives a restart
+ * approximately.
  *
  * <p><b>Atomicity.</b> Every change is one atomic batch that carries the blocks' reference counts
  * and the tree's record along with it, so a crash between two batches leaves counts and usage

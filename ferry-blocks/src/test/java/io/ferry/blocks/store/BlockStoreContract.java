@@ -152,6 +152,26 @@ abstract class BlockStoreContract {
   }
 
   @Test
+  void anImportOfWhatADownloadHoldsInPartAddsOnlyWhatIsMissingAndPinsIt() {
+    BlockStore s = open(Long.MAX_VALUE);
+    Dataset d = randomDataset(6, "d");
+    for (int i = 0; i < 6; i += 2) {
+      s.putLeaf(d.treeCid(), i, d.blocks().get(i), d.proof(i));
+    }
+    Manifest m = s.importStream(new ByteArrayInputStream(concat(d.blocks())), BLOCK, "d", "x/y");
+    assertThat(m).isEqualTo(d.manifest());
+    assertThat(s.heldCount(d.treeCid())).isEqualTo(6);
+    assertThat(s.isPinned(m.cid())).isTrue();
+    long used = s.usedBytes();
+    assertThat(used).isEqualTo(usage(d, true));
+    // Importing it again changes nothing.
+    assertThat(s.importStream(new ByteArrayInputStream(concat(d.blocks())), BLOCK, "d", "x/y"))
+        .isEqualTo(m);
+    assertThat(s.usedBytes()).isEqualTo(used);
+    assertThat(columnKeys(BlockStore.STAGED)).isZero();
+  }
+
+  @Test
   void anImportRefusesEmptyInputAndTooManyBlocksAndKeepsNothing() {
     BlockStore s = open(Long.MAX_VALUE, 4);
     assertThatThrownBy(
