@@ -21,13 +21,16 @@ import java.util.function.ToDoubleFunction;
  * for byte, with Codex's published figure beside them.
  *
  * <p>Usage: {@code bin/bench blocks [--mib N] [--downloaders N] [--rounds N] [--only
- * bittorrent|ferry] [--piece-kib K] [--ferry-client curl|cli] [--timeout SECONDS] [--dir DIR]}.
- * Each round runs every system once, each round starting with the next one; the summary takes the
- * median of the rounds. {@code --dir} is where the scratch directory goes (the source and every
- * copy: {@code (downloaders + 1) x N} MiB; default the JDK's temporary directory). Exits 0 when
- * every system was measured, 1 when one failed (its row says why), 2 on bad arguments. Ctrl-C stops
- * every child and deletes the scratch directory; a benchmark killed outright leaves the directory
- * behind (its children stop by themselves).
+ * bittorrent|ferry] [--piece-kib K] [--ferry-client curl|cli] [--warmup-mib N] [--timeout SECONDS]
+ * [--dir DIR]}. With {@code --warmup-mib N}, Ferry's nodes first pass an N MiB dataset among
+ * themselves, untimed, so the timed round measures warm JVMs (as a running node is), not their
+ * just-in-time compilers; the default, 0, measures them cold. Each round runs every system once,
+ * each round starting with the next one; the summary takes the median of the rounds. {@code --dir}
+ * is where the scratch directory goes (the source and every copy: {@code (downloaders + 1) x N}
+ * MiB; default the JDK's temporary directory). Exits 0 when every system was measured, 1 when one
+ * failed (its row says why), 2 on bad arguments. Ctrl-C stops every child and deletes the scratch
+ * directory; a benchmark killed outright leaves the directory behind (its children stop by
+ * themselves).
  */
 public final class BlocksBench {
   /** Codex's own figure: one uploader to 10 downloaders of 1000 MB, 3 min 14 s each. */
@@ -42,16 +45,18 @@ public final class BlocksBench {
     String only = BenchData.arg(args, "--only", "");
     int pieceKib = Integer.parseInt(BenchData.arg(args, "--piece-kib", "256"));
     String clientName = BenchData.arg(args, "--ferry-client", "curl");
+    int warmupMib = Integer.parseInt(BenchData.arg(args, "--warmup-mib", "0"));
     Duration timeout = Duration.ofSeconds(Long.parseLong(BenchData.arg(args, "--timeout", "3600")));
     Path parent = Path.of(BenchData.arg(args, "--dir", System.getProperty("java.io.tmpdir")));
     if (!List.of("", "bittorrent", "ferry").contains(only)
         || !List.of("curl", "cli").contains(clientName)
         || mib < 1
         || downloaders < 1
-        || rounds < 1) {
+        || rounds < 1
+        || warmupMib < 0) {
       System.err.println(
           "usage: bin/bench blocks [--mib N] [--downloaders N] [--rounds N]"
-              + " [--only bittorrent|ferry] [--piece-kib K] [--ferry-client curl|cli]"
+              + " [--only bittorrent|ferry] [--piece-kib K] [--ferry-client curl|cli] [--warmup-mib N]"
               + " [--timeout SECONDS] [--dir DIR]");
       System.exit(2);
     }
@@ -81,7 +86,7 @@ public final class BlocksBench {
         swarms.add(new TorrentSwarm(children, downloaders, pieceKib << 10, timeout));
       }
       if (!only.equals("bittorrent")) {
-        swarms.add(new FerrySwarm(children, downloaders, client, timeout));
+        swarms.add(new FerrySwarm(children, downloaders, client, timeout, warmupMib));
       }
       Path file = Files.createDirectories(root.resolve("source")).resolve("data.bin");
       BenchData.writeRandom(file, (long) mib << 20, 20);

@@ -60,11 +60,14 @@ final class FerrySwarm implements Swarm {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  FerrySwarm(Children children, int downloaders, Client client, Duration timeout) {
+  private final int warmupMib;
+
+  FerrySwarm(Children children, int downloaders, Client client, Duration timeout, int warmupMib) {
     this.children = children;
     this.downloaders = downloaders;
     this.client = client;
     this.timeout = timeout;
+    this.warmupMib = warmupMib;
   }
 
   @Override
@@ -80,6 +83,9 @@ final class FerrySwarm implements Swarm {
       NodeProcess seeder = node(dir.resolve("seeder"), List.of());
       List<NodeProcess> nodes = startDownloaders(dir, seeder);
       awaitPeers(seeder, nodes);
+      if (warmupMib > 0) {
+        warmUp(seeder, nodes, dir);
+      }
 
       // Publishing: the seeder takes the file in and answers its manifest's CID.
       long t0 = System.nanoTime();
@@ -162,6 +168,40 @@ final class FerrySwarm implements Swarm {
     } finally {
       children.stopAll();
     }
+  }
+
+  /**
+   * An untimed pass of a smaller dataset through the same nodes and clients, so the timed round
+   * runs on compiled code: nodes run for days, and their first minute of just-in-time compilation
+   * is not what the exchange costs.
+   */
+  private void warmUp(NodeProcess seeder, List<NodeProcess> nodes, Path dir) throws Exception {
+    Path file = Files.createDirectories(dir.resolve("warmup")).resolve("warmup.bin");
+    BenchData.writeRandom(file, (long) warmupMib << 20, 20);
+    long t0 = System.nanoTime();
+    String cid = upload(seeder, file);
+    List<String> jvm = client == Client.CLI ? FerryCli.cdsArgs(dir) : List.of();
+    List<Process> running = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      Path copy = dir.resolve("warmup").resolve("copy-" + (i + 1));
+      running.add(
+          children.start(
+              new ProcessBuilder(command(jvm, nodes.get(i), cid, copy))
+                  .redirectErrorStream(true)
+                  .redirectOutput(
+                      dir.resolve("warmup").resolve("client-" + (i + 1) + ".log").toFile())));
+    }
+    for (Process p : running) {
+      if (!p.waitFor(timeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+          || p.exitValue() != 0) {
+        throw new IllegalStateException(
+            "the warm-up download failed; see " + dir.resolve("warmup"));
+      }
+    }
+    System.out.printf(
+        "  warmed up: %d MiB to %d downloaders in %.1f s, untimed%n",
+        warmupMib, nodes.size(), (System.nanoTime() - t0) / 1e9);
+    BenchData.deleteTree(dir.resolve("warmup"));
   }
 
   // ---------------- the nodes ----------------
