@@ -38,9 +38,9 @@ import java.util.Optional;
  * while the target moves, then follows; and a snapshot downloaded over HTTP from several nodes at
  * once and restored into a second directory, its root checked against the producer's signed head;
  * and a node state-synced by chunks from three peers (the producer's snapshot, vouched for by its
- * signed gossip); a key the application writes through the producer's write API, pushed to
- * every follower and proved there; and the newest snapshot fetched by its CID over the block
- * exchange from every node holding it, streamed and restored. Ends with a summary table.
+ * signed gossip); a key the application writes through the producer's write API, pushed to every
+ * follower and proved there; and the newest snapshot fetched by its CID over the block exchange
+ * from every node holding it, streamed and restored. Ends with a summary table.
  *
  * <p>Not thread-safe; one run per instance.
  */
