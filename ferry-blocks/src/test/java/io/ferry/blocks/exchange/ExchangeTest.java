@@ -102,6 +102,26 @@ class ExchangeTest {
     return d;
   }
 
+  /** Puts {@code data} erasure coded into {@code p}'s store. */
+  static Manifest putProtected(Peer p, byte[] data, int k, int m) {
+    return Upload.put(
+        p.store(),
+        new ByteArrayInputStream(data),
+        BLOCK,
+        "p.bin",
+        "",
+        Optional.of(new Upload.Ec(k, m)));
+  }
+
+  /** Gives {@code to} the manifest and the leaves in [{@code from}, {@code until}) of a dataset. */
+  static void copyLeaves(Peer source, Peer to, Manifest m, int from, int until) {
+    to.store().putManifest(m);
+    for (int i = from; i < until; i++) {
+      BlockStore.Leaf l = source.store().leaf(m.tree(), i).orElseThrow();
+      to.store().putLeaf(m.tree(), i, l.data(), l.proof());
+    }
+  }
+
   static byte[] content(Peer p, Manifest m) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int i = 0; i < m.contentBlocks(); i++) {
@@ -334,23 +354,12 @@ class ExchangeTest {
     // (blocks 0 to 19): each group has lost two blocks, which its two parity blocks restore.
     byte[] data = data(37 * BLOCK - 100, 9);
     Peer scratch = peer(8);
-    Manifest m =
-        Upload.put(
-            scratch.store(),
-            new ByteArrayInputStream(data),
-            BLOCK,
-            "p.bin",
-            "",
-            Optional.of(new Upload.Ec(4, 2)));
+    Manifest m = putProtected(scratch, data, 4, 2);
     int steps = (int) m.protection().orElseThrow().steps(BLOCK);
     assertThat(steps).isEqualTo(10);
     assertThat(m.blocks()).isEqualTo(60);
     Peer holder = peer(1);
-    holder.store().putManifest(m);
-    for (int i = 2 * steps; i < m.blocks(); i++) {
-      BlockStore.Leaf l = scratch.store().leaf(m.tree(), i).orElseThrow();
-      holder.store().putLeaf(m.tree(), i, l.data(), l.proof());
-    }
+    copyLeaves(scratch, holder, m, 2 * steps, m.blocks());
     Peer fetcher = peer(2);
     net.connect(fetcher.wire(), holder.wire());
     fetch(fetcher, m.cid());
@@ -366,21 +375,10 @@ class ExchangeTest {
   void aGroupThatLostMoreThanItsParityWaitsInsteadOfGuessing() {
     byte[] data = data(8 * BLOCK, 10);
     Peer scratch = peer(8);
-    Manifest m =
-        Upload.put(
-            scratch.store(),
-            new ByteArrayInputStream(data),
-            BLOCK,
-            "p.bin",
-            "",
-            Optional.of(new Upload.Ec(4, 1)));
+    Manifest m = putProtected(scratch, data, 4, 1);
     int steps = (int) m.protection().orElseThrow().steps(BLOCK);
     Peer holder = peer(1);
-    holder.store().putManifest(m);
-    for (int i = 2 * steps; i < m.blocks(); i++) {
-      BlockStore.Leaf l = scratch.store().leaf(m.tree(), i).orElseThrow();
-      holder.store().putLeaf(m.tree(), i, l.data(), l.proof());
-    }
+    copyLeaves(scratch, holder, m, 2 * steps, m.blocks());
     Peer fetcher = peer(2);
     net.connect(fetcher.wire(), holder.wire());
     CompletableFuture<Manifest> mf = fetcher.exchange().manifest(m.cid());
@@ -390,11 +388,7 @@ class ExchangeTest {
     assertThat(d.done()).isNotDone();
     // The other half arrives: the download completes with the exact bytes.
     Peer late = peer(3);
-    late.store().putManifest(m);
-    for (int i = 0; i < 2 * steps; i++) {
-      BlockStore.Leaf l = scratch.store().leaf(m.tree(), i).orElseThrow();
-      late.store().putLeaf(m.tree(), i, l.data(), l.proof());
-    }
+    copyLeaves(scratch, late, m, 0, 2 * steps);
     net.connect(fetcher.wire(), late.wire());
     net.advanceUntil(() -> d.done().isDone(), Duration.ofSeconds(30));
     assertThat(content(fetcher, m)).isEqualTo(data);
@@ -422,11 +416,7 @@ class ExchangeTest {
             Optional.of(new io.ferry.blocks.dataset.Protection(4, 2, m0(data), data.length)));
     // A second node holds all but the first column.
     Peer partial = peer(2);
-    partial.store().putManifest(m);
-    for (int i = 2; i < m.blocks(); i++) {
-      BlockStore.Leaf l = holder.store().leaf(m.tree(), i).orElseThrow();
-      partial.store().putLeaf(m.tree(), i, l.data(), l.proof());
-    }
+    copyLeaves(holder, partial, m, 2, m.blocks());
     Peer fetcher = peer(3);
     net.connect(fetcher.wire(), partial.wire());
     CompletableFuture<Manifest> mf = fetcher.exchange().manifest(m.cid());
