@@ -28,13 +28,14 @@ import org.slf4j.LoggerFactory;
  * Publishes the node's snapshot archives as datasets: each archive in the snapshot directory is
  * imported into the block store (named by its file name, mime type {@value #MIMETYPE}), pinned and
  * announced, so any node can fetch it by CID from every node that holds it; the dataset of an
- * archive that retention deleted is unpinned (the store may then evict it).
+ * archive that retention deleted is deleted too (retention chose to drop it; a copy left to the
+ * quota would hold a snapshot's worth of disk for nothing, every few minutes).
  *
  * <p>The archive directory is the truth: {@link #reconcile} compares it with the pinned datasets
  * named as archives and closes the gap, so a restart, an archive adopted from a bootstrap or an
  * import cut short by a crash are all caught up the next time. It runs on one background worker,
  * after each archive the node makes and once at start. (A dataset a user uploaded under an
- * archive's name and pinned would be unpinned too: such names belong to the snapshot directory.)
+ * archive's name would be deleted too: such names belong to the snapshot directory.)
  *
  * <p>Thread-safe: reconciliations run one at a time on the worker.
  */
@@ -79,7 +80,7 @@ public final class SnapshotDatasets {
     }
   }
 
-  /** Imports the archives not yet in the store and unpins the datasets of archives gone. */
+  /** Imports the archives not yet in the store and deletes the datasets of archives gone. */
   void reconcile() {
     List<ArchiveFile> archives = SnapshotArchives.list(dir);
     Set<String> onDisk = new HashSet<>();
@@ -95,10 +96,10 @@ public final class SnapshotDatasets {
       }
     }
     for (Map.Entry<String, StoredDataset> e : stored.entrySet()) {
-      if (!onDisk.contains(e.getKey()) && e.getValue().pinned()) {
+      if (!onDisk.contains(e.getKey())) {
         Cid cid = e.getValue().manifestCid().orElseThrow();
-        blocks.store().unpin(cid);
-        log.info("archive {} is gone: its dataset {} is unpinned", e.getKey(), cid);
+        blocks.store().delete(cid);
+        log.info("archive {} is gone: its dataset {} is deleted", e.getKey(), cid);
       }
     }
   }
