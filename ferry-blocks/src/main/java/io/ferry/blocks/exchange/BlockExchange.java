@@ -49,6 +49,9 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
   /** Manifest fetches ask this many peers at once. */
   static final int MANIFEST_FANOUT = 3;
 
+  /** A provider not connected is dialled again after this, not sooner. */
+  static final java.time.Duration REDIAL_AFTER = java.time.Duration.ofSeconds(10);
+
   private final Transport transport;
   private final BlockStore store;
   private final Scheduler scheduler;
@@ -61,6 +64,8 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
   private final ConcurrentNavigableMap<Cid, Download> downloads = new ConcurrentSkipListMap<>();
   private final ConcurrentNavigableMap<Cid, ManifestFetch> manifests =
       new ConcurrentSkipListMap<>();
+  // When each provider was last dialled; sorted, like every map here that is iterated or not.
+  private final ConcurrentNavigableMap<NodeId, Long> lastDials = new ConcurrentSkipListMap<>();
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong receivedBytes = new AtomicLong();
   private volatile boolean closed;
@@ -197,8 +202,7 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
       if (transport.isConnected(p)) {
         d.addPeer(p);
       } else {
-        providers
-            .dial(p)
+        dial(p)
             .whenComplete(
                 (id, e) -> {
                   if (e == null) {
@@ -209,6 +213,26 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
     }
     // Providers announce themselves over time (a downloader when it starts): look again.
     scheduler.schedule(java.time.Duration.ofSeconds(2), () -> findProviders(d));
+  }
+
+  /**
+   * Dials {@code peer}, at most once per {@link #REDIAL_AFTER}: a provider that cannot be reached
+   * is not dialled again at every round of every download and manifest fetch that names it (a
+   * connected one joins them by {@link #onConnected}).
+   */
+  private CompletableFuture<NodeId> dial(NodeId peer) {
+    long now = scheduler.clock().millis();
+    Long last = lastDials.get(peer);
+    if (last != null && now - last < REDIAL_AFTER.toMillis()) {
+      return CompletableFuture.failedFuture(
+          new FerryException(
+              ErrorCode.UNAVAILABLE, peer + " was dialled " + (now - last) + " ms ago"));
+    }
+    lastDials.put(peer, now);
+    if (lastDials.size() > 4096) {
+      lastDials.values().removeIf(at -> now - at >= REDIAL_AFTER.toMillis());
+    }
+    return providers.dial(peer);
   }
 
   private final Download.Hooks hooks =
@@ -391,7 +415,7 @@ public final class BlockExchange implements ProtocolHandler, PeerListener, AutoC
         if (transport.isConnected(p)) {
           ask(p);
         } else {
-          providers.dial(p);
+          dial(p);
         }
       }
       synchronized (this) {

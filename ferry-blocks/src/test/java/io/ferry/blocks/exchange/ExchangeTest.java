@@ -443,4 +443,35 @@ class ExchangeTest {
     }
     return io.ferry.blocks.dataset.BlockTree.of(leaves).cid();
   }
+
+  @Test
+  void aProviderThatCannotBeReachedIsDialledOncePerRedialInterval() {
+    Peer fetcher = peer(2);
+    Cid nowhere = put(peer(3), data(BLOCK, 12)).cid();
+    NodeId gone = TestNet.key(77).id();
+    java.util.concurrent.atomic.AtomicInteger dials =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Peer counting =
+        peer(
+            4,
+            new Providers() {
+              @Override
+              public List<NodeId> lookup(Cid manifest) {
+                return List.of(gone);
+              }
+
+              @Override
+              public CompletableFuture<NodeId> dial(NodeId peer) {
+                dials.incrementAndGet();
+                return CompletableFuture.failedFuture(new IllegalStateException("unreachable"));
+              }
+            });
+    net.connect(counting.wire(), fetcher.wire());
+    CompletableFuture<Manifest> mf = counting.exchange().manifest(nowhere);
+    net.advance(Duration.ofSeconds(25));
+    // Rounds run every 400 ms; the unreachable provider is dialled at 0, 10 and 20 s only.
+    assertThat(dials.get()).isBetween(2, 3);
+    net.advanceUntil(mf::isDone, Duration.ofSeconds(30));
+    assertThat(mf).isCompletedExceptionally();
+  }
 }
