@@ -117,8 +117,10 @@ public final class Download {
   private final TreeMap<Integer, List<CompletableFuture<byte[]>>> waiters = new TreeMap<>();
   private final BitSet repairTargets = new BitSet();
   private final BitSet repairPlanned = new BitSet();
-  // Blocks rebuilt by decoding whose proofs cannot be derived yet (their neighbours are missing).
+  // Blocks rebuilt by decoding whose proofs cannot be derived yet (their neighbours are missing),
+  // and their digests, each hashed once.
   private final TreeMap<Integer, byte[]> rebuilt = new TreeMap<>();
+  private final TreeMap<Integer, Hash> rebuiltDigests = new TreeMap<>();
   private long nextReader;
   private boolean pumpQueued;
   private final long seed;
@@ -355,25 +357,35 @@ public final class Download {
       duplicates++;
       return;
     }
-    have.set(index);
     bytes += data.length;
+    settled(index, data, from);
+    repairIfReady();
+    pump();
+  }
+
+  /**
+   * Block {@code index} is stored here ({@code from} delivered it, or null: rebuilt): the peers
+   * still asked for it are answered and cancelled, and its readers get it.
+   */
+  private void settled(int index, byte[] data, NodeId from) {
+    have.set(index);
+    Inflight f = inflight.remove(index);
     if (f != null) {
-      inflight.remove(index);
-      NodeId loser = from.equals(f.peer) ? f.second : f.peer;
-      if (loser != null && !loser.equals(from)) {
-        PeerView l = peers.get(loser);
-        if (l != null) {
-          l.ledger.answered();
+      for (NodeId other : new NodeId[] {f.peer, f.second}) {
+        if (other != null && !other.equals(from)) {
+          PeerView v = peers.get(other);
+          if (v != null) {
+            v.ledger.answered();
+          }
+          hooks.send(
+              other, Messages.Message.of(List.of(Want.cancel(new Address.Leaf(tree, index)))));
         }
-        hooks.send(loser, Messages.Message.of(List.of(Want.cancel(new Address.Leaf(tree, index)))));
       }
     }
     List<CompletableFuture<byte[]>> w = waiters.remove(index);
     if (w != null) {
       w.forEach(x -> x.complete(data));
     }
-    repairIfReady();
-    pump();
   }
 
   private void lied(NodeId from, int index) {
@@ -708,6 +720,7 @@ public final class Download {
     for (int j = 0; j < members.length; j++) {
       if (shards[j] == null && !have.get(members[j])) {
         rebuilt.put(members[j], full[j]);
+        rebuiltDigests.put(members[j], Hash.wrap(Sha256Hasher.threadDigest().digest(full[j])));
       }
     }
     proveRebuilt();
@@ -719,8 +732,7 @@ public final class Download {
    * proof fails means the dataset's parity does not match its tree, and ends the download.
    */
   private void proveRebuilt() {
-    TreeMap<Integer, Hash> digests = new TreeMap<>();
-    rebuilt.forEach((i, d) -> digests.put(i, Hash.wrap(Sha256Hasher.threadDigest().digest(d))));
+    TreeMap<Integer, Hash> digests = new TreeMap<>(rebuiltDigests);
     RepairProofs proofs = new RepairProofs(store, tree, blocks, (BitSet) have.clone(), digests);
     for (Map.Entry<Integer, byte[]> e : List.copyOf(rebuilt.entrySet())) {
       int index = e.getKey();
@@ -741,25 +753,13 @@ public final class Download {
         return;
       }
       rebuilt.remove(index);
+      rebuiltDigests.remove(index);
       byte[] data = e.getValue();
       store.putLeaf(tree, index, Cid.of(Multicodec.RAW, digests.get(index)), data, proof.get());
       hooks.stored(tree, index);
       repairTargets.clear(index);
-      have.set(index);
       repaired++;
-      Inflight f = inflight.remove(index);
-      if (f != null) {
-        for (NodeId n : new NodeId[] {f.peer, f.second}) {
-          if (n != null && peers.containsKey(n)) {
-            peers.get(n).ledger.answered();
-            hooks.send(n, Messages.Message.of(List.of(Want.cancel(new Address.Leaf(tree, index)))));
-          }
-        }
-      }
-      List<CompletableFuture<byte[]>> w = waiters.remove(index);
-      if (w != null) {
-        w.forEach(x -> x.complete(data));
-      }
+      settled(index, data, null);
     }
   }
 
