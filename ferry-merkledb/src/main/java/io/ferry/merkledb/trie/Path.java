@@ -18,11 +18,23 @@ import java.util.Arrays;
 public final class Path implements Comparable<Path> {
   private final byte[] tokens;
   private final int tokenBits;
+
+  /**
+   * The packed form when it came with the path (a key's bytes, a stored record's), else null:
+   * hashing and encoding then copy it instead of packing the tokens again. Never changed.
+   */
+  private final byte[] packed;
+
   private int hash;
 
   private Path(byte[] tokens, int tokenBits) {
+    this(tokens, tokenBits, null);
+  }
+
+  private Path(byte[] tokens, int tokenBits, byte[] packed) {
     this.tokens = tokens;
     this.tokenBits = tokenBits;
+    this.packed = packed;
   }
 
   public static Path empty(BranchFactor bf) {
@@ -31,10 +43,15 @@ public final class Path implements Comparable<Path> {
 
   /** The path of a whole key. */
   public static Path ofKey(Bytes key, BranchFactor bf) {
-    return ofKey(key.unsafeArray(), bf);
+    byte[] k = key.unsafeArray(); // immutable, so it can serve as the packed form
+    return new Path(tokensOf(k, bf), bf.tokenBits(), k);
   }
 
   public static Path ofKey(byte[] key, BranchFactor bf) {
+    return new Path(tokensOf(key, bf), bf.tokenBits());
+  }
+
+  private static byte[] tokensOf(byte[] key, BranchFactor bf) {
     int bits = bf.tokenBits();
     int per = 8 / bits;
     int mask = (1 << bits) - 1;
@@ -45,11 +62,12 @@ public final class Path implements Comparable<Path> {
         t[i++] = (byte) ((b >>> s) & mask);
       }
     }
-    return new Path(t, bits);
+    return t;
   }
 
   /**
-   * The path of {@code bitLength} bits of {@code packed} (the wire form of a proof node's key).
+   * The path of {@code bitLength} bits of {@code packed} (the wire form of a proof node's key). The
+   * path keeps {@code packed} as its packed form: the caller must not change it afterwards.
    *
    * @throws FerryException if the length is not a whole number of tokens, or bits past the length
    *     are set
@@ -67,15 +85,16 @@ public final class Path implements Comparable<Path> {
               + bits
               + "-bit tokens");
     }
-    Path full = ofKey(packed, bf);
+    byte[] full = tokensOf(packed, bf);
     int n = (int) (bitLength / bits);
-    for (int i = n; i < full.tokens.length; i++) {
-      if (full.tokens[i] != 0) {
+    for (int i = n; i < full.length; i++) {
+      if (full[i] != 0) {
         throw new FerryException(
             ErrorCode.INVALID_ENCODING, "a key has bits set past its length of " + bitLength);
       }
     }
-    return n == full.tokens.length ? full : full.prefix(n);
+    // The bits past the length are zero, so the given bytes are this path's packed form.
+    return new Path(n == full.length ? full : Arrays.copyOf(full, n), bits, packed);
   }
 
   /** Builds a path from explicit tokens (each below the branch factor's width). */
@@ -125,6 +144,10 @@ public final class Path implements Comparable<Path> {
 
   /** Writes {@link #packed()} into {@code buf} at {@code pos}; returns the position after it. */
   public int packInto(byte[] buf, int pos) {
+    if (packed != null) {
+      System.arraycopy(packed, 0, buf, pos, packed.length);
+      return pos + packed.length;
+    }
     int n = tokens.length;
     if (tokenBits == 4) { // the default branch factor: two tokens a byte
       int i = 0;
