@@ -32,6 +32,10 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
@@ -57,7 +61,15 @@ public final class MerkleDB implements AutoCloseable {
 
   private static final byte[] HEAD_KEY = "head".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONFIG_KEY = "config".getBytes(StandardCharsets.US_ASCII);
-  private static final int FORMAT_VERSION = 1;
+
+  /**
+   * The on-disk format. 2 added the leaf flag to child entries; a format-1 store is read as is (its
+   * entries just lack the hint) and marked 2 on open, since format 2 reads every format-1 record
+   * the same way.
+   */
+  static final int FORMAT_VERSION = 2;
+
+  private static final int FORMAT_LEAF_FLAGS = 2;
 
   private final KvStore store;
   private final MerkleDBConfig config;
@@ -65,6 +77,12 @@ public final class MerkleDB implements AutoCloseable {
   private final NodeCache cache;
   private final Object commitLock = new Object();
   private final History history;
+
+  /** Reads the values a commit replaces while its view is built; see {@link #commit(Batch)}. */
+  private final ExecutorService prefetch =
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().name("ferry-commit-prefetch").daemon().factory());
+
   private volatile Head head;
   private volatile boolean closed;
 
@@ -150,14 +168,23 @@ public final class MerkleDB implements AutoCloseable {
     ByteBuffer b = ByteBuffer.wrap(stored);
     int version = b.getInt();
     int width = b.getInt();
-    if (version != FORMAT_VERSION) {
+    if (version > FORMAT_VERSION || version < 1) {
       throw new FerryException(
-          ErrorCode.CORRUPT_DATA, "store format " + version + " is not " + FORMAT_VERSION);
+          ErrorCode.CORRUPT_DATA,
+          "store format "
+              + version
+              + " is not one this version of Ferry reads (1 to "
+              + FORMAT_VERSION
+              + "); a newer Ferry wrote it");
     }
     if (width != bf.width()) {
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT,
           "the store was created with branch factor " + width + ", not " + bf.width());
+    }
+    if (version < FORMAT_LEAF_FLAGS) {
+      log.info("store format {} migrated to {}: nothing to rewrite", version, FORMAT_VERSION);
+      store.write(new WriteBatch().put(Column.META, CONFIG_KEY, mine));
     }
   }
 
@@ -237,9 +264,7 @@ public final class MerkleDB implements AutoCloseable {
 
   /** Applies {@code batch} as one new revision. */
   public Revision commit(Batch batch) {
-    try (StateSnapshot base = snapshot()) {
-      return commit(View.of(base, batch));
-    }
+    return commit(batch, OptionalLong.empty());
   }
 
   /**
@@ -247,9 +272,47 @@ public final class MerkleDB implements AutoCloseable {
    * store that follows another one keeps its heights, so both name the same state alike.
    */
   public Revision commit(Batch batch, long height) {
+    return commit(batch, OptionalLong.of(height));
+  }
+
+  /**
+   * Builds the batch's view while another thread reads the values it replaces (for the history
+   * records): the two are independent, and on a store larger than memory both wait on reads.
+   */
+  private Revision commit(Batch batch, OptionalLong height) {
     try (StateSnapshot base = snapshot()) {
-      return commit(View.of(base, batch), height);
+      StoreSnapshot snap = ((RevisionReader) base).snapshot();
+      List<Bytes> keys = new ArrayList<>(batch.operations().keySet());
+      CompletableFuture<byte[][]> olds =
+          CompletableFuture.supplyAsync(() -> readValues(snap, keys), prefetch);
+      View view;
+      try {
+        view = View.of(base, batch);
+      } catch (RuntimeException e) {
+        olds.join(); // the snapshot closes when this returns: let the reads finish first
+        throw e;
+      }
+      return commit(view, height, olds);
     }
+  }
+
+  private static <T> T joined(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  private static byte[][] readValues(StoreSnapshot snap, List<Bytes> keys) {
+    byte[][] out = new byte[keys.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = snap.get(Column.VALUES, keys.get(i).unsafeArray());
+    }
+    return out;
   }
 
   /**
@@ -259,7 +322,7 @@ public final class MerkleDB implements AutoCloseable {
    * @throws FerryException {@link ErrorCode#INVALID_ARGUMENT} if the height is not above the head's
    */
   public Revision commit(View view, long height) {
-    return commit(view, OptionalLong.of(height));
+    return commit(view, OptionalLong.of(height), null);
   }
 
   /**
@@ -270,10 +333,14 @@ public final class MerkleDB implements AutoCloseable {
    *     built (the view is stale), or the view belongs to another store
    */
   public Revision commit(View view) {
-    return commit(view, OptionalLong.empty());
+    return commit(view, OptionalLong.empty(), null);
   }
 
-  private Revision commit(View view, OptionalLong at) {
+  /**
+   * @param prefetched the old values of the view's keys in key order, read from the view's base, or
+   *     null to read them here
+   */
+  private Revision commit(View view, OptionalLong at, CompletableFuture<byte[][]> prefetched) {
     checkOpen();
     List<View> chain = new ArrayList<>();
     TrieReader t = view;
@@ -341,10 +408,20 @@ public final class MerkleDB implements AutoCloseable {
       }
       StoreSnapshot snap = base.snapshot();
       List<Map.Entry<Bytes, Optional<Bytes>>> valueList = new ArrayList<>(values.entrySet());
-      byte[][] olds = new byte[valueList.size()][];
-      IntStream.range(0, valueList.size())
-          .parallel()
-          .forEach(i -> olds[i] = snap.get(Column.VALUES, valueList.get(i).getKey().unsafeArray()));
+      byte[][] olds;
+      if (prefetched != null && chain.size() == 1) {
+        olds = joined(prefetched); // the same keys in the same order: the view's own batch
+      } else {
+        byte[][] read = new byte[valueList.size()][];
+        IntStream.range(0, valueList.size())
+            .parallel()
+            .forEach(
+                i -> read[i] = snap.get(Column.VALUES, valueList.get(i).getKey().unsafeArray()));
+        olds = read;
+      }
+      if (olds.length != valueList.size()) {
+        throw new FerryException(ErrorCode.INTERNAL, "old values do not match the view's keys");
+      }
       int changed = 0;
       for (int i = 0; i < valueList.size(); i++) {
         Map.Entry<Bytes, Optional<Bytes>> e = valueList.get(i);
@@ -504,6 +581,7 @@ public final class MerkleDB implements AutoCloseable {
       if (!closed) {
         closed = true;
         history.close();
+        prefetch.shutdown();
         store.close();
       }
     }

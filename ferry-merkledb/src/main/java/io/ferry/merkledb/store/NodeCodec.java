@@ -11,11 +11,17 @@ import io.ferry.merkledb.trie.Path;
 
 /**
  * The stored form of a hashed node: its id, its value digest, and each child's index, compressed
- * path, id and value flag. The node's own path is the storage key, so it is not repeated here. A
- * record that does not parse, or whose content does not hash to its id, is {@link
- * ErrorCode#CORRUPT_DATA}. Stateless.
+ * path, id and flags (holds a value; has no children). The node's own path is the storage key, so
+ * it is not repeated here. A record that does not parse, or whose content does not hash to its id,
+ * is {@link ErrorCode#CORRUPT_DATA}. Stateless.
  */
 public final class NodeCodec {
+  /** A child entry's flag: the child holds a value. */
+  private static final int VALUE_FLAG = 1;
+
+  /** A child entry's flag: the child has no children (absent in records of store format 1). */
+  private static final int LEAF_FLAG = 2;
+
   private NodeCodec() {}
 
   public static byte[] encode(Node n) {
@@ -64,7 +70,7 @@ public final class NodeCodec {
       p = c.compressedKey().packInto(out, p);
       c.id().copyTo(out, p);
       p += Hash.LENGTH;
-      out[p++] = (byte) (c.hasValue() ? 1 : 0);
+      out[p++] = (byte) ((c.hasValue() ? VALUE_FLAG : 0) | (c.leaf() ? LEAF_FLAG : 0));
     }
     return out; // sized exactly above
   }
@@ -95,11 +101,14 @@ public final class NodeCodec {
         throw r.corrupt(e.getMessage());
       }
       Hash childId = Hash.of(r.bytes(Hash.LENGTH));
-      int hasValue = r.u8();
-      if (hasValue > 1) {
-        throw r.corrupt("bad value flag " + hasValue);
+      int childFlags = r.u8();
+      if ((childFlags & ~(VALUE_FLAG | LEAF_FLAG)) != 0) {
+        throw r.corrupt("bad child flags " + childFlags);
       }
-      n.setChild(index, new Child(compressed, childId, hasValue == 1));
+      n.setChild(
+          index,
+          new Child(
+              compressed, childId, (childFlags & VALUE_FLAG) != 0, (childFlags & LEAF_FLAG) != 0));
     }
     if (r.pos != data.length) {
       throw r.corrupt("trailing bytes");

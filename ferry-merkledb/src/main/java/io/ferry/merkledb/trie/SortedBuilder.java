@@ -85,9 +85,7 @@ public final class SortedBuilder {
 
   private static void attach(Node parent, Node child) {
     int depth = parent.key().length();
-    parent.setChild(
-        child.key().token(depth),
-        new Child(child.key().suffix(depth + 1), child.id(), child.hasValue()));
+    parent.setChild(child.key().token(depth), Child.of(child.key().suffix(depth + 1), child));
   }
 
   private void emit(Node n) {

@@ -27,6 +27,9 @@ public final class TrieDelta implements NodeSource {
 
   private static final int PARALLEL_THRESHOLD = 2048;
 
+  /** The stand-in value digest of a leaf that a delete removes unread. */
+  private static final byte[] LEAF_BEING_DELETED = new byte[0];
+
   private final NodeSource base;
   private final BranchFactor bf;
   private final int width;
@@ -149,9 +152,7 @@ public final class TrieDelta implements NodeSource {
 
   /** An entry for {@code child}: clean if it is hashed, else pointing at it. */
   private static Child entry(Path compressedKey, Node child) {
-    return child.id() != null
-        ? new Child(compressedKey, child.id(), child.hasValue())
-        : Child.dirty(compressedKey, child);
+    return child.id() != null ? Child.of(compressedKey, child) : Child.dirty(compressedKey, child);
   }
 
   private void remove(Path path) {
@@ -197,6 +198,11 @@ public final class TrieDelta implements NodeSource {
       Path childPath = n.key().extend(t, c.compressedKey());
       int l = childPath.commonPrefixLength(key);
       if (l == childPath.length()) {
+        if (l == key.length() && c.leaf() && c.pending() == null) {
+          // A known leaf is its path and value digest: replace it without reading it.
+          n.setChild(t, Child.dirty(c.compressedKey(), leaf(key, valueDigest)));
+          return;
+        }
         Node next = mutable(childPath, c.id());
         n.setChild(t, Child.dirty(c.compressedKey(), next));
         n = next;
@@ -205,9 +211,7 @@ public final class TrieDelta implements NodeSource {
       // The key diverges inside the child's compressed path: split it with a branch node.
       Path branchPath = key.prefix(l);
       Node b = create(branchPath);
-      b.setChild(
-          childPath.token(l),
-          new Child(childPath.suffix(l + 1), c.id(), c.hasValue(), c.pending()));
+      b.setChild(childPath.token(l), c.withKey(childPath.suffix(l + 1)));
       if (l == key.length()) {
         b.setValueDigest(valueDigest);
       } else {
@@ -237,7 +241,16 @@ public final class TrieDelta implements NodeSource {
         n = null;
         break;
       }
-      n = existing(n.key().extend(key.token(n.key().length()), c.compressedKey()), c.id());
+      Path childPath = n.key().extend(key.token(n.key().length()), c.compressedKey());
+      if (c.leaf() && c.hasValue() && c.pending() == null && childPath.equals(key)) {
+        // The key's own leaf, known childless: it is about to go, so it need not be read.
+        Node gone = new Node(childPath, width);
+        gone.setValueDigest(LEAF_BEING_DELETED);
+        changed.put(childPath, gone);
+        trail.add(gone);
+        break;
+      }
+      n = existing(childPath, c.id());
     }
     if (trail.isEmpty()) {
       return false;
@@ -288,9 +301,7 @@ public final class TrieDelta implements NodeSource {
       root = childPath;
     } else {
       int depth = parent.key().length();
-      parent.setChild(
-          childPath.token(depth),
-          new Child(childPath.suffix(depth + 1), only.id(), only.hasValue(), only.pending()));
+      parent.setChild(childPath.token(depth), only.withKey(childPath.suffix(depth + 1)));
     }
   }
 
@@ -339,7 +350,7 @@ public final class TrieDelta implements NodeSource {
       Child c = n.child(i);
       if (c != null && c.id() == null) {
         Node child = c.pending();
-        n.setChild(i, new Child(c.compressedKey(), child.id(), child.hasValue()));
+        n.setChild(i, Child.of(c.compressedKey(), child));
       }
     }
     n.setId(NodeHasher.hash(n));
