@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 
 /**
@@ -317,7 +316,9 @@ public final class TrieDelta implements NodeSource {
     Node r = root == null ? null : changed.get(root);
     if (r != null && r != REMOVED && r.id() == null) {
       if (changed.size() >= PARALLEL_THRESHOLD) {
-        ForkJoinPool.commonPool().invoke(new HashTask(r, 0));
+        // Invoked, not submitted: the calling thread hashes too. Submitted to the common pool,
+        // whose parallelism is one less than the cores, a 2-core machine hashed on one thread.
+        new HashTask(r, 0).invoke();
       } else {
         hashSubtree(r);
       }
