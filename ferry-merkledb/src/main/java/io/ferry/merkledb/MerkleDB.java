@@ -22,6 +22,7 @@ import io.ferry.merkledb.trie.Node;
 import io.ferry.merkledb.trie.Path;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -363,19 +364,22 @@ public final class MerkleDB implements AutoCloseable {
                 + current.revision().height());
       }
       // Later views in the chain override earlier ones at the same path or key.
-      Map<Path, Node> nodes;
+      List<Map.Entry<Path, Node>> nodeList;
       NavigableMap<Bytes, Optional<Bytes>> values;
       if (chain.size() == 1) {
-        nodes = new HashMap<>(view.changedNodeCount() * 2);
-        view.forEachChangedNode(nodes::put);
+        // One view changes each path once: its changes go to the batch as they are.
+        List<Map.Entry<Path, Node>> own = new ArrayList<>(view.changedNodeCount());
+        view.forEachChangedNode((p, n) -> own.add(new AbstractMap.SimpleImmutableEntry<>(p, n)));
+        nodeList = own;
         values = view.changes();
       } else {
-        nodes = new HashMap<>();
+        Map<Path, Node> nodes = new HashMap<>();
         values = new TreeMap<>();
         for (View v : chain) {
           v.forEachChangedNode(nodes::put);
           values.putAll(v.changes());
         }
+        nodeList = new ArrayList<>(nodes.entrySet());
       }
       long height = at.orElse(current.revision().height() + 1);
       if (height <= current.revision().height()) {
@@ -386,7 +390,6 @@ public final class MerkleDB implements AutoCloseable {
       Head next = new Head(new Revision(height, view.root()), view.nodes().rootPath());
       WriteBatch batch = new WriteBatch();
       // Encoding nodes and reading old values are independent per entry: spread them over cores.
-      List<Map.Entry<Path, Node>> nodeList = new ArrayList<>(nodes.entrySet());
       byte[][][] encoded = new byte[nodeList.size()][][];
       IntStream.range(0, nodeList.size())
           .parallel()
@@ -442,7 +445,8 @@ public final class MerkleDB implements AutoCloseable {
       History.Next retained = history.retain(batch, height, next.revision().root());
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
-      for (Node n : nodes.values()) {
+      for (Map.Entry<Path, Node> e : nodeList) {
+        Node n = e.getValue();
         if (n != null && n.childCount() > 0) {
           cache.put(n); // branches only: a leaf is read about once per update, branches often
         }
