@@ -576,8 +576,14 @@ public final class SyncManager implements AutoCloseable {
 
   private void applyRange(InFlight f, RangeProof proof) {
     List<KeyValue> kvs = proof.keyValues();
+    KeyRange range = f.item().range();
+    Bytes last = kvs.isEmpty() ? null : kvs.get(kvs.size() - 1).key();
+    // The end proof may show that nothing follows the last key in the range: then the range is
+    // done, without a request for the rest that would come back empty.
     KeyRange covered =
-        covered(f.item().range(), kvs.isEmpty() ? null : kvs.get(kvs.size() - 1).key());
+        last != null && EndProofs.nothingAfter(proof.endProof(), last, range, config.branchFactor())
+            ? range
+            : covered(range, last);
     List<KeyChange> puts = new ArrayList<>(kvs.size());
     long size = 0;
     for (KeyValue kv : kvs) {
