@@ -12,7 +12,8 @@ import java.util.stream.Stream;
  * Proof sync end to end: {@code ferry sync} pulls a generated state (32-byte keys, 100-byte values)
  * from server processes ({@code ferry node --p2p}) over loopback, verifying every proof, timed next
  * to {@code rsync -a} copying one server's store directory (an unverified copy) in the same run.
- * Every node is its own JVM process, as in production.
+ * Every node is its own JVM process, as in production; the client maps a class-data sharing archive
+ * of the CLI, as {@code bin/ferry} does.
  *
  * <p>Usage: {@code bin/bench sync [--keys N[,N...]] [--servers N] [--work-limit N]
  * [--client-jvm-opts "OPTS"] [--cpu-by-thread]}. {@code --client-jvm-opts} adds JVM options to the
@@ -115,8 +116,11 @@ public final class SyncBench {
         sync.addAll(peerArgs);
         long serversBefore = ThreadCpu.processesMillis(servers);
         long s0 = System.nanoTime();
+        // The client maps the class-data sharing archive bin/ferry makes, as a user's run does.
+        List<String> jvm = new ArrayList<>(FerryCli.cdsArgs(dir));
+        jvm.addAll(clientJvm);
         Process client =
-            new ProcessBuilder(FerryCli.command(clientJvm, sync))
+            new ProcessBuilder(FerryCli.command(jvm, sync))
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         String synced;

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Builds a trie bottom-up from sorted key-values in one pass ({@link SortedBuilder}), writing each
@@ -47,6 +48,16 @@ final class BulkLoader {
   }
 
   Head load(Iterator<KeyValue> sorted, long height) {
+    return load(sorted, height, kv -> kv, kv -> NodeHasher.valueDigest(kv.value().unsafeArray()));
+  }
+
+  /** Like {@link #load}, with every value's digest given rather than hashed here. */
+  Head loadDigested(Iterator<DigestedKeyValue> sorted, long height) {
+    return load(sorted, height, DigestedKeyValue::keyValue, DigestedKeyValue::valueDigest);
+  }
+
+  private <T> Head load(
+      Iterator<T> sorted, long height, Function<T, KeyValue> kvOf, Function<T, byte[]> digestOf) {
     Node root;
     try (SortedWriter values = store.sortedWriter(Column.VALUES);
         SortedWriter nodeWriter = store.sortedWriter(Column.NODES);
@@ -54,8 +65,9 @@ final class BulkLoader {
       nodes = nodeWriter;
       List<KeyValue> chunk = new ArrayList<>(CHUNK);
       while (sorted.hasNext()) {
-        KeyValue kv = sorted.next();
-        add(kv);
+        T next = sorted.next();
+        KeyValue kv = kvOf.apply(next);
+        add(kv, digestOf.apply(next));
         chunk.add(kv);
         if (chunk.size() == CHUNK) {
           valueWriter.submit(chunk);
@@ -154,10 +166,10 @@ final class BulkLoader {
     }
   }
 
-  private void add(KeyValue kv) {
+  private void add(KeyValue kv, byte[] valueDigest) {
     Batch.checkLimits(kv.key(), java.util.Optional.of(kv.value()));
     try {
-      trie.add(Path.ofKey(kv.key(), bf), NodeHasher.valueDigest(kv.value().unsafeArray()));
+      trie.add(Path.ofKey(kv.key(), bf), valueDigest);
     } catch (IllegalArgumentException e) {
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT,

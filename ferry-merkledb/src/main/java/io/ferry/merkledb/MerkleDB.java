@@ -475,6 +475,20 @@ public final class MerkleDB implements AutoCloseable {
    * store restored or synced from another keeps the height its state had there.
    */
   public Revision bulkLoad(Iterator<KeyValue> sorted, long height) {
+    return bulkLoad(height, loader -> loader.load(sorted, height));
+  }
+
+  /**
+   * Like {@link #bulkLoad(Iterator, long)}, with each value's digest given rather than hashed
+   * again: for a state whose proofs were verified key by key, which hashed every value already (a
+   * proof sync). The digests are taken as given, so the root returned is the root of the digests:
+   * the caller must check it against a root it trusts.
+   */
+  public Revision bulkLoadDigested(Iterator<DigestedKeyValue> sorted, long height) {
+    return bulkLoad(height, loader -> loader.loadDigested(sorted, height));
+  }
+
+  private Revision bulkLoad(long height, java.util.function.Function<BulkLoader, Head> load) {
     if (height < 1) {
       throw new FerryException(
           ErrorCode.INVALID_ARGUMENT, "a bulk load starts at height 1 or more");
@@ -487,7 +501,7 @@ public final class MerkleDB implements AutoCloseable {
             "bulk load needs an empty store; this one is at height " + height());
       }
       BulkLoader loader = new BulkLoader(store, bf);
-      Head next = loader.load(sorted, height);
+      Head next = load.apply(loader);
       WriteBatch batch = new WriteBatch();
       History.Next retained = history.restart(batch, height, next.revision().root());
       batch.put(Column.META, HEAD_KEY, next.encode());

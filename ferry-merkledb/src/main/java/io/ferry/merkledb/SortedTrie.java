@@ -24,12 +24,19 @@ import java.util.function.Predicate;
  */
 public final class SortedTrie implements TrieReader {
   private final List<KeyValue> keyValues;
+  private final byte[][] digests;
   private final Map<Path, Node> nodes;
   private final Node root;
   private final BranchFactor bf;
 
-  private SortedTrie(List<KeyValue> keyValues, Map<Path, Node> nodes, Node root, BranchFactor bf) {
+  private SortedTrie(
+      List<KeyValue> keyValues,
+      byte[][] digests,
+      Map<Path, Node> nodes,
+      Node root,
+      BranchFactor bf) {
     this.keyValues = keyValues;
+    this.digests = digests;
     this.nodes = nodes;
     this.root = root;
     this.bf = bf;
@@ -45,10 +52,22 @@ public final class SortedTrie implements TrieReader {
     // Two nodes per key at most: the leaf, and the branch it may open.
     Map<Path, Node> nodes = HashMap.newHashMap(sorted.size() * 2);
     SortedBuilder builder = new SortedBuilder(bf, n -> nodes.put(n.key(), n));
+    byte[][] digests = new byte[sorted.size()][];
+    int i = 0;
     for (KeyValue kv : sorted) {
-      builder.add(Path.ofKey(kv.key(), bf), NodeHasher.valueDigest(kv.value().unsafeArray()));
+      digests[i] = NodeHasher.valueDigest(kv.value().unsafeArray());
+      builder.add(Path.ofKey(kv.key(), bf), digests[i++]);
     }
-    return new SortedTrie(List.copyOf(sorted), nodes, builder.finish(), bf);
+    return new SortedTrie(List.copyOf(sorted), digests, nodes, builder.finish(), bf);
+  }
+
+  /**
+   * The value digest of the {@code index}-th key-value, as hashed into the trie: a bulk load can
+   * take it instead of hashing the value again ({@link MerkleDB#bulkLoadDigested}). The array is
+   * the trie's own; callers must not modify it.
+   */
+  public byte[] valueDigest(int index) {
+    return digests[index];
   }
 
   @Override

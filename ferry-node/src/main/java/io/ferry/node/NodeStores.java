@@ -62,10 +62,13 @@ public final class NodeStores {
 
   /**
    * Opens the staging store of a proof sync in {@code dir} (creating it), as the node and {@code
-   * ferry sync} keep it: every write fsynced, so verified data and progress survive a power cut.
+   * ferry sync} keep it. Writes go to the write-ahead log without an fsync each: a killed process
+   * loses nothing, and a power cut only the last proofs staged, each wholly with its progress
+   * (RocksDB recovers the log up to its last whole write), which the sync fetches again. The sync
+   * fsyncs once before its final build replaces the live store ({@link KvSyncStore#sync}).
    */
   public static KvSyncStore openStaging(Path dir) {
-    return SyncStores.open(dir, true);
+    return SyncStores.open(dir, false);
   }
 
   /** Deletes a store directory and everything in it; nothing when it does not exist. */

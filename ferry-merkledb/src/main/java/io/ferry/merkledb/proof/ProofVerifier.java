@@ -55,9 +55,10 @@ public final class ProofVerifier {
    * Verifies a range proof for a request of {@code range} with {@code keyLimit} against {@code
    * root}.
    *
+   * @return the trie of the proof's key-values, verified: its value digests can be reused
    * @throws ProofException naming the first problem found
    */
-  public static void verifyRangeProof(
+  public static SortedTrie verifyRangeProof(
       RangeProof proof, KeyRange range, int keyLimit, Hash root, BranchFactor bf) {
     checkDepth(bf, proof.startProof(), proof.endProof());
     List<Bytes> keys = new ArrayList<>(proof.keyValues().size());
@@ -69,9 +70,10 @@ public final class ProofVerifier {
       }
     }
     // checkShape saw the keys strictly increasing, as the sorted build needs.
-    TrieReader claimed = SortedTrie.of(proof.keyValues(), bf);
+    SortedTrie claimed = SortedTrie.of(proof.keyValues(), bf);
     reconstruct(
         proof.startProof(), proof.endProof(), range.start(), last(keys, range), claimed, root);
+    return claimed;
   }
 
   /**

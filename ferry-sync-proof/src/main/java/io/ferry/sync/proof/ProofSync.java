@@ -6,6 +6,7 @@ import io.ferry.core.Hash;
 import io.ferry.core.identity.NodeId;
 import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
+import io.ferry.merkledb.DigestedKeyValue;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.Revision;
@@ -285,17 +286,39 @@ public final class ProofSync implements AutoCloseable {
       heights.put(to.root(), to.height());
       sync =
           new SyncManager(
-              config, transport, scheduler, random, staging, this::load, servers, verifier);
+              config,
+              transport,
+              scheduler,
+              random,
+              staging,
+              new SyncManager.Loader() {
+                @Override
+                public Hash load(Iterator<KeyValue> sorted) {
+                  return emptyStore().bulkLoad(sorted, height()).root();
+                }
+
+                @Override
+                public Hash loadDigested(Iterator<DigestedKeyValue> sorted) {
+                  // The verifier hashed every value: the build takes its digests.
+                  return emptyStore().bulkLoadDigested(sorted, height()).root();
+                }
+              },
+              servers,
+              verifier);
       fullSync = sync;
       sync.start(to.root())
           .whenComplete((root, error) -> scheduler.execute(() -> fullSyncEnded(root, error)));
     }
 
-    /** Builds the store from the staged data; on the scheduler's thread, inside the sync. */
-    private Hash load(Iterator<KeyValue> sorted) {
+    /** The height to build the store at; on the scheduler's thread, inside the sync. */
+    private long height() {
       // The sync may have finished at a target other than the last one given: build at its height.
-      Hash at = sync.target().orElseThrow();
-      long height = heights.get(at);
+      return heights.get(sync.target().orElseThrow());
+    }
+
+    /** The live store, emptied for the build; on the scheduler's thread, inside the sync. */
+    private MerkleDB emptyStore() {
+      long height = height();
       MerkleDB db = store.current();
       if (!isEmpty(db)) {
         if (height < db.height()) {
@@ -308,7 +331,7 @@ public final class ProofSync implements AutoCloseable {
         }
         db = store.reset();
       }
-      return db.bulkLoad(sorted, height).root();
+      return db;
     }
 
     private void fullSyncEnded(Hash root, Throwable error) {

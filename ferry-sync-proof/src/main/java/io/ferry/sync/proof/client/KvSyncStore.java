@@ -5,12 +5,14 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
+import io.ferry.merkledb.DigestedKeyValue;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.store.Column;
 import io.ferry.merkledb.store.KvStore;
 import io.ferry.merkledb.store.StoreIterator;
 import io.ferry.merkledb.store.WriteBatch;
+import io.ferry.merkledb.trie.NodeHasher;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,14 +25,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link SyncStore} of a node: staged key-values and progress in a {@link KvStore}, the column
- * {@code staged} (staged key → value) and the column {@code progress} holding a single {@link
- * ProgressRecord} (target and completed ranges). On disk the store is a {@link
- * io.ferry.merkledb.store.RocksStore} of those two columns ({@link SyncStores#open}, which the node
- * and {@code ferry sync} keep in {@code <data dir>/sync-staging}); in the simulator it is the same
- * class over the simulated disk's store.
+ * {@code staged} (staged key → value, a value of 32 bytes or more after its 32-byte digest, so that
+ * the final build does not hash it again) and the column {@code progress} holding a single {@link
+ * ProgressRecord} (target and completed ranges). A store written before values carried digests
+ * (progress record version {@value ProgressRecord#VERSION_WITHOUT_DIGESTS}) is cleared on open: its
+ * sync starts over. On disk the store is a {@link io.ferry.merkledb.store.RocksStore} of those two
+ * columns ({@link SyncStores#open}, which the node and {@code ferry sync} keep in {@code <data
+ * dir>/sync-staging}); in the simulator it is the same class over the simulated disk's store.
  *
  * <p>Invariants: every {@link #apply} is one atomic write batch (replace-range delete, changes,
  * progress record), durable when it returns if the store {@link KvStore#syncWrites syncs writes}
@@ -48,6 +54,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * close fail the same way.
  */
 public final class KvSyncStore implements SyncStore {
+  private static final Logger log = LoggerFactory.getLogger(KvSyncStore.class);
+
   /** The staged key-values. */
   public static final Column STAGED = new Column("staged", false);
 
@@ -105,6 +113,12 @@ public final class KvSyncStore implements SyncStore {
     this.pointDeletes = pointDeletes;
     try {
       byte[] record = store.get(PROGRESS, PROGRESS_KEY);
+      if (record != null && ProgressRecord.isWithoutDigests(record)) {
+        log.warn("the sync staging store in {} is of an older format; the sync starts over", where);
+        store.write(new WriteBatch().deleteFrom(STAGED, EMPTY).delete(PROGRESS, PROGRESS_KEY));
+        store.truncate(STAGED);
+        record = null;
+      }
       progress = record == null ? null : ProgressRecord.decode(record);
     } catch (FerryException e) {
       store.close();
@@ -151,6 +165,16 @@ public final class KvSyncStore implements SyncStore {
       List<KeyChange> changes,
       Hash target,
       List<CompletedRange> progress) {
+    apply(replace, changes, null, target, progress);
+  }
+
+  @Override
+  public void apply(
+      Optional<KeyRange> replace,
+      List<KeyChange> changes,
+      List<byte[]> valueDigests,
+      Hash target,
+      List<CompletedRange> progress) {
     ProgressRecord record = new ProgressRecord(target, progress);
     byte[] encoded = record.encode();
     writer.lock();
@@ -159,9 +183,11 @@ public final class KvSyncStore implements SyncStore {
           () -> {
             WriteBatch batch = new WriteBatch();
             replace.ifPresent(r -> deleteRange(batch, r));
-            for (KeyChange c : changes) {
+            for (int i = 0; i < changes.size(); i++) {
+              KeyChange c = changes.get(i);
               if (c.value().isPresent()) {
-                batch.put(STAGED, c.key().unsafeArray(), c.value().get().unsafeArray());
+                byte[] digest = valueDigests == null ? null : valueDigests.get(i);
+                batch.put(STAGED, c.key().unsafeArray(), staged(c.value().get(), digest));
               } else {
                 batch.delete(STAGED, c.key().unsafeArray());
               }
@@ -206,9 +232,48 @@ public final class KvSyncStore implements SyncStore {
     }
   }
 
+  /**
+   * The stored form of a value: a value shorter than a hash is its own digest and is stored alone;
+   * a longer one is stored after its digest ({@code digest}, or hashed here when null).
+   */
+  private static byte[] staged(Bytes value, byte[] digest) {
+    byte[] v = value.unsafeArray();
+    if (v.length < Hash.LENGTH) {
+      return v;
+    }
+    byte[] d = digest != null ? digest : NodeHasher.valueDigest(v);
+    byte[] out = new byte[Hash.LENGTH + v.length];
+    System.arraycopy(d, 0, out, 0, Hash.LENGTH);
+    System.arraycopy(v, 0, out, Hash.LENGTH, v.length);
+    return out;
+  }
+
+  /** The value of a stored form (see {@link #staged}). */
+  private static Bytes value(byte[] stored) {
+    return Bytes.wrap(
+        stored.length < Hash.LENGTH
+            ? stored
+            : Arrays.copyOfRange(stored, Hash.LENGTH, stored.length));
+  }
+
+  /** The value digest of a stored form (see {@link #staged}). */
+  private static byte[] digest(byte[] stored) {
+    return stored.length < Hash.LENGTH ? stored : Arrays.copyOf(stored, Hash.LENGTH);
+  }
+
   /** The smallest byte string above {@code key}: an exclusive bound for an inclusive end. */
   private static byte[] exclusiveEnd(byte[] key) {
     return Arrays.copyOf(key, key.length + 1);
+  }
+
+  /** Fsyncs the write-ahead log, so every apply so far survives a power cut. */
+  @Override
+  public void sync() {
+    read(
+        () -> {
+          store.sync();
+          return null;
+        });
   }
 
   /**
@@ -238,7 +303,7 @@ public final class KvSyncStore implements SyncStore {
     return read(
         () -> {
           byte[] v = store.get(STAGED, key.unsafeArray());
-          return v == null ? Optional.empty() : Optional.of(Bytes.wrap(v));
+          return v == null ? Optional.empty() : Optional.of(value(v));
         });
   }
 
@@ -251,7 +316,7 @@ public final class KvSyncStore implements SyncStore {
           byte[] to = range.end().map(e -> exclusiveEnd(e.unsafeArray())).orElse(null);
           try (StoreIterator it = store.scan(STAGED, from, to)) {
             while (it.next()) {
-              out.add(new KeyValue(Bytes.wrap(it.key()), Bytes.wrap(it.value())));
+              out.add(new KeyValue(Bytes.wrap(it.key()), value(it.value())));
             }
           }
           return out;
@@ -272,6 +337,36 @@ public final class KvSyncStore implements SyncStore {
           c.advance();
           return c;
         });
+  }
+
+  /** {@link #iterator} with the digests staged with the values; close it as a {@link Cursor}. */
+  @Override
+  public Digested digestedIterator() {
+    return new Digested(iterator());
+  }
+
+  /** The staged key-values with their digests, over a {@link Cursor}. One thread at a time. */
+  public static final class Digested implements Iterator<DigestedKeyValue>, AutoCloseable {
+    private final Cursor cursor;
+
+    private Digested(Cursor cursor) {
+      this.cursor = cursor;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return cursor.hasNext();
+    }
+
+    @Override
+    public DigestedKeyValue next() {
+      return cursor.nextDigested();
+    }
+
+    @Override
+    public void close() {
+      cursor.close();
+    }
   }
 
   /**
@@ -303,7 +398,7 @@ public final class KvSyncStore implements SyncStore {
    */
   public final class Cursor implements Iterator<KeyValue>, AutoCloseable {
     private final StoreIterator it;
-    private KeyValue next;
+    private DigestedKeyValue next;
     // Set by the store's thread on close or clear: invalidated before released, read in the
     // opposite order, so a cursor found released without a reason really ended.
     private volatile boolean released;
@@ -327,7 +422,9 @@ public final class KvSyncStore implements SyncStore {
         release(null);
         return;
       }
-      next = new KeyValue(Bytes.wrap(it.key()), Bytes.wrap(it.value()));
+      byte[] stored = it.value();
+      next =
+          new DigestedKeyValue(new KeyValue(Bytes.wrap(it.key()), value(stored)), digest(stored));
     }
 
     @Override
@@ -338,11 +435,16 @@ public final class KvSyncStore implements SyncStore {
 
     @Override
     public KeyValue next() {
+      return nextDigested().keyValue();
+    }
+
+    /** The next key-value with its value digest as staged. */
+    public DigestedKeyValue nextDigested() {
       checkValid();
       if (next == null) {
         throw new NoSuchElementException();
       }
-      KeyValue out = next;
+      DigestedKeyValue out = next;
       if (!released) {
         read(
             () -> {

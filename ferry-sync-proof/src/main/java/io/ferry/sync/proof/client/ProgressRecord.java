@@ -34,10 +34,36 @@ import java.util.zip.CRC32C;
  * @param ranges the completed ranges, in the order stored
  */
 record ProgressRecord(Hash target, List<CompletedRange> ranges) {
-  static final int VERSION = 1;
+  static final int VERSION = 2;
+
+  /**
+   * The version of stores whose staged values carry no digest (before {@link KvSyncStore} kept
+   * them): such a store is discarded on open, and its sync starts over.
+   */
+  static final int VERSION_WITHOUT_DIGESTS = 1;
+
   private static final int START = 1;
   private static final int END = 2;
   private static final int CRC_BYTES = 4;
+
+  /**
+   * Whether {@code data} is a whole record of {@link #VERSION_WITHOUT_DIGESTS} (its checksum
+   * matches), not a damaged one.
+   */
+  static boolean isWithoutDigests(byte[] data) {
+    if (data.length < 1 + Hash.LENGTH + 1 + CRC_BYTES || data[0] != VERSION_WITHOUT_DIGESTS) {
+      return false;
+    }
+    int bodyLength = data.length - CRC_BYTES;
+    CRC32C crc = new CRC32C();
+    crc.update(data, 0, bodyLength);
+    int stored =
+        ((data[bodyLength] & 0xff) << 24)
+            | ((data[bodyLength + 1] & 0xff) << 16)
+            | ((data[bodyLength + 2] & 0xff) << 8)
+            | (data[bodyLength + 3] & 0xff);
+    return stored == (int) crc.getValue();
+  }
 
   ProgressRecord {
     ranges = List.copyOf(ranges);

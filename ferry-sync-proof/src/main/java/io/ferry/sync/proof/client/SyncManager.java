@@ -9,6 +9,7 @@ import io.ferry.core.identity.NodeId;
 import io.ferry.core.runtime.Cancellable;
 import io.ferry.core.runtime.RandomSource;
 import io.ferry.core.runtime.Scheduler;
+import io.ferry.merkledb.DigestedKeyValue;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.SortedTrie;
@@ -81,6 +82,25 @@ public final class SyncManager implements AutoCloseable {
   @FunctionalInterface
   public interface Loader {
     Hash load(Iterator<KeyValue> sorted);
+
+    /**
+     * Like {@link #load}, with each value's digest as verification computed it; the default drops
+     * them. The root returned is checked against the target all the same.
+     */
+    default Hash loadDigested(Iterator<DigestedKeyValue> sorted) {
+      return load(
+          new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return sorted.hasNext();
+            }
+
+            @Override
+            public KeyValue next() {
+              return sorted.next().keyValue();
+            }
+          });
+    }
   }
 
   /**
@@ -451,7 +471,7 @@ public final class SyncManager implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
-      scheduler.execute(() -> onRangeProof(id, null, e, null));
+      scheduler.execute(() -> onRangeProof(id, null, null, e, null));
     }
     Duration deadline = config.requestTimeout().plus(STALL_GRACE);
     Cancellable watchdog = scheduler.schedule(deadline, () -> stalled(id));
@@ -501,26 +521,33 @@ public final class SyncManager implements AutoCloseable {
   private void verifyThenReport(
       long id, WorkItem item, Hash root, RangeProof proof, Throwable error) {
     if (error != null) {
-      scheduler.execute(() -> onRangeProof(id, null, error, null));
+      scheduler.execute(() -> onRangeProof(id, null, null, error, null));
       return;
     }
     try {
       verifier.execute(
           () -> {
+            SortedTrie[] verified = new SortedTrie[1];
             ProofException lie =
                 ProofChecks.lie(
                     () ->
-                        ProofVerifier.verifyRangeProof(
-                            proof, item.range(), config.keyLimit(), root, config.branchFactor()));
-            scheduler.execute(() -> onRangeProof(id, proof, null, lie));
+                        verified[0] =
+                            ProofVerifier.verifyRangeProof(
+                                proof,
+                                item.range(),
+                                config.keyLimit(),
+                                root,
+                                config.branchFactor()));
+            scheduler.execute(() -> onRangeProof(id, proof, verified[0], null, lie));
           });
     } catch (RuntimeException e) {
       // The verifier would not take it (shut down): not the server's fault, retry later.
-      scheduler.execute(() -> onRangeProof(id, null, e, null));
+      scheduler.execute(() -> onRangeProof(id, null, null, e, null));
     }
   }
 
-  private void onRangeProof(long id, RangeProof proof, Throwable error, ProofException lie) {
+  private void onRangeProof(
+      long id, RangeProof proof, SortedTrie verified, Throwable error, ProofException lie) {
     InFlight f = complete(id);
     if (f == null || closed || done.isDone()) {
       return;
@@ -531,7 +558,7 @@ public final class SyncManager implements AutoCloseable {
       } else if (lie != null) {
         lied(f, lie);
       } else {
-        applyRange(f, proof);
+        applyRange(f, proof, verified);
       }
     } catch (RuntimeException e) {
       localFailure(f, e);
@@ -550,19 +577,21 @@ public final class SyncManager implements AutoCloseable {
       } else {
         switch (answer) {
           case ProofClient.ChangeAnswer.Range r -> {
+            SortedTrie[] verified = new SortedTrie[1];
             ProofException lie =
                 ProofChecks.lie(
                     () ->
-                        ProofVerifier.verifyRangeProof(
-                            r.proof(),
-                            f.item().range(),
-                            config.keyLimit(),
-                            f.root(),
-                            config.branchFactor()));
+                        verified[0] =
+                            ProofVerifier.verifyRangeProof(
+                                r.proof(),
+                                f.item().range(),
+                                config.keyLimit(),
+                                f.root(),
+                                config.branchFactor()));
             if (lie != null) {
               lied(f, lie);
             } else {
-              applyRange(f, r.proof());
+              applyRange(f, r.proof(), verified[0]);
             }
           }
           case ProofClient.ChangeAnswer.Changes c -> applyChanges(f, c.proof());
@@ -574,17 +603,27 @@ public final class SyncManager implements AutoCloseable {
     pump();
   }
 
-  private void applyRange(InFlight f, RangeProof proof) {
+  /** Stages a verified range proof's key-values with the value digests its verification hashed. */
+  private void applyRange(InFlight f, RangeProof proof, SortedTrie verified) {
     List<KeyValue> kvs = proof.keyValues();
+    KeyRange range = f.item().range();
+    Bytes last = kvs.isEmpty() ? null : kvs.get(kvs.size() - 1).key();
+    // The end proof may show that nothing follows the last key in the range: then the range is
+    // done, without a request for the rest that would come back empty.
     KeyRange covered =
-        covered(f.item().range(), kvs.isEmpty() ? null : kvs.get(kvs.size() - 1).key());
+        last != null && EndProofs.nothingAfter(proof.endProof(), last, range, config.branchFactor())
+            ? range
+            : covered(range, last);
     List<KeyChange> puts = new ArrayList<>(kvs.size());
+    List<byte[]> digests = new ArrayList<>(kvs.size());
     long size = 0;
-    for (KeyValue kv : kvs) {
+    for (int i = 0; i < kvs.size(); i++) {
+      KeyValue kv = kvs.get(i);
       puts.add(new KeyChange(kv.key(), Optional.of(kv.value())));
+      digests.add(verified.valueDigest(i));
       size += kv.key().length() + kv.value().length();
     }
-    record(f, covered, Optional.of(covered), puts, size);
+    record(f, covered, Optional.of(covered), puts, digests, size);
   }
 
   private void applyChanges(InFlight f, ChangeProof proof) {
@@ -613,7 +652,7 @@ public final class SyncManager implements AutoCloseable {
     for (KeyChange c : changes) {
       size += c.key().length() + c.value().map(Bytes::length).orElse(0);
     }
-    record(f, covered, Optional.empty(), changes, size);
+    record(f, covered, Optional.empty(), changes, null, size);
   }
 
   /**
@@ -635,6 +674,7 @@ public final class SyncManager implements AutoCloseable {
       KeyRange covered,
       Optional<KeyRange> replace,
       List<KeyChange> changes,
+      List<byte[]> digests,
       long size) {
     WorkItem item = f.item();
     CompletedRanges nextCompleted = completed.copy();
@@ -662,7 +702,7 @@ public final class SyncManager implements AutoCloseable {
                 Optional.empty()));
       }
     }
-    store.apply(replace, changes, target, progress(nextCompleted, queued));
+    store.apply(replace, changes, digests, target, progress(nextCompleted, queued));
     storeFailuresInARow = 0;
     stallsInARow = 0;
     completed = nextCompleted;
@@ -864,10 +904,13 @@ public final class SyncManager implements AutoCloseable {
     long loadStart = scheduler.clock().nanos();
     fetchNanos = loadStart - startNanos;
     Hash built;
-    Iterator<KeyValue> staged = null;
+    Iterator<DigestedKeyValue> staged = null;
     try {
-      staged = store.iterator();
-      built = loader.load(staged);
+      // Staged writes need not each be synced (a power cut loses only the latest proofs, which
+      // are fetched again); before the build replaces the live store, all of them must be.
+      store.sync();
+      staged = store.digestedIterator();
+      built = loader.loadDigested(staged);
     } catch (RuntimeException e) {
       done.completeExceptionally(e);
       return;

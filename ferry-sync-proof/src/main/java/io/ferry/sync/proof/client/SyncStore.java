@@ -3,8 +3,10 @@ package io.ferry.sync.proof.client;
 import io.ferry.core.Bytes;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
+import io.ferry.merkledb.DigestedKeyValue;
 import io.ferry.merkledb.KeyChange;
 import io.ferry.merkledb.KeyValue;
+import io.ferry.merkledb.trie.NodeHasher;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +40,21 @@ public interface SyncStore extends AutoCloseable {
       Hash target,
       List<CompletedRange> progress);
 
+  /**
+   * Like {@link #apply(Optional, List, Hash, List)}, with the value digests of the puts ({@link
+   * io.ferry.merkledb.trie.NodeHasher#valueDigest}; null for a delete, or to have it computed) as a
+   * verified range proof computed them, so that the final build does not hash the values again. The
+   * default drops them.
+   */
+  default void apply(
+      Optional<KeyRange> replace,
+      List<KeyChange> changes,
+      List<byte[]> valueDigests,
+      Hash target,
+      List<CompletedRange> progress) {
+    apply(replace, changes, target, progress);
+  }
+
   /** The staged value of {@code key}. */
   Optional<Bytes> get(Bytes key);
 
@@ -47,8 +64,34 @@ public interface SyncStore extends AutoCloseable {
   /** Every staged key-value in key order, for the final bulk load. */
   Iterator<KeyValue> iterator();
 
+  /**
+   * {@link #iterator} with each value's digest; the default hashes the values. If the returned
+   * iterator is {@link AutoCloseable}, the caller closes it.
+   */
+  default Iterator<DigestedKeyValue> digestedIterator() {
+    Iterator<KeyValue> it = iterator();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public DigestedKeyValue next() {
+        KeyValue kv = it.next();
+        return new DigestedKeyValue(kv, NodeHasher.valueDigest(kv.value().unsafeArray()));
+      }
+    };
+  }
+
   /** Number of staged keys (approximate for large stores). */
   long keyCount();
+
+  /**
+   * Makes every {@link #apply} so far durable, for a store that does not sync each one: the sync
+   * manager calls it once before the final build replaces the live store's contents.
+   */
+  default void sync() {}
 
   /** Deletes everything: data and progress. */
   void clear();

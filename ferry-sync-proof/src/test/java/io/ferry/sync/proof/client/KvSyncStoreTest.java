@@ -286,7 +286,7 @@ class KvSyncStoreTest {
             b -> Arrays.copyOf(b, b.length - 1),
             b -> {
               byte[] c = b.clone();
-              c[0] = 2;
+              c[0] = 3;
               return c;
             },
             b -> {
@@ -384,5 +384,79 @@ class KvSyncStoreTest {
         .isInstanceOfSatisfying(
             FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.IO_ERROR))
         .hasMessageContaining("cannot open the sync staging store");
+  }
+
+  /**
+   * Values of a hash's length or more are staged after their digest, given or hashed here; shorter
+   * ones are their own digest. Reads see the values alone; the digested iterator gives both.
+   */
+  @Test
+  void valuesAreStagedWithTheirDigests() throws Exception {
+    Path dir = tmp.resolve("digests");
+    Bytes shortValue = key("short");
+    Bytes longValue = Bytes.wrap(new byte[100]);
+    Bytes given = Bytes.wrap(new byte[32]);
+    byte[] givenDigest = io.ferry.merkledb.trie.NodeHasher.valueDigest(given.unsafeArray());
+    try (KvSyncStore store = SyncStores.open(dir, false)) {
+      store.apply(
+          Optional.empty(),
+          List.of(
+              KeyChange.put(key("a"), shortValue),
+              KeyChange.put(key("b"), longValue),
+              KeyChange.put(key("c"), given)),
+          Arrays.asList(null, null, givenDigest),
+          T1,
+          List.of());
+      assertThat(store.get(key("b"))).contains(longValue);
+      assertThat(store.scan(KeyRange.ALL))
+          .extracting(KeyValue::value)
+          .containsExactly(shortValue, longValue, given);
+      List<io.ferry.merkledb.DigestedKeyValue> digested = new ArrayList<>();
+      try (KvSyncStore.Digested it = store.digestedIterator()) {
+        it.forEachRemaining(digested::add);
+      }
+      assertThat(digested).hasSize(3);
+      for (io.ferry.merkledb.DigestedKeyValue d : digested) {
+        assertThat(d.valueDigest())
+            .isEqualTo(
+                io.ferry.merkledb.trie.NodeHasher.valueDigest(d.keyValue().value().unsafeArray()));
+      }
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try (DBOptions options = new DBOptions();
+        RocksDB db = RocksDB.open(options, dir.toString(), stagingFamilies(), handles)) {
+      assertThat(db.get(handles.get(1), key("a").unsafeArray()))
+          .isEqualTo(shortValue.unsafeArray());
+      byte[] b = db.get(handles.get(1), key("b").unsafeArray());
+      assertThat(b).hasSize(Hash.LENGTH + 100);
+      assertThat(Arrays.copyOf(b, Hash.LENGTH))
+          .isEqualTo(io.ferry.merkledb.trie.NodeHasher.valueDigest(longValue.unsafeArray()));
+      handles.forEach(ColumnFamilyHandle::close);
+    }
+  }
+
+  /** A store staged before values carried digests is cleared on open: its sync starts over. */
+  @Test
+  void aStoreOfTheFormatWithoutDigestsStartsOver() throws Exception {
+    Path dir = tmp.resolve("v1");
+    List<CompletedRange> done = List.of(new CompletedRange(KeyRange.ALL, T1));
+    try (KvSyncStore store = SyncStores.open(dir, false)) {
+      store.apply(Optional.empty(), puts("a", "b"), T1, done);
+    }
+    byte[] v1 = new ProgressRecord(T1, done).encode();
+    v1[0] = (byte) ProgressRecord.VERSION_WITHOUT_DIGESTS;
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(v1, 0, v1.length - 4);
+    int sum = (int) crc.getValue();
+    v1[v1.length - 4] = (byte) (sum >>> 24);
+    v1[v1.length - 3] = (byte) (sum >>> 16);
+    v1[v1.length - 2] = (byte) (sum >>> 8);
+    v1[v1.length - 1] = (byte) sum;
+    overwriteProgress(dir, v1);
+    try (KvSyncStore store = SyncStores.open(dir, false)) {
+      assertThat(store.target()).isEmpty();
+      assertThat(store.progress()).isEmpty();
+      assertThat(all(store)).isEmpty();
+    }
   }
 }

@@ -129,4 +129,137 @@ class SyncManagerMemoryTest {
     assertThat(sync.stats().lies()).isZero();
     assertThat(store.keyCount()).isZero();
   }
+
+  /**
+   * Each range is answered whole by one proof, whose end proof shows nothing after its last key
+   * within the range: the range is done without a second request for the rest (which would come
+   * back empty). The keys' first bytes stay clear of the split points (0x3f, 0x7f, 0xbf), so the
+   * end proof can tell: a child on the path to a range's end could still hold the end key itself.
+   */
+  @Test
+  void aRangeAnsweredWholeTakesOneRequest() throws Exception {
+    List<KeyValue> kvs = new ArrayList<>();
+    for (KeyValue kv : keys(1_500, 4)) { // under the server's key limit of 2,048
+      byte[] k = kv.key().toByteArray();
+      k[0] = (byte) (0x10 + 0x40 * ((k[0] & 0xff) % 4));
+      kvs.add(new KeyValue(Bytes.wrap(k), kv.value()));
+    }
+    kvs.sort(java.util.Comparator.comparing(KeyValue::key));
+    MerkleDB server = server("s1", kvs);
+    MemoryTransport clientTransport =
+        new MemoryTransport(
+            network, NodeKey.generate().id(), PeerAddress.of("c", 1), TransportConfig.DEFAULT);
+    closers.add(clientTransport);
+    clientTransport.connect(PeerAddress.of("s1", 1)).get(5, TimeUnit.SECONDS);
+    for (int ranges : List.of(1, 4)) {
+      MerkleDB local = MerkleDB.inMemory(MerkleDBConfig.defaults().withSyncWrites(false));
+      closers.add(local);
+      ExecutorScheduler scheduler = new ExecutorScheduler("sync", 1);
+      closers.add(scheduler);
+      SyncManager sync =
+          new SyncManager(
+              SyncConfig.DEFAULT.withWorkLimit(ranges).withLimits(kvs.size(), 1 << 22),
+              clientTransport,
+              scheduler,
+              new SeededRandomSource(3),
+              new MemorySyncStore(),
+              sorted -> local.bulkLoad(sorted).root(),
+              p -> true);
+      assertThat(sync.start(server.root()).get(30, TimeUnit.SECONDS)).isEqualTo(server.root());
+      assertThat(sync.stats().failures()).isZero();
+      assertThat(sync.stats().proofs()).as("requests for %d ranges", ranges).isEqualTo(ranges);
+    }
+  }
+
+  /**
+   * Staged writes are not synced one by one; the sync makes them durable once, before the build
+   * that replaces the live store, and after the last apply.
+   */
+  @Test
+  void theStagedDataIsSyncedOnceBeforeTheBuild() throws Exception {
+    List<KeyValue> kvs = keys(5_000, 6);
+    MerkleDB server = server("s1", kvs);
+    MemoryTransport clientTransport =
+        new MemoryTransport(
+            network, NodeKey.generate().id(), PeerAddress.of("c", 1), TransportConfig.DEFAULT);
+    closers.add(clientTransport);
+    clientTransport.connect(PeerAddress.of("s1", 1)).get(5, TimeUnit.SECONDS);
+    MerkleDB local = MerkleDB.inMemory(MerkleDBConfig.defaults().withSyncWrites(false));
+    closers.add(local);
+    ExecutorScheduler scheduler = new ExecutorScheduler("sync", 1);
+    closers.add(scheduler);
+    List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    MemorySyncStore memory = new MemorySyncStore();
+    SyncStore store =
+        new SyncStore() {
+          @Override
+          public java.util.Optional<Hash> target() {
+            return memory.target();
+          }
+
+          @Override
+          public List<CompletedRange> progress() {
+            return memory.progress();
+          }
+
+          @Override
+          public void apply(
+              java.util.Optional<io.ferry.core.KeyRange> replace,
+              List<io.ferry.merkledb.KeyChange> changes,
+              Hash target,
+              List<CompletedRange> progress) {
+            calls.add("apply");
+            memory.apply(replace, changes, target, progress);
+          }
+
+          @Override
+          public java.util.Optional<Bytes> get(Bytes key) {
+            return memory.get(key);
+          }
+
+          @Override
+          public List<KeyValue> scan(io.ferry.core.KeyRange range) {
+            return memory.scan(range);
+          }
+
+          @Override
+          public java.util.Iterator<KeyValue> iterator() {
+            return memory.iterator();
+          }
+
+          @Override
+          public long keyCount() {
+            return memory.keyCount();
+          }
+
+          @Override
+          public void sync() {
+            calls.add("sync");
+          }
+
+          @Override
+          public void clear() {
+            memory.clear();
+          }
+
+          @Override
+          public void close() {}
+        };
+    SyncManager sync =
+        new SyncManager(
+            SyncConfig.DEFAULT.withLimits(1_000, 1 << 20),
+            clientTransport,
+            scheduler,
+            new SeededRandomSource(3),
+            store,
+            sorted -> {
+              calls.add("load");
+              return local.bulkLoad(sorted).root();
+            },
+            p -> true);
+    assertThat(sync.start(server.root()).get(30, TimeUnit.SECONDS)).isEqualTo(server.root());
+    assertThat(calls).filteredOn(c -> !c.equals("apply")).containsExactly("sync", "load");
+    assertThat(calls.subList(calls.lastIndexOf("apply") + 1, calls.size()))
+        .containsExactly("sync", "load");
+  }
 }
