@@ -3,6 +3,8 @@ package io.ferry.merkledb;
 import io.ferry.core.Bytes;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
+import io.ferry.merkledb.trie.Child;
+import io.ferry.merkledb.trie.Node;
 import io.ferry.merkledb.trie.NodeHasher;
 import io.ferry.merkledb.trie.NodeSource;
 import io.ferry.merkledb.trie.Path;
@@ -37,20 +39,27 @@ public final class View implements TrieReader {
     this.changes = new TreeMap<>(batch.operations());
     this.delta = new TrieDelta(base.nodes());
     List<Map.Entry<Bytes, Optional<Bytes>>> effective = new ArrayList<>(changes.entrySet());
-    // Digests of large values are hashed in parallel before the (sequential) trie edits.
+    // In parallel before the (sequential) trie edits: the value digests, and a walk down each
+    // key's path that brings the branches the edits will copy into the node cache, so that the
+    // store reads of a large batch are spread over the cores instead of made one by one.
+    NodeSource nodes = base.nodes();
+    boolean walk = effective.size() >= PREFETCH_MIN_KEYS;
+    Path[] paths = new Path[effective.size()];
     byte[][] digests = new byte[effective.size()][];
     java.util.stream.IntStream.range(0, effective.size())
         .parallel()
         .forEach(
-            i ->
-                digests[i] =
-                    effective
-                        .get(i)
-                        .getValue()
-                        .map(v -> NodeHasher.valueDigest(v.unsafeArray()))
-                        .orElse(null));
+            i -> {
+              Map.Entry<Bytes, Optional<Bytes>> e = effective.get(i);
+              paths[i] = Path.ofKey(e.getKey(), bf);
+              digests[i] =
+                  e.getValue().map(v -> NodeHasher.valueDigest(v.unsafeArray())).orElse(null);
+              if (walk) {
+                readBranchesOnPath(nodes, paths[i]);
+              }
+            });
     for (int i = 0; i < effective.size(); i++) {
-      Path path = Path.ofKey(effective.get(i).getKey(), bf);
+      Path path = paths[i];
       if (digests[i] == null) {
         delta.delete(path);
       } else {
@@ -58,6 +67,29 @@ public final class View implements TrieReader {
       }
     }
     this.root = delta.rootId();
+  }
+
+  /** Batches this large walk their keys' paths in parallel first; see the constructor. */
+  private static final int PREFETCH_MIN_KEYS = 256;
+
+  /**
+   * Reads the branches from the root towards {@code key}, stopping at the first node that is not on
+   * its path or is a known leaf (the edits replace leaves unread).
+   */
+  private static void readBranchesOnPath(NodeSource nodes, Path key) {
+    Node n = nodes.rootNode();
+    while (n != null && n.key().length() < key.length() && n.key().isPrefixOf(key)) {
+      int t = key.token(n.key().length());
+      Child c = n.child(t);
+      if (c == null || c.leaf()) {
+        return;
+      }
+      Path childPath = n.key().extend(t, c.compressedKey());
+      if (!childPath.isPrefixOf(key)) {
+        return;
+      }
+      n = nodes.node(childPath, c.id());
+    }
   }
 
   /** A view of {@code batch} applied to {@code base}. */
