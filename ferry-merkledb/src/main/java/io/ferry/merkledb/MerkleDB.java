@@ -79,7 +79,7 @@ public final class MerkleDB implements AutoCloseable {
       discardUnreachable();
     }
     this.head = h == null ? Head.empty() : Head.decode(h, bf);
-    this.history = new History(store, head.revision(), config.historyLength(), this::snapshot);
+    this.history = new History(store, head, config.historyLength(), bf, cache);
   }
 
   /**
@@ -88,7 +88,7 @@ public final class MerkleDB implements AutoCloseable {
    */
   private void discardUnreachable() {
     WriteBatch batch = new WriteBatch();
-    for (Column c : List.of(Column.VALUES, Column.NODES, Column.HISTORY)) {
+    for (Column c : List.of(Column.VALUES, Column.NODES, Column.HISTORY, Column.NODE_HISTORY)) {
       byte[] first = null;
       byte[] last = null;
       try (StoreIterator it = store.scan(c, null, null)) {
@@ -340,6 +340,7 @@ public final class MerkleDB implements AutoCloseable {
         }
       }
       StoreSnapshot snap = base.snapshot();
+      History.recordNodes(batch, height, snap, nodes.keySet());
       List<Map.Entry<Bytes, Optional<Bytes>>> valueList = new ArrayList<>(values.entrySet());
       byte[][] olds = new byte[valueList.size()][];
       IntStream.range(0, valueList.size())
@@ -362,7 +363,7 @@ public final class MerkleDB implements AutoCloseable {
         }
         History.record(batch, height, e.getKey(), before, e.getValue());
       }
-      History.Next retained = history.retain(batch, height, next.revision().root());
+      History.Next retained = history.retain(batch, next);
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
       for (Node n : nodes.values()) {
@@ -408,7 +409,7 @@ public final class MerkleDB implements AutoCloseable {
       BulkLoader loader = new BulkLoader(store, bf);
       Head next = loader.load(sorted, height);
       WriteBatch batch = new WriteBatch();
-      History.Next retained = history.restart(batch, height, next.revision().root());
+      History.Next retained = history.restart(batch, next);
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
       head = next;
@@ -436,9 +437,8 @@ public final class MerkleDB implements AutoCloseable {
    *     retained revisions; {@link ErrorCode#INVALID_ARGUMENT} for non-positive limits
    */
   public RangeProof rangeProof(Hash root, KeyRange range, int keyLimit, int byteLimit) {
-    try (StateSnapshot headSnap = snapshot();
-        PastTries.Lease trie = history.trieAt(headSnap, root)) {
-      return ProofGenerator.rangeProof(trie.trie(), range, keyLimit, byteLimit);
+    try (StateSnapshot headSnap = snapshot()) {
+      return ProofGenerator.rangeProof(history.trieAt(headSnap, root), range, keyLimit, byteLimit);
     }
   }
 
@@ -471,9 +471,9 @@ public final class MerkleDB implements AutoCloseable {
     }
   }
 
-  /** Past tries cached now (for tests). */
-  int pastTriesCached() {
-    return history.pastTriesCached();
+  /** The trie at the retained {@code root}, read through {@code headSnap} (for tests). */
+  TrieReader trieAt(StateSnapshot headSnap, Hash root) {
+    return history.trieAt(headSnap, root);
   }
 
   /** True if {@code root} is one of the retained revisions. */
@@ -503,7 +503,6 @@ public final class MerkleDB implements AutoCloseable {
     synchronized (commitLock) {
       if (!closed) {
         closed = true;
-        history.close();
         store.close();
       }
     }
