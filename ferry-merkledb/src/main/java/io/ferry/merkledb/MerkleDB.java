@@ -429,9 +429,8 @@ public final class MerkleDB implements AutoCloseable {
   }
 
   /**
-   * A range proof of the revision with root {@code root}. A root behind the head is proved from the
-   * head with the later changes undone; the last few such tries are kept, so that the many requests
-   * of a sync at one target root build it once.
+   * A range proof of the revision with root {@code root}. A root behind the head is read from the
+   * node and key history, lazily: the proof costs the nodes and values it touches.
    *
    * @throws FerryException {@link ErrorCode#INSUFFICIENT_HISTORY} if that root is not among the
    *     retained revisions; {@link ErrorCode#INVALID_ARGUMENT} for non-positive limits
