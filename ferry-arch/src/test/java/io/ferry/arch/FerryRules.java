@@ -94,6 +94,10 @@ final class FerryRules {
                   "encodes changed nodes and reads old values on all cores into per-index slots;"
                       + " the batch is then written in list order"),
               Exemption.of(
+                  "io.ferry.merkledb.NodeHistory#record",
+                  "reads the before-images of a commit's changed nodes on all cores into per-index"
+                      + " slots; they are then staged in list order"),
+              Exemption.of(
                   "io.ferry.merkledb.View#<init>",
                   "hashes large values on all cores into per-index slots before the sequential"
                       + " trie edits"),
@@ -230,9 +234,6 @@ final class FerryRules {
                   "io.ferry.http.HttpConnection#MAX_PIPELINED",
                   "HTTP requests one connection may queue: connection policy of the snapshot"
                       + " service"),
-              Exemption.of(
-                  "io.ferry.merkledb.History#PAST_TRIES_MAX_CHANGED_NODES",
-                  "memory of the past-trie cache"),
               Exemption.of(
                   "io.ferry.merkledb.store.RocksStore$SstWriter#MAX_FILE_BYTES",
                   "size of one SST file in a bulk load (RocksDB tuning)"),

@@ -9,78 +9,150 @@ import io.ferry.merkledb.proof.ChangeProof;
 import io.ferry.merkledb.proof.ProofGenerator;
 import io.ferry.merkledb.store.Column;
 import io.ferry.merkledb.store.KvStore;
+import io.ferry.merkledb.store.NodeCache;
 import io.ferry.merkledb.store.StoreIterator;
+import io.ferry.merkledb.store.StoreReader;
 import io.ferry.merkledb.store.StoreSnapshot;
 import io.ferry.merkledb.store.WriteBatch;
+import io.ferry.merkledb.trie.Path;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
-import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A MerkleDB's provable past: which revisions are retained (the last {@code historyLength} by
- * height, kept under {@code meta/rev/}), the history records of what each commit changed, and what
- * is read from them: the height of a root, the trie at a past root (the last few kept in {@link
- * PastTries}), and the changes between two heights that a change proof carries.
+ * height, kept under {@code meta/rev/} with their root paths), the history records of what each
+ * commit changed (key values in {@link HistoryRecord}s, node before-images in {@link NodeHistory}),
+ * and what is read from them: the height of a root, the trie at a past root ({@link PastRevision},
+ * read lazily), and the changes between two heights that a change proof carries.
  *
  * <p>Thread-safe. Reads take the retained index as it was when they began; it changes only by
  * {@link #advance} after a write that {@link #retain} or {@link #restart} prepared, which the
  * MerkleDB does under its commit lock.
  */
-final class History implements AutoCloseable {
+final class History {
   /** Pruned roots remembered for {@link #wasPruned}. */
   static final int PRUNED_ROOTS_REMEMBERED = 1024;
 
-  /** Past tries kept for proofs at roots behind the head, and the changed nodes they may hold. */
-  static final int PAST_TRIES_CACHED = 4;
+  /**
+   * The history's format, stored under {@code meta/history-format}: 2 since node before-images and
+   * root paths in {@code rev/} records. A store without it (format 1) has its history dropped on
+   * open: only its head stays provable.
+   */
+  static final int FORMAT = 2;
 
-  static final long PAST_TRIES_MAX_CHANGED_NODES = 1L << 18;
-
+  private static final Logger log = LoggerFactory.getLogger(History.class);
   private static final byte[] REV_PREFIX = "rev/".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] FORMAT_KEY = "history-format".getBytes(StandardCharsets.US_ASCII);
 
   /** The retained revisions once a prepared write lands, and the roots it drops from the window. */
-  record Next(NavigableMap<Long, Hash> revisions, List<Hash> pruned) {}
+  record Next(NavigableMap<Long, Head> revisions, List<Hash> pruned) {}
 
   private final int length;
-  private final Supplier<StateSnapshot> headSnapshot;
+  private final BranchFactor bf;
+  private final NodeCache cache;
   private final PrunedRoots prunedRoots = new PrunedRoots(PRUNED_ROOTS_REMEMBERED);
-  private final PastTries pastTries =
-      new PastTries(PAST_TRIES_CACHED, PAST_TRIES_MAX_CHANGED_NODES);
 
   /** Retained revisions by height, oldest first; replaced whole by {@link #advance}. */
-  private volatile NavigableMap<Long, Hash> revisions;
+  private volatile NavigableMap<Long, Head> revisions;
 
   /**
+   * Reads the retained index, first dropping a history of an older format (keeping the head).
+   *
    * @param head the store's head, retained whatever the stored index says
    * @param length how many revisions stay provable, the head included
-   * @param headSnapshot a new snapshot of the head: a past trie reads through its own
+   * @param cache the nodes by id that past revisions share with the head
    */
-  History(KvStore store, Revision head, int length, Supplier<StateSnapshot> headSnapshot) {
+  History(KvStore store, Head head, int length, BranchFactor bf, NodeCache cache) {
     this.length = length;
-    this.headSnapshot = headSnapshot;
-    NavigableMap<Long, Hash> stored = new TreeMap<>();
+    this.bf = bf;
+    this.cache = cache;
+    migrate(store, head);
+    NavigableMap<Long, Head> stored = new TreeMap<>();
     try (StoreIterator it = store.scan(Column.META, REV_PREFIX, revKey(Long.MAX_VALUE))) {
       while (it.next()) {
-        stored.put(ByteBuffer.wrap(it.key(), REV_PREFIX.length, 8).getLong(), Hash.of(it.value()));
+        Head h = decodeRev(it.value());
+        stored.put(h.revision().height(), h);
       }
     }
-    stored.put(head.height(), head.root());
+    stored.put(head.revision().height(), head);
     this.revisions = Collections.unmodifiableNavigableMap(stored);
+  }
+
+  /**
+   * Brings a store of history format 1 to {@link #FORMAT} by dropping its history in one write: its
+   * records carry no node before-images, so no revision but the head can be read from them. A new
+   * store goes the same way with nothing to drop.
+   *
+   * @throws FerryException {@link ErrorCode#CORRUPT_DATA} for a format newer than this code's
+   */
+  private void migrate(KvStore store, Head head) {
+    byte[] f = store.get(Column.META, FORMAT_KEY);
+    if (f != null) {
+      int version = f.length == 4 ? ByteBuffer.wrap(f).getInt() : -1;
+      if (version != FORMAT) {
+        throw new FerryException(
+            ErrorCode.CORRUPT_DATA, "history format " + version + " is not " + FORMAT);
+      }
+      return;
+    }
+    int dropped = 0;
+    try (StoreIterator it = store.scan(Column.META, REV_PREFIX, revKey(Long.MAX_VALUE))) {
+      while (it.next()) {
+        dropped++;
+      }
+    }
+    WriteBatch batch = new WriteBatch();
+    batch.deleteRange(Column.HISTORY, HistoryRecord.heightPrefix(0), PAST_ALL_HEIGHTS);
+    NodeHistory.dropAll(batch);
+    batch.deleteRange(Column.META, revKey(0), revKey(Long.MAX_VALUE));
+    batch.put(Column.META, revKey(head.revision().height()), head.encode());
+    batch.put(Column.META, FORMAT_KEY, ByteBuffer.allocate(4).putInt(FORMAT).array());
+    store.write(batch);
+    if (dropped > 1) {
+      log.warn(
+          "the store's history is of an older format: dropped it; of its {} retained revisions"
+              + " only the head (height {}) stays provable",
+          dropped,
+          head.revision().height());
+    }
+  }
+
+  /** The exclusive upper bound of keys that start with a height (heights are never negative). */
+  private static final byte[] PAST_ALL_HEIGHTS = {(byte) 0x80};
+
+  private Head decodeRev(byte[] value) {
+    return Head.decode(value, bf);
   }
 
   /** The {@code meta} key under which the root of the revision at {@code height} is retained. */
   static byte[] revKey(long height) {
     return ByteBuffer.allocate(REV_PREFIX.length + 8).put(REV_PREFIX).putLong(height).array();
+  }
+
+  /**
+   * Stages the before-images of the nodes a commit at {@code height} changes, read from {@code
+   * before} (the store as the commit found it): the one call of the commit path into the node
+   * history.
+   */
+  static void recordNodes(
+      WriteBatch batch,
+      long height,
+      StoreReader before,
+      Collection<Path> changed,
+      Function<Path, byte[]> known) {
+    NodeHistory.record(batch, height, before, changed, known);
   }
 
   /** Stages one key's change in the commit at {@code height}. */
@@ -99,10 +171,11 @@ final class History implements AutoCloseable {
    * one, and the pruning of what falls out of the window: history records no kept revision needs
    * and the retained roots below it. {@link #advance} with the result once the batch is written.
    */
-  Next retain(WriteBatch batch, long height, Hash root) {
-    NavigableMap<Long, Hash> revs = new TreeMap<>(revisions);
-    revs.put(height, root);
-    batch.put(Column.META, revKey(height), root.toBytes());
+  Next retain(WriteBatch batch, Head next) {
+    long height = next.revision().height();
+    NavigableMap<Long, Head> revs = new TreeMap<>(revisions);
+    revs.put(height, next);
+    batch.put(Column.META, revKey(height), next.encode());
     long oldestKept = height - length + 1;
     if (oldestKept <= 0 || revs.firstKey() >= oldestKept) {
       return new Next(revs, List.of());
@@ -110,33 +183,32 @@ final class History implements AutoCloseable {
     // Changes of heights <= oldestKept are not needed to rebuild any kept revision.
     batch.deleteRange(
         Column.HISTORY, HistoryRecord.heightPrefix(0), HistoryRecord.heightPrefix(oldestKept + 1));
+    NodeHistory.prune(batch, oldestKept, revs.firstKey());
     batch.deleteRange(Column.META, revKey(0), revKey(oldestKept));
-    NavigableMap<Long, Hash> dropped = revs.headMap(oldestKept, false);
-    List<Hash> roots = new ArrayList<>(dropped.values());
+    NavigableMap<Long, Head> dropped = revs.headMap(oldestKept, false);
+    List<Hash> roots = new ArrayList<>();
+    dropped.values().forEach(h -> roots.add(h.revision().root()));
     dropped.clear();
     return new Next(revs, roots);
   }
 
   /**
-   * Stages in {@code batch} a history that starts over at {@code height} with {@code root} (a bulk
-   * load into an empty store): the only retained revision.
+   * Stages in {@code batch} a history that starts over with {@code head} (a bulk load into an empty
+   * store, which has no history records): the only retained revision.
    */
-  Next restart(WriteBatch batch, long height, Hash root) {
-    batch.put(Column.META, revKey(height), root.toBytes());
+  Next restart(WriteBatch batch, Head head) {
+    long height = head.revision().height();
+    batch.put(Column.META, revKey(height), head.encode());
     batch.deleteRange(Column.META, revKey(0), revKey(height));
-    NavigableMap<Long, Hash> revs = new TreeMap<>();
-    revs.put(height, root);
+    NavigableMap<Long, Head> revs = new TreeMap<>();
+    revs.put(height, head);
     return new Next(revs, List.of());
   }
 
   /** Makes a written {@link #retain} or {@link #restart} the retained index. */
   void advance(Next next) {
     prunedRoots.addAll(next.pruned());
-    NavigableMap<Long, Hash> revs = next.revisions();
-    revisions = Collections.unmodifiableNavigableMap(revs);
-    if (!next.pruned().isEmpty()) {
-      pastTries.retainOnly(revs::containsValue);
-    }
+    revisions = Collections.unmodifiableNavigableMap(next.revisions());
   }
 
   // ---------------------------------------------------------------- reads
@@ -144,13 +216,18 @@ final class History implements AutoCloseable {
   /** The retained revisions, oldest first; the last is the head. */
   List<Revision> revisions() {
     List<Revision> out = new ArrayList<>();
-    revisions.forEach((h, r) -> out.add(new Revision(h, r)));
+    revisions.values().forEach(h -> out.add(h.revision()));
     return out;
   }
 
   /** True if {@code root} is one of the retained revisions. */
   boolean hasRoot(Hash root) {
-    return revisions.containsValue(root);
+    for (Head h : revisions.values()) {
+      if (h.revision().root().equals(root)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** See {@link MerkleDB#wasPruned}. */
@@ -158,23 +235,47 @@ final class History implements AutoCloseable {
     return prunedRoots.contains(root) && !hasRoot(root);
   }
 
-  /** Past tries cached now (for tests). */
-  int pastTriesCached() {
-    return pastTries.size();
-  }
-
   /**
-   * The trie at {@code root}: the head snapshot itself, or a cached or new past trie. Closing the
-   * lease leaves {@code headSnap} open.
+   * The trie at {@code root}: the head snapshot itself, or a {@link PastRevision} reading through
+   * it, which costs nothing until read.
    *
    * @throws FerryException {@link ErrorCode#INSUFFICIENT_HISTORY} if {@code root} is not retained
    */
-  PastTries.Lease trieAt(StateSnapshot headSnap, Hash root) {
-    long h = heightOf(root, headSnap.revision());
-    if (h == headSnap.revision().height()) {
-      return PastTries.Lease.of(headSnap);
+  TrieReader trieAt(StateSnapshot headSnap, Hash root) {
+    Revision headRev = headSnap.revision();
+    long h = heightOf(root, headRev);
+    if (h == headRev.height()) {
+      return headSnap;
     }
-    return pastTries.acquire(root, () -> buildPast(root));
+    return pastAt(headSnap, h);
+  }
+
+  private PastRevision pastAt(StateSnapshot headSnap, long h) {
+    Head past = revisions.get(h);
+    if (past == null) { // pruned since its height was looked up
+      throw new FerryException(
+          ErrorCode.INSUFFICIENT_HISTORY, "the revision at height " + h + " left the window");
+    }
+    long headHeight = headSnap.revision().height();
+    return new PastRevision(
+        ((RevisionReader) headSnap).snapshot(),
+        cache,
+        bf,
+        past,
+        headHeight,
+        heightsBetween(h, headHeight));
+  }
+
+  /**
+   * The heights of the commits in {@code (from, to]}, ascending: the retained ones, and {@code to}
+   * itself, which a snapshot taken just after a commit holds before the index has it.
+   */
+  private List<Long> heightsBetween(long from, long to) {
+    List<Long> out = new ArrayList<>(revisions.subMap(from, false, to, false).keySet());
+    if (to > from) {
+      out.add(to);
+    }
+    return out;
   }
 
   /** See {@link MerkleDB#changeProof(Hash, Hash, KeyRange, int, int, LongConsumer)}. */
@@ -200,16 +301,26 @@ final class History implements AutoCloseable {
           ErrorCode.INVALID_ARGUMENT,
           "start root (height " + later + ") is not before end root (height " + endHeight + ")");
     }
-    List<KeyChange> changes =
-        changesBetween(
-            ((RevisionReader) headSnap).snapshot(),
-            startHeight,
-            endHeight,
-            range,
-            keyLimit,
-            historyRead);
-    try (PastTries.Lease endTrie = trieAt(headSnap, endRoot)) {
-      return ProofGenerator.changeProof(endTrie.trie(), changes, range, keyLimit, byteLimit);
+    long[] read = {0};
+    try {
+      List<KeyChange> changes =
+          changesBetween(
+              ((RevisionReader) headSnap).snapshot(),
+              heightsBetween(startHeight, endHeight),
+              range,
+              keyLimit,
+              read);
+      if (endHeight == headSnap.revision().height()) {
+        return ProofGenerator.changeProof(headSnap, changes, range, keyLimit, byteLimit);
+      }
+      PastRevision end = pastAt(headSnap, endHeight);
+      try {
+        return ProofGenerator.changeProof(end, changes, range, keyLimit, byteLimit);
+      } finally {
+        read[0] += end.historyRead();
+      }
+    } finally {
+      historyRead.accept(read[0]);
     }
   }
 
@@ -231,56 +342,18 @@ final class History implements AutoCloseable {
     if (maxHeight < 0) {
       return -1;
     }
-    for (Map.Entry<Long, Hash> e : revisions.headMap(maxHeight, true).descendingMap().entrySet()) {
-      if (e.getValue().equals(root)) {
-        return e.getKey();
+    for (Head h : revisions.headMap(maxHeight, true).descendingMap().values()) {
+      if (h.revision().root().equals(root)) {
+        return h.revision().height();
       }
     }
     return -1;
   }
 
-  /** The head with the changes after {@code root}'s latest height undone, on its own snapshot. */
-  private PastTries.Built buildPast(Hash root) {
-    StateSnapshot headSnap = headSnapshot.get();
-    try {
-      long h = heightOf(root, headSnap.revision());
-      Batch undo = new Batch();
-      Set<Bytes> seen = new HashSet<>();
-      StoreSnapshot snap = ((RevisionReader) headSnap).snapshot();
-      try (StoreIterator it = snap.scan(Column.HISTORY, HistoryRecord.heightPrefix(h + 1), null)) {
-        while (it.next()) {
-          Bytes key = HistoryRecord.keyOf(it.key());
-          if (seen.add(key)) {
-            undo.set(key, HistoryRecord.decode(it.value()).before());
-          }
-        }
-      }
-      View past = View.of(headSnap, undo);
-      if (!past.root().equals(root)) {
-        if (!hasRoot(root)) { // pruned while we read: the records we needed went with it
-          throw new FerryException(
-              ErrorCode.INSUFFICIENT_HISTORY, "root " + root + " left the history window");
-        }
-        throw new FerryException(
-            ErrorCode.CORRUPT_DATA,
-            "history does not rebuild root "
-                + root
-                + " at height "
-                + h
-                + " (got "
-                + past.root()
-                + ")");
-      }
-      return new PastTries.Built(headSnap, past);
-    } catch (RuntimeException e) {
-      headSnap.close();
-      throw e;
-    }
-  }
-
   /**
-   * The first {@code limit} keys of {@code range} whose values differ between the two heights, with
-   * their new values, in key order; tells {@code historyRead} how many history records it read.
+   * The first {@code limit} keys of {@code range} whose values differ across the commits at {@code
+   * heights}, with their new values, in key order; counts the history records it reads into {@code
+   * read[0]}.
    *
    * <p>History is keyed by height, then key, so each height between the two is read as its own
    * cursor over the range, and the cursors are merged in key order (ties by height). A key's
@@ -289,17 +362,11 @@ final class History implements AutoCloseable {
    * height, never the whole history.
    */
   private static List<KeyChange> changesBetween(
-      StoreSnapshot snap,
-      long fromHeight,
-      long toHeight,
-      KeyRange range,
-      int limit,
-      LongConsumer historyRead) {
+      StoreSnapshot snap, List<Long> heights, KeyRange range, int limit, long[] read) {
     PriorityQueue<HistoryCursor> heads = new PriorityQueue<>();
     List<KeyChange> out = new ArrayList<>();
-    long[] read = {0};
     try {
-      for (long h = fromHeight + 1; h <= toHeight; h++) {
+      for (long h : heights) {
         HistoryCursor c = new HistoryCursor(snap, h, range, read);
         if (c.next()) {
           heads.add(c);
@@ -331,13 +398,6 @@ final class History implements AutoCloseable {
       return out;
     } finally {
       heads.forEach(HistoryCursor::close);
-      historyRead.accept(read[0]);
     }
-  }
-
-  /** Releases the past tries' snapshots. */
-  @Override
-  public void close() {
-    pastTries.close();
   }
 }

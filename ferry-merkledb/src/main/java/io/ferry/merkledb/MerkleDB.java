@@ -20,6 +20,7 @@ import io.ferry.merkledb.store.StoreSnapshot;
 import io.ferry.merkledb.store.WriteBatch;
 import io.ferry.merkledb.trie.Node;
 import io.ferry.merkledb.trie.Path;
+import io.ferry.merkledb.trie.TrieDelta;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractMap;
@@ -37,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
@@ -59,6 +61,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class MerkleDB implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MerkleDB.class);
+
+  /** {@link History#recordNodes}'s answer for a path that held no node. */
+  private static final byte[] NO_NODE = new byte[0];
 
   private static final byte[] HEAD_KEY = "head".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONFIG_KEY = "config".getBytes(StandardCharsets.US_ASCII);
@@ -98,7 +103,7 @@ public final class MerkleDB implements AutoCloseable {
       discardUnreachable();
     }
     this.head = h == null ? Head.empty() : Head.decode(h, bf);
-    this.history = new History(store, head.revision(), config.historyLength(), this::snapshot);
+    this.history = new History(store, head, config.historyLength(), bf, cache);
   }
 
   /**
@@ -107,7 +112,7 @@ public final class MerkleDB implements AutoCloseable {
    */
   private void discardUnreachable() {
     WriteBatch batch = new WriteBatch();
-    for (Column c : List.of(Column.VALUES, Column.NODES, Column.HISTORY)) {
+    for (Column c : List.of(Column.VALUES, Column.NODES, Column.HISTORY, Column.NODE_HISTORY)) {
       byte[] first = null;
       byte[] last = null;
       try (StoreIterator it = store.scan(c, null, null)) {
@@ -410,6 +415,19 @@ public final class MerkleDB implements AutoCloseable {
         }
       }
       StoreSnapshot snap = base.snapshot();
+      // One view knows what it replaced (the nodes it copied); a chain's first view is the only
+      // one on the store, so there the store is read.
+      Function<Path, byte[]> known =
+          chain.size() == 1
+              ? p ->
+                  switch (view.nodeBefore(p)) {
+                    case TrieDelta.Before.Known k -> NodeCodec.encode(k.node());
+                    case TrieDelta.Before.Absent a -> NO_NODE;
+                    case TrieDelta.Before.Unread u -> null;
+                  }
+              : p -> null;
+      History.recordNodes(
+          batch, height, snap, nodeList.stream().map(Map.Entry::getKey).toList(), known);
       List<Map.Entry<Bytes, Optional<Bytes>>> valueList = new ArrayList<>(values.entrySet());
       byte[][] olds;
       if (prefetched != null && chain.size() == 1) {
@@ -442,7 +460,7 @@ public final class MerkleDB implements AutoCloseable {
         }
         History.record(batch, height, e.getKey(), before, e.getValue());
       }
-      History.Next retained = history.retain(batch, height, next.revision().root());
+      History.Next retained = history.retain(batch, next);
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
       for (Map.Entry<Path, Node> e : nodeList) {
@@ -503,7 +521,7 @@ public final class MerkleDB implements AutoCloseable {
       BulkLoader loader = new BulkLoader(store, bf);
       Head next = load.apply(loader);
       WriteBatch batch = new WriteBatch();
-      History.Next retained = history.restart(batch, height, next.revision().root());
+      History.Next retained = history.restart(batch, next);
       batch.put(Column.META, HEAD_KEY, next.encode());
       store.write(batch);
       head = next;
@@ -523,17 +541,15 @@ public final class MerkleDB implements AutoCloseable {
   }
 
   /**
-   * A range proof of the revision with root {@code root}. A root behind the head is proved from the
-   * head with the later changes undone; the last few such tries are kept, so that the many requests
-   * of a sync at one target root build it once.
+   * A range proof of the revision with root {@code root}. A root behind the head is read from the
+   * node and key history, lazily: the proof costs the nodes and values it touches.
    *
    * @throws FerryException {@link ErrorCode#INSUFFICIENT_HISTORY} if that root is not among the
    *     retained revisions; {@link ErrorCode#INVALID_ARGUMENT} for non-positive limits
    */
   public RangeProof rangeProof(Hash root, KeyRange range, int keyLimit, int byteLimit) {
-    try (StateSnapshot headSnap = snapshot();
-        PastTries.Lease trie = history.trieAt(headSnap, root)) {
-      return ProofGenerator.rangeProof(trie.trie(), range, keyLimit, byteLimit);
+    try (StateSnapshot headSnap = snapshot()) {
+      return ProofGenerator.rangeProof(history.trieAt(headSnap, root), range, keyLimit, byteLimit);
     }
   }
 
@@ -566,9 +582,9 @@ public final class MerkleDB implements AutoCloseable {
     }
   }
 
-  /** Past tries cached now (for tests). */
-  int pastTriesCached() {
-    return history.pastTriesCached();
+  /** The trie at the retained {@code root}, read through {@code headSnap} (for tests). */
+  TrieReader trieAt(StateSnapshot headSnap, Hash root) {
+    return history.trieAt(headSnap, root);
   }
 
   /** True if {@code root} is one of the retained revisions. */
@@ -598,7 +614,6 @@ public final class MerkleDB implements AutoCloseable {
     synchronized (commitLock) {
       if (!closed) {
         closed = true;
-        history.close();
         prefetch.shutdown();
         store.close();
       }

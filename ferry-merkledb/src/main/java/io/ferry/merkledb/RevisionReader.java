@@ -123,10 +123,20 @@ final class RevisionReader implements StateSnapshot, NodeSource {
         return cached;
       }
     }
-    byte[] data = snapshot.get(Column.NODES, path.storageKey());
+    return checkedNode(path, snapshot.get(Column.NODES, path.storageKey()), idHint, cache, bf);
+  }
+
+  /**
+   * The node stored as {@code data} at {@code path} (null if there is none), checked against the id
+   * its parent lists; branches go into the cache (leaves are many and rarely read twice).
+   *
+   * @throws FerryException {@link ErrorCode#CORRUPT_DATA} if a listed node is missing or its id is
+   *     not the one listed
+   */
+  static Node checkedNode(Path path, byte[] data, Hash idHint, NodeCache cache, BranchFactor bf) {
     if (data == null) {
       if (idHint != null) {
-        // its parent (or the head) lists it, so it must be there
+        // its parent (or the revision) lists it, so it must be there
         throw new FerryException(
             ErrorCode.CORRUPT_DATA, "stored node " + path + " (id " + idHint + ") is missing");
       }
@@ -139,7 +149,7 @@ final class RevisionReader implements StateSnapshot, NodeSource {
           "stored node " + path + " has id " + n.id() + " but its parent lists " + idHint);
     }
     if (n.childCount() > 0) {
-      cache.put(n); // branches only: leaves are many and rarely read twice
+      cache.put(n);
     }
     return n;
   }

@@ -117,6 +117,11 @@ public final class View implements TrieReader {
     return delta.changes();
   }
 
+  /** What the base held at a path this view changed, as far as the view knows unread. */
+  TrieDelta.Before nodeBefore(Path path) {
+    return delta.before(path);
+  }
+
   int changedNodeCount() {
     return delta.changedCount();
   }

@@ -339,8 +339,9 @@ class CrashRecoveryTest {
   }
 
   /**
-   * The retained history survived too: every retained root is the model's at that height, and the
-   * oldest retained revision (rebuilt from the history) is provable and changes to the head.
+   * The retained history survived too: every retained root is the model's at that height, its first
+   * page provable from the node history, and the oldest retained revision is provable whole and
+   * changes to the head.
    */
   private static void checkHistory(String what, MerkleDB db, Map<Long, Hash> modelRoots) {
     List<Revision> revs = db.revisions();
@@ -356,6 +357,10 @@ class CrashRecoveryTest {
       assertThat(r.root())
           .as("%s: retained root at %d", what, r.height())
           .isEqualTo(modelRoots.get(r.height()));
+      // Every retained revision's nodes are readable: the node history landed with its commits.
+      RangeProof page = db.rangeProof(r.root(), KeyRange.ALL, 64, Limits.MAX_PROOF_BYTES);
+      ProofVerifier.verifyRangeProof(
+          page, KeyRange.ALL, 64, r.root(), CrashWriter.CONFIG.branchFactor());
     }
     Revision oldest = revs.stream().filter(r -> r.height() > 0).findFirst().orElse(null);
     if (oldest == null || oldest.equals(db.revision())) {

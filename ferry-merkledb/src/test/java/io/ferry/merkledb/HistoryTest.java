@@ -276,6 +276,85 @@ class HistoryTest {
   }
 
   @Test
+  void prunedNodeHistoryLeavesTheStoreByWholeEpochs() {
+    MemoryStore store = new MemoryStore();
+    Model m = new Model(12);
+    int commits = 3 * NodeHistory.EPOCH_HEIGHTS + 10;
+    try (MerkleDB db = MerkleDB.open(store, config(N))) {
+      for (int i = 0; i < commits; i++) {
+        m.commit(db);
+      }
+      long oldest = db.revisions().getFirst().height();
+      // Whole epochs below the oldest retained revision's are gone; the oldest's epoch stays whole
+      // (its records below the window are never read: a lookup seeks past them).
+      long firstKept = NodeHistory.epochOf(oldest + 1) * NodeHistory.EPOCH_HEIGHTS;
+      long records = 0;
+      long lowest = Long.MAX_VALUE;
+      try (StoreIterator it = store.scan(Column.NODE_HISTORY, null, null)) {
+        while (it.next()) {
+          records++;
+          long h = java.nio.ByteBuffer.wrap(it.key(), it.key().length - 8, 8).getLong();
+          assertThat(NodeHistory.epochOf(h))
+              .isEqualTo(java.nio.ByteBuffer.wrap(it.key(), 0, 8).getLong());
+          lowest = Math.min(lowest, h);
+        }
+      }
+      assertThat(records).isPositive();
+      assertThat(lowest).isEqualTo(firstKept);
+      for (Revision r : db.revisions()) {
+        assertProvable(db, r.root(), m.states.get(r.height()));
+      }
+    }
+  }
+
+  @Test
+  void aStoreOfTheFormerHistoryFormatKeepsOnlyItsHeadProvable() {
+    MemoryStore store = new MemoryStore();
+    Model m = new Model(13);
+    List<Revision> before;
+    try (MerkleDB db = MerkleDB.open(store, config(N))) {
+      for (int i = 0; i < N + 2; i++) {
+        m.commit(db);
+      }
+      before = db.revisions();
+    }
+    // What format 1 left: roots alone under rev/, no node history, no format record.
+    io.ferry.merkledb.store.WriteBatch old = new io.ferry.merkledb.store.WriteBatch();
+    for (Revision r : before) {
+      old.put(Column.META, History.revKey(r.height()), r.root().toBytes());
+    }
+    old.deleteRange(Column.NODE_HISTORY, new byte[8], new byte[] {(byte) 0x80});
+    old.delete(Column.META, History.FORMAT_KEY);
+    store.write(old);
+
+    try (MerkleDB db = MerkleDB.open(store, config(N))) {
+      assertThat(db.revisions()).containsExactly(before.getLast());
+      assertProvable(db, db.root(), m.current);
+      assertCode(
+          () ->
+              db.rangeProof(
+                  before.getFirst().root(), KeyRange.ALL, 10, Limits.DEFAULT_PROOF_BYTE_LIMIT),
+          ErrorCode.INSUFFICIENT_HISTORY);
+      try (StoreIterator it = store.scan(Column.HISTORY, null, null)) {
+        assertThat(it.next()).as("history records left").isFalse();
+      }
+      // and history builds up again from there
+      Hash migratedHead = db.root();
+      TreeMap<Bytes, Bytes> migratedState = new TreeMap<>(m.current);
+      m.commit(db);
+      m.commit(db);
+      assertProvable(db, migratedHead, migratedState);
+      assertChangeProvable(db, migratedHead, migratedState, db.root(), m.current, KeyRange.ALL);
+    }
+    // a newer format than this code's is refused, and the store left as it is
+    store.write(
+        new io.ferry.merkledb.store.WriteBatch()
+            .put(Column.META, History.FORMAT_KEY, new byte[] {0, 0, 0, 9}));
+    assertCode(() -> MerkleDB.open(store, config(N)), ErrorCode.CORRUPT_DATA);
+    assertThat(store.get(Column.META, History.FORMAT_KEY)).containsExactly(0, 0, 0, 9);
+  }
+
+  @Test
   void historySurvivesCloseAndReopen() {
     Path dir = tmp.resolve("db");
     Model m = new Model(3);
@@ -321,30 +400,24 @@ class HistoryTest {
   }
 
   @Test
-  void pastTriesAreReusedAcrossCommitsBoundedAndDroppedWithTheirRoots() {
+  void pastRevisionsServeAcrossCommitsAndLeaveWithTheWindow() {
     Model m = new Model(9);
     try (MerkleDB db = MerkleDB.open(tmp.resolve("db"), config(8))) {
       for (int i = 0; i < 8; i++) {
         m.commit(db); // heights 1..8 retained
       }
       assertProvable(db, m.roots.get(2L), m.states.get(2L));
-      assertThat(db.pastTriesCached()).isEqualTo(1);
-      m.commit(db); // 9: window 2..9; the trie of height 2 was built on head 8 and still serves
+      m.commit(db); // 9: window 2..9
       assertProvable(db, m.roots.get(2L), m.states.get(2L));
       assertChangeProvable(
           db, m.roots.get(2L), m.states.get(2L), m.roots.get(3L), m.states.get(3L), KeyRange.ALL);
-      assertThat(db.pastTriesCached()).isEqualTo(2);
-      m.commit(db); // 10: window 3..10; height 2 leaves, and its trie with it
-      assertThat(db.pastTriesCached()).isEqualTo(1);
+      m.commit(db); // 10: window 3..10; height 2 leaves
       assertCode(
           () -> db.rangeProof(m.roots.get(2L), KeyRange.ALL, 10, Limits.DEFAULT_PROOF_BYTE_LIMIT),
           ErrorCode.INSUFFICIENT_HISTORY);
-      for (long h = 3; h <= 9; h++) {
+      for (long h = 3; h <= 10; h++) {
         assertProvable(db, m.roots.get(h), m.states.get(h));
       }
-      assertThat(db.pastTriesCached()).isEqualTo(History.PAST_TRIES_CACHED);
-      assertProvable(db, db.root(), m.current); // the head needs no past trie
-      assertThat(db.pastTriesCached()).isEqualTo(History.PAST_TRIES_CACHED);
     }
   }
 

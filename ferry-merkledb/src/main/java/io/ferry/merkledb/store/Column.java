@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * A key space of a store: a RocksDB column family of that name in {@link RocksStore}, a map of its
  * own in {@link MemoryStore}. A store on disk is opened with the columns it holds; each user of a
- * {@link KvStore} declares its own. The MerkleDB's are the four constants here ({@link #MERKLEDB});
+ * {@link KvStore} declares its own. The MerkleDB's are the five constants here ({@link #MERKLEDB});
  * the proof sync's staging store declares {@code staged} and {@code progress}.
  *
  * @param familyName the column family's name on disk; not {@code default}, which RocksDB keeps for
@@ -26,11 +26,17 @@ public record Column(String familyName, boolean small, boolean blob) {
   /** height and key to the value before and after that commit: the retained history. */
   public static final Column HISTORY = new Column("history", false);
 
+  /**
+   * epoch, node path storage key and height to the node's encoding before that commit (empty: no
+   * node): the retained history of the trie's nodes.
+   */
+  public static final Column NODE_HISTORY = new Column("node_history", false);
+
   /** the head record and the roots of retained revisions. */
   public static final Column META = new Column("meta", false);
 
   /** The columns of a MerkleDB's store, in their order on disk. */
-  public static final List<Column> MERKLEDB = List.of(VALUES, NODES, HISTORY, META);
+  public static final List<Column> MERKLEDB = List.of(VALUES, NODES, HISTORY, NODE_HISTORY, META);
 
   public Column {
     if (familyName.isEmpty() || familyName.equals("default")) {

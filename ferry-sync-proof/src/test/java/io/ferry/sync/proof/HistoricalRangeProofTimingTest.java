@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Many clients syncing to one target root that the server's head has moved past: each range proof
- * at that root needs the head with the later changes undone. Checks every proof and logs the time
- * per proof (at info; not asserted, the machine decides it), which is what caching the past view of
- * a root improves.
+ * at that root reads that revision from the server's history. Checks every proof and logs the time
+ * per proof (at info; not asserted, the machine decides it): what reading the past revision lazily
+ * from the history adds to a proof at the head.
  */
 class HistoricalRangeProofTimingTest {
   private static final Logger log = LoggerFactory.getLogger(HistoricalRangeProofTimingTest.class);

@@ -1,0 +1,179 @@
+package io.ferry.merkledb;
+
+import io.ferry.core.Bytes;
+import io.ferry.core.Hash;
+import io.ferry.core.KeyRange;
+import io.ferry.merkledb.store.Column;
+import io.ferry.merkledb.store.NodeCache;
+import io.ferry.merkledb.store.StoreIterator;
+import io.ferry.merkledb.store.StoreSnapshot;
+import io.ferry.merkledb.trie.Node;
+import io.ferry.merkledb.trie.NodeSource;
+import io.ferry.merkledb.trie.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * A retained revision behind the head, read lazily from a snapshot of the head's store: nothing is
+ * built up front, and a proof costs what it touches. A node comes from the node history ({@link
+ * NodeHistory}: its before-image at the first later commit that changed it) or else from the head;
+ * a key's value is its value before the first later commit that changed it (the key history, {@link
+ * HistoryRecord}) or else the head's. Every node is checked against the id its parent lists, the
+ * root against the revision's root, so a history that does not rebuild the revision is {@link
+ * io.ferry.core.ErrorCode#CORRUPT_DATA}.
+ *
+ * <p>Thread-safe; it reads through the caller's snapshot and does not close it.
+ */
+final class PastRevision implements TrieReader, NodeSource {
+  private final StoreSnapshot snap;
+  private final NodeCache cache;
+  private final BranchFactor bf;
+  private final Head past;
+  private final long headHeight;
+  private final List<Long> laterHeights;
+  private final AtomicLong historyRead = new AtomicLong();
+
+  /**
+   * @param past the revision and its root path
+   * @param headHeight the height of the revision {@code snap} holds
+   * @param laterHeights every height in {@code (past, headHeight]} that has a commit, ascending
+   */
+  PastRevision(
+      StoreSnapshot snap,
+      NodeCache cache,
+      BranchFactor bf,
+      Head past,
+      long headHeight,
+      List<Long> laterHeights) {
+    this.snap = snap;
+    this.cache = cache;
+    this.bf = bf;
+    this.past = past;
+    this.headHeight = headHeight;
+    this.laterHeights = laterHeights;
+  }
+
+  long height() {
+    return past.revision().height();
+  }
+
+  /** History records (key changes and node before-images) read so far. */
+  long historyRead() {
+    return historyRead.get();
+  }
+
+  @Override
+  public Optional<Bytes> get(Bytes key) {
+    for (long h : laterHeights) {
+      byte[] r = snap.get(Column.HISTORY, HistoryRecord.storageKey(h, key));
+      if (r != null) {
+        historyRead.incrementAndGet();
+        return HistoryRecord.decode(r).before();
+      }
+    }
+    byte[] v = snap.get(Column.VALUES, key.unsafeArray());
+    return v == null ? Optional.empty() : Optional.of(Bytes.wrap(v));
+  }
+
+  /**
+   * Merges the head's values in {@code range} with one cursor per later height over the same range:
+   * a key some later commit changed takes its value from before the first of them.
+   */
+  @Override
+  public void scan(KeyRange range, Predicate<KeyValue> visitor) {
+    long[] read = {0};
+    PriorityQueue<HistoryCursor> later = new PriorityQueue<>();
+    byte[] from = range.start().map(Bytes::unsafeArray).orElse(null);
+    byte[] to = range.end().map(e -> RevisionReader.exclusiveEnd(e.unsafeArray())).orElse(null);
+    try (StoreIterator head = snap.scan(Column.VALUES, from, to)) {
+      for (long h : laterHeights) {
+        HistoryCursor c = new HistoryCursor(snap, h, range, read);
+        if (c.next()) {
+          later.add(c);
+        } else {
+          c.close();
+        }
+      }
+      boolean headHas = head.next();
+      while (headHas || !later.isEmpty()) {
+        Bytes headKey = headHas ? Bytes.wrap(head.key()) : null;
+        Bytes key;
+        Optional<Bytes> value;
+        if (!later.isEmpty() && (headKey == null || later.peek().key().compareTo(headKey) <= 0)) {
+          key = later.peek().key();
+          value = later.peek().record().before(); // the earliest later change: ties go by height
+          while (!later.isEmpty() && later.peek().key().equals(key)) {
+            HistoryCursor c = later.poll();
+            if (c.next()) {
+              later.add(c);
+            } else {
+              c.close();
+            }
+          }
+          if (key.equals(headKey)) {
+            headHas = head.next();
+          }
+        } else {
+          key = headKey;
+          value = Optional.of(Bytes.wrap(head.value()));
+          headHas = head.next();
+        }
+        if (value.isPresent() && !visitor.test(new KeyValue(key, value.get()))) {
+          return;
+        }
+      }
+    } finally {
+      later.forEach(HistoryCursor::close);
+      historyRead.addAndGet(read[0]);
+    }
+  }
+
+  @Override
+  public Hash root() {
+    return past.revision().root();
+  }
+
+  @Override
+  public NodeSource nodes() {
+    return this;
+  }
+
+  @Override
+  public BranchFactor branchFactor() {
+    return bf;
+  }
+
+  @Override
+  public Path rootPath() {
+    return past.rootPath();
+  }
+
+  @Override
+  public Node rootNode() {
+    Path p = past.rootPath();
+    return p == null ? null : node(p, past.revision().root());
+  }
+
+  @Override
+  public Node node(Path path, Hash idHint) {
+    if (idHint != null) {
+      Node cached = cache.get(idHint);
+      if (cached != null) {
+        return cached;
+      }
+    }
+    byte[] storageKey = path.storageKey();
+    long[] read = {0};
+    byte[] data = NodeHistory.find(snap, storageKey, height(), headHeight, read);
+    historyRead.addAndGet(read[0]);
+    if (data == null) {
+      data = snap.get(Column.NODES, storageKey);
+    } else if (data.length == 0) {
+      data = null; // no node there at that height
+    }
+    return RevisionReader.checkedNode(path, data, idHint, cache, bf);
+  }
+}
