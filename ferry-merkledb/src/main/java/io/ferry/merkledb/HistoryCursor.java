@@ -19,18 +19,34 @@ final class HistoryCursor implements Comparable<HistoryCursor>, AutoCloseable {
   private Bytes key;
 
   HistoryCursor(StoreSnapshot snap, long height, KeyRange range, long[] read) {
-    this.height = height;
-    this.read = read;
-    byte[] from =
+    this(
+        snap,
+        height,
         range
             .start()
             .map(s -> HistoryRecord.storageKey(height, s))
-            .orElse(HistoryRecord.heightPrefix(height));
-    byte[] to =
+            .orElse(HistoryRecord.heightPrefix(height)),
         range
             .end()
             .map(e -> RevisionReader.exclusiveEnd(HistoryRecord.storageKey(height, e)))
-            .orElse(HistoryRecord.heightPrefix(height + 1));
+            .orElse(HistoryRecord.heightPrefix(height + 1)),
+        read);
+  }
+
+  /** The records of {@code height} whose keys are at least {@code from} and below {@code below}. */
+  static HistoryCursor below(
+      StoreSnapshot snap, long height, Bytes from, byte[] below, long[] read) {
+    return new HistoryCursor(
+        snap,
+        height,
+        HistoryRecord.storageKey(height, from),
+        HistoryRecord.storageKey(height, Bytes.wrap(below)),
+        read);
+  }
+
+  private HistoryCursor(StoreSnapshot snap, long height, byte[] from, byte[] to, long[] read) {
+    this.height = height;
+    this.read = read;
     this.it = snap.scan(Column.HISTORY, from, to);
   }
 

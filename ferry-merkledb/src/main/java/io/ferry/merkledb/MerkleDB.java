@@ -421,9 +421,9 @@ public final class MerkleDB implements AutoCloseable {
           chain.size() == 1
               ? p ->
                   switch (view.nodeBefore(p)) {
-                    case TrieDelta.Before.Known k -> NodeCodec.encode(k.node());
+                    case TrieDelta.Before.Known k -> NodeHistory.imageOf(k.node());
                     case TrieDelta.Before.Absent a -> NO_NODE;
-                    case TrieDelta.Before.Unread u -> null;
+                    case TrieDelta.Before.Unread u -> NodeHistory.DERIVED; // a leaf
                   }
               : p -> null;
       History.recordNodes(

@@ -1,9 +1,12 @@
 package io.ferry.merkledb;
 
 import io.ferry.merkledb.store.Column;
+import io.ferry.merkledb.store.NodeCodec;
 import io.ferry.merkledb.store.StoreIterator;
 import io.ferry.merkledb.store.StoreReader;
 import io.ferry.merkledb.store.WriteBatch;
+import io.ferry.merkledb.trie.Child;
+import io.ferry.merkledb.trie.Node;
 import io.ferry.merkledb.trie.Path;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -37,6 +40,32 @@ final class NodeHistory {
   private static final byte[] PAST_ALL_HEIGHTS = {(byte) 0x80, 0, 0, 0, 0, 0, 0, 0};
 
   private static final byte[] ABSENT = new byte[0];
+
+  /**
+   * The before-image of a leaf or of a branch whose children are all leaves: not stored, since the
+   * key history gives the key-values under its path at any retained height, and they rebuild it.
+   * One byte, so it is told from an encoding (which starts with a 32-byte id).
+   */
+  static final byte[] DERIVED = {1};
+
+  /** Whether a stored before-image says to rebuild the node from the key history. */
+  static boolean isDerived(byte[] image) {
+    return image.length == 1 && image[0] == DERIVED[0];
+  }
+
+  /**
+   * The before-image to record for a node the commit's view copied: {@link #DERIVED} for a leaf or
+   * a branch over leaves alone (its parent lists each child as a leaf), else its encoding.
+   */
+  static byte[] imageOf(Node before) {
+    for (int i = 0, w = before.childCount() == 0 ? 0 : before.width(); i < w; i++) {
+      Child c = before.child(i);
+      if (c != null && !c.leaf()) {
+        return NodeCodec.encode(before);
+      }
+    }
+    return DERIVED;
+  }
 
   private NodeHistory() {}
 

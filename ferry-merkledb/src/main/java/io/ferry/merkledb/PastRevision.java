@@ -1,6 +1,8 @@
 package io.ferry.merkledb;
 
 import io.ferry.core.Bytes;
+import io.ferry.core.ErrorCode;
+import io.ferry.core.FerryException;
 import io.ferry.core.Hash;
 import io.ferry.core.KeyRange;
 import io.ferry.merkledb.store.Column;
@@ -8,8 +10,10 @@ import io.ferry.merkledb.store.NodeCache;
 import io.ferry.merkledb.store.StoreIterator;
 import io.ferry.merkledb.store.StoreSnapshot;
 import io.ferry.merkledb.trie.Node;
+import io.ferry.merkledb.trie.NodeHasher;
 import io.ferry.merkledb.trie.NodeSource;
 import io.ferry.merkledb.trie.Path;
+import io.ferry.merkledb.trie.SortedBuilder;
 import java.util.List;
 import java.util.Optional;
 import java.util.PriorityQueue;
@@ -84,13 +88,21 @@ final class PastRevision implements TrieReader, NodeSource {
    */
   @Override
   public void scan(KeyRange range, Predicate<KeyValue> visitor) {
-    long[] read = {0};
-    PriorityQueue<HistoryCursor> later = new PriorityQueue<>();
     byte[] from = range.start().map(Bytes::unsafeArray).orElse(null);
     byte[] to = range.end().map(e -> RevisionReader.exclusiveEnd(e.unsafeArray())).orElse(null);
+    scan(from, to, (h, read) -> new HistoryCursor(snap, h, range, read), visitor);
+  }
+
+  /**
+   * {@link #scan(KeyRange, Predicate)} from {@code from} (null: the first key) to below {@code to}
+   * (exclusive; null: no end), with {@code cursor} opening a later height's cursor over the same.
+   */
+  private void scan(byte[] from, byte[] to, CursorOpener cursor, Predicate<KeyValue> visitor) {
+    long[] read = {0};
+    PriorityQueue<HistoryCursor> later = new PriorityQueue<>();
     try (StoreIterator head = snap.scan(Column.VALUES, from, to)) {
       for (long h : laterHeights) {
-        HistoryCursor c = new HistoryCursor(snap, h, range, read);
+        HistoryCursor c = cursor.open(h, read);
         if (c.next()) {
           later.add(c);
         } else {
@@ -173,7 +185,70 @@ final class PastRevision implements TrieReader, NodeSource {
       data = snap.get(Column.NODES, storageKey);
     } else if (data.length == 0) {
       data = null; // no node there at that height
+    } else if (NodeHistory.isDerived(data)) {
+      return derived(path, idHint);
     }
     return RevisionReader.checkedNode(path, data, idHint, cache, bf);
+  }
+
+  /** Opens a later height's history cursor, counting the records it reads into {@code read}. */
+  @FunctionalInterface
+  private interface CursorOpener {
+    HistoryCursor open(long height, long[] read);
+  }
+
+  /**
+   * The least byte string above every key under {@code path}: its packed bytes with the bits past
+   * the path set, plus one; null if there is none (the path is all ones).
+   */
+  private static byte[] keysBelow(Path path) {
+    byte[] b = path.packed();
+    int spare = b.length * 8 - path.bitLength();
+    if (b.length > 0) {
+      b[b.length - 1] |= (byte) ((1 << spare) - 1);
+    }
+    for (int i = b.length - 1; i >= 0; i--) {
+      if (b[i] != (byte) 0xff) {
+        b[i]++;
+        return java.util.Arrays.copyOf(b, i + 1);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Rebuilds the node at {@code path} (a leaf, or a branch over leaves) from this revision's
+   * key-values under it: one cursor per later height over that short range.
+   */
+  private Node derived(Path path, Hash idHint) {
+    SortedBuilder trie = new SortedBuilder(bf, finished -> {});
+    byte[] start = path.packed(); // the least key under the path: its last bits are zero
+    byte[] below = keysBelow(path);
+    scan(
+        start,
+        below,
+        (h, read) ->
+            below == null
+                ? new HistoryCursor(
+                    snap, h, new KeyRange(Optional.of(Bytes.wrap(start)), Optional.empty()), read)
+                : HistoryCursor.below(snap, h, Bytes.wrap(start), below, read),
+        kv -> {
+          trie.add(Path.ofKey(kv.key(), bf), NodeHasher.valueDigest(kv.value().unsafeArray()));
+          return true;
+        });
+    Node n = trie.finish();
+    if (n == null || !n.key().equals(path) || (idHint != null && !n.id().equals(idHint))) {
+      throw new FerryException(
+          ErrorCode.CORRUPT_DATA,
+          "the key history does not rebuild the node at "
+              + path
+              + " as of height "
+              + height()
+              + (n == null ? " (no keys under it)" : " (got " + n.key() + " " + n.id() + ")"));
+    }
+    if (n.childCount() > 0) {
+      cache.put(n);
+    }
+    return n;
   }
 }

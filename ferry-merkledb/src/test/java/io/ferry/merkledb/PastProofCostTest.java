@@ -108,12 +108,14 @@ class PastProofCostTest {
     assertThat(p.keyValues()).containsExactly(new KeyValue(key, loaded.get(key)));
     assertThat(db.get(key)).isNotEqualTo(Optional.of(loaded.get(key)));
     // One cursor per later commit over the one-key range, each reading the key's record if that
-    // commit changed it; one seek per node on the proof's path per epoch of 64 heights.
-    assertThat(store.scans(Column.HISTORY)).isLessThanOrEqualTo(COMMITS);
-    assertThat(store.entries(Column.HISTORY)).isLessThanOrEqualTo(10);
+    // commit changed it; one seek per node on the proof's path per epoch of 64 heights; and the
+    // key's leaf and the branch over it, whose before-images are not stored, rebuilt from the
+    // key-values under them: one cursor per later commit each, over a few keys.
+    assertThat(store.scans(Column.HISTORY)).isLessThanOrEqualTo(3L * COMMITS);
+    assertThat(store.entries(Column.HISTORY)).isLessThanOrEqualTo(60);
     assertThat(store.scans(Column.NODE_HISTORY)).isLessThanOrEqualTo(6L * 2 * 8);
     assertThat(store.reads(Column.NODE_HISTORY)).isLessThanOrEqualTo(2L * 8);
-    assertThat(totalReads()).isLessThanOrEqualTo(100);
+    assertThat(totalReads()).isLessThanOrEqualTo(200);
   }
 
   @Test
@@ -130,10 +132,11 @@ class PastProofCostTest {
 
     logReads("change proof between the two oldest roots");
     // The proof is bound to the end root, behind the head: it reads that root's nodes from the
-    // node history, and only the one commit's key records in the range.
-    assertThat(store.scans(Column.HISTORY)).isEqualTo(1);
+    // node history (the leaf and the branch over leaves rebuilt from the key-values under them,
+    // one cursor per later commit each), and only the one commit's key records in the range.
+    assertThat(store.scans(Column.HISTORY)).isLessThanOrEqualTo(1 + 2L * COMMITS);
     assertThat(store.scans(Column.NODE_HISTORY)).isLessThanOrEqualTo(6L * 2 * 8);
-    assertThat(totalReads()).isLessThanOrEqualTo(30);
+    assertThat(totalReads()).isLessThanOrEqualTo(150);
     assertThat(charged.get())
         .isEqualTo(store.reads(Column.HISTORY) + store.reads(Column.NODE_HISTORY));
     try (MerkleDB local = MerkleDB.inMemory(db.config())) {
