@@ -5,6 +5,7 @@ import io.ferry.core.ErrorCode;
 import io.ferry.core.FerryException;
 import io.ferry.core.Limits;
 import io.ferry.merkledb.KeyChange;
+import io.ferry.merkledb.KeyValue;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -74,6 +75,7 @@ final class ChunkCodec {
     private final int end;
     private final String where;
     private int pos;
+    private Bytes lastKey;
 
     Decoder(byte[] buf, int length, String where) {
       this.buf = buf;
@@ -86,22 +88,45 @@ final class ChunkCodec {
     }
 
     KeyChange next() {
+      Bytes key = readKey();
+      Bytes value = readValue();
+      return value == null ? KeyChange.delete(key) : new KeyChange(key, Optional.of(value));
+    }
+
+    /** The next record as a key-value (no intermediate objects), or null if it is a delete. */
+    KeyValue nextPut() {
+      Bytes key = readKey();
+      Bytes value = readValue();
+      return value == null ? null : new KeyValue(key, value);
+    }
+
+    /** The key of the record read last. */
+    Bytes lastKey() {
+      return lastKey;
+    }
+
+    private Bytes readKey() {
       int keyLength = readUvarint();
       if (keyLength > Limits.MAX_KEY_BYTES) {
         throw corrupt(
             "a key of " + keyLength + " bytes, over the limit of " + Limits.MAX_KEY_BYTES);
       }
-      Bytes key = Bytes.wrap(take(keyLength));
+      lastKey = Bytes.wrap(take(keyLength));
+      return lastKey;
+    }
+
+    /** The value of the record being read, or null for a delete. */
+    private Bytes readValue() {
       int valueTag = readUvarint();
       if (valueTag == 0) {
-        return KeyChange.delete(key);
+        return null;
       }
       int valueLength = valueTag - 1;
       if (valueLength > Limits.MAX_VALUE_BYTES) {
         throw corrupt(
             "a value of " + valueLength + " bytes, over the limit of " + Limits.MAX_VALUE_BYTES);
       }
-      return new KeyChange(key, Optional.of(Bytes.wrap(take(valueLength))));
+      return Bytes.wrap(take(valueLength));
     }
 
     private byte[] take(int n) {

@@ -9,6 +9,7 @@ import io.ferry.core.Limits;
 import io.ferry.core.Sha256Hasher;
 import io.ferry.core.archive.ArchiveName;
 import io.ferry.merkledb.KeyChange;
+import io.ferry.merkledb.KeyValue;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +39,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * thread-safe.
  */
 public final class SnapshotReader implements AutoCloseable {
-  /** Told of each chunk as its bytes are read (decompressed), before they are checked. */
+  /**
+   * Told of each chunk as its bytes are read (decompressed), before they are checked; for a full
+   * archive being restored, on the restore's reading thread.
+   */
   @FunctionalInterface
   public interface ChunkListener {
     ChunkListener NONE = (archive, index, bytes) -> {};
@@ -146,6 +150,33 @@ public final class SnapshotReader implements AutoCloseable {
    * been checked too).
    */
   public Optional<KeyChange> next() {
+    if (!advance()) {
+      return Optional.empty();
+    }
+    KeyChange change = decoder.next();
+    accept(change.key());
+    return Optional.of(change);
+  }
+
+  /**
+   * The next record of a full archive, parsed straight into a key-value, or null after the last one
+   * (when the rest of the archive has been checked too). {@link #next()}'s checks and errors; a
+   * delete is {@link ErrorCode#CORRUPT_DATA}, as a full archive holds none.
+   */
+  public KeyValue nextPut() {
+    if (!advance()) {
+      return null;
+    }
+    KeyValue kv = decoder.nextPut();
+    if (kv == null) {
+      throw corrupt("a full archive holds a delete of " + decoder.lastKey());
+    }
+    accept(kv.key());
+    return kv;
+  }
+
+  /** Moves to the chunk that holds the next record; false at the end of the archive. */
+  private boolean advance() {
     try {
       while (decoder == null || !decoder.hasNext()) {
         if (decoder != null) {
@@ -153,20 +184,23 @@ public final class SnapshotReader implements AutoCloseable {
         }
         if (chunkIndex + 1 >= manifest.chunks().size()) {
           finish();
-          return Optional.empty();
+          return false;
         }
         nextChunk();
       }
-      KeyChange change = decoder.next();
-      chunkRecords++;
-      if (lastKey != null && lastKey.compareTo(change.key()) >= 0) {
-        throw corrupt("key " + change.key() + " does not come after " + lastKey);
-      }
-      lastKey = change.key();
-      return Optional.of(change);
+      return true;
     } catch (IOException e) {
       throw corrupt(label, current, e);
     }
+  }
+
+  /** Counts a record just decoded and checks that its key follows the one before. */
+  private void accept(Bytes key) {
+    chunkRecords++;
+    if (lastKey != null && lastKey.compareTo(key) >= 0) {
+      throw corrupt("key " + key + " does not come after " + lastKey);
+    }
+    lastKey = key;
   }
 
   /** The records as an iterator; {@link #next()} semantics and errors. */

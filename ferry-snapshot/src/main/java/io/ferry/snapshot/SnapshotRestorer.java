@@ -6,7 +6,6 @@ import io.ferry.core.Hash;
 import io.ferry.merkledb.Batch;
 import io.ferry.merkledb.BranchFactor;
 import io.ferry.merkledb.KeyChange;
-import io.ferry.merkledb.KeyValue;
 import io.ferry.merkledb.MerkleDB;
 import io.ferry.merkledb.MerkleDBConfig;
 import io.ferry.merkledb.Revision;
@@ -307,10 +306,14 @@ public final class SnapshotRestorer {
       long batch = incReader == null ? 0 : batchBytesFor(incReader);
       Applied applied = new Applied(0, 0);
       MerkleDB db = open.apply(fm.branchFactor());
-      // The store keeps the archive's heights, so its own archives get the same names.
-      Revision loaded = db.bulkLoad(fullRecords(fullReader), Math.max(1, fm.height()));
-      if (fullReader.next().isPresent()) { // reads and checks the end of the archive
-        throw new FerryException(ErrorCode.INTERNAL, "bulk load left records unread");
+      // The store keeps the archive's heights, so its own archives get the same names. The
+      // archive is read on a thread of its own while the bulk load builds the trie.
+      Revision loaded;
+      try (RecordReadAhead records = RecordReadAhead.start(fullReader)) {
+        loaded = db.bulkLoad(records, Math.max(1, fm.height()));
+        if (!records.complete()) { // the reader has checked the end of the archive
+          throw new FerryException(ErrorCode.INTERNAL, "bulk load left records unread");
+        }
       }
       checkRoot(loaded.root(), fm, full);
       Hash root = loaded.root();
@@ -386,27 +389,6 @@ public final class SnapshotRestorer {
     }
     db.commit(batch, top);
     return new Applied(changes, batches + 1);
-  }
-
-  private static Iterator<KeyValue> fullRecords(SnapshotReader reader) {
-    Iterator<KeyChange> records = reader.records();
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return records.hasNext();
-      }
-
-      @Override
-      public KeyValue next() {
-        KeyChange c = records.next();
-        if (c.isDelete()) {
-          throw new FerryException(
-              ErrorCode.CORRUPT_DATA,
-              reader.path().getFileName() + ": a full archive holds a delete of " + c.key());
-        }
-        return new KeyValue(c.key(), c.value().get());
-      }
-    };
   }
 
   private static void checkBase(SnapshotReader full, SnapshotReader inc) {

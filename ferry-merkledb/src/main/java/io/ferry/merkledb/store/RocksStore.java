@@ -130,7 +130,7 @@ public final class RocksStore implements KvStore {
         new BlockBasedTableConfig()
             .setBlockCache(blockCache)
             .setFilterPolicy(bloomFilter)
-            .setBlockSize(16 * 1024)
+            .setBlockSize(BLOCK_BYTES)
             .setCacheIndexAndFilterBlocks(true)
             .setPinL0FilterAndIndexBlocksInCache(true);
     cfOptions =
@@ -140,8 +140,8 @@ public final class RocksStore implements KvStore {
             .setWriteBufferSize(64L * 1024 * 1024)
             .setMaxWriteBufferNumber(4)
             .setLevelCompactionDynamicLevelBytes(true);
-    // Trie nodes are mostly hashes (ids) and random key suffixes: compressing them saves almost
-    // nothing and costs CPU in every flush, compaction and block read.
+    // Trie nodes are mostly hashes (ids) and random key suffixes: LZ4 saves about a fifth of
+    // their size and costs CPU in every flush, compaction and block read, which matters more.
     nodeOptions =
         new ColumnFamilyOptions()
             .setTableFormatConfig(table)
@@ -198,6 +198,9 @@ public final class RocksStore implements KvStore {
     }
     writeOptions = new WriteOptions().setSync(syncWrites);
   }
+
+  /** Size of a table block: what RocksDB reads, caches and compresses as one. */
+  private static final int BLOCK_BYTES = 16 * 1024;
 
   /** Write buffer of a {@link Column#small()} column: a few small records, rewritten often. */
   private static final long SMALL_WRITE_BUFFER_BYTES = 4L << 20;
@@ -530,14 +533,18 @@ public final class RocksStore implements KvStore {
 
   /**
    * Writes SST files of at most 256 MiB each and ingests them all on commit; holds a lease until
-   * closed.
+   * closed. Each file is compressed as its column is, unless the first entries show that its blocks
+   * would not compress ({@link CompressionSample}): then RocksDB would discard every attempt, so
+   * none is made.
    */
   private final class SstWriter implements SortedWriter {
     private static final long MAX_FILE_BYTES = 256L << 20;
     private final Column column;
     private final EnvOptions env = new EnvOptions();
     private final Options options;
+    private final Options plain; // the column's options without compression
     private final List<String> files = new ArrayList<>();
+    private final CompressionSample sample = new CompressionSample(BLOCK_BYTES);
     private SstFileWriter writer;
     private long written;
     private boolean released;
@@ -545,42 +552,79 @@ public final class RocksStore implements KvStore {
     SstWriter(Column column) {
       this.column = column;
       this.options = new Options(dbOptions, options(column));
+      this.plain =
+          new Options(dbOptions, options(column))
+              .setCompressionType(CompressionType.NO_COMPRESSION);
     }
 
     @Override
     public void put(byte[] key, byte[] value) {
-      try {
-        if (writer == null) {
-          Path file = dir.resolve("ingest-" + column.familyName() + "-" + files.size() + ".sst");
-          Files.deleteIfExists(file);
-          writer = new SstFileWriter(env, options);
-          writer.open(file.toString());
-          files.add(file.toString());
-          written = 0;
+      if (writer == null) {
+        if (sample.add(key, value)) {
+          openFile();
         }
-        writer.put(key, value);
-        written += key.length + value.length;
-        if (written >= MAX_FILE_BYTES) {
-          finishFile();
-        }
-      } catch (RocksDBException | IOException e) {
-        throw new FerryException(
-            ErrorCode.IO_ERROR, "bulk write into " + dir + " failed: " + e.getMessage(), e);
+        return;
+      }
+      write(key, value);
+      if (written >= MAX_FILE_BYTES) {
+        finishFile();
       }
     }
 
-    private void finishFile() throws RocksDBException {
-      writer.finish();
-      writer.close();
-      writer = null;
+    /** Starts a file, compressed or not as the sample says, and writes the sample into it. */
+    private void openFile() {
+      Path file = dir.resolve("ingest-" + column.familyName() + "-" + files.size() + ".sst");
+      boolean compress =
+          options.compressionType() != CompressionType.NO_COMPRESSION && sample.compresses();
+      try {
+        Files.deleteIfExists(file);
+        writer = new SstFileWriter(env, compress ? options : plain);
+        writer.open(file.toString());
+      } catch (RocksDBException | IOException e) {
+        throw bulkError(e);
+      }
+      files.add(file.toString());
+      written = 0;
+      sample.replay(this::write);
+      if (written >= MAX_FILE_BYTES) {
+        finishFile();
+      }
+    }
+
+    private void write(byte[] key, byte[] value) {
+      try {
+        writer.put(key, value);
+      } catch (RocksDBException e) {
+        throw bulkError(e);
+      }
+      written += key.length + value.length;
+    }
+
+    private FerryException bulkError(Exception e) {
+      return new FerryException(
+          ErrorCode.IO_ERROR, "bulk write into " + dir + " failed: " + e.getMessage(), e);
+    }
+
+    private void finishFile() {
+      try {
+        writer.finish();
+      } catch (RocksDBException e) {
+        throw bulkError(e);
+      } finally {
+        writer.close();
+        writer = null;
+      }
     }
 
     @Override
     public void commit() {
+      if (writer == null && !sample.isEmpty()) {
+        openFile();
+      }
+      if (writer != null) {
+        finishFile();
+      }
       try {
-        if (writer != null) {
-          finishFile();
-        }
         if (!files.isEmpty()) {
           try (IngestExternalFileOptions ingest =
               new IngestExternalFileOptions().setMoveFiles(true)) {
@@ -610,6 +654,7 @@ public final class RocksStore implements KvStore {
         }
       }
       options.close();
+      plain.close();
       env.close();
       leases.release();
     }

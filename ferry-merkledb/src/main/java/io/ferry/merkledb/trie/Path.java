@@ -53,6 +53,17 @@ public final class Path implements Comparable<Path> {
 
   private static byte[] tokensOf(byte[] key, BranchFactor bf) {
     int bits = bf.tokenBits();
+    if (bits == 4) { // the default branch factor, and a bulk load does this for every key
+      byte[] t = new byte[key.length * 2];
+      for (int i = 0; i < key.length; i++) {
+        t[2 * i] = (byte) ((key[i] >>> 4) & 0xf);
+        t[2 * i + 1] = (byte) (key[i] & 0xf);
+      }
+      return t;
+    }
+    if (bits == 8) {
+      return key.clone();
+    }
     int per = 8 / bits;
     int mask = (1 << bits) - 1;
     byte[] t = new byte[key.length * per];

@@ -33,11 +33,29 @@ public final class SortedBuilder {
    * @throws IllegalArgumentException if {@code key} does not follow the previous key
    */
   public void add(Path key, byte[] valueDigest) {
+    Node leaf = new Node(key, width);
+    leaf.setValueDigest(valueDigest);
+    add(leaf);
+  }
+
+  /**
+   * Adds a key's node: its value digest set, no children, and its id either unset or already
+   * computed ({@link NodeHasher#hash}) by the caller, which lets a bulk load hash leaves on another
+   * thread. A precomputed id is kept only while the node stays a leaf: a later key under it adds a
+   * child, which clears the id, and the node is hashed again when it is finished. The builder keeps
+   * the node and hands this same object to the consumer.
+   *
+   * @throws IllegalArgumentException if the node's key does not follow the previous key, or the
+   *     node has children or no value
+   */
+  public void add(Node leaf) {
+    Path key = leaf.key();
+    if (leaf.childCount() != 0 || !leaf.hasValue() || leaf.width() != width) {
+      throw new IllegalArgumentException("not a leaf of this trie: " + leaf);
+    }
     if (previous != null && previous.compareTo(key) >= 0) {
       throw new IllegalArgumentException(key + " does not follow " + previous);
     }
-    Node leaf = new Node(key, width);
-    leaf.setValueDigest(valueDigest);
     if (previous == null) {
       stack.add(leaf);
       previous = key;
@@ -89,7 +107,9 @@ public final class SortedBuilder {
   }
 
   private void emit(Node n) {
-    n.setId(NodeHasher.hash(n));
+    if (n.id() == null) { // else a leaf hashed by the caller, and unchanged since
+      n.setId(NodeHasher.hash(n));
+    }
     finished.accept(n);
   }
 }

@@ -290,4 +290,89 @@ class RocksStoreTest extends KvStoreContract {
     assertThatThrownBy(() -> leases.closeAndAwait(java.time.Duration.ZERO))
         .isInstanceOf(IllegalStateException.class);
   }
+
+  /** Writes {@code n} entries with keys k00000000.. through a sorted writer and commits them. */
+  private static void writeSorted(
+      RocksStore store, int n, java.util.function.IntFunction<byte[]> value) {
+    try (SortedWriter w = store.sortedWriter(BIG)) {
+      for (int i = 0; i < n; i++) {
+        w.put(b(String.format("k%08d", i)), value.apply(i));
+      }
+      w.commit();
+    }
+  }
+
+  private static long sstBytes(Path at) throws Exception {
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(at)) {
+      return files
+          .filter(p -> p.getFileName().toString().endsWith(".sst"))
+          .mapToLong(p -> p.toFile().length())
+          .sum();
+    }
+  }
+
+  @Test
+  void aSortedWriterCompressesValuesThatCompressAndKeepsEveryEntry() throws Exception {
+    // Fewer entries than the compression sample (written at commit), and many more.
+    for (int n : new int[] {100, 20_000}) {
+      Path at = dir.resolve("text-" + n);
+      java.util.function.IntFunction<byte[]> text =
+          i -> b(("value of entry number " + i + ", ").repeat(4));
+      try (RocksStore store = new RocksStore(at, CACHE, false, COLUMNS)) {
+        writeSorted(store, n, text);
+        List<String> read = new ArrayList<>();
+        try (StoreIterator it = store.scan(BIG, null, null)) {
+          while (it.next()) {
+            assertThat(it.value()).isEqualTo(text.apply(read.size()));
+            read.add(new String(it.key(), java.nio.charset.StandardCharsets.US_ASCII));
+          }
+        }
+        assertThat(read).hasSize(n);
+        assertThat(read.get(n - 1)).isEqualTo(String.format("k%08d", n - 1));
+        if (n == 20_000) {
+          long raw = 20_000L * (9 + text.apply(0).length);
+          assertThat(sstBytes(at)).as("compressed tables").isLessThan(raw / 2);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aSortedWriterKeepsEveryIncompressibleEntry() {
+    java.util.Random r = new java.util.Random(3);
+    byte[][] values = new byte[20_000][];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = new byte[100];
+      r.nextBytes(values[i]);
+    }
+    try (RocksStore store = new RocksStore(dir.resolve("random"), CACHE, false, COLUMNS)) {
+      writeSorted(store, values.length, i -> values[i]);
+      int i = 0;
+      try (StoreIterator it = store.scan(BIG, null, null)) {
+        while (it.next()) {
+          assertThat(it.value()).isEqualTo(values[i++]);
+        }
+      }
+      assertThat(i).isEqualTo(values.length);
+    }
+  }
+
+  @Test
+  void aSortedWriterRefusesAKeyOutOfOrderInItsSampleAndAddsNothing() {
+    try (RocksStore store = new RocksStore(dir.resolve("order"), CACHE, false, COLUMNS)) {
+      assertThatThrownBy(
+              () -> {
+                try (SortedWriter w = store.sortedWriter(BIG)) {
+                  w.put(b("b"), b("1"));
+                  w.put(b("a"), b("2")); // held in the sample: refused when the file is written
+                  w.commit();
+                }
+              })
+          .isInstanceOfSatisfying(
+              FerryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.IO_ERROR));
+      try (StoreIterator it = store.scan(BIG, null, null)) {
+        assertThat(it.next()).isFalse();
+      }
+    }
+  }
 }
