@@ -421,7 +421,7 @@ public final class MerkleDB implements AutoCloseable {
           chain.size() == 1
               ? p ->
                   switch (view.nodeBefore(p)) {
-                    case TrieDelta.Before.Known k -> NodeHistory.imageOf(k.node());
+                    case TrieDelta.Before.Known k -> NodeHistory.imageOf(k.node(), bf);
                     case TrieDelta.Before.Absent a -> NO_NODE;
                     case TrieDelta.Before.Unread u -> NodeHistory.DERIVED; // a leaf
                   }

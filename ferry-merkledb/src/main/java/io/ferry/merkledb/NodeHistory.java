@@ -42,9 +42,9 @@ final class NodeHistory {
   private static final byte[] ABSENT = new byte[0];
 
   /**
-   * The before-image of a leaf or of a branch whose children are all leaves: not stored, since the
-   * key history gives the key-values under its path at any retained height, and they rebuild it.
-   * One byte, so it is told from an encoding (which starts with a 32-byte id).
+   * The before-image of a node that is not stored, since the key history gives the key-values under
+   * its path at any retained height, and they rebuild it (with its whole subtree). One byte, so it
+   * is told from an encoding (which starts with a 32-byte id).
    */
   static final byte[] DERIVED = {1};
 
@@ -54,14 +54,20 @@ final class NodeHistory {
   }
 
   /**
-   * The before-image to record for a node the commit's view copied: {@link #DERIVED} for a leaf or
-   * a branch over leaves alone (its parent lists each child as a leaf), else its encoding.
+   * The before-image to record for a node the commit's view copied: {@link #DERIVED} for a short
+   * subtree (a leaf, a branch over leaves, or, below branch factor 256, a branch over those: at
+   * most {@code width²} or 256 keys), else its encoding.
    */
-  static byte[] imageOf(Node before) {
+  static byte[] imageOf(Node before, BranchFactor bf) {
+    int height = Child.heightOf(before);
+    int shortest = bf.width() > 16 ? 1 : Child.TALL;
+    if (height == Child.UNKNOWN || height > shortest) {
+      return NodeCodec.encode(before);
+    }
     for (int i = 0, w = before.childCount() == 0 ? 0 : before.width(); i < w; i++) {
       Child c = before.child(i);
-      if (c != null && !c.leaf()) {
-        return NodeCodec.encode(before);
+      if (c != null && c.height() >= shortest) {
+        return NodeCodec.encode(before); // a child is as tall as the limit: this one is taller
       }
     }
     return DERIVED;

@@ -217,11 +217,13 @@ final class PastRevision implements TrieReader, NodeSource {
   }
 
   /**
-   * Rebuilds the node at {@code path} (a leaf, or a branch over leaves) from this revision's
-   * key-values under it: one cursor per later height over that short range.
+   * Rebuilds the node at {@code path} from this revision's key-values under it: one cursor per
+   * later height over that range (a short subtree: see {@link NodeHistory#imageOf}).
    */
   private Node derived(Path path, Hash idHint) {
-    SortedBuilder trie = new SortedBuilder(bf, finished -> {});
+    // The whole subtree is rebuilt: its nodes go to the cache by id, where the lookups of the
+    // nodes below this one (which name their ids) find them.
+    SortedBuilder trie = new SortedBuilder(bf, cache::put);
     byte[] start = path.packed(); // the least key under the path: its last bits are zero
     byte[] below = keysBelow(path);
     scan(
@@ -245,9 +247,6 @@ final class PastRevision implements TrieReader, NodeSource {
               + " as of height "
               + height()
               + (n == null ? " (no keys under it)" : " (got " + n.key() + " " + n.id() + ")"));
-    }
-    if (n.childCount() > 0) {
-      cache.put(n);
     }
     return n;
   }

@@ -11,16 +11,21 @@ import io.ferry.merkledb.trie.Path;
 
 /**
  * The stored form of a hashed node: its id, its value digest, and each child's index, compressed
- * path, id and flags (holds a value; has no children). The node's own path is the storage key, so
- * it is not repeated here. A record that does not parse, or whose content does not hash to its id,
- * is {@link ErrorCode#CORRUPT_DATA}. Stateless.
+ * path, id and flags (holds a value; its subtree's height class). The node's own path is the
+ * storage key, so it is not repeated here. A record that does not parse, or whose content does not
+ * hash to its id, is {@link ErrorCode#CORRUPT_DATA}. Stateless.
  */
 public final class NodeCodec {
   /** A child entry's flag: the child holds a value. */
   private static final int VALUE_FLAG = 1;
 
-  /** A child entry's flag: the child has no children (absent in records of store format 1). */
-  private static final int LEAF_FLAG = 2;
+  /**
+   * A child entry's flag bits for its subtree's height class plus one ({@link Child#height}): 0
+   * unknown (every record of store format 1), 1 a leaf, 2 a branch over leaves, 3 taller.
+   */
+  private static final int HEIGHT_SHIFT = 1;
+
+  private static final int HEIGHT_MASK = 3 << HEIGHT_SHIFT;
 
   private NodeCodec() {}
 
@@ -70,7 +75,7 @@ public final class NodeCodec {
       p = c.compressedKey().packInto(out, p);
       c.id().copyTo(out, p);
       p += Hash.LENGTH;
-      out[p++] = (byte) ((c.hasValue() ? VALUE_FLAG : 0) | (c.leaf() ? LEAF_FLAG : 0));
+      out[p++] = (byte) ((c.hasValue() ? VALUE_FLAG : 0) | (c.height() + 1) << HEIGHT_SHIFT);
     }
     return out; // sized exactly above
   }
@@ -102,13 +107,16 @@ public final class NodeCodec {
       }
       Hash childId = Hash.of(r.bytes(Hash.LENGTH));
       int childFlags = r.u8();
-      if ((childFlags & ~(VALUE_FLAG | LEAF_FLAG)) != 0) {
+      if ((childFlags & ~(VALUE_FLAG | HEIGHT_MASK)) != 0) {
         throw r.corrupt("bad child flags " + childFlags);
       }
       n.setChild(
           index,
           new Child(
-              compressed, childId, (childFlags & VALUE_FLAG) != 0, (childFlags & LEAF_FLAG) != 0));
+              compressed,
+              childId,
+              (childFlags & VALUE_FLAG) != 0,
+              ((childFlags & HEIGHT_MASK) >> HEIGHT_SHIFT) - 1));
     }
     if (r.pos != data.length) {
       throw r.corrupt("trailing bytes");
