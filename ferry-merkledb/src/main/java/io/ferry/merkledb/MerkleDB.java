@@ -62,9 +62,6 @@ import org.slf4j.LoggerFactory;
 public final class MerkleDB implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MerkleDB.class);
 
-  /** {@link History#recordNodes}'s answer for a path that held no node. */
-  private static final byte[] NO_NODE = new byte[0];
-
   private static final byte[] HEAD_KEY = "head".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONFIG_KEY = "config".getBytes(StandardCharsets.US_ASCII);
 
@@ -417,13 +414,15 @@ public final class MerkleDB implements AutoCloseable {
       StoreSnapshot snap = base.snapshot();
       // One view knows what it replaced (the nodes it copied); a chain's first view is the only
       // one on the store, so there the store is read.
+      Path oldRoot = current.rootPath();
       Function<Path, byte[]> known =
           chain.size() == 1
               ? p ->
                   switch (view.nodeBefore(p)) {
-                    case TrieDelta.Before.Known k -> NodeHistory.imageOf(k.node(), bf);
-                    case TrieDelta.Before.Absent a -> NO_NODE;
-                    case TrieDelta.Before.Unread u -> NodeHistory.DERIVED; // a leaf
+                    case TrieDelta.Before.Known k ->
+                        NodeHistory.imageOf(k.node(), bf, p.equals(oldRoot));
+                    case TrieDelta.Before.Absent a -> NodeHistory.NONE;
+                    case TrieDelta.Before.Unread u -> NodeHistory.NONE; // a leaf, not the root
                   }
               : p -> null;
       History.recordNodes(

@@ -48,18 +48,30 @@ final class NodeHistory {
    */
   static final byte[] DERIVED = {1};
 
+  /**
+   * What {@link #record}'s {@code known} answers for a path that needs no record: the commit
+   * created it (no past revision reaches a path through a parent entry it did not have), or its
+   * node was a leaf or a branch over leaves that was not the root (a past revision's parent entry
+   * says so, and the node is rebuilt from the key history without a lookup). Compared by identity.
+   */
+  static final byte[] NONE = new byte[0];
+
   /** Whether a stored before-image says to rebuild the node from the key history. */
   static boolean isDerived(byte[] image) {
     return image.length == 1 && image[0] == DERIVED[0];
   }
 
   /**
-   * The before-image to record for a node the commit's view copied: {@link #DERIVED} for a short
-   * subtree (a leaf, a branch over leaves, or, below branch factor 256, a branch over those: at
-   * most {@code width²} or 256 keys), else its encoding.
+   * The before-image to record for a node the commit's view copied: {@link #NONE} for a leaf or a
+   * branch over leaves other than the root, {@link #DERIVED} for another short subtree (a leaf, a
+   * branch over leaves, or, below branch factor 256, a branch over those: at most {@code width²} or
+   * 256 keys), else its encoding.
    */
-  static byte[] imageOf(Node before, BranchFactor bf) {
+  static byte[] imageOf(Node before, BranchFactor bf, boolean root) {
     int height = Child.heightOf(before);
+    if (!root && (height == 0 || height == 1)) {
+      return NONE;
+    }
     int shortest = bf.width() > 16 ? 1 : Child.TALL;
     if (height == Child.UNKNOWN || height > shortest) {
       return NodeCodec.encode(before);
@@ -116,8 +128,11 @@ final class NodeHistory {
         .forEach(
             i -> {
               Path p = paths.get(i);
-              byte[] sk = p.storageKey();
               byte[] image = known.apply(p);
+              if (image == NONE) {
+                return;
+              }
+              byte[] sk = p.storageKey();
               if (image == null) {
                 image = before.get(Column.NODES, sk);
               }
@@ -125,7 +140,9 @@ final class NodeHistory {
               images[i] = image == null ? ABSENT : image;
             });
     for (int i = 0; i < keys.length; i++) {
-      batch.put(Column.NODE_HISTORY, keys[i], images[i]);
+      if (keys[i] != null) {
+        batch.put(Column.NODE_HISTORY, keys[i], images[i]);
+      }
     }
   }
 

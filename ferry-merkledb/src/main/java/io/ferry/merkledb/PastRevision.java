@@ -9,6 +9,7 @@ import io.ferry.merkledb.store.Column;
 import io.ferry.merkledb.store.NodeCache;
 import io.ferry.merkledb.store.StoreIterator;
 import io.ferry.merkledb.store.StoreSnapshot;
+import io.ferry.merkledb.trie.Child;
 import io.ferry.merkledb.trie.Node;
 import io.ferry.merkledb.trie.NodeHasher;
 import io.ferry.merkledb.trie.NodeSource;
@@ -17,6 +18,8 @@ import io.ferry.merkledb.trie.SortedBuilder;
 import java.util.List;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -39,6 +42,9 @@ final class PastRevision implements TrieReader, NodeSource {
   private final long headHeight;
   private final List<Long> laterHeights;
   private final AtomicLong historyRead = new AtomicLong();
+
+  /** Ids of nodes read so far whose parents list them as leaves or branches over leaves. */
+  private final Set<Hash> shortChildren = ConcurrentHashMap.newKeySet();
 
   /**
    * @param past the revision and its root path
@@ -166,15 +172,44 @@ final class PastRevision implements TrieReader, NodeSource {
   @Override
   public Node rootNode() {
     Path p = past.rootPath();
-    return p == null ? null : node(p, past.revision().root());
+    if (p == null) {
+      return null;
+    }
+    try {
+      return node(p, past.revision().root());
+    } catch (FerryException e) {
+      if (e.code() != ErrorCode.CORRUPT_DATA) {
+        throw e;
+      }
+      // A short root's change is recorded only while it is the root: once another node rose above
+      // it, it changed as any short node, unrecorded. Then it is rebuilt like one.
+      return derived(p, past.revision().root());
+    }
   }
 
   @Override
   public Node node(Path path, Hash idHint) {
+    Node n = lookup(path, idHint);
+    if (n != null) {
+      for (int i = 0, w = n.childCount() == 0 ? 0 : n.width(); i < w; i++) {
+        Child c = n.child(i);
+        if (c != null && (c.height() == 0 || c.height() == 1)) {
+          shortChildren.add(c.id());
+        }
+      }
+    }
+    return n;
+  }
+
+  private Node lookup(Path path, Hash idHint) {
     if (idHint != null) {
       Node cached = cache.get(idHint);
       if (cached != null) {
         return cached;
+      }
+      if (shortChildren.contains(idHint)) {
+        // Its parent lists it as a leaf or a branch over leaves: no before-image was recorded.
+        return derived(path, idHint);
       }
     }
     byte[] storageKey = path.storageKey();
@@ -190,6 +225,12 @@ final class PastRevision implements TrieReader, NodeSource {
     }
     return RevisionReader.checkedNode(path, data, idHint, cache, bf);
   }
+
+  /**
+   * Keys a rebuilt subtree may have: a short one has at most width² (65,536 at branch factor 256,
+   * whose short subtrees are a leaf or a branch over leaves: 256); more means the history lies.
+   */
+  private static final int DERIVED_MAX_KEYS = 1 << 16;
 
   /** Opens a later height's history cursor, counting the records it reads into {@code read}. */
   @FunctionalInterface
@@ -224,6 +265,7 @@ final class PastRevision implements TrieReader, NodeSource {
     // The whole subtree is rebuilt: its nodes go to the cache by id, where the lookups of the
     // nodes below this one (which name their ids) find them.
     SortedBuilder trie = new SortedBuilder(bf, cache::put);
+    long[] keys = {0};
     byte[] start = path.packed(); // the least key under the path: its last bits are zero
     byte[] below = keysBelow(path);
     scan(
@@ -235,6 +277,11 @@ final class PastRevision implements TrieReader, NodeSource {
                     snap, h, new KeyRange(Optional.of(Bytes.wrap(start)), Optional.empty()), read)
                 : HistoryCursor.below(snap, h, Bytes.wrap(start), below, read),
         kv -> {
+          if (++keys[0] > DERIVED_MAX_KEYS) {
+            throw new FerryException(
+                ErrorCode.CORRUPT_DATA,
+                "the node at " + path + " as of height " + height() + " is not a short subtree");
+          }
           trie.add(Path.ofKey(kv.key(), bf), NodeHasher.valueDigest(kv.value().unsafeArray()));
           return true;
         });
