@@ -364,8 +364,8 @@ public final class TrieDelta implements NodeSource {
     Node r = root == null ? null : changed.get(root);
     if (r != null && r != REMOVED && r.id() == null) {
       if (changed.size() >= PARALLEL_THRESHOLD) {
-        // Invoked, not submitted: the calling thread hashes too. Submitted to the common pool,
-        // whose parallelism is one less than the cores, a 2-core machine hashed on one thread.
+        // Invoked here, so the calling thread hashes from the start; the common pool's workers
+        // take the forked subtrees.
         new HashTask(r, 0).invoke();
       } else {
         hashSubtree(r);
