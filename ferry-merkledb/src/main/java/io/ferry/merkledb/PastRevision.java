@@ -172,19 +172,7 @@ final class PastRevision implements TrieReader, NodeSource {
   @Override
   public Node rootNode() {
     Path p = past.rootPath();
-    if (p == null) {
-      return null;
-    }
-    try {
-      return node(p, past.revision().root());
-    } catch (FerryException e) {
-      if (e.code() != ErrorCode.CORRUPT_DATA) {
-        throw e;
-      }
-      // A short root's change is recorded only while it is the root: once another node rose above
-      // it, it changed as any short node, unrecorded. Then it is rebuilt like one.
-      return derived(p, past.revision().root());
-    }
+    return p == null ? null : node(p, past.revision().root());
   }
 
   @Override
@@ -223,7 +211,18 @@ final class PastRevision implements TrieReader, NodeSource {
     } else if (NodeHistory.isDerived(data)) {
       return derived(path, idHint);
     }
-    return RevisionReader.checkedNode(path, data, idHint, cache, bf);
+    try {
+      return RevisionReader.checkedNode(path, data, idHint, cache, bf);
+    } catch (FerryException e) {
+      if (e.code() != ErrorCode.CORRUPT_DATA || idHint == null) {
+        throw e;
+      }
+      // A leaf or a branch over leaves goes unrecorded, known as one by its parent's entry: not
+      // so a root (no parent) that sank below a new one and then changed, nor a child of an entry
+      // written before the height classes (store format 1). The lookup then finds a later image
+      // or the head's node, and the node is rebuilt instead (bounded, and checked by its id).
+      return derived(path, idHint);
+    }
   }
 
   /**
