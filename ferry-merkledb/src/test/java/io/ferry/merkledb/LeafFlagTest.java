@@ -36,13 +36,7 @@ class LeafFlagTest {
     Random r = new Random(11);
     List<Bytes> keys = randomKeys(r, 3000);
     MemoryStore store = new MemoryStore();
-    MerkleDB model = MerkleDB.inMemory(CONFIG);
-    try (MerkleDB db = MerkleDB.open(store, CONFIG)) {
-      Batch load = new Batch();
-      keys.forEach(k -> load.put(k, value(r)));
-      db.commit(load);
-      model.commit(load);
-    }
+    MerkleDB model = loadBoth(store, keys, r);
     // Every 32-byte key's node is a leaf: take their records out of the store. A commit that
     // read one would fail with CORRUPT_DATA (a node missing from the store).
     int removed = 0;
@@ -79,13 +73,7 @@ class LeafFlagTest {
     Random r = new Random(12);
     List<Bytes> keys = randomKeys(r, 2000);
     MemoryStore store = new MemoryStore();
-    MerkleDB model = MerkleDB.inMemory(CONFIG);
-    try (MerkleDB db = MerkleDB.open(store, CONFIG)) {
-      Batch load = new Batch();
-      keys.forEach(k -> load.put(k, value(r)));
-      db.commit(load);
-      model.commit(load);
-    }
+    MerkleDB model = loadBoth(store, keys, r);
     int flagged = writeAsFormat1(store);
     assertThat(flagged).as("child entries that had the leaf flag").isPositive();
     assertThat(ByteBuffer.wrap(store.get(Column.META, CONFIG_KEY)).getInt()).isEqualTo(1);
@@ -147,6 +135,18 @@ class LeafFlagTest {
         .hasMessageContaining("newer Ferry")
         .extracting(e -> ((FerryException) e).code())
         .isEqualTo(ErrorCode.CORRUPT_DATA);
+  }
+
+  /** Commits {@code keys} with random values into {@code store} and into a model it returns. */
+  private static MerkleDB loadBoth(MemoryStore store, List<Bytes> keys, Random r) {
+    MerkleDB model = MerkleDB.inMemory(CONFIG);
+    try (MerkleDB db = MerkleDB.open(store, CONFIG)) {
+      Batch load = new Batch();
+      keys.forEach(k -> load.put(k, value(r)));
+      db.commit(load);
+      model.commit(load);
+    }
+    return model;
   }
 
   /** Rewrites every node record without leaf flags and the format as 1; the flags it cleared. */

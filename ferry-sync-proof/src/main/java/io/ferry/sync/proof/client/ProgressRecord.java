@@ -54,6 +54,11 @@ record ProgressRecord(Hash target, List<CompletedRange> ranges) {
     if (data.length < 1 + Hash.LENGTH + 1 + CRC_BYTES || data[0] != VERSION_WITHOUT_DIGESTS) {
       return false;
     }
+    return checksumMatches(data);
+  }
+
+  /** Whether the record's last bytes are the CRC32C of the rest. */
+  private static boolean checksumMatches(byte[] data) {
     int bodyLength = data.length - CRC_BYTES;
     CRC32C crc = new CRC32C();
     crc.update(data, 0, bodyLength);
@@ -105,14 +110,7 @@ record ProgressRecord(Hash target, List<CompletedRange> ranges) {
       throw corrupt("unknown format version " + (data[0] & 0xff) + " (expected " + VERSION + ")");
     }
     int bodyLength = data.length - CRC_BYTES;
-    CRC32C crc = new CRC32C();
-    crc.update(data, 0, bodyLength);
-    int stored =
-        ((data[bodyLength] & 0xff) << 24)
-            | ((data[bodyLength + 1] & 0xff) << 16)
-            | ((data[bodyLength + 2] & 0xff) << 8)
-            | (data[bodyLength + 3] & 0xff);
-    if (stored != (int) crc.getValue()) {
+    if (!checksumMatches(data)) {
       throw corrupt("checksum mismatch");
     }
     Reader in = new Reader(data, bodyLength);
