@@ -69,10 +69,20 @@ final class FerryRules {
                       + " workers here; the node takes its workers from its NodeEnvironment and"
                       + " the simulator runs them inline"),
               Exemption.of(
-                  "io.ferry.merkledb.BulkLoader$ValueWriter",
-                  "bulk restore writes values on a second thread while the caller builds the"
-                      + " trie; load() returns only when both are done, and the files written do"
-                      + " not depend on how the two interleave")));
+                  "io.ferry.merkledb.BulkLoader$WriterThread",
+                  "a bulk load writes the node and the value files on threads of their own while"
+                      + " the caller builds the trie; load() returns only when all are done, and"
+                      + " each file gets its entries in the order the caller handed them over"),
+              Exemption.of(
+                  "io.ferry.merkledb.BulkLoader$LeafHasher",
+                  "a bulk load prepares each key's leaf (digest, id, record) on a thread ahead of"
+                      + " the one-pass trie, batch by batch in submission order; the trie takes"
+                      + " the batches in that order, so nothing depends on the interleaving"),
+              Exemption.of(
+                  "io.ferry.merkledb.MerkleDB#<init>",
+                  "a commit reads the values it replaces on a thread of the store's own while it"
+                      + " builds the view, from the same snapshot, and waits for them before it"
+                      + " writes; the batch does not depend on the interleaving")));
 
   static final ArchRule PROTOCOL_CODE_STARTS_NO_THREADS =
       THREADS
@@ -95,12 +105,14 @@ final class FerryRules {
                       + " the batch is then written in list order"),
               Exemption.of(
                   "io.ferry.merkledb.NodeHistory#record",
-                  "reads the before-images of a commit's changed nodes on all cores into per-index"
-                      + " slots; they are then staged in list order"),
+                  "encodes (or, for a stack of views, reads) the before-images of a commit's"
+                      + " changed nodes on all cores into per-index slots; they are then staged in"
+                      + " list order"),
               Exemption.of(
                   "io.ferry.merkledb.View#<init>",
-                  "hashes large values on all cores into per-index slots before the sequential"
-                      + " trie edits"),
+                  "hashes large values on all cores into per-index slots, and reads the branches"
+                      + " on each key's path into the content-addressed node cache, before the"
+                      + " sequential trie edits"),
               Exemption.of(
                   "io.ferry.merkledb.trie.TrieDelta",
                   "hashes the independent subtrees of a large delta in fork-join tasks; a node's"
@@ -234,6 +246,10 @@ final class FerryRules {
                   "io.ferry.http.HttpConnection#MAX_PIPELINED",
                   "HTTP requests one connection may queue: connection policy of the snapshot"
                       + " service"),
+              Exemption.of(
+                  "io.ferry.merkledb.PastRevision#DERIVED_MAX_KEYS",
+                  "how many keys a past revision reads to rebuild a short subtree before it calls"
+                      + " the history corrupt: a bound on this store's own work"),
               Exemption.of(
                   "io.ferry.merkledb.store.RocksStore$SstWriter#MAX_FILE_BYTES",
                   "size of one SST file in a bulk load (RocksDB tuning)"),
