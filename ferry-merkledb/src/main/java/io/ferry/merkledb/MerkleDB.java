@@ -66,13 +66,13 @@ public final class MerkleDB implements AutoCloseable {
   private static final byte[] CONFIG_KEY = "config".getBytes(StandardCharsets.US_ASCII);
 
   /**
-   * The on-disk format. 2 added the leaf flag to child entries; a format-1 store is read as is (its
-   * entries just lack the hint) and marked 2 on open, since format 2 reads every format-1 record
-   * the same way.
+   * The on-disk format. 2 added each child entry's subtree height class; a format-1 store is read
+   * as is (its entries just lack the hint) and marked 2 on open, since format 2 reads every
+   * format-1 record the same way.
    */
   static final int FORMAT_VERSION = 2;
 
-  private static final int FORMAT_LEAF_FLAGS = 2;
+  private static final int FORMAT_HEIGHT_CLASSES = 2;
 
   private final KvStore store;
   private final MerkleDBConfig config;
@@ -185,7 +185,7 @@ public final class MerkleDB implements AutoCloseable {
           ErrorCode.INVALID_ARGUMENT,
           "the store was created with branch factor " + width + ", not " + bf.width());
     }
-    if (version < FORMAT_LEAF_FLAGS) {
+    if (version < FORMAT_HEIGHT_CLASSES) {
       log.info("store format {} migrated to {}: nothing to rewrite", version, FORMAT_VERSION);
       store.write(new WriteBatch().put(Column.META, CONFIG_KEY, mine));
     }
