@@ -11,11 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -49,12 +46,7 @@ final class BlocksGetCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Replace FILE if it exists.")
   boolean force;
 
-  @Option(
-      names = "--node",
-      paramLabel = "URL",
-      defaultValue = DataClient.DEFAULT_NODE,
-      description = "The node's HTTP service (default ${DEFAULT-VALUE}).")
-  String node;
+  @Mixin DataNodeOption node;
 
   @Override
   public Integer call() throws Exception {
@@ -63,7 +55,7 @@ final class BlocksGetCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("ferry: " + out + " exists; --force replaces it");
       return ExitCodes.EXISTS;
     }
-    DataClient client = new DataClient(node);
+    DataClient client = node.client();
     long started = System.nanoTime();
     HttpResponse<InputStream> r =
         client.send(
@@ -73,23 +65,17 @@ final class BlocksGetCommand implements Callable<Integer> {
     Path part = out.resolveSibling(out.getFileName() + ".part");
     long got = 0;
     IOException cut = null;
-    ProgressBar bar = bar(size);
-    try (InputStream in = r.body();
+    try (Progress bar = new Progress("get", size, "MiB", 1 << 20);
+        InputStream in = r.body();
         OutputStream file = Files.newOutputStream(part)) {
       byte[] buf = new byte[256 * 1024];
       for (int n; (n = read(in, buf)) >= 0; ) {
         file.write(buf, 0, n);
         got += n;
-        if (bar != null) {
-          bar.stepTo(got);
-        }
+        bar.stepTo(got);
       }
     } catch (ShortBody e) {
       cut = e.cause;
-    } finally {
-      if (bar != null) {
-        bar.close();
-      }
     }
     if (cut != null || (size >= 0 && got != size)) {
       Files.deleteIfExists(part);
@@ -129,20 +115,5 @@ final class BlocksGetCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new ShortBody(e);
     }
-  }
-
-  private static ProgressBar bar(long size) {
-    if (!Progress.interactive() || size < 0) {
-      return null;
-    }
-    return new ProgressBarBuilder()
-        .setTaskName("get")
-        .setInitialMax(size)
-        .setUnit(" MiB", 1 << 20)
-        .showSpeed()
-        .setStyle(ProgressBarStyle.ASCII)
-        .setUpdateIntervalMillis(200)
-        .setConsumer(new ConsoleProgressBarConsumer(System.err))
-        .build();
   }
 }

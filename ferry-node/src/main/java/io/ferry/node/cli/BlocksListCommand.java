@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -18,19 +19,14 @@ import picocli.CommandLine.Spec;
 final class BlocksListCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--node",
-      paramLabel = "URL",
-      defaultValue = DataClient.DEFAULT_NODE,
-      description = "The node's HTTP service (default ${DEFAULT-VALUE}).")
-  String node;
+  @Mixin DataNodeOption node;
 
   @Option(names = "--json", description = "Print the node's answer as it is.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    DataClient client = new DataClient(node);
+    DataClient client = node.client();
     HttpResponse<String> r =
         client.send(
             HttpRequest.newBuilder(client.uri("")).build(),

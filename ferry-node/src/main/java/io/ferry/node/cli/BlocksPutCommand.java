@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Flow;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -47,12 +48,7 @@ final class BlocksPutCommand implements Callable<Integer> {
       description = "Bytes per block (default 65536, Codex's).")
   Integer blockSize;
 
-  @Option(
-      names = "--node",
-      paramLabel = "URL",
-      defaultValue = DataClient.DEFAULT_NODE,
-      description = "The node's HTTP service (default ${DEFAULT-VALUE}).")
-  String node;
+  @Mixin DataNodeOption node;
 
   @Override
   public Integer call() throws Exception {
@@ -69,7 +65,7 @@ final class BlocksPutCommand implements Callable<Integer> {
       DataApi.parseEc(ec); // refused here, before the upload, if it is bad
       query.append(query.isEmpty() ? "" : "&").append("ec=").append(enc(ec.strip()));
     }
-    DataClient client = new DataClient(node);
+    DataClient client = node.client();
     String name = file.getFileName().toString();
     String type = Files.probeContentType(file);
     long size = Files.size(file);
