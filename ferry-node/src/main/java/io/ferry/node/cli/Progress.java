@@ -14,12 +14,20 @@ final class Progress implements AutoCloseable {
   private final ProgressBar bar;
 
   Progress(String task, long total, String unit) {
+    this(task, total, unit, 1);
+  }
+
+  /**
+   * @param total the count to reach, or -1 if not known
+   * @param unitSize how many counted things make one {@code unit} (bytes in a MiB)
+   */
+  Progress(String task, long total, String unit, long unitSize) {
     bar =
         interactive()
             ? new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(total)
-                .setUnit(" " + unit, 1)
+                .setUnit(" " + unit, unitSize)
                 .showSpeed()
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(200)
@@ -49,6 +57,13 @@ final class Progress implements AutoCloseable {
       return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
     } catch (ReflectiveOperationException e) {
       return true; // JDK 21: a console exists only for a terminal
+    }
+  }
+
+  /** Moves the bar to {@code n}. */
+  void stepTo(long n) {
+    if (bar != null) {
+      bar.stepTo(n);
     }
   }
 
