@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -286,6 +287,29 @@ public final class DataApi {
   // ---- GET /api/v1/data/<cid>/network/stream
 
   private void network(HttpStreamRoute.Call call, Cid cid) {
+    withManifest(
+        call,
+        cid,
+        m -> {
+          if (call.method().equals("HEAD")) {
+            content(call, cid, m, null, () -> {});
+            return;
+          }
+          Download d;
+          try {
+            d = blocks.exchange().download(cid, m);
+          } catch (FerryException fe) {
+            fail(call, fe);
+            return;
+          }
+          long first = firstByte(call, m);
+          Download.Reader reader = d.reader((int) (first / m.blockSize()));
+          content(call, cid, m, reader::block, reader::close);
+        });
+  }
+
+  /** Runs {@code then} on the work pool with the manifest of {@code cid}, or fails the call. */
+  private void withManifest(HttpStreamRoute.Call call, Cid cid, Consumer<Manifest> then) {
     blocks
         .exchange()
         .manifest(cid)
@@ -293,22 +317,9 @@ public final class DataApi {
             (m, e) -> {
               if (e != null) {
                 fail(call, e);
-                return;
+              } else {
+                then.accept(m);
               }
-              if (call.method().equals("HEAD")) {
-                content(call, cid, m, null, () -> {});
-                return;
-              }
-              Download d;
-              try {
-                d = blocks.exchange().download(cid, m);
-              } catch (FerryException fe) {
-                fail(call, fe);
-                return;
-              }
-              long first = firstByte(call, m);
-              Download.Reader reader = d.reader((int) (first / m.blockSize()));
-              content(call, cid, m, reader::block, reader::close);
             },
             work);
   }
@@ -423,18 +434,7 @@ public final class DataApi {
   }
 
   private void manifest(HttpStreamRoute.Call call, Cid cid) {
-    blocks
-        .exchange()
-        .manifest(cid)
-        .whenCompleteAsync(
-            (m, e) -> {
-              if (e != null) {
-                fail(call, e);
-              } else {
-                json(call, ManifestJson.of(cid, m));
-              }
-            },
-            work);
+    withManifest(call, cid, m -> json(call, ManifestJson.of(cid, m)));
   }
 
   // ---- answers
