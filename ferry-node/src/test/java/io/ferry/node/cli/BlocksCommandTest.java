@@ -8,8 +8,6 @@ import io.ferry.node.Node;
 import io.ferry.node.config.NodeSettings;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -20,24 +18,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code ferry blocks put|get|ls} against a node on loopback, and their exit codes. */
 @Timeout(120)
 class BlocksCommandTest {
   @TempDir Path tmp;
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cli = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
   @Test
   void aFilePutThroughANodeComesBackWholeAndIsListed() throws Exception {
@@ -53,28 +38,30 @@ class BlocksCommandTest {
       new Random(11).nextBytes(data);
       Files.write(file, data);
 
-      Run put = run("blocks", "put", file.toString(), "--block-size", "8192", "--node", url);
-      assertThat(put.code()).as(put.err()).isZero();
+      CliRun put =
+          CliRun.ferry("blocks", "put", file.toString(), "--block-size", "8192", "--node", url);
+      assertThat(put.exitCode()).as(put.err()).isZero();
       String cid = put.out().strip();
       assertThat(Cid.parse(cid).codec()).isEqualTo(Multicodec.FERRY_MANIFEST);
 
       Path out = tmp.resolve("copy.bin");
-      Run get = run("blocks", "get", cid, "-o", out.toString(), "--node", url);
-      assertThat(get.code()).as(get.err()).isZero();
+      CliRun get = CliRun.ferry("blocks", "get", cid, "-o", out.toString(), "--node", url);
+      assertThat(get.exitCode()).as(get.err()).isZero();
       assertThat(Files.mismatch(file, out)).isEqualTo(-1L);
       assertThat(tmp.resolve("copy.bin.part")).doesNotExist();
 
-      Run again = run("blocks", "get", cid, "-o", out.toString(), "--node", url);
-      assertThat(again.code()).isEqualTo(ExitCodes.EXISTS);
-      Run forced = run("blocks", "get", cid, "-o", out.toString(), "--force", "--node", url);
-      assertThat(forced.code()).as(forced.err()).isZero();
+      CliRun again = CliRun.ferry("blocks", "get", cid, "-o", out.toString(), "--node", url);
+      assertThat(again.exitCode()).isEqualTo(ExitCodes.EXISTS);
+      CliRun forced =
+          CliRun.ferry("blocks", "get", cid, "-o", out.toString(), "--force", "--node", url);
+      assertThat(forced.exitCode()).as(forced.err()).isZero();
 
-      Run ls = run("blocks", "ls", "--node", url);
-      assertThat(ls.code()).isZero();
+      CliRun ls = CliRun.ferry("blocks", "ls", "--node", url);
+      assertThat(ls.exitCode()).isZero();
       assertThat(ls.out()).contains(cid).contains("payload.bin").contains("pinned");
 
-      Run tree =
-          run(
+      CliRun tree =
+          CliRun.ferry(
               "blocks",
               "get",
               node.blocks().store().manifest(Cid.parse(cid)).orElseThrow().tree().toString(),
@@ -82,9 +69,9 @@ class BlocksCommandTest {
               tmp.resolve("x").toString(),
               "--node",
               url);
-      assertThat(tree.code()).isEqualTo(ExitCodes.BAD_INPUT);
-      Run badEc = run("blocks", "put", file.toString(), "--ec", "4", "--node", url);
-      assertThat(badEc.code()).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(tree.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+      CliRun badEc = CliRun.ferry("blocks", "put", file.toString(), "--ec", "4", "--node", url);
+      assertThat(badEc.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
     }
   }
 
@@ -95,8 +82,8 @@ class BlocksCommandTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       closedPort = s.getLocalPort();
     }
-    Run unreachable =
-        run(
+    CliRun unreachable =
+        CliRun.ferry(
             "blocks",
             "get",
             cid.toString(),
@@ -104,7 +91,7 @@ class BlocksCommandTest {
             tmp.resolve("a").toString(),
             "--node",
             "http://127.0.0.1:" + closedPort);
-    assertThat(unreachable.code()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(unreachable.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
 
     // A node whose fetch fails midway: it announced 100 bytes and closes after 10.
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -126,8 +113,8 @@ class BlocksCommandTest {
                     }
                   });
       Path out = tmp.resolve("short.bin");
-      Run cut =
-          run(
+      CliRun cut =
+          CliRun.ferry(
               "blocks",
               "get",
               cid.toString(),
@@ -136,7 +123,7 @@ class BlocksCommandTest {
               "--node",
               "http://127.0.0.1:" + server.getLocalPort());
       t.join();
-      assertThat(cut.code()).as(cut.err()).isEqualTo(ExitCodes.INCOMPLETE);
+      assertThat(cut.exitCode()).as(cut.err()).isEqualTo(ExitCodes.INCOMPLETE);
       assertThat(cut.err()).contains("10 of 100 bytes");
       assertThat(out).doesNotExist();
       assertThat(tmp.resolve("short.bin.part")).doesNotExist();

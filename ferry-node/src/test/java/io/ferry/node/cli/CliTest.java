@@ -1,13 +1,12 @@
 package io.ferry.node.cli;
 
+import static io.ferry.node.cli.CliRun.ferry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.core.ErrorCode;
 import io.ferry.core.identity.KeyFile;
 import io.ferry.core.identity.NodeId;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,24 +18,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 class CliTest {
   private static final Pattern NODE_ID_LINE = Pattern.compile("(?m)^node id:\\s+(\\S+)$");
 
   @TempDir Path tmp;
-
-  record Result(int exitCode, String out, String err) {}
-
-  private static Result ferry(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = Main.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
-  }
 
   private static String nodeIdIn(String out) {
     Matcher m = NODE_ID_LINE.matcher(out);
@@ -46,7 +32,7 @@ class CliTest {
 
   @Test
   void helpListsEverySubcommand() {
-    Result r = ferry("--help");
+    CliRun r = ferry("--help");
     assertThat(r.exitCode()).isZero();
     for (String sub : new String[] {"node", "demo", "state", "snapshot", "sync", "fetch"}) {
       assertThat(r.out()).containsPattern("(?m)^\\s+" + sub + "\\s");
@@ -57,21 +43,21 @@ class CliTest {
 
   @Test
   void noArgumentsPrintsUsage() {
-    Result r = ferry();
+    CliRun r = ferry();
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).contains("Usage: ferry").containsPattern("(?m)^\\s+demo\\s");
   }
 
   @Test
   void subcommandHelp() {
-    Result r = ferry("node", "--help");
+    CliRun r = ferry("node", "--help");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).contains("Usage: ferry node").contains("--data");
   }
 
   @Test
   void versionNamesFerryAndJava() {
-    Result r = ferry("--version");
+    CliRun r = ferry("--version");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).startsWith("ferry ");
     assertThat(r.out().lines().findFirst().orElseThrow()).matches("ferry \\d+\\.\\d+\\.\\d+.*");
@@ -87,7 +73,7 @@ class CliTest {
   @ParameterizedTest
   @ValueSource(strings = {"--bogus", "-x", "node --bogus --data x", "demo --nope"})
   void unknownOptionIsUsageError(String args) {
-    Result r = ferry(args.split(" "));
+    CliRun r = ferry(args.split(" "));
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("Unknown option");
     assertThat(r.out()).isEmpty();
@@ -95,28 +81,28 @@ class CliTest {
 
   @Test
   void unknownSubcommandIsUsageError() {
-    Result r = ferry("frobnicate");
+    CliRun r = ferry("frobnicate");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("frobnicate");
   }
 
   @Test
   void syncWithoutItsRequiredOptionsIsUsageError() {
-    Result r = ferry("sync", "--data", "x");
+    CliRun r = ferry("sync", "--data", "x");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("--peer").contains("--trust-root");
   }
 
   @Test
   void syncWithABadPeerAddressIsBadInput() {
-    Result r = ferry("sync", "--data", "x", "--peer", "nohost", "--trust-root", "00".repeat(32));
+    CliRun r = ferry("sync", "--data", "x", "--peer", "nohost", "--trust-root", "00".repeat(32));
     assertThat(r.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(r.err()).contains("[ID@]HOST:PORT");
   }
 
   @Test
   void nodeWithoutDataIsUsageError() {
-    Result r = ferry("node", "--init");
+    CliRun r = ferry("node", "--init");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(r.err()).contains("--data");
   }
@@ -124,7 +110,7 @@ class CliTest {
   @Test
   void demoRunsEndToEndAndEveryRootChecksOut() throws IOException {
     Path data = tmp.resolve("demo");
-    Result r =
+    CliRun r =
         ferry(
             "demo",
             "--data",
@@ -151,7 +137,7 @@ class CliTest {
   @Test
   void nodeCreatesItsIdentityAndLogFile() throws IOException {
     Path data = tmp.resolve("node1");
-    Result r = ferry("node", "--data", data.toString(), "--init");
+    CliRun r = ferry("node", "--data", data.toString(), "--init");
     assertThat(r.exitCode()).as(r.err()).isZero();
 
     Path key = data.resolve("node.key");
@@ -171,8 +157,8 @@ class CliTest {
   @Test
   void nodeKeepsItsIdentityAcrossRuns() throws IOException {
     Path data = tmp.resolve("node2");
-    Result first = ferry("node", "--data", data.toString(), "--init");
-    Result second = ferry("node", "--data", data.toString(), "--init");
+    CliRun first = ferry("node", "--data", data.toString(), "--init");
+    CliRun second = ferry("node", "--data", data.toString(), "--init");
     assertThat(first.exitCode()).isZero();
     assertThat(second.exitCode()).isZero();
     assertThat(nodeIdIn(second.out())).isEqualTo(nodeIdIn(first.out()));
@@ -202,7 +188,7 @@ class CliTest {
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
     byte[] before = Files.readAllBytes(key);
 
-    Result r = ferry("node", "--data", data.toString(), "--init");
+    CliRun r = ferry("node", "--data", data.toString(), "--init");
     assertThat(r.exitCode()).isEqualTo(3).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(r.err()).startsWith("ferry: ").contains(key.toString()).contains("not a valid");
     assertThat(r.err().lines().count()).isEqualTo(1);
@@ -216,7 +202,7 @@ class CliTest {
     assertThat(ferry("node", "--data", data.toString(), "--init").exitCode()).isZero();
     Path key = data.resolve("node.key");
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
-    Result r = ferry("node", "--data", data.toString(), "--init");
+    CliRun r = ferry("node", "--data", data.toString(), "--init");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
     assertThat(r.err()).startsWith("ferry: ").contains("chmod 600");
   }

@@ -1,5 +1,6 @@
 package io.ferry.node.cli;
 
+import static io.ferry.node.cli.CliRun.ferry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.node.Node;
 import io.ferry.node.config.NodeSettings;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code ferry gossip} against a producer and a follower on loopback. */
 @Timeout(120)
@@ -31,18 +29,6 @@ class GossipCommandTest {
   @AfterEach
   void stop() {
     nodes.forEach(Node::close);
-  }
-
-  record Result(int exitCode, String out, String err) {}
-
-  private static Result ferry(String... args) {
-    CommandLine cli = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
   }
 
   private Node start(String name, String network, boolean produce, Node peer) {
@@ -71,7 +57,7 @@ class GossipCommandTest {
     // The producer holds the follower's contact info once gossip has run a round.
     await().atMost(Duration.ofSeconds(30)).until(() -> producer.status().cluster().size() == 2);
 
-    Result r =
+    CliRun r =
         ferry(
             "gossip",
             "--entrypoint",
@@ -101,7 +87,7 @@ class GossipCommandTest {
       }
     }
 
-    Result text =
+    CliRun text =
         ferry("gossip", "--entrypoint", producer.p2pAddress().toString(), "--network", "testnet");
     assertThat(text.exitCode()).as(text.err()).isZero();
     assertThat(text.out()).contains(producer.id().toString()).contains("2 nodes in network");
@@ -110,7 +96,7 @@ class GossipCommandTest {
   @Test
   void aSpyOfAnotherNetworkLearnsNothing() {
     Node producer = start("p", "testnet", true, null);
-    Result r =
+    CliRun r =
         ferry(
             "gossip",
             "--entrypoint",
@@ -125,7 +111,7 @@ class GossipCommandTest {
 
   @Test
   void anUnreachableEntrypointExitsUnavailable() {
-    Result r = ferry("gossip", "--entrypoint", "127.0.0.1:1", "--timeout", "5");
+    CliRun r = ferry("gossip", "--entrypoint", "127.0.0.1:1", "--timeout", "5");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
   }
 }

@@ -1,10 +1,9 @@
 package io.ferry.node.cli;
 
+import static io.ferry.node.cli.CliRun.ferry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -12,7 +11,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * An operator's mistakes get one line naming what is wrong and the documented exit code, never
@@ -26,21 +24,9 @@ class OperatorErrorsTest {
 
   @TempDir Path tmp;
 
-  record Result(int exitCode, String out, String err) {}
-
-  private static Result ferry(String... args) {
-    CommandLine cli = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
-  }
-
   /** Runs the command and checks it failed with {@code exitCode} and exactly this one line. */
-  private static Result fails(int exitCode, String message, String... args) {
-    Result r = ferry(args);
+  private static CliRun fails(int exitCode, String message, String... args) {
+    CliRun r = ferry(args);
     assertThat(r.err()).isEqualTo("ferry: " + message + System.lineSeparator());
     assertThat(r.exitCode()).as(r.err()).isEqualTo(exitCode);
     return r;
@@ -221,7 +207,7 @@ class OperatorErrorsTest {
   @Test
   void snapshotListOfAMissingDirectoryIsNotFound() {
     Path missing = tmp.resolve("missing");
-    Result r =
+    CliRun r =
         fails(
             ExitCodes.NOT_FOUND,
             "cannot read " + missing + ": no such file or directory",
