@@ -11,21 +11,17 @@ import io.ferry.merkledb.store.Column;
 import io.ferry.merkledb.store.KvStore;
 import io.ferry.merkledb.store.NodeCache;
 import io.ferry.merkledb.store.StoreIterator;
-import io.ferry.merkledb.store.StoreReader;
 import io.ferry.merkledb.store.StoreSnapshot;
 import io.ferry.merkledb.store.WriteBatch;
-import io.ferry.merkledb.trie.Path;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,20 +135,6 @@ final class History {
   /** The {@code meta} key under which the root of the revision at {@code height} is retained. */
   static byte[] revKey(long height) {
     return ByteBuffer.allocate(REV_PREFIX.length + 8).put(REV_PREFIX).putLong(height).array();
-  }
-
-  /**
-   * Stages the before-images of the nodes a commit at {@code height} changes, read from {@code
-   * before} (the store as the commit found it): the one call of the commit path into the node
-   * history.
-   */
-  static void recordNodes(
-      WriteBatch batch,
-      long height,
-      StoreReader before,
-      Collection<Path> changed,
-      Function<Path, byte[]> known) {
-    NodeHistory.record(batch, height, before, changed, known);
   }
 
   /** Stages one key's change in the commit at {@code height}. */

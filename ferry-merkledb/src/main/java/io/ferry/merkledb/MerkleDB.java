@@ -20,7 +20,6 @@ import io.ferry.merkledb.store.StoreSnapshot;
 import io.ferry.merkledb.store.WriteBatch;
 import io.ferry.merkledb.trie.Node;
 import io.ferry.merkledb.trie.Path;
-import io.ferry.merkledb.trie.TrieDelta;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractMap;
@@ -412,20 +411,20 @@ public final class MerkleDB implements AutoCloseable {
         }
       }
       StoreSnapshot snap = base.snapshot();
-      // One view knows what it replaced (the nodes it copied); a chain's first view is the only
+      // One view knows what it replaced: the nodes it copied; a path it did not copy held no
+      // node, or a leaf it replaced unread, and needs no record. A chain's first view is the only
       // one on the store, so there the store is read.
       Path oldRoot = current.rootPath();
       Function<Path, byte[]> known =
           chain.size() == 1
-              ? p ->
-                  switch (view.nodeBefore(p)) {
-                    case TrieDelta.Before.Known k ->
-                        NodeHistory.imageOf(k.node(), bf, p.equals(oldRoot));
-                    case TrieDelta.Before.Absent a -> NodeHistory.NONE;
-                    case TrieDelta.Before.Unread u -> NodeHistory.NONE; // a leaf, not the root
-                  }
+              ? p -> {
+                Node was = view.replacedNode(p);
+                return was == null
+                    ? NodeHistory.NONE
+                    : NodeHistory.imageOf(was, bf, p.equals(oldRoot));
+              }
               : p -> null;
-      History.recordNodes(
+      NodeHistory.record(
           batch, height, snap, nodeList.stream().map(Map.Entry::getKey).toList(), known);
       List<Map.Entry<Bytes, Optional<Bytes>>> valueList = new ArrayList<>(values.entrySet());
       byte[][] olds;

@@ -117,9 +117,9 @@ public final class View implements TrieReader {
     return delta.changes();
   }
 
-  /** What the base held at a path this view changed, as far as the view knows unread. */
-  TrieDelta.Before nodeBefore(Path path) {
-    return delta.before(path);
+  /** The base's node at a path this view copied to change it, else null; see {@link TrieDelta}. */
+  io.ferry.merkledb.trie.Node replacedNode(Path path) {
+    return delta.replaced(path);
   }
 
   int changedNodeCount() {

@@ -6,10 +6,8 @@ import io.ferry.core.Hash;
 import io.ferry.merkledb.BranchFactor;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.RecursiveAction;
 
 /**
@@ -38,9 +36,6 @@ public final class TrieDelta implements NodeSource {
 
   /** The base's node at each path this delta copied to change, as the base had it. */
   private final Map<Path, Node> replaced = new HashMap<>();
-
-  /** Paths of known leaves this delta replaced or removed without reading them. */
-  private final Set<Path> replacedUnread = new HashSet<>();
 
   private Path root;
   private boolean hashed = true;
@@ -87,34 +82,11 @@ public final class TrieDelta implements NodeSource {
   }
 
   /**
-   * What the base held at a path this delta changed, as far as the delta knows without reading:
-   * {@link Before.Known} with the base's node, {@link Before.Absent} if the base had no node there,
-   * or {@link Before.Unread} for a leaf replaced or removed unread.
+   * The base's node at a path this delta changed, if the delta copied it to change it; null if the
+   * base had no node there, or had a leaf there that the delta replaced or removed unread.
    */
-  public Before before(Path path) {
-    Node n = replaced.get(path);
-    if (n != null) {
-      return new Before.Known(n);
-    }
-    return replacedUnread.contains(path) ? Before.UNREAD : Before.ABSENT;
-  }
-
-  /** The base's node at a changed path; see {@link #before}. */
-  public sealed interface Before {
-    /** The base had no node there. */
-    Before ABSENT = new Absent();
-
-    /** The base had a leaf there, which the delta did not read. */
-    Before UNREAD = new Unread();
-
-    /** The base's node. */
-    record Known(Node node) implements Before {}
-
-    /** The base had no node there. */
-    record Absent() implements Before {}
-
-    /** The base had a leaf there, which the delta did not read. */
-    record Unread() implements Before {}
+  public Node replaced(Path path) {
+    return replaced.get(path);
   }
 
   public int changedCount() {
@@ -243,9 +215,6 @@ public final class TrieDelta implements NodeSource {
       if (l == childPath.length()) {
         if (l == key.length() && c.leaf() && c.pending() == null) {
           // A known leaf is its path and value digest: replace it without reading it.
-          if (!changed.containsKey(key)) {
-            replacedUnread.add(key);
-          }
           n.setChild(t, Child.dirty(c.compressedKey(), leaf(key, valueDigest)));
           return;
         }
@@ -292,7 +261,6 @@ public final class TrieDelta implements NodeSource {
         // The key's own leaf, known childless: it is about to go, so it need not be read.
         Node gone = new Node(childPath, width);
         gone.setValueDigest(LEAF_BEING_DELETED);
-        replacedUnread.add(childPath); // not in changed: its entry would be dirty
         changed.put(childPath, gone);
         trail.add(gone);
         break;
